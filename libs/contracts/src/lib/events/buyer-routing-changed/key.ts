@@ -1,0 +1,2 @@
+/** Kafka message key: the buyer id. */
+export type Key = string;

@@ -1,0 +1,2 @@
+/** Kafka message key: the call id. */
+export type Key = string;

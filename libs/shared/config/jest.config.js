@@ -1,0 +1,6 @@
+module.exports = {
+  preset: '../../../jest.preset.js',
+  displayName: 'config',
+  rootDir: __dirname,
+  coverageDirectory: '../../../coverage/libs/shared/config',
+};

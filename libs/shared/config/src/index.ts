@@ -1,0 +1,4 @@
+export * from './lib/config-validation.error';
+export * from './lib/env';
+export * from './lib/load-config';
+export * from './lib/service-config';

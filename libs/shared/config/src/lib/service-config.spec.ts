@@ -1,0 +1,74 @@
+import { ConfigValidationError } from './config-validation.error';
+import { loadServiceConfig, ServiceDefaults } from './service-config';
+
+const defaults: ServiceDefaults = { name: 'bid', httpPort: 3101, grpcPort: 5101, dbSchema: 'bid' };
+const validEnv = {
+  DATABASE_URL: 'postgres://platform:platform@127.0.0.1:15432/platform',
+  REDIS_URL: 'redis://127.0.0.1:16379',
+  KAFKA_BROKERS: '127.0.0.1:19092',
+};
+
+const failureOf = (env: Record<string, string | undefined>): ConfigValidationError => {
+  try {
+    loadServiceConfig(defaults, env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected loadServiceConfig to throw');
+};
+
+describe('loadServiceConfig()', () => {
+  it('should apply the service defaults when only the required variables are set', () => {
+    const config = loadServiceConfig(defaults, validEnv);
+    expect(config).toMatchObject({
+      name: 'bid',
+      http: { host: '127.0.0.1', port: 3101 },
+      grpc: { port: 5101 },
+      database: { schema: 'bid', poolSize: 10 },
+      redis: { clusterNodes: [] },
+      kafka: { brokers: ['127.0.0.1:19092'], clientId: 'bid', groupId: 'bid' },
+      log: { level: 'info' },
+    });
+  });
+
+  it('should name every missing required variable', () => {
+    const error = failureOf({});
+    expect(error.code).toBe('CONFIG.INVALID');
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
+      'DATABASE_URL',
+      'KAFKA_BROKERS',
+      'REDIS_URL',
+    ]);
+    expect(error.message).toContain('DATABASE_URL: is required');
+  });
+
+  it('should reject malformed values and say why', () => {
+    const error = failureOf({
+      ...validEnv,
+      HTTP_PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      KAFKA_BROKERS: 'no-port-here',
+      LOG_LEVEL: 'loud',
+      DB_SCHEMA: 'Bid; drop table x',
+    });
+    const byVariable = Object.fromEntries(error.issues.map((issue) => [issue.variable, issue.message]));
+    expect(Object.keys(byVariable).sort()).toEqual([
+      'DATABASE_URL',
+      'DB_SCHEMA',
+      'HTTP_PORT',
+      'KAFKA_BROKERS',
+      'LOG_LEVEL',
+    ]);
+    expect(byVariable['HTTP_PORT']).toBe('must be a number');
+    expect(byVariable['DATABASE_URL']).toContain('postgres://');
+  });
+
+  it('should parse a Redis Cluster seed list', () => {
+    const config = loadServiceConfig(defaults, {
+      ...validEnv,
+      REDIS_CLUSTER_NODES: '127.0.0.1:17001, 127.0.0.1:17002',
+    });
+    expect(config.redis.clusterNodes).toEqual(['127.0.0.1:17001', '127.0.0.1:17002']);
+  });
+});

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { parseEnv } from './load-config';
+import { boolVar, hostPortListVar, identifierVar, portVar, positiveIntVar, urlVar } from './env';
+
+/** Log levels accepted by `LOG_LEVEL`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Per-service defaults: the ports and schema that differ between the four services. */
+export interface ServiceDefaults {
+  /** Service name, used for logs, the Kafka client id and the consumer group. */
+  name: string;
+  httpPort: number;
+  grpcPort: number;
+  /** Postgres schema that holds this service's tables. */
+  dbSchema: string;
+}
+
+/** The validated configuration every service runs with. */
+export interface ServiceConfig {
+  name: string;
+  env: 'development' | 'test' | 'production';
+  http: { host: string; port: number };
+  grpc: { host: string; port: number };
+  database: { url: string; schema: string; poolSize: number; statementTimeoutMs: number };
+  redis: { url: string; clusterNodes: string[] };
+  kafka: { brokers: string[]; clientId: string; groupId: string; ensureTopics: boolean };
+  log: { level: (typeof LOG_LEVELS)[number]; pretty: boolean };
+  shutdownTimeoutMs: number;
+}
+
+const schemaFor = (defaults: ServiceDefaults) =>
+  z.object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    HTTP_PORT: portVar().default(defaults.httpPort),
+    GRPC_HOST: z.string().min(1).optional(),
+    GRPC_PORT: portVar().default(defaults.grpcPort),
+    DATABASE_URL: urlVar('postgres:', 'postgresql:'),
+    DB_SCHEMA: identifierVar().default(defaults.dbSchema),
+    DB_POOL_SIZE: positiveIntVar().default(10),
+    DB_STATEMENT_TIMEOUT_MS: positiveIntVar().default(5000),
+    REDIS_URL: urlVar('redis:', 'rediss:'),
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .optional()
+      .transform((value) => (value ?? '').trim())
+      .pipe(z.union([z.literal(''), hostPortListVar()]))
+      .transform((value) => (value === '' ? [] : value)),
+    KAFKA_BROKERS: hostPortListVar(),
+    KAFKA_CLIENT_ID: z.string().min(1).default(defaults.name),
+    KAFKA_GROUP_ID: z.string().min(1).default(defaults.name),
+    KAFKA_ENSURE_TOPICS: boolVar().default(true),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    LOG_PRETTY: boolVar().default(false),
+    SHUTDOWN_TIMEOUT_MS: positiveIntVar().default(10000),
+  });
+
+/**
+ * Reads and validates a service's configuration from the environment. A missing or malformed
+ * variable throws a {@link ConfigValidationError} that names it; the app must not start.
+ */
+export function loadServiceConfig(
+  defaults: ServiceDefaults,
+  env: Record<string, string | undefined> = process.env,
+): ServiceConfig {
+  const vars = parseEnv(defaults.name, schemaFor(defaults), env);
+  return {
+    name: defaults.name,
+    env: vars.NODE_ENV,
+    http: { host: vars.HOST, port: vars.HTTP_PORT },
+    grpc: { host: vars.GRPC_HOST ?? vars.HOST, port: vars.GRPC_PORT },
+    database: {
+      url: vars.DATABASE_URL,
+      schema: vars.DB_SCHEMA,
+      poolSize: vars.DB_POOL_SIZE,
+      statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
+    },
+    redis: { url: vars.REDIS_URL, clusterNodes: vars.REDIS_CLUSTER_NODES },
+    kafka: {
+      brokers: vars.KAFKA_BROKERS,
+      clientId: vars.KAFKA_CLIENT_ID,
+      groupId: vars.KAFKA_GROUP_ID,
+      ensureTopics: vars.KAFKA_ENSURE_TOPICS,
+    },
+    log: { level: vars.LOG_LEVEL, pretty: vars.LOG_PRETTY },
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,99 @@
+import { INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { GrpcOptions, KafkaOptions, Transport } from '@nestjs/microservices';
+import type { ServiceConfig } from '@platform/config';
+import { grpcLoaderOptions } from '@platform/proto';
+import { Logger } from 'nestjs-pino';
+import { KafkaService } from '../kafka/kafka.service';
+import { kafkaLogCreator, kafkaLogLevel } from '../kafka/kafka-log';
+import { ServiceKitModule } from '../service-kit.module';
+import { ServiceSpec } from './service-spec';
+
+/** A started service and the addresses it listens on. */
+export interface RunningService {
+  app: INestApplication;
+  config: ServiceConfig;
+  /** Base URL of the REST API, e.g. `http://127.0.0.1:3101`. */
+  httpUrl: string;
+  /** `host:port` of the gRPC server. */
+  grpcAddress: string;
+}
+
+/**
+ * Builds and starts a service as a Nest hybrid application: HTTP, a gRPC server and (when the service
+ * consumes topics) a Kafka consumer, all sharing the global validation pipe and exception filter.
+ */
+export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig): Promise<RunningService> {
+  @Module({})
+  class AppModule {}
+
+  const app = await NestFactory.create(
+    {
+      module: AppModule,
+      imports: [ServiceKitModule.forRoot({ config, database: spec.database }), ...spec.features],
+    },
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  try {
+    if (config.kafka.ensureTopics) {
+      await app.get(KafkaService).ensureTopics([...spec.kafka.consumes, ...spec.kafka.produces]);
+    }
+
+    const grpcAddress = `${config.grpc.host}:${config.grpc.port}`;
+    app.connectMicroservice<GrpcOptions>(
+      {
+        transport: Transport.GRPC,
+        options: {
+          package: spec.grpc.package,
+          protoPath: spec.grpc.protoPath,
+          url: grpcAddress,
+          loader: grpcLoaderOptions,
+          // Let in-flight calls finish on shutdown instead of cutting them off.
+          gracefulShutdown: true,
+        },
+      },
+      { inheritAppConfig: true },
+    );
+
+    if (spec.kafka.consumes.length > 0) {
+      app.connectMicroservice<KafkaOptions>(
+        {
+          transport: Transport.KAFKA,
+          options: {
+            postfixId: '',
+            client: {
+              clientId: `${config.kafka.clientId}-consumer`,
+              brokers: config.kafka.brokers,
+              connectionTimeout: 3000,
+              logLevel: kafkaLogLevel(config.log.level),
+              logCreator: kafkaLogCreator,
+            },
+            consumer: {
+              groupId: config.kafka.groupId,
+              allowAutoTopicCreation: false,
+              sessionTimeout: 10000,
+              heartbeatInterval: 1000,
+            },
+            // A new consumer group starts from the oldest event: replaying an invalidation is harmless,
+            // missing one is not.
+            subscribe: { fromBeginning: true },
+            run: { autoCommit: true },
+          },
+        },
+        { inheritAppConfig: true },
+      );
+    }
+
+    await app.startAllMicroservices();
+    await app.listen(config.http.port, config.http.host);
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.http.port;
+    return { app, config, httpUrl: `http://${config.http.host}:${port}`, grpcAddress };
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+}

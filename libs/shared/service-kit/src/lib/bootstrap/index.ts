@@ -1,0 +1,3 @@
+export * from './service-spec';
+export * from './create-service-app';
+export * from './run-service';

@@ -1,0 +1,63 @@
+/** How an error maps onto transports: HTTP status and gRPC status both derive from it. */
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
+
+/** One rejected input field. */
+export interface FieldError {
+  /** Dotted path of the field, e.g. `amountCents` or `criteria.states.0`. */
+  field: string;
+  /** Why it was rejected. */
+  message: string;
+}
+
+/**
+ * Base of every error a service raises on purpose. Services throw these, never `HttpException`;
+ * the exception filter maps `kind` to an HTTP or gRPC status and passes `code` to the caller.
+ */
+export abstract class DomainError extends Error {
+  /** Stable, machine-readable code such as `BID.NOT_FOUND`. */
+  abstract readonly code: string;
+  /** Transport-neutral category. */
+  abstract readonly kind: ErrorKind;
+
+  protected constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An entity that does not exist. Code: `<ENTITY>.NOT_FOUND`. */
+export class NotFoundError extends DomainError {
+  readonly kind = 'not_found' as const;
+  readonly code: string;
+
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super(`${entity} ${id} was not found`);
+    this.code = `${entity.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}.NOT_FOUND`;
+  }
+}
+
+/** Input that fails validation; lists every field at fault. Code: `VALIDATION.FAILED`. */
+export class ValidationFailedError extends DomainError {
+  readonly kind = 'invalid' as const;
+  readonly code = 'VALIDATION.FAILED';
+
+  constructor(readonly fields: FieldError[]) {
+    super(`Invalid input: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`);
+  }
+}
+
+/** A write that conflicts with the current state (duplicate, stale version). */
+export class ConflictError extends DomainError {
+  readonly kind = 'conflict' as const;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,99 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { KafkaContext } from '@nestjs/microservices';
+import type { Response } from 'express';
+import { Observable, throwError } from 'rxjs';
+import { DomainError, ErrorKind, FieldError, ValidationFailedError } from '../errors';
+
+/** What a caller is told about a failure, whatever the transport. */
+export interface Problem {
+  status: number;
+  grpcCode: GrpcStatus;
+  code: string;
+  message: string;
+  fields?: FieldError[];
+}
+
+const BY_KIND: Record<ErrorKind, { status: number; grpcCode: GrpcStatus }> = {
+  invalid: { status: HttpStatus.BAD_REQUEST, grpcCode: GrpcStatus.INVALID_ARGUMENT },
+  not_found: { status: HttpStatus.NOT_FOUND, grpcCode: GrpcStatus.NOT_FOUND },
+  conflict: { status: HttpStatus.CONFLICT, grpcCode: GrpcStatus.ALREADY_EXISTS },
+  unavailable: { status: HttpStatus.SERVICE_UNAVAILABLE, grpcCode: GrpcStatus.UNAVAILABLE },
+  internal: { status: HttpStatus.INTERNAL_SERVER_ERROR, grpcCode: GrpcStatus.INTERNAL },
+};
+
+const grpcFromHttp = (status: number): GrpcStatus => {
+  if (status === 400 || status === 413 || status === 415 || status === 422) return GrpcStatus.INVALID_ARGUMENT;
+  if (status === 401) return GrpcStatus.UNAUTHENTICATED;
+  if (status === 403) return GrpcStatus.PERMISSION_DENIED;
+  if (status === 404) return GrpcStatus.NOT_FOUND;
+  if (status === 409) return GrpcStatus.ALREADY_EXISTS;
+  if (status === 429) return GrpcStatus.RESOURCE_EXHAUSTED;
+  if (status === 503) return GrpcStatus.UNAVAILABLE;
+  return status >= 500 ? GrpcStatus.INTERNAL : GrpcStatus.FAILED_PRECONDITION;
+};
+
+/** Maps any thrown value to a {@link Problem}. Unknown errors become a generic 500 with no details. */
+export function toProblem(exception: unknown): Problem {
+  if (exception instanceof DomainError) {
+    return {
+      ...BY_KIND[exception.kind],
+      code: exception.code,
+      message: exception.kind === 'internal' ? 'Internal error' : exception.message,
+      fields: exception instanceof ValidationFailedError ? exception.fields : undefined,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const message =
+      typeof body === 'string'
+        ? body
+        : Array.isArray((body as { message?: unknown }).message)
+          ? ((body as { message: string[] }).message.join('; ') as string)
+          : String((body as { message?: unknown }).message ?? exception.message);
+    return {
+      status,
+      grpcCode: grpcFromHttp(status),
+      code: status >= 500 ? 'INTERNAL' : `HTTP.${status}`,
+      message: status >= 500 ? 'Internal error' : message,
+    };
+  }
+  return { ...BY_KIND.internal, code: 'INTERNAL', message: 'Internal error' };
+}
+
+/**
+ * One filter for every transport. HTTP gets `{ statusCode, code, message, fields }`; gRPC gets the
+ * matching status code with the message; Kafka handlers' errors are logged and rethrown for the consumer.
+ * Stack traces are logged, never sent to callers.
+ */
+@Catch()
+export class AppExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AppExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    const problem = toProblem(exception);
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, code: problem.code }, 'Unhandled error');
+    }
+    if (host.getType() === 'http') {
+      const response = host.switchToHttp().getResponse<Response>();
+      if (response.headersSent) return;
+      response.status(problem.status).json({
+        statusCode: problem.status,
+        code: problem.code,
+        message: problem.message,
+        ...(problem.fields ? { fields: problem.fields } : {}),
+      });
+      return;
+    }
+    if (host.getType() === 'rpc' && host.switchToRpc().getContext() instanceof KafkaContext) {
+      return throwError(() => exception);
+    }
+    const fields = problem.fields?.map((f) => `${f.field}: ${f.message}`).join('; ');
+    return throwError(() => ({
+      code: problem.grpcCode,
+      message: fields ? `${problem.code}: ${fields}` : `${problem.code}: ${problem.message}`,
+    }));
+  }
+}

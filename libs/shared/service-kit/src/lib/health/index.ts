@@ -1,0 +1,3 @@
+export * from './lifecycle.service';
+export * from './dependency.health';
+export * from './health.controller';

@@ -1,0 +1,3 @@
+export * from './kafka.service';
+export * from './event-publisher';
+export * from './kafka-log';

@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { ServiceConfig } from '@platform/config';
+import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
+import { SERVICE_CONFIG } from '../service-kit.constants';
+import { kafkaLogCreator, kafkaLogLevel } from './kafka-log';
+
+/**
+ * The service's Kafka client: an idempotent producer and an admin client, each connected on first use
+ * and reconnected after a failure. Consumption goes through Nest's Kafka transport (see bootstrap).
+ */
+@Injectable()
+export class KafkaService implements OnApplicationShutdown {
+  private readonly logger = new Logger(KafkaService.name);
+  readonly kafka: Kafka;
+  private producerReady?: Promise<Producer>;
+  private adminReady?: Promise<Admin>;
+
+  constructor(@Inject(SERVICE_CONFIG) config: ServiceConfig) {
+    this.kafka = new Kafka({
+      clientId: config.kafka.clientId,
+      brokers: config.kafka.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
+      logLevel: kafkaLogLevel(config.log.level),
+      logCreator: kafkaLogCreator,
+    });
+  }
+
+  /** The connected idempotent producer (one partition order per message key). */
+  producer(): Promise<Producer> {
+    this.producerReady ??= this.connect(
+      this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    ).catch((error) => {
+      this.producerReady = undefined;
+      throw error;
+    });
+    return this.producerReady;
+  }
+
+  /** The connected admin client. */
+  admin(): Promise<Admin> {
+    this.adminReady ??= this.connect(this.kafka.admin()).catch((error) => {
+      this.adminReady = undefined;
+      throw error;
+    });
+    return this.adminReady;
+  }
+
+  /** Creates the topics that do not exist yet (broker defaults for partitions and replication). */
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return;
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) });
+    this.logger.log({ topics: missing }, 'Created Kafka topics');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const clients = await Promise.allSettled([this.producerReady, this.adminReady]);
+    await Promise.allSettled(
+      clients.map((result) =>
+        result.status === 'fulfilled' && result.value ? result.value.disconnect() : Promise.resolve(),
+      ),
+    );
+  }
+
+  private async connect<C extends Producer | Admin>(client: C): Promise<C> {
+    await client.connect();
+    return client;
+  }
+}

@@ -1,0 +1,102 @@
+import { loadServiceConfig, ServiceConfig } from '@platform/config';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { runMigrations } from '@platform/database';
+import { RunningService, startServiceApp } from './lib/bootstrap/create-service-app';
+import { ServiceSpec } from './lib/bootstrap/service-spec';
+
+const findUp = (file: string, from = process.cwd()): string | undefined => {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, file))) return join(dir, file);
+    if (dirname(dir) === dir) return undefined;
+  }
+};
+
+/**
+ * Connection settings of the local stack: `.stack/stack.env` written by `npm run stack:up`, overridden
+ * by the process environment, with the stack's default ports as the last resort.
+ */
+export function stackEnv(): Record<string, string> {
+  const env: Record<string, string> = {
+    DATABASE_URL: `postgres://platform:platform@127.0.0.1:${process.env['PG_PORT'] ?? 15432}/platform`,
+    REDIS_URL: `redis://127.0.0.1:${process.env['REDIS_PORT'] ?? 16379}`,
+    REDIS_CLUSTER_NODES: [0, 1, 2]
+      .map((i) => `127.0.0.1:${Number(process.env['REDIS_CLUSTER_BASE_PORT'] ?? 17001) + i}`)
+      .join(','),
+    KAFKA_BROKERS: `127.0.0.1:${process.env['KAFKA_PORT'] ?? 19092}`,
+  };
+  const file = findUp('.stack/stack.env');
+  if (file) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const match = /^\s*(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line);
+      if (match) env[match[1]] = match[2].replace(/^["']|["']$/g, '');
+    }
+  }
+  for (const key of Object.keys(env)) env[key] = process.env[key] ?? env[key];
+  return env;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Config of a service for a test: stack connections, free ports, a consumer group of its own, quiet logs. */
+export async function testServiceConfig(
+  spec: ServiceSpec,
+  overrides: Record<string, string> = {},
+): Promise<ServiceConfig> {
+  return loadServiceConfig(spec.defaults, {
+    ...stackEnv(),
+    NODE_ENV: 'test',
+    HTTP_PORT: String(await freePort()),
+    GRPC_PORT: String(await freePort()),
+    KAFKA_GROUP_ID: `${spec.defaults.name}-test-${randomUUID().slice(0, 8)}`,
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    ...overrides,
+  });
+}
+
+/**
+ * Starts a real service for an integration test: applies its migrations to the stack's Postgres, then
+ * boots HTTP, gRPC and the Kafka consumer exactly as `main.ts` does. Call `app.close()` when done.
+ */
+export async function startTestService(
+  spec: ServiceSpec,
+  overrides: Record<string, string> = {},
+): Promise<RunningService> {
+  const config = await testServiceConfig(spec, overrides);
+  await runMigrations(config, spec.database);
+  return startServiceApp(spec, config);
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
