@@ -1,0 +1,3 @@
+export * from './lib/bid.entity';
+export * from './lib/bid.repository';
+export * from './lib/bid-data-access.module';

@@ -1,0 +1,5 @@
+export * from './lib/bid-feature.module';
+export * from './lib/bid.service';
+export * from './lib/bid.mapper';
+export * from './lib/bid.service-spec';
+export * from './lib/dto/bid.dto';

@@ -1,0 +1,36 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { BidService } from './bid.service';
+import { BidView, toBidView } from './bid.mapper';
+import { BidIdDto, CreateBidDto, ListBidsQuery, UpdateBidDto } from './dto/bid.dto';
+
+/** REST API of bids. */
+@Controller('bids')
+export class BidController {
+  constructor(private readonly bids: BidService) {}
+
+  @Post()
+  async create(@Body() body: CreateBidDto): Promise<BidView> {
+    return toBidView(await this.bids.create(body));
+  }
+
+  @Get()
+  async list(@Query() query: ListBidsQuery): Promise<BidView[]> {
+    return (await this.bids.list(query)).map(toBidView);
+  }
+
+  @Get(':id')
+  async get(@Param() { id }: BidIdDto): Promise<BidView> {
+    return toBidView(await this.bids.get(id));
+  }
+
+  @Patch(':id')
+  async update(@Param() { id }: BidIdDto, @Body() body: UpdateBidDto): Promise<BidView> {
+    return toBidView(await this.bids.update(id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Param() { id }: BidIdDto): Promise<void> {
+    await this.bids.delete(id);
+  }
+}

@@ -1,0 +1,14 @@
+import { BID_DATABASE } from '@platform/bid-data-access';
+import { Topic } from '@platform/contracts';
+import { grpcPackage, protoPath } from '@platform/proto';
+import type { ServiceSpec } from '@platform/service-kit';
+import { BidFeatureModule } from './bid-feature.module';
+
+/** How the bid service is assembled; `apps/bid` runs it, tests start it. */
+export const bidServiceSpec = (): ServiceSpec => ({
+  defaults: { name: 'bid', httpPort: 3101, grpcPort: 5101, dbSchema: 'bid' },
+  features: [BidFeatureModule],
+  database: BID_DATABASE,
+  grpc: { package: grpcPackage.bid, protoPath: protoPath('bid') },
+  kafka: { consumes: [Topic.BuyerRoutingChanged], produces: [Topic.BidChanged] },
+});

@@ -1,0 +1,82 @@
+import { BidChanged } from '@platform/contracts';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+
+const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
+const ID_MESSAGE = 'must contain only letters, digits and . _ : -';
+/** Largest accepted bid: $100,000.00. */
+export const MAX_BID_CENTS = 10_000_000;
+const emptyAsMissing = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Body of `POST /bids` and of gRPC `CreateBid`. */
+export class CreateBidDto {
+  @IsString()
+  @Length(1, 64)
+  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  callId: string;
+
+  @IsString()
+  @Length(1, 64)
+  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  buyerId: string;
+
+  @IsInt()
+  @Min(0)
+  @Max(MAX_BID_CENTS)
+  amountCents: number;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code such as USD' })
+  currency?: string;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @IsISO8601({ strict: true })
+  expiresAt?: string;
+}
+
+/** Body of `PATCH /bids/:id`. */
+export class UpdateBidDto {
+  @IsOptional()
+  @IsIn(BidChanged.BidStatus.options)
+  status?: BidChanged.BidStatus;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_BID_CENTS)
+  amountCents?: number;
+}
+
+/** Query of `GET /bids`. */
+export class ListBidsQuery {
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @Length(1, 64)
+  callId?: string;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @Length(1, 64)
+  buyerId?: string;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @IsIn(BidChanged.BidStatus.options)
+  status?: BidChanged.BidStatus;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === '' || value === 0 ? undefined : value))
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+/** A bid id in a path or a gRPC request. */
+export class BidIdDto {
+  @IsUUID('all')
+  id: string;
+}

@@ -1,0 +1,152 @@
+import { credentials, Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { bidServiceSpec } from '@platform/bid-feature';
+import { BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
+import { InboxService } from '@platform/database';
+import { grpcLoaderOptions, protoPath } from '@platform/proto';
+import { KafkaService, RunningService } from '@platform/service-kit';
+import { eventually, startTestService } from '@platform/service-kit/testing';
+import { randomUUID } from 'node:crypto';
+
+type Unary = (request: object, metadata: Metadata, callback: (error: ServiceError | null, response: any) => void) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const grpcClient = (address: string) => {
+  const definition = loadPackageDefinition(loadSync(protoPath('bid'), grpcLoaderOptions)) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const client = new definition.bid.v1.BidService(address, credentials.createInsecure());
+  const call = (method: string, request: object) =>
+    new Promise<any>((resolve, reject) => // eslint-disable-line @typescript-eslint/no-explicit-any
+      (client[method] as Unary).call(client, request, new Metadata(), (error, response) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+  return { call, close: () => client.close() };
+};
+
+describe('bid service (real Postgres, Redis, Kafka)', () => {
+  let service: RunningService;
+  let grpc: ReturnType<typeof grpcClient>;
+
+  beforeAll(async () => {
+    service = await startTestService(bidServiceSpec());
+    grpc = grpcClient(service.grpcAddress);
+  }, 60000);
+
+  afterAll(async () => {
+    grpc?.close();
+    await service?.app.close();
+  });
+
+  const post = (path: string, body: unknown) =>
+    fetch(`${service.httpUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  describe('REST and gRPC', () => {
+    it('should read over gRPC a bid created over REST', async () => {
+      const callId = `call-${randomUUID()}`;
+      const response = await post('/bids', { callId, buyerId: 'buyer-7', amountCents: 1250 });
+      expect(response.status).toBe(201);
+      const created = await response.json();
+      expect(created).toMatchObject({ callId, buyerId: 'buyer-7', status: 'pending', currency: 'USD', version: 1 });
+
+      const { bid } = await grpc.call('getBid', { id: created.id });
+      expect(bid).toMatchObject({ id: created.id, callId, buyerId: 'buyer-7', amountCents: 1250, status: 1 });
+
+      const { bids } = await grpc.call('listBids', { callId, limit: 0 });
+      expect(bids.map((b: { id: string }) => b.id)).toEqual([created.id]);
+    });
+
+    it('should update over gRPC and read the new state over REST', async () => {
+      const created = await (await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 5 })).json();
+      const { bid } = await grpc.call('updateBid', { id: created.id, status: 3 });
+      expect(bid).toMatchObject({ status: 3, version: 2 });
+      const read = await (await fetch(`${service.httpUrl}/bids/${created.id}`)).json();
+      expect(read).toMatchObject({ status: 'won', version: 2 });
+    });
+
+    it('should answer 404 with a stable code for an unknown bid, over both transports', async () => {
+      const id = randomUUID();
+      const response = await fetch(`${service.httpUrl}/bids/${id}`);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ code: 'BID.NOT_FOUND' });
+      await expect(grpc.call('getBid', { id })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    });
+  });
+
+  describe('bad input', () => {
+    it('should return 400 naming each invalid field', async () => {
+      const response = await post('/bids', { callId: '', buyerId: 'b', amountCents: -1, currency: 'usd' });
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.code).toBe('VALIDATION.FAILED');
+      expect(body.fields.map((f: { field: string }) => f.field).sort()).toEqual(
+        expect.arrayContaining(['amountCents', 'callId', 'currency']),
+      );
+      expect(body).not.toHaveProperty('stack');
+    });
+
+    it('should return 400 for unknown fields, malformed JSON and a malformed id', async () => {
+      const unknown = await post('/bids', { callId: 'c', buyerId: 'b', amountCents: 1, admin: true });
+      expect(unknown.status).toBe(400);
+      expect((await unknown.json()).fields).toEqual([{ field: 'admin', message: 'should not exist' }]);
+
+      const malformed = await post('/bids', '{"callId": ');
+      expect(malformed.status).toBe(400);
+
+      const badId = await fetch(`${service.httpUrl}/bids/not-a-uuid`);
+      expect(badId.status).toBe(400);
+      expect((await badId.json()).fields[0].field).toBe('id');
+
+      const badQuery = await fetch(`${service.httpUrl}/bids?limit=100000`);
+      expect(badQuery.status).toBe(400);
+      expect((await badQuery.json()).fields[0].field).toBe('limit');
+    });
+
+    it('should return INVALID_ARGUMENT naming the field over gRPC', async () => {
+      await expect(grpc.call('createBid', { callId: 'c', buyerId: 'b', amountCents: -3 })).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('amountCents'),
+      });
+      await expect(grpc.call('getBid', { id: 'nope' })).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('id'),
+      });
+    });
+  });
+
+  describe('events', () => {
+    it('should consume routing.buyer.changed.v1 once per eventId, and skip a malformed one', async () => {
+      const producer = await service.app.get(KafkaService).producer();
+      const event = createEnvelope({
+        entity: 'buyer' as const,
+        entityId: `buyer-${randomUUID()}`,
+        op: 'updated',
+        version: 2,
+        before: null,
+        after: { buyerId: 'x', states: ['CA'], minBidCents: 100, maxConcurrentCalls: 5, priority: 1, active: true },
+      });
+      const send = (value: string) =>
+        producer.send({ topic: Topic.BuyerRoutingChanged, messages: [{ key: event.entityId, value }] });
+      await send('{"not":"an event"}');
+      await send(JSON.stringify(event));
+      await send(JSON.stringify(event)); // duplicate delivery
+
+      const inbox = service.app.get(InboxService);
+      await eventually(() => inbox.has(event.eventId), 20000);
+      expect(BuyerRoutingChanged.Value.safeParse(event).success).toBe(true);
+    });
+  });
+
+  describe('health', () => {
+    it('should report live and ready with every dependency up', async () => {
+      expect((await fetch(`${service.httpUrl}/health/live`)).status).toBe(200);
+      const ready = await fetch(`${service.httpUrl}/health/ready`);
+      const body = await ready.json();
+      expect(ready.status).toBe(200);
+      expect(Object.keys(body.details).sort()).toEqual(['kafka', 'lifecycle', 'postgres', 'redis', 'redisCluster']);
+    });
+  });
+});
