@@ -22,6 +22,7 @@ module.exports = {
   transform: { '^.+\\.[tj]s$': swcTransform },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+  reporters: ['default', require.resolve('./tools/jest/summary-reporter.js')],
   testTimeout: 30000,
   restoreMocks: true,
 };

@@ -6,7 +6,7 @@ import { BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts'
 import { InboxService } from '@platform/database';
 import { grpcLoaderOptions, protoPath } from '@platform/proto';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, startTestService } from '@platform/service-kit/testing';
+import { eventually, readJson, startTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 
 type Unary = (request: object, metadata: Metadata, callback: (error: ServiceError | null, response: any) => void) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -49,7 +49,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const callId = `call-${randomUUID()}`;
       const response = await post('/bids', { callId, buyerId: 'buyer-7', amountCents: 1250 });
       expect(response.status).toBe(201);
-      const created = await response.json();
+      const created = await readJson(response);
       expect(created).toMatchObject({ callId, buyerId: 'buyer-7', status: 'pending', currency: 'USD', version: 1 });
 
       const { bid } = await grpc.call('getBid', { id: created.id });
@@ -60,10 +60,10 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
     });
 
     it('should update over gRPC and read the new state over REST', async () => {
-      const created = await (await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 5 })).json();
+      const created = await readJson(await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 5 }));
       const { bid } = await grpc.call('updateBid', { id: created.id, status: 3 });
       expect(bid).toMatchObject({ status: 3, version: 2 });
-      const read = await (await fetch(`${service.httpUrl}/bids/${created.id}`)).json();
+      const read = await readJson(await fetch(`${service.httpUrl}/bids/${created.id}`));
       expect(read).toMatchObject({ status: 'won', version: 2 });
     });
 
@@ -71,7 +71,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const id = randomUUID();
       const response = await fetch(`${service.httpUrl}/bids/${id}`);
       expect(response.status).toBe(404);
-      expect(await response.json()).toMatchObject({ code: 'BID.NOT_FOUND' });
+      expect(await readJson(response)).toMatchObject({ code: 'BID.NOT_FOUND' });
       await expect(grpc.call('getBid', { id })).rejects.toMatchObject({ code: status.NOT_FOUND });
     });
   });
@@ -80,7 +80,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
     it('should return 400 naming each invalid field', async () => {
       const response = await post('/bids', { callId: '', buyerId: 'b', amountCents: -1, currency: 'usd' });
       expect(response.status).toBe(400);
-      const body = await response.json();
+      const body = await readJson(response);
       expect(body.code).toBe('VALIDATION.FAILED');
       expect(body.fields.map((f: { field: string }) => f.field).sort()).toEqual(
         expect.arrayContaining(['amountCents', 'callId', 'currency']),
@@ -91,18 +91,18 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
     it('should return 400 for unknown fields, malformed JSON and a malformed id', async () => {
       const unknown = await post('/bids', { callId: 'c', buyerId: 'b', amountCents: 1, admin: true });
       expect(unknown.status).toBe(400);
-      expect((await unknown.json()).fields).toEqual([{ field: 'admin', message: 'should not exist' }]);
+      expect((await readJson(unknown)).fields).toEqual([{ field: 'admin', message: 'should not exist' }]);
 
       const malformed = await post('/bids', '{"callId": ');
       expect(malformed.status).toBe(400);
 
       const badId = await fetch(`${service.httpUrl}/bids/not-a-uuid`);
       expect(badId.status).toBe(400);
-      expect((await badId.json()).fields[0].field).toBe('id');
+      expect((await readJson(badId)).fields[0].field).toBe('id');
 
       const badQuery = await fetch(`${service.httpUrl}/bids?limit=100000`);
       expect(badQuery.status).toBe(400);
-      expect((await badQuery.json()).fields[0].field).toBe('limit');
+      expect((await readJson(badQuery)).fields[0].field).toBe('limit');
     });
 
     it('should return INVALID_ARGUMENT naming the field over gRPC', async () => {
@@ -144,7 +144,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
     it('should report live and ready with every dependency up', async () => {
       expect((await fetch(`${service.httpUrl}/health/live`)).status).toBe(200);
       const ready = await fetch(`${service.httpUrl}/health/ready`);
-      const body = await ready.json();
+      const body = await readJson(ready);
       expect(ready.status).toBe(200);
       expect(Object.keys(body.details).sort()).toEqual(['kafka', 'lifecycle', 'postgres', 'redis', 'redisCluster']);
     });

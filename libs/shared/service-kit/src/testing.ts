@@ -100,3 +100,12 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** A parsed JSON response body, loosely typed on purpose: tests assert its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonBody = any;
+
+/** Reads a fetch Response as JSON for assertions (`(await fetch(...)).json()` is typed `unknown`). */
+export async function readJson(response: Response): Promise<JsonBody> {
+  return response.json();
+}

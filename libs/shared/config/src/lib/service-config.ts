@@ -24,7 +24,7 @@ export interface ServiceConfig {
   database: { url: string; schema: string; poolSize: number; statementTimeoutMs: number };
   redis: { url: string; clusterNodes: string[] };
   kafka: { brokers: string[]; clientId: string; groupId: string; ensureTopics: boolean };
-  log: { level: (typeof LOG_LEVELS)[number]; pretty: boolean };
+  log: { level: (typeof LOG_LEVELS)[number] };
   shutdownTimeoutMs: number;
 }
 
@@ -51,7 +51,6 @@ const schemaFor = (defaults: ServiceDefaults) =>
     KAFKA_GROUP_ID: z.string().min(1).default(defaults.name),
     KAFKA_ENSURE_TOPICS: boolVar().default(true),
     LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    LOG_PRETTY: boolVar().default(false),
     SHUTDOWN_TIMEOUT_MS: positiveIntVar().default(10000),
   });
 
@@ -82,7 +81,7 @@ export function loadServiceConfig(
       groupId: vars.KAFKA_GROUP_ID,
       ensureTopics: vars.KAFKA_ENSURE_TOPICS,
     },
-    log: { level: vars.LOG_LEVEL, pretty: vars.LOG_PRETTY },
+    log: { level: vars.LOG_LEVEL },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
   };
 }

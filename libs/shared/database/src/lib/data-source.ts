@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '@platform/config';
+import * as pg from 'pg';
 import { DataSource, MixedList } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 
@@ -17,6 +18,8 @@ export interface DatabaseSpec {
 export function dataSourceOptions(config: ServiceConfig, spec: DatabaseSpec): PostgresConnectionOptions {
   return {
     type: 'postgres',
+    // Passed explicitly (TypeORM would require() it lazily) so bundlers and generated package.json see it.
+    driver: pg,
     url: config.database.url,
     schema: config.database.schema,
     entities: spec.entities,

@@ -21,7 +21,6 @@ export function loggerOptions(config: ServiceConfig): Params {
         return (Array.isArray(header) ? header[0] : header) ?? randomUUID();
       },
       autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
-      transport: config.log.pretty ? { target: 'pino-pretty' } : undefined,
     },
   };
 }

@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(__dirname, '../../..');
+const eslintBin = join(root, 'node_modules/eslint/bin/eslint.js');
+
+interface LintMessage {
+  ruleId: string | null;
+  message: string;
+}
+
+/**
+ * Lints `code` with the real ESLint CLI and the root config, as if it were the file at `path`, and
+ * returns the module-boundary messages. (The CLI, not the Node API: Jest's VM cannot load the ESM config.)
+ */
+async function boundaryErrors(path: string, code: string): Promise<string[]> {
+  const run = spawnSync(
+    process.execPath,
+    [eslintBin, '--stdin', '--stdin-filename', join(root, path), '--format', 'json', '--no-warn-ignored'],
+    { cwd: root, input: code, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false' } },
+  );
+  if (run.status !== 0 && run.status !== 1) throw new Error(`eslint failed (${run.status}): ${run.stderr}`);
+  const [result] = JSON.parse(run.stdout) as { messages: LintMessage[] }[];
+  return result.messages
+    .filter((message) => message.ruleId === '@nx/enforce-module-boundaries')
+    .map((message) => message.message);
+}
+
+describe('module boundaries (@nx/enforce-module-boundaries, eslint.config.mjs)', () => {
+  it('should fail lint when one domain imports another domain', async () => {
+    const errors = await boundaryErrors(
+      'libs/bid/feature/src/lib/probe.ts',
+      "import { RoutingService } from '@platform/routing-feature';\nexport const probe = RoutingService;\n",
+    );
+    expect(errors.join('\n')).toMatch(/scope:bid.*can only depend on libs tagged with "scope:bid", "scope:shared"/s);
+  });
+
+  it('should fail lint when shared code imports a domain', async () => {
+    const errors = await boundaryErrors(
+      'libs/cache/src/lib/probe.ts',
+      "import { BidRepository } from '@platform/bid-data-access';\nexport const probe = BidRepository;\n",
+    );
+    expect(errors.join('\n')).toMatch(/scope:shared.*can only depend on libs tagged with "scope:shared"/s);
+  });
+
+  it('should fail lint when a data-access lib imports a feature lib', async () => {
+    const errors = await boundaryErrors(
+      'libs/bid/data-access/src/lib/probe.ts',
+      "import { EventPublisher } from '@platform/service-kit';\nexport const probe = EventPublisher;\n",
+    );
+    expect(errors.join('\n')).toMatch(/type:data-access.*can only depend on libs tagged with/s);
+  });
+
+  it('should fail lint when a util lib imports contracts, or anything reaches into another lib\'s src', async () => {
+    const util = await boundaryErrors(
+      'libs/shared/config/src/lib/probe.ts',
+      "import { Topic } from '@platform/contracts';\nexport const probe = Topic;\n",
+    );
+    expect(util.join('\n')).toMatch(/type:util.*can only depend on libs tagged with "type:util"/s);
+
+    const deep = await boundaryErrors(
+      'libs/bid/feature/src/lib/probe.ts',
+      "import { ProcessedEvent } from '../../../../shared/database/src/lib/processed-event.entity';\nexport const probe = ProcessedEvent;\n",
+    );
+    expect(deep.length).toBeGreaterThan(0);
+  });
+
+  it('should pass lint for an allowed import (feature → own data-access, shared)', async () => {
+    const errors = await boundaryErrors(
+      'libs/bid/feature/src/lib/probe.ts',
+      "import { BidRepository } from '@platform/bid-data-access';\nimport { Topic } from '@platform/contracts';\nexport const probe = [BidRepository, Topic];\n",
+    );
+    expect(errors).toEqual([]);
+  });
+});
