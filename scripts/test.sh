@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm test: unit and integration tests of every project against the real local stack, which it starts.
+# Extra arguments go to `nx run-many` (e.g. `npm test -- -p bid-feature`).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ensure_node_modules
+ensure_stack
+
+results="$ROOT/tmp/test-results"
+rm -rf "$results" && mkdir -p "$results"
+say "Running tests (nx run-many -t test)"
+status=0
+JEST_SUMMARY_DIR="$results" npx nx run-many -t test --parallel=2 --outputStyle=stream "$@" || status=$?
+
+# One plain closing line for CI, summed over every Jest project that ran.
+node -e '
+  const fs = require("fs"), path = require("path"), dir = process.argv[1];
+  let passed = 0, failed = 0, skipped = 0, suitesFailed = 0;
+  for (const f of fs.readdirSync(dir)) {
+    const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+    passed += r.passed; failed += r.failed; skipped += r.skipped; suitesFailed += r.suitesFailed;
+  }
+  if (suitesFailed > 0 && failed === 0) failed = suitesFailed;
+  console.log(`tests: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$results"
+exit "$status"
