@@ -33,8 +33,12 @@ export interface UpsertBuyerCriteriaRequest {
   states: string[];
   minBidCents: number;
   maxConcurrentCalls: number;
-  priority: number;
-  active: boolean;
+  /** Omitted means 0, as over REST. */
+  priority?:
+    | number
+    | undefined;
+  /** Omitted means true, as over REST: a client that does not know the field must not deactivate a buyer. */
+  active?: boolean | undefined;
 }
 
 export interface UpsertBuyerCriteriaResponse {

@@ -1,0 +1,3 @@
+export * from './lib/buyer-routing-criteria.entity';
+export * from './lib/buyer-routing.repository';
+export * from './lib/routing-data-access.module';

@@ -1,0 +1,178 @@
+import { loadServiceConfig, ServiceConfig } from '@platform/config';
+import { dataSourceOptions, runMigrations } from '@platform/database';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { BuyerRoutingCriteria, BuyerRoutingRepository, ROUTING_DATABASE } from '../src';
+
+// Data-access may not import @platform/service-kit (module boundaries), so no `stackEnv()` here.
+const ADMIN_URL = process.env['DATABASE_URL'] ?? 'postgres://platform:platform@127.0.0.1:15432/platform';
+const SCRATCH_DB = `routing_mig_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+const withDatabase = (url: string, database: string) => {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+};
+
+describe('routing migrations (scratch database on the real Postgres)', () => {
+  let admin: Client;
+  let config: ServiceConfig;
+  let db: Client;
+
+  const tables = async (): Promise<string[]> =>
+    (
+      await db.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'routing' ORDER BY table_name`,
+      )
+    ).rows.map((row) => row.table_name);
+
+  const applied = async (): Promise<string[]> =>
+    (await db.query<{ name: string }>('SELECT name FROM routing.migrations ORDER BY id')).rows.map(
+      (row) => row.name,
+    );
+
+  beforeAll(async () => {
+    admin = new Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${SCRATCH_DB}`);
+    const url = withDatabase(ADMIN_URL, SCRATCH_DB);
+    config = loadServiceConfig(
+      { name: 'routing', httpPort: 3102, grpcPort: 5102, dbSchema: 'routing' },
+      {
+        DATABASE_URL: url,
+        REDIS_URL: 'redis://127.0.0.1:16379',
+        KAFKA_BROKERS: '127.0.0.1:19092',
+        NODE_ENV: 'test',
+      },
+    );
+    db = new Client({ connectionString: url });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await admin?.query(`DROP DATABASE IF EXISTS ${SCRATCH_DB} WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  it('should create the tables in the routing schema and record both migrations', async () => {
+    const ran = await runMigrations(config, ROUTING_DATABASE, 'up');
+    expect(ran).toEqual(['CreateProcessedEvents1764000000000', 'CreateBuyerRoutingCriteria1764000000101']);
+    expect(await tables()).toEqual(['buyer_routing_criteria', 'migrations', 'processed_events']);
+    expect(await applied()).toEqual([
+      'CreateProcessedEvents1764000000000',
+      'CreateBuyerRoutingCriteria1764000000101',
+    ]);
+
+    const columns = await db.query<{
+      column_name: string;
+      data_type: string;
+      udt_name: string;
+      is_nullable: string;
+    }>(
+      `SELECT column_name, data_type, udt_name, is_nullable FROM information_schema.columns
+        WHERE table_schema = 'routing' AND table_name = 'buyer_routing_criteria'`,
+    );
+    const byName = Object.fromEntries(columns.rows.map((c) => [c.column_name, c]));
+    expect(byName['states']).toMatchObject({ data_type: 'ARRAY', udt_name: '_bpchar', is_nullable: 'NO' });
+    expect(byName['buyer_id']).toMatchObject({ udt_name: 'varchar', is_nullable: 'NO' });
+
+    const indexes = await db.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = 'routing' AND tablename = 'buyer_routing_criteria'`,
+    );
+    const definitions = indexes.rows.map((row) => row.indexdef);
+    expect(definitions).toEqual(expect.arrayContaining([expect.stringMatching(/USING gin \(states\)/)]));
+    expect(definitions).toEqual(
+      expect.arrayContaining([expect.stringMatching(/UNIQUE INDEX .* \(buyer_id\)/)]),
+    );
+  });
+
+  it('should enforce the CHECK constraints', async () => {
+    const insert = (minBid: number, maxCalls: number) =>
+      db.query(
+        `INSERT INTO routing.buyer_routing_criteria (buyer_id, states, min_bid_cents, max_concurrent_calls, version)
+         VALUES ($1, ARRAY['CA'], $2, $3, 1)`,
+        [`check-${randomUUID()}`, minBid, maxCalls],
+      );
+    await expect(insert(-1, 1)).rejects.toMatchObject({ code: '23514' });
+    await expect(insert(1, -1)).rejects.toMatchObject({ code: '23514' });
+  });
+
+  describe('BuyerRoutingRepository on the migrated schema', () => {
+    let dataSource: DataSource;
+    let repository: BuyerRoutingRepository;
+
+    beforeAll(async () => {
+      dataSource = new DataSource({ ...dataSourceOptions(config, ROUTING_DATABASE), logging: ['error'] });
+      await dataSource.initialize();
+      repository = new BuyerRoutingRepository(dataSource.getRepository(BuyerRoutingCriteria));
+    });
+
+    afterAll(async () => {
+      await dataSource?.destroy();
+    });
+
+    const data = (buyerId: string, states: string[], priority = 0) => ({
+      buyerId,
+      states,
+      minBidCents: 100,
+      maxConcurrentCalls: 3,
+      priority,
+      active: true,
+    });
+
+    it('should round-trip states as string[] and refuse a second row for the same buyer', async () => {
+      const created = await repository.createIfAbsent(data('buyer-a', ['CA', 'NY']));
+      expect(created).toMatchObject({ buyerId: 'buyer-a', states: ['CA', 'NY'], version: 1, active: true });
+
+      const read = await repository.findByBuyerId('buyer-a');
+      expect(read?.states).toEqual(['CA', 'NY']);
+      expect(Array.isArray(read?.states)).toBe(true);
+
+      expect(await repository.createIfAbsent(data('buyer-a', ['TX']))).toBeNull();
+    });
+
+    it('should list by state (array containment) and active flag, highest priority first', async () => {
+      await repository.createIfAbsent(data('buyer-b', ['CA'], 10));
+      const inactive = await repository.createIfAbsent({ ...data('buyer-c', ['CA', 'TX']), active: false });
+      expect(inactive).not.toBeNull();
+
+      const california = await repository.list({ state: 'CA', limit: 50 });
+      expect(california.map((c) => c.buyerId)).toEqual(['buyer-b', 'buyer-a', 'buyer-c']);
+      const activeInCalifornia = await repository.list({ state: 'CA', active: true, limit: 50 });
+      expect(activeInCalifornia.map((c) => c.buyerId)).toEqual(['buyer-b', 'buyer-a']);
+      expect((await repository.list({ state: 'NY', limit: 50 })).map((c) => c.buyerId)).toEqual(['buyer-a']);
+      expect(await repository.list({ state: 'WY', limit: 50 })).toEqual([]);
+      expect(await repository.list({ limit: 2 })).toHaveLength(2);
+    });
+
+    it('should bump the version on save and delete by buyer id', async () => {
+      const criteria = await repository.findByBuyerId('buyer-a');
+      if (!criteria) throw new Error('buyer-a missing');
+      criteria.states = ['NV'];
+      const saved = await repository.save(criteria);
+      expect(saved.version).toBe(2);
+      expect((await repository.findByBuyerId('buyer-a'))?.states).toEqual(['NV']);
+
+      expect(await repository.delete('buyer-a')).toBe(true);
+      expect(await repository.delete('buyer-a')).toBe(false);
+      expect(await repository.findByBuyerId('buyer-a')).toBeNull();
+    });
+  });
+
+  it('should apply nothing the second time (idempotent)', async () => {
+    expect(await runMigrations(config, ROUTING_DATABASE, 'up')).toEqual([]);
+    expect(await applied()).toHaveLength(2);
+  });
+
+  it('should drop the tables on down-all', async () => {
+    const reverted = await runMigrations(config, ROUTING_DATABASE, 'down-all');
+    expect(reverted).toEqual([
+      'CreateBuyerRoutingCriteria1764000000101',
+      'CreateProcessedEvents1764000000000',
+    ]);
+    expect(await tables()).toEqual(['migrations']);
+    expect(await applied()).toEqual([]);
+  });
+});

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { RoutingDataAccessModule } from '@platform/routing-data-access';
+import { RoutingController } from './routing.controller';
+import { RoutingGrpcController } from './routing.grpc.controller';
+import { RoutingService } from './routing.service';
+import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
+
+/** The routing service's behaviour: REST, gRPC and Kafka entry points over {@link RoutingService}. */
+@Module({
+  imports: [RoutingDataAccessModule],
+  controllers: [RoutingController, RoutingGrpcController, ComplianceRulesChangedListener],
+  providers: [RoutingService],
+  exports: [RoutingService],
+})
+export class RoutingFeatureModule {}

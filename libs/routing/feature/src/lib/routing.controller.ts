@@ -1,0 +1,41 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query, Res } from '@nestjs/common';
+import { RoutingService } from './routing.service';
+import { BuyerRoutingView, toBuyerRoutingView } from './routing.mapper';
+import { BuyerIdDto, ListBuyerCriteriaQuery, UpsertBuyerCriteriaDto } from './dto/routing.dto';
+
+/** The part of the HTTP response the controller touches (Express's `Response` satisfies it). */
+type StatusSetter = { status(code: number): unknown };
+
+/** REST API of buyer routing criteria. */
+@Controller('routing/buyers')
+export class RoutingController {
+  constructor(private readonly routing: RoutingService) {}
+
+  /** 201 when the buyer had no criteria yet, 200 when they were replaced. */
+  @Put(':buyerId')
+  async upsert(
+    @Param() { buyerId }: BuyerIdDto,
+    @Body() body: UpsertBuyerCriteriaDto,
+    @Res({ passthrough: true }) response: StatusSetter,
+  ): Promise<BuyerRoutingView> {
+    const { criteria, created } = await this.routing.upsert(buyerId, body);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return toBuyerRoutingView(criteria);
+  }
+
+  @Get()
+  async list(@Query() query: ListBuyerCriteriaQuery): Promise<BuyerRoutingView[]> {
+    return (await this.routing.list(query)).map(toBuyerRoutingView);
+  }
+
+  @Get(':buyerId')
+  async get(@Param() { buyerId }: BuyerIdDto): Promise<BuyerRoutingView> {
+    return toBuyerRoutingView(await this.routing.get(buyerId));
+  }
+
+  @Delete(':buyerId')
+  @HttpCode(204)
+  async remove(@Param() { buyerId }: BuyerIdDto): Promise<void> {
+    await this.routing.delete(buyerId);
+  }
+}

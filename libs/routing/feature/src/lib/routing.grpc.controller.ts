@@ -1,0 +1,43 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { routingV1 } from '@platform/proto';
+import { RoutingService } from './routing.service';
+import { toBuyerRoutingMessage } from './routing.mapper';
+import { BuyerIdDto } from './dto/routing.dto';
+import { ListBuyerCriteriaGrpcDto, UpsertBuyerCriteriaGrpcDto } from './dto/routing-grpc.dto';
+
+/** gRPC API of buyer routing criteria (`routing.v1.RoutingService`); same validation and errors as REST. */
+@Controller()
+@routingV1.RoutingServiceControllerMethods()
+export class RoutingGrpcController implements routingV1.RoutingServiceController {
+  constructor(private readonly routing: RoutingService) {}
+
+  async upsertBuyerCriteria(
+    @Payload() { buyerId, ...input }: UpsertBuyerCriteriaGrpcDto,
+  ): Promise<routingV1.UpsertBuyerCriteriaResponse> {
+    const { criteria } = await this.routing.upsert(buyerId, input);
+    return { criteria: toBuyerRoutingMessage(criteria) };
+  }
+
+  async getBuyerCriteria(@Payload() { buyerId }: BuyerIdDto): Promise<routingV1.GetBuyerCriteriaResponse> {
+    return { criteria: toBuyerRoutingMessage(await this.routing.get(buyerId)) };
+  }
+
+  async listBuyerCriteria(
+    @Payload() request: ListBuyerCriteriaGrpcDto,
+  ): Promise<routingV1.ListBuyerCriteriaResponse> {
+    const criteria = await this.routing.list({
+      state: request.state,
+      active: request.active,
+      limit: request.limit,
+    });
+    return { criteria: criteria.map(toBuyerRoutingMessage) };
+  }
+
+  async deleteBuyerCriteria(
+    @Payload() { buyerId }: BuyerIdDto,
+  ): Promise<routingV1.DeleteBuyerCriteriaResponse> {
+    await this.routing.delete(buyerId);
+    return {};
+  }
+}

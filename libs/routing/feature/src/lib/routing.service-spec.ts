@@ -1,0 +1,14 @@
+import { Topic } from '@platform/contracts';
+import { grpcPackage, protoPath } from '@platform/proto';
+import { ROUTING_DATABASE } from '@platform/routing-data-access';
+import type { ServiceSpec } from '@platform/service-kit';
+import { RoutingFeatureModule } from './routing-feature.module';
+
+/** How the routing service is assembled; `apps/routing` runs it, tests start it. */
+export const routingServiceSpec = (): ServiceSpec => ({
+  defaults: { name: 'routing', httpPort: 3102, grpcPort: 5102, dbSchema: 'routing' },
+  features: [RoutingFeatureModule],
+  database: ROUTING_DATABASE,
+  grpc: { package: grpcPackage.routing, protoPath: protoPath('routing') },
+  kafka: { consumes: [Topic.ComplianceRulesChanged], produces: [Topic.BuyerRoutingChanged] },
+});

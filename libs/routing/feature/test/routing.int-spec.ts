@@ -1,0 +1,395 @@
+import { credentials, Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { Logger } from '@nestjs/common';
+import { BuyerRoutingChanged, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
+import { InboxService } from '@platform/database';
+import { grpcLoaderOptions, protoPath } from '@platform/proto';
+import { KafkaService, RunningService } from '@platform/service-kit';
+import { eventually, startTestService } from '@platform/service-kit/testing';
+import { randomUUID } from 'node:crypto';
+import { routingServiceSpec } from '../src';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plain objects decoded from the .proto at runtime
+type Reply = any;
+type Unary = (
+  request: object,
+  metadata: Metadata,
+  callback: (error: ServiceError | null, response: Reply) => void,
+) => void;
+
+const grpcClient = (address: string) => {
+  const definition: Reply = loadPackageDefinition(loadSync(protoPath('routing'), grpcLoaderOptions));
+  const client = new definition.routing.v1.RoutingService(address, credentials.createInsecure());
+  const call = (method: string, request: object) =>
+    new Promise<Reply>((resolve, reject) =>
+      (client[method] as Unary).call(client, request, new Metadata(), (error, response) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+  return { call, close: () => client.close() };
+};
+
+const buyerId = () => `buyer-${randomUUID()}`;
+
+describe('routing service (real Postgres, Redis, Kafka)', () => {
+  let service: RunningService;
+  let grpc: ReturnType<typeof grpcClient>;
+
+  beforeAll(async () => {
+    service = await startTestService(routingServiceSpec());
+    grpc = grpcClient(service.grpcAddress);
+  }, 60000);
+
+  afterAll(async () => {
+    grpc?.close();
+    await service?.app.close();
+  });
+
+  const put = (path: string, body: unknown) =>
+    fetch(`${service.httpUrl}${path}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const criteria = (overrides: object = {}) => ({
+    states: ['CA', 'NY'],
+    minBidCents: 1500,
+    maxConcurrentCalls: 4,
+    ...overrides,
+  });
+
+  describe('REST and gRPC', () => {
+    it('should upsert over REST (201 then 200) and read over gRPC, also listed by state', async () => {
+      const id = buyerId();
+      const response = await put(`/routing/buyers/${id}`, criteria({ states: ['NY', 'CA', 'NY'] }));
+      expect(response.status).toBe(201);
+      const created: Reply = await response.json();
+      expect(created).toMatchObject({
+        buyerId: id,
+        states: ['CA', 'NY'],
+        priority: 0,
+        active: true,
+        version: 1,
+      });
+
+      const { criteria: read } = await grpc.call('getBuyerCriteria', { buyerId: id });
+      expect(read).toMatchObject({
+        id: created.id,
+        buyerId: id,
+        states: ['CA', 'NY'],
+        minBidCents: 1500,
+        maxConcurrentCalls: 4,
+        active: true,
+        version: 1,
+      });
+
+      const inCalifornia = (await grpc.call('listBuyerCriteria', { state: 'CA', limit: 500 })).criteria;
+      expect(inCalifornia.map((c: { buyerId: string }) => c.buyerId)).toContain(id);
+      expect(inCalifornia.every((c: { states: string[] }) => c.states.includes('CA'))).toBe(true);
+      const inTexas = (await grpc.call('listBuyerCriteria', { state: 'TX', limit: 500 })).criteria;
+      expect(inTexas.map((c: { buyerId: string }) => c.buyerId)).not.toContain(id);
+      const unfiltered = (await grpc.call('listBuyerCriteria', { state: '', limit: 0 })).criteria;
+      expect(unfiltered.length).toBeGreaterThan(0);
+      expect(unfiltered.length).toBeLessThanOrEqual(50);
+
+      const replaced = await put(`/routing/buyers/${id}`, criteria({ priority: 7 }));
+      expect(replaced.status).toBe(200);
+      expect(await replaced.json()).toMatchObject({ id: created.id, priority: 7, version: 2 });
+    });
+
+    it('should list over REST by state and active flag', async () => {
+      const active = buyerId();
+      const inactive = buyerId();
+      expect((await put(`/routing/buyers/${active}`, criteria({ states: ['WY'] }))).status).toBe(201);
+      expect(
+        (await put(`/routing/buyers/${inactive}`, criteria({ states: ['WY'], active: false }))).status,
+      ).toBe(201);
+
+      const list = async (query: string) =>
+        (
+          (await (await fetch(`${service.httpUrl}/routing/buyers?${query}`)).json()) as { buyerId: string }[]
+        ).map((c) => c.buyerId);
+      expect(await list('state=WY&limit=500')).toEqual(expect.arrayContaining([active, inactive]));
+      const activeOnly = await list('state=WY&active=true&limit=500');
+      expect(activeOnly).toContain(active);
+      expect(activeOnly).not.toContain(inactive);
+      const inactiveOnly = await list('state=WY&active=false&limit=500');
+      expect(inactiveOnly).toContain(inactive);
+      expect(inactiveOnly).not.toContain(active);
+      expect(await list('state=NY&limit=500')).not.toContain(active);
+
+      // Over gRPC `active` is `optional`: unset means no filter (not `false`).
+      const grpcList = async (request: object) =>
+        ((await grpc.call('listBuyerCriteria', request)).criteria as { buyerId: string }[]).map(
+          (c) => c.buyerId,
+        );
+      expect(await grpcList({ state: 'WY', limit: 500 })).toEqual(expect.arrayContaining([active, inactive]));
+      const grpcInactive = await grpcList({ state: 'WY', active: false, limit: 500 });
+      expect(grpcInactive).toContain(inactive);
+      expect(grpcInactive).not.toContain(active);
+    });
+
+    it('should update over gRPC and read the new state (version incremented) over REST', async () => {
+      const id = buyerId();
+      await put(`/routing/buyers/${id}`, criteria());
+      const { criteria: updated } = await grpc.call('upsertBuyerCriteria', {
+        buyerId: id,
+        states: ['TX'],
+        minBidCents: 99,
+        maxConcurrentCalls: 1,
+        priority: -5,
+        active: true,
+      });
+      expect(updated).toMatchObject({ states: ['TX'], minBidCents: 99, priority: -5, version: 2 });
+      const read = await (await fetch(`${service.httpUrl}/routing/buyers/${id}`)).json();
+      expect(read).toMatchObject({
+        states: ['TX'],
+        minBidCents: 99,
+        maxConcurrentCalls: 1,
+        priority: -5,
+        version: 2,
+      });
+    });
+
+    it('should default an omitted priority/active over gRPC as REST does (0 / true)', async () => {
+      const { criteria: created } = await grpc.call('upsertBuyerCriteria', {
+        buyerId: buyerId(),
+        states: ['NV'],
+        minBidCents: 10,
+        maxConcurrentCalls: 2,
+      });
+      expect(created).toMatchObject({ active: true, priority: 0, version: 1 });
+    });
+
+    it('should delete (204) and then answer 404 with a stable code, over both transports', async () => {
+      const id = buyerId();
+      await put(`/routing/buyers/${id}`, criteria());
+      const deleted = await fetch(`${service.httpUrl}/routing/buyers/${id}`, { method: 'DELETE' });
+      expect(deleted.status).toBe(204);
+
+      const response = await fetch(`${service.httpUrl}/routing/buyers/${id}`);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ code: 'BUYER_ROUTING.NOT_FOUND' });
+      await expect(grpc.call('getBuyerCriteria', { buyerId: id })).rejects.toMatchObject({
+        code: status.NOT_FOUND,
+        details: expect.stringContaining('BUYER_ROUTING.NOT_FOUND'),
+      });
+      await expect(grpc.call('deleteBuyerCriteria', { buyerId: id })).rejects.toMatchObject({
+        code: status.NOT_FOUND,
+      });
+      expect((await fetch(`${service.httpUrl}/routing/buyers/${id}`, { method: 'DELETE' })).status).toBe(404);
+    });
+  });
+
+  describe('bad input', () => {
+    const fieldsOf = async (response: Response) => {
+      expect(response.status).toBe(400);
+      const body: Reply = await response.json();
+      expect(body.code).toBe('VALIDATION.FAILED');
+      expect(body).not.toHaveProperty('stack');
+      return body.fields as { field: string; message: string }[];
+    };
+
+    it('should return 400 naming each invalid field', async () => {
+      const fields = await fieldsOf(
+        await put(`/routing/buyers/${buyerId()}`, {
+          states: ['CA', 'XX'],
+          minBidCents: -1,
+          maxConcurrentCalls: 1,
+          priority: 5000,
+        }),
+      );
+      expect(fields.map((f) => f.field).sort()).toEqual(['minBidCents', 'priority', 'states']);
+      expect(fields.find((f) => f.field === 'states')?.message).toMatch(/US state code/);
+
+      const lowercase = await fieldsOf(
+        await put(`/routing/buyers/${buyerId()}`, criteria({ states: ['ca'] })),
+      );
+      expect(lowercase.map((f) => f.field)).toEqual(['states']);
+      const empty = await fieldsOf(await put(`/routing/buyers/${buyerId()}`, criteria({ states: [] })));
+      expect(empty.map((f) => f.field)).toEqual(['states']);
+      const missing = await fieldsOf(await put(`/routing/buyers/${buyerId()}`, { states: ['CA'] }));
+      expect([...new Set(missing.map((f) => f.field))].sort()).toEqual(['maxConcurrentCalls', 'minBidCents']);
+    });
+
+    it('should return 400 for unknown fields, malformed JSON, a malformed id and a bad query', async () => {
+      const unknown = await fieldsOf(await put(`/routing/buyers/${buyerId()}`, criteria({ admin: true })));
+      expect(unknown).toEqual([{ field: 'admin', message: 'should not exist' }]);
+
+      const malformed = await put(`/routing/buyers/${buyerId()}`, '{"states": ');
+      expect(malformed.status).toBe(400);
+
+      const badId = await fieldsOf(await put('/routing/buyers/not%20a%20buyer', criteria()));
+      expect(badId[0].field).toBe('buyerId');
+      const longId = await fieldsOf(await fetch(`${service.httpUrl}/routing/buyers/${'x'.repeat(65)}`));
+      expect(longId[0].field).toBe('buyerId');
+
+      const badQuery = await fieldsOf(
+        await fetch(`${service.httpUrl}/routing/buyers?state=XX&active=maybe&limit=100000`),
+      );
+      expect(badQuery.map((f) => f.field).sort()).toEqual(['active', 'limit', 'state']);
+    });
+
+    it('should return INVALID_ARGUMENT naming the field over gRPC', async () => {
+      await expect(
+        grpc.call('upsertBuyerCriteria', {
+          buyerId: buyerId(),
+          states: ['CA'],
+          minBidCents: -3,
+          maxConcurrentCalls: 1,
+        }),
+      ).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('minBidCents'),
+      });
+      await expect(
+        grpc.call('upsertBuyerCriteria', {
+          buyerId: buyerId(),
+          states: ['XX'],
+          minBidCents: 1,
+          maxConcurrentCalls: 1,
+        }),
+      ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('states') });
+      await expect(
+        grpc.call('upsertBuyerCriteria', { buyerId: buyerId(), minBidCents: 1, maxConcurrentCalls: 1 }),
+      ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('states') });
+      await expect(grpc.call('getBuyerCriteria', { buyerId: 'no spaces' })).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('buyerId'),
+      });
+      await expect(grpc.call('getBuyerCriteria', {})).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('buyerId'),
+      });
+      await expect(grpc.call('listBuyerCriteria', { state: 'ZZ' })).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('state'),
+      });
+    });
+  });
+
+  describe('events', () => {
+    it('should publish routing.buyer.changed.v1 with before/after on create, update and delete', async () => {
+      const id = buyerId();
+      const kafka = service.app.get(KafkaService).kafka;
+      const consumer = kafka.consumer({ groupId: `routing-test-${randomUUID()}` });
+      const received: BuyerRoutingChanged.Value[] = [];
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic: Topic.BuyerRoutingChanged, fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ message }) => {
+            if (message.key?.toString() !== id) return;
+            received.push(BuyerRoutingChanged.Value.parse(JSON.parse(message.value?.toString() ?? 'null')));
+          },
+        });
+
+        expect((await put(`/routing/buyers/${id}`, criteria())).status).toBe(201);
+        expect((await put(`/routing/buyers/${id}`, criteria())).status).toBe(200); // no change: no event
+        expect(
+          (await put(`/routing/buyers/${id}`, criteria({ minBidCents: 2000, active: false }))).status,
+        ).toBe(200);
+        expect((await fetch(`${service.httpUrl}/routing/buyers/${id}`, { method: 'DELETE' })).status).toBe(
+          204,
+        );
+
+        await eventually(() => received.length >= 3, 20000);
+        // Give a stray extra event (e.g. for the no-op upsert) a moment to show up.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        await consumer.disconnect();
+      }
+
+      const snapshot = {
+        buyerId: id,
+        states: ['CA', 'NY'],
+        minBidCents: 1500,
+        maxConcurrentCalls: 4,
+        priority: 0,
+        active: true,
+      };
+      expect(received.map((e) => [e.op, e.version])).toEqual([
+        ['created', 1],
+        ['updated', 2],
+        ['deleted', 2],
+      ]);
+      expect(received.every((e) => e.entity === 'buyer' && e.entityId === id)).toBe(true);
+      expect(received[0]).toMatchObject({ before: null, after: snapshot });
+      expect(received[1]).toMatchObject({
+        before: snapshot,
+        after: { ...snapshot, minBidCents: 2000, active: false },
+        changedFields: ['active', 'minBidCents'],
+      });
+      expect(received[2]).toMatchObject({
+        before: { ...snapshot, minBidCents: 2000, active: false },
+        after: null,
+      });
+    }, 40000);
+
+    it('should consume compliance.rules.changed.v1 once per eventId, and skip a malformed one', async () => {
+      const log = jest.spyOn(Logger.prototype, 'log');
+      const debug = jest.spyOn(Logger.prototype, 'debug');
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const producer = await service.app.get(KafkaService).producer();
+      const key = `state:${randomUUID()}`;
+      const ruleChanged = () =>
+        createEnvelope({
+          entity: 'compliance-rule' as const,
+          entityId: key,
+          op: 'updated',
+          version: 3,
+          before: { kind: 'state' as const, state: 'CA', active: true },
+          after: { kind: 'state' as const, state: 'CA', active: false },
+        });
+      const event = ruleChanged();
+      const sentinel = ruleChanged();
+      const malformedId = randomUUID();
+      const send = (value: string) =>
+        producer.send({ topic: Topic.ComplianceRulesChanged, messages: [{ key, value }] });
+      await send(JSON.stringify({ ...event, eventId: malformedId, entity: 'bid' }));
+      await send(JSON.stringify(event));
+      await send(JSON.stringify(event)); // duplicate delivery
+      await send(JSON.stringify(sentinel)); // same key, same partition: handled after the duplicate
+
+      const inbox = service.app.get(InboxService);
+      await eventually(() => inbox.has(sentinel.eventId), 20000);
+      expect(ComplianceRulesChanged.Value.safeParse(event).success).toBe(true);
+      expect(await inbox.has(event.eventId)).toBe(true);
+      expect(await inbox.has(malformedId)).toBe(false);
+
+      const mentions = (spy: jest.SpyInstance, eventId: string) =>
+        spy.mock.calls.filter(([fields]) => (fields as { eventId?: string })?.eventId === eventId);
+      expect(mentions(log, event.eventId)).toEqual([
+        [
+          expect.objectContaining({ ruleId: key, kind: 'state', state: 'CA', op: 'updated' }),
+          'Compliance rules changed',
+        ],
+      ]);
+      expect(mentions(debug, event.eventId)).toEqual([[expect.anything(), 'Duplicate event ignored']]);
+      expect(
+        warn.mock.calls.some(
+          ([fields, message]) =>
+            message === 'Skipping malformed event' &&
+            (fields as { fields?: { path: string }[] }).fields?.some((f) => f.path === 'entity'),
+        ),
+      ).toBe(true);
+    }, 30000);
+  });
+
+  describe('health', () => {
+    it('should report live and ready with every dependency up', async () => {
+      expect((await fetch(`${service.httpUrl}/health/live`)).status).toBe(200);
+      const ready = await fetch(`${service.httpUrl}/health/ready`);
+      const body: Reply = await ready.json();
+      expect(ready.status).toBe(200);
+      expect(Object.keys(body.details).sort()).toEqual([
+        'kafka',
+        'lifecycle',
+        'postgres',
+        'redis',
+        'redisCluster',
+      ]);
+    });
+  });
+});
