@@ -20,7 +20,10 @@ const depConstraints = [
     sourceTag: 'type:feature',
     onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:contracts'],
   },
-  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:contracts'] },
+  {
+    sourceTag: 'type:data-access',
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:contracts'],
+  },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
 ];
@@ -30,7 +33,14 @@ export default [
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
   {
-    ignores: ['**/dist', '**/node_modules', '**/coverage', '.stack/**', 'tmp/**', 'libs/proto/src/generated/**'],
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/coverage',
+      '.stack/**',
+      'tmp/**',
+      'libs/proto/src/generated/**',
+    ],
   },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],

@@ -21,7 +21,11 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': swcTransform },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+  testMatch: [
+    '<rootDir>/src/**/*.spec.ts',
+    '<rootDir>/src/**/*.int-spec.ts',
+    '<rootDir>/test/**/*.int-spec.ts',
+  ],
   reporters: ['default', require.resolve('./tools/jest/summary-reporter.js')],
   testTimeout: 30000,
   restoreMocks: true,

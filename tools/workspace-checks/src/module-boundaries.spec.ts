@@ -32,7 +32,9 @@ describe('module boundaries (@nx/enforce-module-boundaries, eslint.config.mjs)',
       'libs/bid/feature/src/lib/probe.ts',
       "import { RoutingService } from '@platform/routing-feature';\nexport const probe = RoutingService;\n",
     );
-    expect(errors.join('\n')).toMatch(/scope:bid.*can only depend on libs tagged with "scope:bid", "scope:shared"/s);
+    expect(errors.join('\n')).toMatch(
+      /scope:bid.*can only depend on libs tagged with "scope:bid", "scope:shared"/s,
+    );
   });
 
   it('should fail lint when shared code imports a domain', async () => {
@@ -51,7 +53,7 @@ describe('module boundaries (@nx/enforce-module-boundaries, eslint.config.mjs)',
     expect(errors.join('\n')).toMatch(/type:data-access.*can only depend on libs tagged with/s);
   });
 
-  it('should fail lint when a util lib imports contracts, or anything reaches into another lib\'s src', async () => {
+  it("should fail lint when a util lib imports contracts, or anything reaches into another lib's src", async () => {
     const util = await boundaryErrors(
       'libs/shared/config/src/lib/probe.ts',
       "import { Topic } from '@platform/contracts';\nexport const probe = Topic;\n",

@@ -1,4 +1,4 @@
-import { BID_DATABASE } from '@platform/bid-data-access';
+import { BID_DATABASE } from '../src';
 import { loadServiceConfig, ServiceConfig } from '@platform/config';
 import { runMigrations } from '@platform/database';
 import { randomBytes } from 'node:crypto';
@@ -64,7 +64,9 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
   it('should revert one step, then everything, leaving no tables behind', async () => {
     expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['CreateBids1764000000001']);
     expect(await tables()).toEqual(['migrations', 'processed_events']);
-    expect(await runMigrations(config, BID_DATABASE, 'down-all')).toEqual(['CreateProcessedEvents1764000000000']);
+    expect(await runMigrations(config, BID_DATABASE, 'down-all')).toEqual([
+      'CreateProcessedEvents1764000000000',
+    ]);
     expect(await tables()).toEqual(['migrations']);
   });
 });

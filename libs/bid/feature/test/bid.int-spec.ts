@@ -1,7 +1,7 @@
 import { credentials, Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { bidServiceSpec } from '@platform/bid-feature';
+import { bidServiceSpec } from '../src';
 import { BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { grpcLoaderOptions, protoPath } from '@platform/proto';
@@ -9,13 +9,18 @@ import { KafkaService, RunningService } from '@platform/service-kit';
 import { eventually, readJson, startTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 
-type Unary = (request: object, metadata: Metadata, callback: (error: ServiceError | null, response: any) => void) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Unary = (
+  request: object,
+  metadata: Metadata,
+  callback: (error: ServiceError | null, response: any) => void,
+) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const grpcClient = (address: string) => {
   const definition = loadPackageDefinition(loadSync(protoPath('bid'), grpcLoaderOptions)) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
   const client = new definition.bid.v1.BidService(address, credentials.createInsecure());
   const call = (method: string, request: object) =>
-    new Promise<any>((resolve, reject) => // eslint-disable-line @typescript-eslint/no-explicit-any
+    new Promise<any>((resolve, reject) =>
+      // eslint-disable-line @typescript-eslint/no-explicit-any
       (client[method] as Unary).call(client, request, new Metadata(), (error, response) =>
         error ? reject(error) : resolve(response),
       ),
@@ -50,7 +55,13 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const response = await post('/bids', { callId, buyerId: 'buyer-7', amountCents: 1250 });
       expect(response.status).toBe(201);
       const created = await readJson(response);
-      expect(created).toMatchObject({ callId, buyerId: 'buyer-7', status: 'pending', currency: 'USD', version: 1 });
+      expect(created).toMatchObject({
+        callId,
+        buyerId: 'buyer-7',
+        status: 'pending',
+        currency: 'USD',
+        version: 1,
+      });
 
       const { bid } = await grpc.call('getBid', { id: created.id });
       expect(bid).toMatchObject({ id: created.id, callId, buyerId: 'buyer-7', amountCents: 1250, status: 1 });
@@ -60,7 +71,9 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
     });
 
     it('should update over gRPC and read the new state over REST', async () => {
-      const created = await readJson(await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 5 }));
+      const created = await readJson(
+        await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 5 }),
+      );
       const { bid } = await grpc.call('updateBid', { id: created.id, status: 3 });
       expect(bid).toMatchObject({ status: 3, version: 2 });
       const read = await readJson(await fetch(`${service.httpUrl}/bids/${created.id}`));
@@ -106,7 +119,9 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
     });
 
     it('should return INVALID_ARGUMENT naming the field over gRPC', async () => {
-      await expect(grpc.call('createBid', { callId: 'c', buyerId: 'b', amountCents: -3 })).rejects.toMatchObject({
+      await expect(
+        grpc.call('createBid', { callId: 'c', buyerId: 'b', amountCents: -3 }),
+      ).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('amountCents'),
       });
@@ -126,7 +141,14 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
         op: 'updated',
         version: 2,
         before: null,
-        after: { buyerId: 'x', states: ['CA'], minBidCents: 100, maxConcurrentCalls: 5, priority: 1, active: true },
+        after: {
+          buyerId: 'x',
+          states: ['CA'],
+          minBidCents: 100,
+          maxConcurrentCalls: 5,
+          priority: 1,
+          active: true,
+        },
       });
       const send = (value: string) =>
         producer.send({ topic: Topic.BuyerRoutingChanged, messages: [{ key: event.entityId, value }] });
@@ -146,7 +168,13 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const ready = await fetch(`${service.httpUrl}/health/ready`);
       const body = await readJson(ready);
       expect(ready.status).toBe(200);
-      expect(Object.keys(body.details).sort()).toEqual(['kafka', 'lifecycle', 'postgres', 'redis', 'redisCluster']);
+      expect(Object.keys(body.details).sort()).toEqual([
+        'kafka',
+        'lifecycle',
+        'postgres',
+        'redis',
+        'redisCluster',
+      ]);
     });
   });
 });

@@ -9,7 +9,9 @@ export class ContractViolationError extends Error {
     readonly topic: string,
     readonly fields: { path: string; message: string }[],
   ) {
-    super(`Message on ${topic} violates its contract: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`);
+    super(
+      `Message on ${topic} violates its contract: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`,
+    );
     this.name = 'ContractViolationError';
   }
 }
@@ -20,6 +22,9 @@ export function parseEvent<S extends z.ZodType>(topic: string, schema: S, value:
   if (result.success) return result.data;
   throw new ContractViolationError(
     topic,
-    result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message })),
+    result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || '(root)',
+      message: issue.message,
+    })),
   );
 }

@@ -1,6 +1,17 @@
 import { BidChanged } from '@platform/contracts';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 const ID_MESSAGE = 'must contain only letters, digits and . _ : -';

@@ -35,6 +35,9 @@ export class BuyerChangedListener {
       this.logger.debug({ eventId: event.eventId }, 'Duplicate event ignored');
       return;
     }
-    this.logger.log({ eventId: event.eventId, buyerId: event.entityId, op: event.op }, 'Buyer routing changed');
+    this.logger.log(
+      { eventId: event.eventId, buyerId: event.entityId, op: event.op },
+      'Buyer routing changed',
+    );
   }
 }

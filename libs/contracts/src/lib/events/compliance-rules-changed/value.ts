@@ -10,7 +10,10 @@ export type RuleKind = z.infer<typeof RuleKind>;
 export const Snapshot = z.object({
   kind: RuleKind,
   tcpaVersion: z.number().int().positive().optional(),
-  phoneHash: z.string().regex(/^[a-f0-9]{64}$/).optional(),
+  phoneHash: z
+    .string()
+    .regex(/^[a-f0-9]{64}$/)
+    .optional(),
   state: z.string().length(2).optional(),
   active: z.boolean().optional(),
 });

@@ -36,7 +36,9 @@ export async function runService(spec: ServiceSpec, argv: string[] = process.arg
   if (command !== 'serve') {
     const direction = command === 'migrate' ? 'up' : command === 'migrate:down' ? 'down' : 'down-all';
     const names = await runMigrations(config, spec.database, direction);
-    logger.log(`${direction === 'up' ? 'Applied' : 'Reverted'} ${names.length} migration(s): ${names.join(', ') || '-'}`);
+    logger.log(
+      `${direction === 'up' ? 'Applied' : 'Reverted'} ${names.length} migration(s): ${names.join(', ') || '-'}`,
+    );
     return;
   }
 

@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { KafkaContext } from '@nestjs/microservices';
-import type { Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { DomainError, ErrorKind, FieldError, ValidationFailedError } from '../errors';
 
@@ -23,7 +23,8 @@ const BY_KIND: Record<ErrorKind, { status: number; grpcCode: GrpcStatus }> = {
 };
 
 const grpcFromHttp = (status: number): GrpcStatus => {
-  if (status === 400 || status === 413 || status === 415 || status === 422) return GrpcStatus.INVALID_ARGUMENT;
+  if (status === 400 || status === 413 || status === 415 || status === 422)
+    return GrpcStatus.INVALID_ARGUMENT;
   if (status === 401) return GrpcStatus.UNAUTHENTICATED;
   if (status === 403) return GrpcStatus.PERMISSION_DENIED;
   if (status === 404) return GrpcStatus.NOT_FOUND;
@@ -71,20 +72,23 @@ export function toProblem(exception: unknown): Problem {
 export class AppExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(AppExceptionFilter.name);
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     const problem = toProblem(exception);
     if (problem.status >= 500) {
       this.logger.error({ err: exception, code: problem.code }, 'Unhandled error');
     }
     if (host.getType() === 'http') {
-      const response = host.switchToHttp().getResponse<Response>();
+      const response = host.switchToHttp().getResponse<{ headersSent?: boolean }>();
       if (response.headersSent) return;
-      response.status(problem.status).json({
+      const body = {
         statusCode: problem.status,
         code: problem.code,
         message: problem.message,
         ...(problem.fields ? { fields: problem.fields } : {}),
-      });
+      };
+      this.adapterHost.httpAdapter.reply(response, body, problem.status);
       return;
     }
     if (host.getType() === 'rpc' && host.switchToRpc().getContext() instanceof KafkaContext) {

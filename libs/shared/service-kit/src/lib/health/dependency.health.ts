@@ -75,7 +75,9 @@ export class DependencyHealthIndicators implements OnApplicationShutdown {
     const indicator = this.health.check(key);
     try {
       const details = await within(check(), timeoutMs, key);
-      return indicator.up(typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {});
+      return indicator.up(
+        typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {},
+      );
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });
     }

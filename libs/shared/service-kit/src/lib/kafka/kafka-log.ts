@@ -16,4 +16,8 @@ export const kafkaLogCreator = () => {
 
 /** kafkajs log level matching the service's `LOG_LEVEL` (kafkajs INFO is chatty; keep it at WARN unless debugging). */
 export const kafkaLogLevel = (level: string): logLevel =>
-  level === 'debug' || level === 'trace' ? logLevel.INFO : level === 'silent' ? logLevel.NOTHING : logLevel.WARN;
+  level === 'debug' || level === 'trace'
+    ? logLevel.INFO
+    : level === 'silent'
+      ? logLevel.NOTHING
+      : logLevel.WARN;

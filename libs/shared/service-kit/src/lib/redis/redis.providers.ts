@@ -11,7 +11,9 @@ const logger = new Logger('Redis');
  */
 const connectInBackground = (client: RedisConnection, label: string): RedisConnection => {
   client.on('error', (error: Error) => logger.warn({ err: error.message, label }, 'Redis connection error'));
-  client.connect().catch((error: Error) => logger.warn({ err: error.message, label }, 'Redis not reachable yet'));
+  client
+    .connect()
+    .catch((error: Error) => logger.warn({ err: error.message, label }, 'Redis not reachable yet'));
   return client;
 };
 
