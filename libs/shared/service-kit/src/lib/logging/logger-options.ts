@@ -5,7 +5,8 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * Structured JSON logs (pino): one line per event with `service`, request id and correlation id.
- * Health probes are not logged (they would drown everything else); auth headers are redacted.
+ * Health probes are not logged (they would drown everything else); requests are logged by path only,
+ * never with their query string or headers.
  */
 export function loggerOptions(config: ServiceConfig): Params {
   return {
@@ -15,7 +16,15 @@ export function loggerOptions(config: ServiceConfig): Params {
       messageKey: 'msg',
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       formatters: { level: (label: string) => ({ level: label }) },
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // Path only: query strings can carry personal data (e.g. a phone number being checked against DNC),
+      // and headers carry credentials. Neither belongs in logs.
+      serializers: {
+        req: (req: { id?: unknown; method?: string; url?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: (req.url ?? '').split('?')[0],
+        }),
+      },
       genReqId: (req: IncomingMessage) => {
         const header = req.headers['x-request-id'];
         return (Array.isArray(header) ? header[0] : header) ?? randomUUID();

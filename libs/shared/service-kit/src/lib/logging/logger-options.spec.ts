@@ -1,0 +1,29 @@
+import { loadServiceConfig } from '@platform/config';
+import { loggerOptions } from './logger-options';
+
+describe('loggerOptions()', () => {
+  const config = loadServiceConfig(
+    { name: 'compliance', httpPort: 1, grpcPort: 2, dbSchema: 'compliance' },
+    { DATABASE_URL: 'postgres://u:p@h:1/d', REDIS_URL: 'redis://h:1', KAFKA_BROKERS: 'h:1' },
+  );
+  const http = loggerOptions(config).pinoHttp as {
+    serializers: { req: (req: object) => Record<string, unknown> };
+    autoLogging: { ignore: (req: { url?: string }) => boolean };
+  };
+
+  it('should log the request path without its query string or headers', () => {
+    const logged = http.serializers.req({
+      id: 'r1',
+      method: 'GET',
+      url: '/compliance/dnc/check?phoneNumber=%2B14155550100',
+      headers: { authorization: 'Bearer secret' },
+    });
+    expect(logged).toEqual({ id: 'r1', method: 'GET', path: '/compliance/dnc/check' });
+    expect(JSON.stringify(logged)).not.toContain('4155550100');
+  });
+
+  it('should not log health probes', () => {
+    expect(http.autoLogging.ignore({ url: '/health/ready' })).toBe(true);
+    expect(http.autoLogging.ignore({ url: '/bids' })).toBe(false);
+  });
+});
