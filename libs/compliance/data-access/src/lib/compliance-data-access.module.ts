@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CreateProcessedEvents1764000000000, DatabaseSpec } from '@platform/database';
+import { DncEntry } from './dnc-entry.entity';
+import { DncEntryRepository } from './dnc-entry.repository';
+import { StateRule } from './state-rule.entity';
+import { StateRuleRepository } from './state-rule.repository';
+import { TcpaRuleSet } from './tcpa-rule-set.entity';
+import { TcpaRuleSetRepository } from './tcpa-rule-set.repository';
+import { CreateComplianceTables1764000000201 } from './migrations/1764000000201-create-compliance-tables.migration';
+
+/** The compliance service's schema: its entities and its migrations, in order. */
+export const COMPLIANCE_DATABASE: DatabaseSpec = {
+  entities: [TcpaRuleSet, DncEntry, StateRule],
+  migrations: [CreateProcessedEvents1764000000000, CreateComplianceTables1764000000201],
+};
+
+/** Provides {@link TcpaRuleSetRepository}, {@link DncEntryRepository} and {@link StateRuleRepository}. */
+@Module({
+  imports: [TypeOrmModule.forFeature([TcpaRuleSet, DncEntry, StateRule])],
+  providers: [TcpaRuleSetRepository, DncEntryRepository, StateRuleRepository],
+  exports: [TcpaRuleSetRepository, DncEntryRepository, StateRuleRepository],
+})
+export class ComplianceDataAccessModule {}

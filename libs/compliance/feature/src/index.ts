@@ -1,0 +1,7 @@
+export * from './lib/compliance-feature.module';
+export * from './lib/compliance.service';
+export * from './lib/compliance.mapper';
+export * from './lib/compliance.service-spec';
+export * from './lib/phone-hash';
+export * from './lib/us-states';
+export * from './lib/dto/compliance.dto';

@@ -1,0 +1,71 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ComplianceService } from './compliance.service';
+import {
+  DncCheckView,
+  DncEntryView,
+  StateRuleView,
+  TcpaRuleSetView,
+  toDncEntryView,
+  toStateRuleView,
+  toTcpaRuleSetView,
+} from './compliance.mapper';
+import {
+  AddDncEntryDto,
+  CheckDncQuery,
+  CreateTcpaRuleSetDto,
+  PhoneHashDto,
+  StateCodeDto,
+  StateRuleDto,
+  TcpaVersionDto,
+} from './dto/compliance.dto';
+
+/** REST API of TCPA rule sets, the do-not-call list and state rules. */
+@Controller('compliance')
+export class ComplianceController {
+  constructor(private readonly compliance: ComplianceService) {}
+
+  @Post('tcpa-rule-sets')
+  async createTcpaRuleSet(@Body() body: CreateTcpaRuleSetDto): Promise<TcpaRuleSetView> {
+    return toTcpaRuleSetView(await this.compliance.createTcpaRuleSet(body));
+  }
+
+  // Declared before `:version` so that `active` is not read as a version.
+  @Get('tcpa-rule-sets/active')
+  async getActiveTcpaRuleSet(): Promise<TcpaRuleSetView> {
+    return toTcpaRuleSetView(await this.compliance.getActiveTcpaRuleSet());
+  }
+
+  @Get('tcpa-rule-sets/:version')
+  async getTcpaRuleSet(@Param() { version }: TcpaVersionDto): Promise<TcpaRuleSetView> {
+    return toTcpaRuleSetView(await this.compliance.getTcpaRuleSet(version));
+  }
+
+  @Post('dnc')
+  async addDncEntry(@Body() body: AddDncEntryDto): Promise<DncEntryView> {
+    return toDncEntryView(await this.compliance.addDncEntry(body));
+  }
+
+  @Get('dnc/check')
+  checkDnc(@Query() { phoneNumber }: CheckDncQuery): Promise<DncCheckView> {
+    return this.compliance.checkDnc(phoneNumber);
+  }
+
+  @Delete('dnc/:phoneHash')
+  @HttpCode(204)
+  async removeDncEntry(@Param() { phoneHash }: PhoneHashDto): Promise<void> {
+    await this.compliance.removeDncEntry(phoneHash);
+  }
+
+  @Put('states/:state')
+  async upsertStateRule(
+    @Param() { state }: StateCodeDto,
+    @Body() body: StateRuleDto,
+  ): Promise<StateRuleView> {
+    return toStateRuleView(await this.compliance.upsertStateRule(state, body));
+  }
+
+  @Get('states/:state')
+  async getStateRule(@Param() { state }: StateCodeDto): Promise<StateRuleView> {
+    return toStateRuleView(await this.compliance.getStateRule(state));
+  }
+}

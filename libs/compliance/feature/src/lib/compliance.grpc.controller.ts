@@ -1,0 +1,64 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { complianceV1 } from '@platform/proto';
+import { ComplianceService } from './compliance.service';
+import { toDncEntryMessage, toStateRuleMessage, toTcpaRuleSetMessage } from './compliance.mapper';
+import {
+  AddDncEntryDto,
+  CheckDncDto,
+  PhoneHashDto,
+  StateCodeDto,
+  TcpaVersionDto,
+} from './dto/compliance.dto';
+import { CreateTcpaRuleSetGrpcDto, UpsertStateRuleGrpcDto } from './dto/compliance-grpc.dto';
+import { parseJsonObject } from './dto/validators';
+
+/** gRPC API of compliance (`compliance.v1.ComplianceService`); same validation and errors as REST. */
+@Controller()
+@complianceV1.ComplianceServiceControllerMethods()
+export class ComplianceGrpcController implements complianceV1.ComplianceServiceController {
+  constructor(private readonly compliance: ComplianceService) {}
+
+  async createTcpaRuleSet(
+    @Payload() request: CreateTcpaRuleSetGrpcDto,
+  ): Promise<complianceV1.CreateTcpaRuleSetResponse> {
+    const ruleSet = await this.compliance.createTcpaRuleSet({
+      // Validated upstream (`rulesJson` is a JSON object), so this parse cannot fail.
+      rules: parseJsonObject(request.rulesJson) ?? {},
+      effectiveFrom: request.effectiveFrom,
+      activate: request.activate,
+    });
+    return { ruleSet: toTcpaRuleSetMessage(ruleSet) };
+  }
+
+  async getTcpaRuleSet(@Payload() { version }: TcpaVersionDto): Promise<complianceV1.GetTcpaRuleSetResponse> {
+    return { ruleSet: toTcpaRuleSetMessage(await this.compliance.getTcpaRuleSet(version)) };
+  }
+
+  async getActiveTcpaRuleSet(): Promise<complianceV1.GetActiveTcpaRuleSetResponse> {
+    return { ruleSet: toTcpaRuleSetMessage(await this.compliance.getActiveTcpaRuleSet()) };
+  }
+
+  async addDncEntry(@Payload() request: AddDncEntryDto): Promise<complianceV1.AddDncEntryResponse> {
+    return { entry: toDncEntryMessage(await this.compliance.addDncEntry(request)) };
+  }
+
+  async checkDnc(@Payload() { phoneNumber }: CheckDncDto): Promise<complianceV1.CheckDncResponse> {
+    return this.compliance.checkDnc(phoneNumber);
+  }
+
+  async removeDncEntry(@Payload() { phoneHash }: PhoneHashDto): Promise<complianceV1.RemoveDncEntryResponse> {
+    await this.compliance.removeDncEntry(phoneHash);
+    return {};
+  }
+
+  async upsertStateRule(
+    @Payload() { state, ...values }: UpsertStateRuleGrpcDto,
+  ): Promise<complianceV1.UpsertStateRuleResponse> {
+    return { stateRule: toStateRuleMessage(await this.compliance.upsertStateRule(state, values)) };
+  }
+
+  async getStateRule(@Payload() { state }: StateCodeDto): Promise<complianceV1.GetStateRuleResponse> {
+    return { stateRule: toStateRuleMessage(await this.compliance.getStateRule(state)) };
+  }
+}

@@ -1,0 +1,107 @@
+import type { DncEntry, StateRule, TcpaRuleSet } from '@platform/compliance-data-access';
+import { ComplianceRulesChanged } from '@platform/contracts';
+import { complianceV1 } from '@platform/proto';
+
+/** A TCPA rule set as the REST API returns it. */
+export interface TcpaRuleSetView {
+  id: string;
+  version: number;
+  rules: Record<string, unknown>;
+  effectiveFrom: string;
+  active: boolean;
+  createdAt: string;
+}
+
+/** A do-not-call entry as the REST API returns it (the hash only, never the number). */
+export interface DncEntryView {
+  phoneHash: string;
+  source: string;
+  addedAt: string;
+  expiresAt: string | null;
+}
+
+/** Answer of a do-not-call check. */
+export interface DncCheckView {
+  listed: boolean;
+  phoneHash: string;
+}
+
+/** A state rule as the REST API returns it. */
+export interface StateRuleView {
+  state: string;
+  callingHoursStart: number;
+  callingHoursEnd: number;
+  timezone: string;
+  maxAttemptsPerDay: number;
+  requiresConsent: boolean;
+  version: number;
+  updatedAt: string;
+}
+
+/** Entity → REST view. */
+export const toTcpaRuleSetView = (ruleSet: TcpaRuleSet): TcpaRuleSetView => ({
+  id: ruleSet.id,
+  version: ruleSet.version,
+  rules: ruleSet.rules,
+  effectiveFrom: ruleSet.effectiveFrom.toISOString(),
+  active: ruleSet.active,
+  createdAt: ruleSet.createdAt.toISOString(),
+});
+
+/** Entity → REST view. */
+export const toDncEntryView = (entry: DncEntry): DncEntryView => ({
+  phoneHash: entry.phoneHash,
+  source: entry.source,
+  addedAt: entry.addedAt.toISOString(),
+  expiresAt: entry.expiresAt ? entry.expiresAt.toISOString() : null,
+});
+
+/** Entity → REST view. */
+export const toStateRuleView = (rule: StateRule): StateRuleView => ({
+  state: rule.state,
+  callingHoursStart: rule.callingHoursStart,
+  callingHoursEnd: rule.callingHoursEnd,
+  timezone: rule.timezone,
+  maxAttemptsPerDay: rule.maxAttemptsPerDay,
+  requiresConsent: rule.requiresConsent,
+  version: rule.version,
+  updatedAt: rule.updatedAt.toISOString(),
+});
+
+/** Entity → event snapshot: what consumers need to evict `compliance:tcpa:v{version}`. */
+export const toTcpaSnapshot = (ruleSet: TcpaRuleSet): ComplianceRulesChanged.Snapshot => ({
+  kind: 'tcpa',
+  tcpaVersion: ruleSet.version,
+  active: ruleSet.active,
+});
+
+/** Entity → event snapshot: what consumers need to evict `compliance:dnc:{hash}` (never the number). */
+export const toDncSnapshot = (entry: DncEntry): ComplianceRulesChanged.Snapshot => ({
+  kind: 'dnc',
+  phoneHash: entry.phoneHash,
+});
+
+/** Entity → event snapshot: what consumers need to evict `compliance:state:{state}`. */
+export const toStateSnapshot = (rule: StateRule): ComplianceRulesChanged.Snapshot => ({
+  kind: 'state',
+  state: rule.state,
+});
+
+/** Entity → gRPC message (rules as a JSON string). */
+export const toTcpaRuleSetMessage = (ruleSet: TcpaRuleSet): complianceV1.TcpaRuleSet => ({
+  id: ruleSet.id,
+  version: ruleSet.version,
+  rulesJson: JSON.stringify(ruleSet.rules),
+  effectiveFrom: ruleSet.effectiveFrom.toISOString(),
+  active: ruleSet.active,
+  createdAt: ruleSet.createdAt.toISOString(),
+});
+
+/** Entity → gRPC message (no expiry as ''). */
+export const toDncEntryMessage = (entry: DncEntry): complianceV1.DncEntry => ({
+  ...toDncEntryView(entry),
+  expiresAt: entry.expiresAt ? entry.expiresAt.toISOString() : '',
+});
+
+/** Entity → gRPC message. */
+export const toStateRuleMessage = (rule: StateRule): complianceV1.StateRule => toStateRuleView(rule);

@@ -1,0 +1,119 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNotEmptyObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { US_STATE_CODES, US_STATE_MESSAGE } from '../us-states';
+import { IsGreaterThanProperty, IsIanaTimeZone } from './validators';
+
+/** E.164: `+`, a non-zero country digit, 7 to 15 digits in all. */
+export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
+const E164_MESSAGE = 'must be an E.164 phone number such as +14155550100';
+const PHONE_HASH_PATTERN = /^[a-f0-9]{64}$/;
+const PHONE_HASH_MESSAGE = 'must be a SHA-256 hash as 64 lowercase hex characters';
+const MAX_INT32 = 2_147_483_647;
+const emptyAsMissing = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Body of `POST /compliance/tcpa-rule-sets`. */
+export class CreateTcpaRuleSetDto {
+  @IsNotEmptyObject({}, { message: 'must be a JSON object with at least one key' })
+  rules: Record<string, unknown>;
+
+  @IsISO8601({ strict: true })
+  effectiveFrom: string;
+
+  @IsOptional()
+  @IsBoolean()
+  activate?: boolean;
+}
+
+/** A rule set version in a path or a gRPC request (≥ 1; gRPC's default 0 is rejected). */
+export class TcpaVersionDto {
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT32)
+  version: number;
+}
+
+/** Body of `POST /compliance/dnc` and of gRPC `AddDncEntry`. */
+export class AddDncEntryDto {
+  @IsString()
+  @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  phoneNumber: string;
+
+  @IsString()
+  @Length(1, 64)
+  source: string;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @IsISO8601({ strict: true })
+  expiresAt?: string;
+}
+
+/** A phone number in gRPC `CheckDnc`. */
+export class CheckDncDto {
+  @IsString()
+  @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  phoneNumber: string;
+}
+
+/**
+ * Query of `GET /compliance/dnc/check`. An unencoded `+` in a query string means a space, so a leading
+ * space before the digits is read back as the `+` the caller meant (`?phoneNumber=+1415…` works).
+ */
+export class CheckDncQuery {
+  @Transform(({ value }) => (typeof value === 'string' && /^ \d/.test(value) ? `+${value.slice(1)}` : value))
+  @IsString()
+  @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  phoneNumber: string;
+}
+
+/** A phone hash in a path or a gRPC request. */
+export class PhoneHashDto {
+  @IsString()
+  @Matches(PHONE_HASH_PATTERN, { message: PHONE_HASH_MESSAGE })
+  phoneHash: string;
+}
+
+/** A state code in a path or a gRPC request. */
+export class StateCodeDto {
+  @IsIn(US_STATE_CODES, { message: US_STATE_MESSAGE })
+  state: string;
+}
+
+/** Body of `PUT /compliance/states/:state`: local calling window (end after start), zone, cap, consent. */
+export class StateRuleDto {
+  @IsInt()
+  @Min(0)
+  @Max(23)
+  callingHoursStart: number;
+
+  @IsInt()
+  @Min(1)
+  @Max(24)
+  @IsGreaterThanProperty('callingHoursStart')
+  callingHoursEnd: number;
+
+  @IsString()
+  @IsIanaTimeZone()
+  timezone: string;
+
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  maxAttemptsPerDay: number;
+
+  @IsBoolean()
+  requiresConsent: boolean;
+}
