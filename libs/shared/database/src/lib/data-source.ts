@@ -2,6 +2,7 @@ import type { ServiceConfig } from '@platform/config';
 import * as pg from 'pg';
 import { DataSource, MixedList } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { SLOW_QUERY_MS, TypeOrmLogger } from './typeorm-logger';
 
 /** Entities and migrations of one service; migrations are listed explicitly (bundlers cannot glob). */
 export interface DatabaseSpec {
@@ -28,7 +29,9 @@ export function dataSourceOptions(config: ServiceConfig, spec: DatabaseSpec): Po
     migrationsTransactionMode: 'each',
     migrationsRun: false,
     synchronize: false,
+    logger: new TypeOrmLogger(),
     logging: ['error', 'warn', 'migration'],
+    maxQueryExecutionTime: SLOW_QUERY_MS,
     applicationName: config.name,
     extra: {
       max: config.database.poolSize,
@@ -51,7 +54,7 @@ export async function runMigrations(
   spec: DatabaseSpec,
   direction: MigrationDirection = 'up',
 ): Promise<string[]> {
-  const dataSource = new DataSource({ ...dataSourceOptions(config, spec), logging: ['error'] });
+  const dataSource = new DataSource(dataSourceOptions(config, spec));
   await dataSource.initialize();
   const lockKey = `migrations:${config.database.schema}`;
   const runner = dataSource.createQueryRunner();
