@@ -1,32 +1,12 @@
-import { credentials, Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { loadPackageDefinition } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { status } from '@grpc/grpc-js';
 import { bidServiceSpec } from '../src';
 import { BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
-import { grpcLoaderOptions, protoPath } from '@platform/proto';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, readJson, startTestService } from '@platform/service-kit/testing';
+import { eventually, grpcTestClient, readJson, startTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 
-type Unary = (
-  request: object,
-  metadata: Metadata,
-  callback: (error: ServiceError | null, response: any) => void,
-) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const grpcClient = (address: string) => {
-  const definition = loadPackageDefinition(loadSync(protoPath('bid'), grpcLoaderOptions)) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const client = new definition.bid.v1.BidService(address, credentials.createInsecure());
-  const call = (method: string, request: object) =>
-    new Promise<any>((resolve, reject) =>
-      // eslint-disable-line @typescript-eslint/no-explicit-any
-      (client[method] as Unary).call(client, request, new Metadata(), (error, response) =>
-        error ? reject(error) : resolve(response),
-      ),
-    );
-  return { call, close: () => client.close() };
-};
+const grpcClient = (address: string) => grpcTestClient('bid', address);
 
 describe('bid service (real Postgres, Redis, Kafka)', () => {
   let service: RunningService;

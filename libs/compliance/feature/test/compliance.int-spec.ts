@@ -1,11 +1,8 @@
-import { credentials, Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { loadPackageDefinition } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { status } from '@grpc/grpc-js';
 import { CallRecorded, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
-import { grpcLoaderOptions, protoPath } from '@platform/proto';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, startTestService } from '@platform/service-kit/testing';
+import { eventually, grpcTestClient, startTestService } from '@platform/service-kit/testing';
 import type { Consumer } from 'kafkajs';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -14,25 +11,10 @@ import { complianceServiceSpec } from '../src';
 /** Answers (gRPC messages, REST bodies) are untyped here and checked field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Untyped = any;
-type Unary = (
-  request: object,
-  metadata: Metadata,
-  callback: (error: ServiceError | null, response: Untyped) => void,
-) => void;
 /** A fetch response whose JSON body is {@link Untyped}. */
 type JsonResponse = Omit<Response, 'json'> & { json(): Promise<Untyped> };
 
-const grpcClient = (address: string) => {
-  const definition = loadPackageDefinition(loadSync(protoPath('compliance'), grpcLoaderOptions)) as Untyped;
-  const client = new definition.compliance.v1.ComplianceService(address, credentials.createInsecure());
-  const call = (method: string, request: object) =>
-    new Promise<Untyped>((resolve, reject) =>
-      (client[method] as Unary).call(client, request, new Metadata(), (error, response) =>
-        error ? reject(error) : resolve(response),
-      ),
-    );
-  return { call, close: () => client.close() };
-};
+const grpcClient = (address: string) => grpcTestClient('compliance', address);
 
 /** A fresh US number per call, so runs against the same database do not see each other's entries. */
 const randomPhone = () => `+1415${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;

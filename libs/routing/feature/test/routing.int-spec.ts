@@ -1,34 +1,15 @@
-import { credentials, Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { loadPackageDefinition } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { status } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
 import { BuyerRoutingChanged, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
-import { grpcLoaderOptions, protoPath } from '@platform/proto';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, startTestService } from '@platform/service-kit/testing';
+import { eventually, grpcTestClient, JsonBody, startTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { routingServiceSpec } from '../src';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plain objects decoded from the .proto at runtime
-type Reply = any;
-type Unary = (
-  request: object,
-  metadata: Metadata,
-  callback: (error: ServiceError | null, response: Reply) => void,
-) => void;
-
-const grpcClient = (address: string) => {
-  const definition: Reply = loadPackageDefinition(loadSync(protoPath('routing'), grpcLoaderOptions));
-  const client = new definition.routing.v1.RoutingService(address, credentials.createInsecure());
-  const call = (method: string, request: object) =>
-    new Promise<Reply>((resolve, reject) =>
-      (client[method] as Unary).call(client, request, new Metadata(), (error, response) =>
-        error ? reject(error) : resolve(response),
-      ),
-    );
-  return { call, close: () => client.close() };
-};
+/** gRPC answers are plain objects decoded from the .proto at runtime. */
+type Reply = JsonBody;
+const grpcClient = (address: string) => grpcTestClient('routing', address);
 
 const buyerId = () => `buyer-${randomUUID()}`;
 

@@ -1,4 +1,7 @@
+import { credentials, loadPackageDefinition, Metadata, ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { loadServiceConfig, ServiceConfig } from '@platform/config';
+import { grpcLoaderOptions, protoPath, ProtoService } from '@platform/proto';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -108,4 +111,36 @@ export type JsonBody = any;
 /** Reads a fetch Response as JSON for assertions (`(await fetch(...)).json()` is typed `unknown`). */
 export async function readJson(response: Response): Promise<JsonBody> {
   return response.json();
+}
+
+/** A unary-call client for one of the services' gRPC APIs, loaded from its `.proto` at runtime. */
+export interface GrpcTestClient {
+  /** Calls `method` (lowerCamel, e.g. `getBid`); rejects with the gRPC `ServiceError` on failure. */
+  call(method: string, request: object): Promise<JsonBody>;
+  close(): void;
+}
+
+type UnaryMethod = (
+  request: object,
+  metadata: Metadata,
+  callback: (error: ServiceError | null, response: JsonBody) => void,
+) => void;
+
+/** Opens a gRPC client to `<service>.v1.<Service>Service` at `address` (`host:port`), as real callers do. */
+export function grpcTestClient(service: ProtoService, address: string): GrpcTestClient {
+  const definition = loadPackageDefinition(loadSync(protoPath(service), grpcLoaderOptions)) as JsonBody;
+  const serviceName = `${service[0].toUpperCase()}${service.slice(1)}Service`;
+  const Client = definition[service].v1[serviceName];
+  const client = new Client(address, credentials.createInsecure());
+  return {
+    call: (method, request) =>
+      new Promise((resolve, reject) => {
+        const unary = client[method] as UnaryMethod | undefined;
+        if (!unary) return reject(new Error(`${serviceName} has no method ${method}`));
+        unary.call(client, request, new Metadata(), (error, response) =>
+          error ? reject(error) : resolve(response),
+        );
+      }),
+    close: () => client.close(),
+  };
 }
