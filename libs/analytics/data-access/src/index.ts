@@ -1,0 +1,3 @@
+export * from './lib/call-record.entity';
+export * from './lib/call-record.repository';
+export * from './lib/analytics-data-access.module';

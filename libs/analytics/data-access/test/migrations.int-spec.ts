@@ -1,0 +1,93 @@
+import { loadServiceConfig, ServiceConfig } from '@platform/config';
+import { runMigrations } from '@platform/database';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { ANALYTICS_DATABASE } from '../src';
+
+const ADMIN_URL = process.env['DATABASE_URL'] ?? 'postgres://platform:platform@127.0.0.1:15432/platform';
+
+const withClient = async <T>(url: string, work: (client: Client) => Promise<T>): Promise<T> => {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+};
+
+describe('analytics migrations (scratch database on the real Postgres)', () => {
+  const database = `analytics_mig_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const url = (() => {
+    const parsed = new URL(ADMIN_URL);
+    parsed.pathname = `/${database}`;
+    return parsed.toString();
+  })();
+  let config: ServiceConfig;
+
+  const tables = () =>
+    withClient(url, async (client) => {
+      const { rows } = await client.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics' ORDER BY table_name`,
+      );
+      return rows.map((row) => row.table_name);
+    });
+
+  beforeAll(async () => {
+    await withClient(ADMIN_URL, (client) => client.query(`CREATE DATABASE ${database}`));
+    config = loadServiceConfig(
+      { name: 'analytics', httpPort: 0, grpcPort: 0, dbSchema: 'analytics' },
+      {
+        DATABASE_URL: url,
+        REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379',
+        KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092',
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await withClient(ADMIN_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  });
+
+  it('should create the tables, indexes and constraints in schema analytics', async () => {
+    const applied = await runMigrations(config, ANALYTICS_DATABASE, 'up');
+    expect(applied).toEqual(['CreateProcessedEvents1764000000000', 'CreateCallRecords1764000000301']);
+    expect(await tables()).toEqual(['call_records', 'migrations', 'processed_events']);
+
+    await withClient(url, async (client) => {
+      const { rows } = await client.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'analytics' AND tablename = 'call_records'`,
+      );
+      const byName = Object.fromEntries(rows.map((row) => [row.indexname, row.indexdef]));
+      expect(byName['call_records_call_id_key']).toMatch(/UNIQUE INDEX .*\(call_id\)/);
+      expect(byName['call_records_buyer_started_idx']).toMatch(/\(buyer_id, started_at\)/);
+      expect(byName['call_records_started_idx']).toMatch(/\(started_at\)/);
+
+      const insert = (callId: string, durationSeconds: number, outcome: string) =>
+        client.query(
+          `INSERT INTO analytics.call_records (call_id, buyer_id, state, started_at, duration_seconds, revenue_cents, outcome)
+           VALUES ($1, 'buyer-1', 'CA', now(), $2, 100, $3) RETURNING id, created_at`,
+          [callId, durationSeconds, outcome],
+        );
+      const { rows: inserted } = await insert('call-1', 60, 'connected');
+      expect(inserted[0].id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(inserted[0].created_at).toBeInstanceOf(Date);
+      await expect(insert('call-1', 60, 'connected')).rejects.toMatchObject({
+        code: '23505',
+        constraint: 'call_records_call_id_key',
+      });
+      await expect(insert('call-2', -1, 'connected')).rejects.toMatchObject({ code: '23514' });
+      await expect(insert('call-3', 1, 'hung-up')).rejects.toMatchObject({ code: '23514' });
+    });
+  });
+
+  it('should apply nothing when run again', async () => {
+    expect(await runMigrations(config, ANALYTICS_DATABASE, 'up')).toEqual([]);
+  });
+
+  it('should drop every table on down-all', async () => {
+    const reverted = await runMigrations(config, ANALYTICS_DATABASE, 'down-all');
+    expect(reverted).toEqual(['CreateCallRecords1764000000301', 'CreateProcessedEvents1764000000000']);
+    expect(await tables()).toEqual(['migrations']);
+  });
+});

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { CallRecord, CallRecordRepository, isDuplicateCallId } from '@platform/analytics-data-access';
+import { CallRecorded, createEnvelope, Topic } from '@platform/contracts';
+import { ConflictError, EventPublisher, NotFoundError } from '@platform/service-kit';
+import { toCallRecordSnapshot } from './call-record.mapper';
+
+/** A call to record, transport-neutral (REST sends the outcome as a word, gRPC as an enum, both end up here). */
+export interface RecordCallInput {
+  callId: string;
+  buyerId: string;
+  state: string;
+  startedAt: string;
+  durationSeconds: number;
+  revenueCents: number;
+  outcome: CallRecorded.CallOutcome;
+}
+
+/** Filters of {@link AnalyticsService.list}; `from`/`to` are ISO 8601 bounds on `startedAt`. */
+export interface ListCallRecordsInput {
+  buyerId?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+/** Call-record use cases; transport-neutral (REST and gRPC controllers both call it). */
+@Injectable()
+export class AnalyticsService {
+  constructor(
+    private readonly records: CallRecordRepository,
+    private readonly events: EventPublisher,
+  ) {}
+
+  /** Records a completed call and announces it; a second record of the same `callId` is `CALL_RECORD.DUPLICATE`. */
+  async record(input: RecordCallInput): Promise<CallRecord> {
+    let record: CallRecord;
+    try {
+      record = await this.records.create({
+        callId: input.callId,
+        buyerId: input.buyerId,
+        state: input.state,
+        startedAt: new Date(input.startedAt),
+        durationSeconds: input.durationSeconds,
+        revenueCents: input.revenueCents,
+        outcome: input.outcome,
+      });
+    } catch (error) {
+      if (isDuplicateCallId(error)) {
+        throw new ConflictError('CALL_RECORD.DUPLICATE', `call ${input.callId} is already recorded`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    await this.announce(record);
+    return record;
+  }
+
+  /** The call record, or `CALL_RECORD.NOT_FOUND`. */
+  async get(id: string): Promise<CallRecord> {
+    const record = await this.records.findById(id);
+    if (!record) throw new NotFoundError('call-record', id);
+    return record;
+  }
+
+  /** Call records by buyer and/or start-time window, most recently started first. */
+  list(filter: ListCallRecordsInput): Promise<CallRecord[]> {
+    return this.records.list({
+      buyerId: filter.buyerId,
+      from: filter.from ? new Date(filter.from) : undefined,
+      to: filter.to ? new Date(filter.to) : undefined,
+      limit: filter.limit ?? 50,
+    });
+  }
+
+  private async announce(record: CallRecord): Promise<void> {
+    await this.events.publish(
+      Topic.CallRecorded,
+      createEnvelope({
+        entity: 'call-record' as const,
+        entityId: record.id,
+        op: 'created',
+        version: 1,
+        before: null,
+        after: toCallRecordSnapshot(record),
+      }),
+    );
+  }
+}

@@ -1,0 +1,12 @@
+import { analyticsV1 } from '@platform/proto';
+import { IsIn } from 'class-validator';
+import { CallFieldsDto } from './call-record.dto';
+
+const OUTCOME_VALUES = [1, 2, 3, 4];
+const OUTCOME_MESSAGE = 'must be a CallOutcome other than CALL_OUTCOME_UNSPECIFIED';
+
+/** gRPC `RecordCall`: the outcome is the proto enum number (0, the proto default, is rejected). */
+export class RecordCallGrpcDto extends CallFieldsDto {
+  @IsIn(OUTCOME_VALUES, { message: OUTCOME_MESSAGE })
+  outcome: analyticsV1.CallOutcome;
+}

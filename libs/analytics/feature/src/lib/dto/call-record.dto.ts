@@ -1,0 +1,134 @@
+import { CallRecorded } from '@platform/contracts';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidationArguments,
+} from 'class-validator';
+
+const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
+const ID_MESSAGE = 'must contain only letters, digits and . _ : -';
+const emptyAsMissing = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** The two-letter codes accepted as `state`: the 50 US states and DC, uppercase. */
+export const US_STATES: readonly string[] = [
+  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'DC', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS',
+  'KY', 'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC',
+  'ND', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY',
+]; // prettier-ignore
+/** Longest accepted call: 24 hours. */
+export const MAX_DURATION_SECONDS = 86_400;
+/** Largest accepted revenue of one call: $100,000.00. */
+export const MAX_REVENUE_CENTS = 10_000_000;
+/** How far in the future `startedAt` may be (clock skew between the reporter and us). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** The value, an ISO 8601 timestamp, is at most {@link MAX_CLOCK_SKEW_MS} in the future. */
+const NotInTheFuture = () =>
+  ValidateBy({
+    name: 'notInTheFuture',
+    validator: {
+      // An unparsable value is reported by @IsISO8601; only judge real timestamps here.
+      validate: (value: unknown) =>
+        typeof value !== 'string' ||
+        Number.isNaN(Date.parse(value)) ||
+        Date.parse(value) <= Date.now() + MAX_CLOCK_SKEW_MS,
+      defaultMessage: () => 'must not be more than 5 minutes in the future',
+    },
+  });
+
+/** The value, an ISO 8601 timestamp, is strictly after the sibling property `other` (when both are set). */
+const IsAfterProperty = (other: string) =>
+  ValidateBy({
+    name: 'isAfterProperty',
+    constraints: [other],
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => {
+        const bound = (args?.object as Record<string, unknown> | undefined)?.[other];
+        if (typeof value !== 'string' || typeof bound !== 'string') return true;
+        const end = Date.parse(value);
+        const start = Date.parse(bound);
+        return Number.isNaN(end) || Number.isNaN(start) || end > start;
+      },
+      defaultMessage: () => `must be after ${other}`,
+    },
+  });
+
+/** Fields of a call to record, shared by REST (`RecordCallDto`) and gRPC (`RecordCallGrpcDto`). */
+export abstract class CallFieldsDto {
+  @IsString()
+  @Length(1, 64)
+  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  callId: string;
+
+  @IsString()
+  @Length(1, 64)
+  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  buyerId: string;
+
+  @IsIn(US_STATES, { message: 'must be an uppercase US state code or DC, such as CA' })
+  state: string;
+
+  @IsISO8601({ strict: true })
+  @NotInTheFuture()
+  startedAt: string;
+
+  @IsInt()
+  @Min(0)
+  @Max(MAX_DURATION_SECONDS)
+  durationSeconds: number;
+
+  @IsInt()
+  @Min(0)
+  @Max(MAX_REVENUE_CENTS)
+  revenueCents: number;
+}
+
+/** Body of `POST /analytics/calls`. */
+export class RecordCallDto extends CallFieldsDto {
+  @IsIn(CallRecorded.CallOutcome.options)
+  outcome: CallRecorded.CallOutcome;
+}
+
+/** Query of `GET /analytics/calls` and request of gRPC `ListCallRecords` (`''` and `limit: 0` mean unset). */
+export class ListCallRecordsQuery {
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @Length(1, 64)
+  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  buyerId?: string;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @IsISO8601({ strict: true })
+  @IsAfterProperty('from')
+  to?: string;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === '' || value === 0 ? undefined : value))
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+/** A call-record id in a path or a gRPC request. */
+export class CallRecordIdDto {
+  @IsUUID('all')
+  id: string;
+}
