@@ -22,6 +22,11 @@ node -e '
     passed += r.passed; failed += r.failed; skipped += r.skipped; suitesFailed += r.suitesFailed;
   }
   if (suitesFailed > 0 && failed === 0) failed = suitesFailed;
+  // A task can fail with no failing test (no tests found, a build error, a crash): never report 0 failed then.
+  if (process.argv[2] !== "0" && failed === 0) {
+    failed = 1;
+    console.log("A test task failed without a failing test (see the Nx summary above).");
+  }
   console.log(`tests: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$results"
+' "$results" "$status"
 exit "$status"
