@@ -311,14 +311,27 @@ redis_status() {
 
 cluster_info_field() { rcli "$1" cluster info 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"; }
 
-# All 6 nodes: state ok, every slot served, all nodes known.
+# All 6 nodes: state ok, every slot served, all nodes known; and the topology is really 3 masters each
+# with a replica whose replication link is up (cluster_state turns ok before replicas have attached).
 cluster_healthy() {
-  local p
+  local p masters=0 replicas=0 role
   for p in "${CLUSTER_PORTS[@]}"; do
     [[ "$(cluster_info_field "$p" cluster_state)" == ok ]] || return 1
     [[ "$(cluster_info_field "$p" cluster_slots_ok)" == 16384 ]] || return 1
     [[ "$(cluster_info_field "$p" cluster_known_nodes)" == 6 ]] || return 1
+    # this node's own (gossiped) view must already show 3 masters and 3 replicas
+    [[ "$(rcli "$p" cluster nodes 2>/dev/null | awk '$3 ~ /master/ {m++} $3 ~ /slave/ {r++} END {print m+0 "/" r+0}')" == 3/3 ]] || return 1
+    # ...and CLUSTER SLOTS, which is what clients read, lists each replica (it omits one until gossip has
+    # carried a non-zero replication offset for it)
+    [[ "$(rcli "$p" cluster slots 2>/dev/null | grep -c '^127\.0\.0\.1$')" == 6 ]] || return 1
+    role=$(rcli "$p" info replication 2>/dev/null | tr -d '\r')
+    if grep -q '^role:master' <<<"$role"; then
+      grep -q '^connected_slaves:1' <<<"$role" && masters=$((masters + 1))
+    elif grep -q '^master_link_status:up' <<<"$role"; then
+      replicas=$((replicas + 1))
+    fi
   done
+  ((masters == 3 && replicas == 3))
 }
 
 cluster_up() {
