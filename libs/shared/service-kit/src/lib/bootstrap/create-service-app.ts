@@ -76,6 +76,8 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
               allowAutoTopicCreation: false,
               sessionTimeout: 10000,
               heartbeatInterval: 1000,
+              // A fetch long-polls this long; shutdown waits for it, so keep it short (1 idle fetch/s).
+              maxWaitTimeInMs: 1000,
             },
             // A new consumer group starts from the oldest event: replaying an invalidation is harmless,
             // missing one is not.
