@@ -3,5 +3,4 @@ export * from './lib/compliance.service';
 export * from './lib/compliance.mapper';
 export * from './lib/compliance.service-spec';
 export * from './lib/phone-hash';
-export * from './lib/us-states';
 export * from './lib/dto/compliance.dto';

@@ -3,6 +3,7 @@ export * from './lib/service-kit.module';
 export * from './lib/errors';
 export * from './lib/filters/app-exception.filter';
 export * from './lib/pipes/validation.pipe';
+export * from './lib/validation/validators';
 export * from './lib/health';
 export * from './lib/kafka';
 export * from './lib/bootstrap';

@@ -5,26 +5,15 @@ import {
   IsInt,
   IsISO8601,
   IsOptional,
-  IsString,
   IsUUID,
-  Length,
-  Matches,
   Max,
   Min,
   ValidateBy,
   ValidationArguments,
 } from 'class-validator';
+import { emptyAsMissing, IsEntityId, IsUsState } from '@platform/service-kit';
 
-const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
-const ID_MESSAGE = 'must contain only letters, digits and . _ : -';
-const emptyAsMissing = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
-
-/** The two-letter codes accepted as `state`: the 50 US states and DC, uppercase. */
-export const US_STATES: readonly string[] = [
-  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'DC', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS',
-  'KY', 'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC',
-  'ND', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY',
-]; // prettier-ignore
+// prettier-ignore
 /** Longest accepted call: 24 hours. */
 export const MAX_DURATION_SECONDS = 86_400;
 /** Largest accepted revenue of one call: $100,000.00. */
@@ -65,17 +54,13 @@ const IsAfterProperty = (other: string) =>
 
 /** Fields of a call to record, shared by REST (`RecordCallDto`) and gRPC (`RecordCallGrpcDto`). */
 export abstract class CallFieldsDto {
-  @IsString()
-  @Length(1, 64)
-  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @IsEntityId()
   callId: string;
 
-  @IsString()
-  @Length(1, 64)
-  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @IsEntityId()
   buyerId: string;
 
-  @IsIn(US_STATES, { message: 'must be an uppercase US state code or DC, such as CA' })
+  @IsUsState()
   state: string;
 
   @IsISO8601({ strict: true })
@@ -103,8 +88,7 @@ export class RecordCallDto extends CallFieldsDto {
 export class ListCallRecordsQuery {
   @IsOptional()
   @Transform(emptyAsMissing)
-  @Length(1, 64)
-  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @IsEntityId()
   buyerId?: string;
 
   @IsOptional()

@@ -2,8 +2,7 @@ import { bidV1 } from '@platform/proto';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
 import { MAX_BID_CENTS } from './bid.dto';
-
-const emptyAsMissing = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+import { emptyAsMissing } from '@platform/service-kit';
 
 const STATUS_VALUES = [1, 2, 3, 4, 5, 6];
 const STATUS_MESSAGE = 'must be a BidStatus other than BID_STATUS_UNSPECIFIED';

@@ -1,34 +1,17 @@
 import { BidChanged } from '@platform/contracts';
 import { Transform, Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { emptyAsMissing, IsEntityId } from '@platform/service-kit';
 
-const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
-const ID_MESSAGE = 'must contain only letters, digits and . _ : -';
 /** Largest accepted bid: $100,000.00. */
 export const MAX_BID_CENTS = 10_000_000;
-const emptyAsMissing = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** Body of `POST /bids` and of gRPC `CreateBid`. */
 export class CreateBidDto {
-  @IsString()
-  @Length(1, 64)
-  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @IsEntityId()
   callId: string;
 
-  @IsString()
-  @Length(1, 64)
-  @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @IsEntityId()
   buyerId: string;
 
   @IsInt()

@@ -1,7 +1,7 @@
-import { IsBoolean, IsIn, IsISO8601 } from 'class-validator';
+import { IsBoolean, IsISO8601 } from 'class-validator';
 import { StateRuleDto } from './compliance.dto';
-import { US_STATE_CODES, US_STATE_MESSAGE } from '../us-states';
 import { IsJsonObjectString } from './validators';
+import { IsUsState } from '@platform/service-kit';
 
 /** gRPC `CreateTcpaRuleSet`: the rules arrive as a JSON string; `activate` defaults to false. */
 export class CreateTcpaRuleSetGrpcDto {
@@ -17,6 +17,6 @@ export class CreateTcpaRuleSetGrpcDto {
 
 /** gRPC `UpsertStateRule`: the state code travels with the rule. */
 export class UpsertStateRuleGrpcDto extends StateRuleDto {
-  @IsIn(US_STATE_CODES, { message: US_STATE_MESSAGE })
+  @IsUsState()
   state: string;
 }

@@ -1,7 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsIn,
   IsInt,
   IsISO8601,
   IsNotEmptyObject,
@@ -12,8 +11,8 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { US_STATE_CODES, US_STATE_MESSAGE } from '../us-states';
 import { IsGreaterThanProperty, IsIanaTimeZone } from './validators';
+import { emptyAsMissing, IsUsState } from '@platform/service-kit';
 
 /** E.164: `+`, a non-zero country digit, 7 to 15 digits in all. */
 export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
@@ -21,7 +20,6 @@ const E164_MESSAGE = 'must be an E.164 phone number such as +14155550100';
 const PHONE_HASH_PATTERN = /^[a-f0-9]{64}$/;
 const PHONE_HASH_MESSAGE = 'must be a SHA-256 hash as 64 lowercase hex characters';
 const MAX_INT32 = 2_147_483_647;
-const emptyAsMissing = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** Body of `POST /compliance/tcpa-rule-sets`. */
 export class CreateTcpaRuleSetDto {
@@ -88,7 +86,7 @@ export class PhoneHashDto {
 
 /** A state code in a path or a gRPC request. */
 export class StateCodeDto {
-  @IsIn(US_STATE_CODES, { message: US_STATE_MESSAGE })
+  @IsUsState()
   state: string;
 }
 

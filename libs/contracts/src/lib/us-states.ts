@@ -1,4 +1,4 @@
-/** The codes a state rule may be keyed by: the 50 US states and DC, uppercase. */
+/** The 50 US states and DC, as uppercase USPS codes: the only state values any service accepts. */
 export const US_STATE_CODES = [
   'AL',
   'AK',
@@ -53,8 +53,9 @@ export const US_STATE_CODES = [
   'WY',
 ] as const;
 
-/** A US state code (or DC). */
+/** One of {@link US_STATE_CODES}. */
 export type UsStateCode = (typeof US_STATE_CODES)[number];
 
-/** Validation message for a code not in {@link US_STATE_CODES}. */
-export const US_STATE_MESSAGE = 'must be an uppercase US state code such as CA (or DC)';
+/** Whether `value` is one of {@link US_STATE_CODES}. */
+export const isUsStateCode = (value: unknown): value is UsStateCode =>
+  typeof value === 'string' && (US_STATE_CODES as readonly string[]).includes(value);
