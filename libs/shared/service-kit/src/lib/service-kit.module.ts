@@ -7,7 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { dataSourceOptions, DatabaseSpec, InboxService, ProcessedEvent } from '@platform/database';
 import { AppExceptionFilter } from './filters/app-exception.filter';
 import { DependencyHealthIndicators, HealthController, LifecycleService } from './health';
-import { EventPublisher, KafkaService } from './kafka';
+import { EventIntake, EventPublisher, KafkaService } from './kafka';
 import { loggerOptions } from './logging/logger-options';
 import { createValidationPipe } from './pipes/validation.pipe';
 import { redisProviders } from './redis/redis.providers';
@@ -44,6 +44,7 @@ export class ServiceKitModule {
         ...redisProviders,
         KafkaService,
         EventPublisher,
+        EventIntake,
         InboxService,
         LifecycleService,
         DependencyHealthIndicators,
@@ -54,6 +55,7 @@ export class ServiceKitModule {
         REDIS_CLUSTER_CONNECTION,
         KafkaService,
         EventPublisher,
+        EventIntake,
         InboxService,
         LifecycleService,
       ],

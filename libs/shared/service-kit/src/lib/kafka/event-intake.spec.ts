@@ -1,0 +1,76 @@
+import { BidChanged, createEnvelope, Topic } from '@platform/contracts';
+import type { ConsumedEvent, InboxService } from '@platform/database';
+import { EventIntake } from './event-intake';
+
+/** In-memory stand-in for the Postgres inbox (the real one is covered by libs/shared/database tests). */
+class MemoryInbox {
+  readonly seen = new Set<string>();
+  async has(eventId: string) {
+    return this.seen.has(eventId);
+  }
+  async recordOnce(event: ConsumedEvent) {
+    if (this.seen.has(event.eventId)) return false;
+    this.seen.add(event.eventId);
+    return true;
+  }
+}
+
+const bidEvent = () =>
+  createEnvelope({
+    entity: 'bid' as const,
+    entityId: '7f9c2b1e-2f7a-4d3b-9f43-1c2d3e4f5a6b',
+    op: 'created',
+    version: 1,
+    before: null,
+    after: {
+      id: '7f9c2b1e-2f7a-4d3b-9f43-1c2d3e4f5a6b',
+      callId: 'c',
+      buyerId: 'b',
+      amountCents: 1,
+      currency: 'USD',
+      status: 'pending',
+    },
+  });
+
+describe(EventIntake.name, () => {
+  let inbox: MemoryInbox;
+  let intake: EventIntake;
+
+  beforeEach(() => {
+    inbox = new MemoryInbox();
+    intake = new EventIntake(inbox as unknown as InboxService);
+  });
+
+  describe('consume()', () => {
+    it('should handle a valid event once and skip its redelivery', async () => {
+      const handle = jest.fn();
+      const event = bidEvent();
+      expect(await intake.consume(Topic.BidChanged, BidChanged.Value, event, handle)).toBe('handled');
+      expect(await intake.consume(Topic.BidChanged, BidChanged.Value, event, handle)).toBe('duplicate');
+      expect(handle).toHaveBeenCalledTimes(1);
+      expect(handle).toHaveBeenCalledWith(expect.objectContaining({ eventId: event.eventId }));
+    });
+
+    it('should skip a malformed message without calling the handler or recording it', async () => {
+      const handle = jest.fn();
+      expect(await intake.consume(Topic.BidChanged, BidChanged.Value, { hello: 'world' }, handle)).toBe(
+        'malformed',
+      );
+      expect(handle).not.toHaveBeenCalled();
+      expect(inbox.seen.size).toBe(0);
+    });
+
+    it('should leave an event unrecorded when its handler fails, so a redelivery retries it', async () => {
+      const event = bidEvent();
+      const failing = jest.fn().mockRejectedValue(new Error('redis down'));
+      await expect(intake.consume(Topic.BidChanged, BidChanged.Value, event, failing)).rejects.toThrow(
+        'redis down',
+      );
+      expect(await inbox.has(event.eventId)).toBe(false);
+
+      const succeeding = jest.fn();
+      expect(await intake.consume(Topic.BidChanged, BidChanged.Value, event, succeeding)).toBe('handled');
+      expect(succeeding).toHaveBeenCalledTimes(1);
+    });
+  });
+});
