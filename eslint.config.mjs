@@ -44,8 +44,9 @@ export default [
   },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
-    // Project ESLint configs extend the root one by relative path; that is not a module dependency.
-    ignores: ['**/eslint.config.mjs'],
+    // Build configs reach shared tooling by relative path (the root ESLint config, tools/webpack); that
+    // is tooling, not a module dependency between projects.
+    ignores: ['**/eslint.config.mjs', '**/webpack.config.js'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
