@@ -1,5 +1,5 @@
 import { CallRecorded } from '@platform/contracts';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -11,7 +11,7 @@ import {
   ValidateBy,
   ValidationArguments,
 } from 'class-validator';
-import { emptyAsMissing, IsEntityId, IsUsState } from '@platform/service-kit';
+import { emptyAsMissing, IsEntityId, IsUsState, PageLimit } from '@platform/service-kit';
 
 // prettier-ignore
 /** Longest accepted call: 24 hours. */
@@ -102,12 +102,7 @@ export class ListCallRecordsQuery {
   @IsAfterProperty('from')
   to?: string;
 
-  @IsOptional()
-  @Transform(({ value }) => (value === '' || value === 0 ? undefined : value))
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit()
   limit?: number;
 }
 

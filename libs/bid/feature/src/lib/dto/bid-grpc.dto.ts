@@ -2,7 +2,7 @@ import { bidV1 } from '@platform/proto';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
 import { MAX_BID_CENTS } from './bid.dto';
-import { emptyAsMissing } from '@platform/service-kit';
+import { emptyAsMissing, PageLimit } from '@platform/service-kit';
 
 const STATUS_VALUES = [1, 2, 3, 4, 5, 6];
 const STATUS_MESSAGE = 'must be a BidStatus other than BID_STATUS_UNSPECIFIED';
@@ -40,10 +40,6 @@ export class ListBidsGrpcDto {
   @IsIn(STATUS_VALUES, { message: STATUS_MESSAGE })
   status?: bidV1.BidStatus;
 
-  @IsOptional()
-  @Transform(({ value }) => (value === 0 ? undefined : value))
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit()
   limit?: number;
 }

@@ -1,7 +1,7 @@
 import { BidChanged } from '@platform/contracts';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { emptyAsMissing, IsEntityId } from '@platform/service-kit';
+import { emptyAsMissing, IsEntityId, PageLimit } from '@platform/service-kit';
 
 /** Largest accepted bid: $100,000.00. */
 export const MAX_BID_CENTS = 10_000_000;
@@ -60,12 +60,7 @@ export class ListBidsQuery {
   @IsIn(BidChanged.BidStatus.options)
   status?: BidChanged.BidStatus;
 
-  @IsOptional()
-  @Transform(({ value }) => (value === '' || value === 0 ? undefined : value))
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit()
   limit?: number;
 }
 

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import { UpsertBuyerCriteriaDto } from './routing.dto';
-import { emptyAsMissing, IsEntityId, IsUsState } from '@platform/service-kit';
+import { emptyAsMissing, IsEntityId, IsUsState, PageLimit } from '@platform/service-kit';
 
 /**
  * gRPC `UpsertBuyerCriteria`: the REST body plus the buyer id. `priority` and `active` are proto3
@@ -23,10 +23,6 @@ export class ListBuyerCriteriaGrpcDto {
   @IsBoolean()
   active?: boolean;
 
-  @IsOptional()
-  @Transform(({ value }) => (value === 0 ? undefined : value))
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit()
   limit?: number;
 }

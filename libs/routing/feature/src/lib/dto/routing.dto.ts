@@ -1,6 +1,6 @@
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { emptyAsMissing, IsEntityId, IsUsState } from '@platform/service-kit';
+import { emptyAsMissing, IsEntityId, IsUsState, PageLimit } from '@platform/service-kit';
 
 /** Most states one buyer may list (the 50 states and DC, with room for territories later). */
 export const MAX_STATES = 60;
@@ -54,12 +54,7 @@ export class ListBuyerCriteriaQuery {
   @IsBoolean()
   active?: boolean;
 
-  @IsOptional()
-  @Transform(({ value }) => (value === '' || value === 0 ? undefined : value))
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit()
   limit?: number;
 }
 

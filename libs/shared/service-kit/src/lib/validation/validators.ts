@@ -1,7 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
 import { US_STATE_CODES } from '@platform/contracts';
-import { Transform } from 'class-transformer';
-import { IsIn, IsString, Length, Matches, ValidationOptions } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidationOptions,
+} from 'class-validator';
 
 /** Characters allowed in external ids (call ids, buyer ids): safe in cache keys, URLs and logs. */
 export const ENTITY_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
@@ -40,3 +50,21 @@ export const EmptyAsMissing = () => Transform(emptyAsMissing);
 
 /** Shorthand for `@Transform(zeroAsMissing)`. */
 export const ZeroAsMissing = () => Transform(zeroAsMissing);
+
+/** Largest page a list endpoint returns. */
+export const MAX_PAGE_LIMIT = 500;
+
+/**
+ * An optional page size, 1..{@link MAX_PAGE_LIMIT}: a number over gRPC (where `0` means unset) or a query
+ * string over REST (where `''` means unset). Unset means the endpoint's default.
+ */
+export function PageLimit(): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    Transform(({ value }) => (value === '' || value === 0 ? undefined : value)),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(MAX_PAGE_LIMIT),
+  );
+}
