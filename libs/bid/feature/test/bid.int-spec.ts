@@ -79,6 +79,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
         expect.arrayContaining(['amountCents', 'callId', 'currency']),
       );
       expect(body).not.toHaveProperty('stack');
+      expect(response.headers.get('x-powered-by')).toBeNull();
     });
 
     it('should return 400 for unknown fields, malformed JSON and a malformed id', async () => {

@@ -36,6 +36,8 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  // Do not advertise the framework to callers.
+  app.getHttpAdapter().getInstance().disable?.('x-powered-by');
 
   try {
     if (config.kafka.ensureTopics) {

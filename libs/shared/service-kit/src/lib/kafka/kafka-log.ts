@@ -5,8 +5,8 @@ import { logLevel, LogEntry } from 'kafkajs';
 export const kafkaLogCreator = () => {
   const logger = new Logger('Kafka');
   return ({ level, log }: LogEntry) => {
-    const { message, ...extra } = log;
-    const context = { ...extra, namespace: undefined };
+    // kafkajs adds its own timestamp; pino already stamps every line.
+    const { message, timestamp: _timestamp, ...context } = log;
     if (level === logLevel.ERROR) logger.error(context, message);
     else if (level === logLevel.WARN) logger.warn(context, message);
     else if (level === logLevel.INFO) logger.log(context, message);

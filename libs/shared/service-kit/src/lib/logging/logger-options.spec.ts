@@ -7,7 +7,10 @@ describe('loggerOptions()', () => {
     { DATABASE_URL: 'postgres://u:p@h:1/d', REDIS_URL: 'redis://h:1', KAFKA_BROKERS: 'h:1' },
   );
   const http = loggerOptions(config).pinoHttp as {
-    serializers: { req: (req: object) => Record<string, unknown> };
+    serializers: {
+      req: (req: object) => Record<string, unknown>;
+      res: (res: object) => Record<string, unknown>;
+    };
     autoLogging: { ignore: (req: { url?: string }) => boolean };
   };
 
@@ -20,6 +23,12 @@ describe('loggerOptions()', () => {
     });
     expect(logged).toEqual({ id: 'r1', method: 'GET', path: '/compliance/dnc/check' });
     expect(JSON.stringify(logged)).not.toContain('4155550100');
+  });
+
+  it('should log only the status of a response, not its headers', () => {
+    expect(http.serializers.res({ statusCode: 201, headers: { 'set-cookie': 'session=1' } })).toEqual({
+      statusCode: 201,
+    });
   });
 
   it('should not log health probes', () => {

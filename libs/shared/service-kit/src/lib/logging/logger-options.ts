@@ -24,6 +24,7 @@ export function loggerOptions(config: ServiceConfig): Params {
           method: req.method,
           path: (req.url ?? '').split('?')[0],
         }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
       genReqId: (req: IncomingMessage) => {
         const header = req.headers['x-request-id'];
