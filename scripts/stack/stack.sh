@@ -416,6 +416,8 @@ log.dirs=$KAFKA_DATA
 num.partitions=3
 default.replication.factor=1
 offsets.topic.replication.factor=1
+# one partition: the first consumer group on a fresh broker waits for this topic to be created (50 by default)
+offsets.topic.num.partitions=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1

@@ -138,7 +138,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       await send(JSON.stringify(event)); // duplicate delivery
 
       const inbox = service.app.get(InboxService);
-      await eventually(() => inbox.has(event.eventId), 20000);
+      await eventually(() => inbox.has(event.eventId), 40000);
       expect(BuyerRoutingChanged.Value.safeParse(event).success).toBe(true);
     });
   });

@@ -434,7 +434,7 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       await sendRaw(JSON.stringify(event)); // duplicate delivery
 
       const inbox = service.app.get(InboxService);
-      await eventually(() => inbox.has(event.eventId), 20000);
+      await eventually(() => inbox.has(event.eventId), 40000);
       expect(await inbox.has(malformed.eventId)).toBe(false);
       const [{ count }] = await db.query(
         'SELECT count(*)::int AS count FROM compliance.processed_events WHERE entity_id = $1',

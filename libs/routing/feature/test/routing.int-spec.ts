@@ -334,7 +334,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
       await send(JSON.stringify(sentinel)); // same key, same partition: handled after the duplicate
 
       const inbox = service.app.get(InboxService);
-      await eventually(() => inbox.has(sentinel.eventId), 20000);
+      await eventually(() => inbox.has(sentinel.eventId), 40000);
       expect(ComplianceRulesChanged.Value.safeParse(event).success).toBe(true);
       expect(await inbox.has(event.eventId)).toBe(true);
       expect(await inbox.has(malformedId)).toBe(false);

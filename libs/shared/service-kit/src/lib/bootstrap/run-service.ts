@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { ConfigValidationError, loadServiceConfig } from '@platform/config';
 import { runMigrations } from '@platform/database';
 import { startServiceApp } from './create-service-app';
@@ -14,6 +14,8 @@ type Command = (typeof COMMANDS)[number];
  * `SHUTDOWN_TIMEOUT_MS` as a hard limit.
  */
 export async function runService(spec: ServiceSpec, argv: string[] = process.argv.slice(2)): Promise<void> {
+  // JSON from the first line: migration jobs log like the service does (serve swaps in pino later).
+  Logger.overrideLogger(new ConsoleLogger(spec.defaults.name, { json: true, colors: false }));
   const logger = new Logger(spec.defaults.name);
   const command = (argv[0] ?? 'serve') as Command;
   if (!COMMANDS.includes(command)) {
