@@ -8,6 +8,3 @@ export enum Topic {
   ComplianceRulesChanged = 'compliance.rules.changed.v1',
   CallRecorded = 'analytics.call.recorded.v1',
 }
-
-/** All topics, for topic provisioning. */
-export const ALL_TOPICS: readonly Topic[] = Object.values(Topic);
