@@ -122,21 +122,29 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       active: true,
     });
 
-    it('should round-trip states as string[] and refuse a second row for the same buyer', async () => {
-      const created = await repository.createIfAbsent(data('buyer-a', ['CA', 'NY']));
-      expect(created).toMatchObject({ buyerId: 'buyer-a', states: ['CA', 'NY'], version: 1, active: true });
+    it('should round-trip states as string[] and keep one row per buyer', async () => {
+      const first = await repository.upsert(data('buyer-a', ['CA', 'NY']));
+      expect(first.before).toBeNull();
+      expect(first.after).toMatchObject({
+        buyerId: 'buyer-a',
+        states: ['CA', 'NY'],
+        version: 1,
+        active: true,
+      });
 
       const read = await repository.findByBuyerId('buyer-a');
       expect(read?.states).toEqual(['CA', 'NY']);
       expect(Array.isArray(read?.states)).toBe(true);
 
-      expect(await repository.createIfAbsent(data('buyer-a', ['TX']))).toBeNull();
+      const again = await repository.upsert(data('buyer-a', ['CA', 'NY']));
+      expect(again.before).toMatchObject({ version: 1 });
+      expect(again.after.version).toBe(1); // nothing changed, no new version
     });
 
     it('should list by state (array containment) and active flag, highest priority first', async () => {
-      await repository.createIfAbsent(data('buyer-b', ['CA'], 10));
-      const inactive = await repository.createIfAbsent({ ...data('buyer-c', ['CA', 'TX']), active: false });
-      expect(inactive).not.toBeNull();
+      await repository.upsert(data('buyer-b', ['CA'], 10));
+      const inactive = await repository.upsert({ ...data('buyer-c', ['CA', 'TX']), active: false });
+      expect(inactive.after.active).toBe(false);
 
       const california = await repository.list({ state: 'CA', limit: 50 });
       expect(california.map((c) => c.buyerId)).toEqual(['buyer-b', 'buyer-a', 'buyer-c']);
@@ -147,17 +155,25 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       expect(await repository.list({ limit: 2 })).toHaveLength(2);
     });
 
-    it('should bump the version on save and delete by buyer id', async () => {
-      const criteria = await repository.findByBuyerId('buyer-a');
-      if (!criteria) throw new Error('buyer-a missing');
-      criteria.states = ['NV'];
-      const saved = await repository.save(criteria);
-      expect(saved.version).toBe(2);
-      expect((await repository.findByBuyerId('buyer-a'))?.states).toEqual(['NV']);
+    it('should bump the version on a real change, report what it replaced, and delete once', async () => {
+      const { before, after } = await repository.upsert(data('buyer-a', ['NV']));
+      expect(before?.states).toEqual(['CA', 'NY']);
+      expect(after).toMatchObject({ states: ['NV'], version: 2 });
 
-      expect(await repository.delete('buyer-a')).toBe(true);
-      expect(await repository.delete('buyer-a')).toBe(false);
+      expect(await repository.delete('buyer-a')).toMatchObject({ buyerId: 'buyer-a', version: 2 });
+      expect(await repository.delete('buyer-a')).toBeNull();
       expect(await repository.findByBuyerId('buyer-a')).toBeNull();
+    });
+
+    it('should serialise concurrent upserts of one buyer: one create, no lost update', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => repository.upsert(data('buyer-race', ['CA'], i + 1))),
+      );
+      expect(results.filter((r) => r.before === null)).toHaveLength(1);
+      // Each call replaced exactly the state the previous one left: versions 1..8, each seen once.
+      expect(results.map((r) => r.after.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      const chain = new Map(results.filter((r) => r.before).map((r) => [r.before?.version, r.after.version]));
+      for (let version = 1; version < 8; version++) expect(chain.get(version)).toBe(version + 1);
     });
   });
 

@@ -293,7 +293,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
       expect(received.map((e) => [e.op, e.version])).toEqual([
         ['created', 1],
         ['updated', 2],
-        ['deleted', 2],
+        ['deleted', 3],
       ]);
       expect(received.every((e) => e.entity === 'buyer' && e.entityId === id)).toBe(true);
       expect(received[0]).toMatchObject({ before: null, after: snapshot });

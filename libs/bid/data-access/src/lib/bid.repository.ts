@@ -35,14 +35,28 @@ export class BidRepository {
     return this.bids.find({ where, order: { createdAt: 'DESC' }, take: filter.limit });
   }
 
-  /** Saves changed fields (bumps `version`). */
-  save(bid: Bid): Promise<Bid> {
-    return this.bids.save(bid);
+  /**
+   * Applies `change` to the bid under a row lock (`SELECT … FOR UPDATE`) and saves it, so concurrent
+   * updates serialise instead of overwriting each other, and `before` is the state this update really
+   * replaced. `version` is bumped only when a column changed. Null when the bid does not exist.
+   */
+  update(id: string, change: (bid: Bid) => void): Promise<{ before: Bid; after: Bid } | null> {
+    return this.bids.manager.transaction(async (tx) => {
+      const bid = await tx.findOne(Bid, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!bid) return null;
+      const before = tx.create(Bid, { ...bid });
+      change(bid);
+      return { before, after: await tx.save(bid) };
+    });
   }
 
-  /** Deletes the bid; false if it did not exist. */
-  async delete(id: string): Promise<boolean> {
-    const result = await this.bids.delete({ id });
-    return (result.affected ?? 0) > 0;
+  /** Deletes the bid under a row lock and returns it as it was; null if it did not exist (or already went). */
+  delete(id: string): Promise<Bid | null> {
+    return this.bids.manager.transaction(async (tx) => {
+      const bid = await tx.findOne(Bid, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!bid) return null;
+      await tx.delete(Bid, { id });
+      return bid;
+    });
   }
 }

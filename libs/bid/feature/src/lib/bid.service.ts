@@ -22,7 +22,7 @@ export class BidService {
       currency: input.currency ?? 'USD',
       expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
     });
-    await this.announce('created', null, bid);
+    await this.announce('created', bid.id, bid.version, null, toBidSnapshot(bid));
     return bid;
   }
 
@@ -38,37 +38,41 @@ export class BidService {
     return this.bids.list({ ...filter, limit: filter.limit ?? 50 });
   }
 
-  /** Changes status and/or amount; announces old and new values. */
+  /**
+   * Changes status and/or amount under a row lock; announces old and new values. A patch that changes
+   * nothing keeps the version and announces nothing.
+   */
   async update(id: string, patch: UpdateBidDto): Promise<Bid> {
-    const bid = await this.get(id);
-    const before = toBidSnapshot(bid);
-    if (patch.status !== undefined) bid.status = patch.status;
-    if (patch.amountCents !== undefined) bid.amountCents = patch.amountCents;
-    const saved = await this.bids.save(bid);
-    await this.announce('updated', before, saved);
-    return saved;
+    const result = await this.bids.update(id, (bid) => {
+      if (patch.status !== undefined) bid.status = patch.status;
+      if (patch.amountCents !== undefined) bid.amountCents = patch.amountCents;
+    });
+    if (!result) throw new NotFoundError('bid', id);
+    const { before, after } = result;
+    if (after.version !== before.version) {
+      await this.announce('updated', after.id, after.version, toBidSnapshot(before), toBidSnapshot(after));
+    }
+    return after;
   }
 
-  /** Deletes the bid, or `BID.NOT_FOUND`. */
+  /** Deletes the bid, or `BID.NOT_FOUND` (also for the loser of two concurrent deletes). */
   async delete(id: string): Promise<void> {
-    const bid = await this.get(id);
-    await this.bids.delete(id);
-    await this.announce('deleted', toBidSnapshot(bid), null, bid);
+    const gone = await this.bids.delete(id);
+    if (!gone) throw new NotFoundError('bid', id);
+    // A deletion is a change like any other: it gets the next version, so consumers can order it.
+    await this.announce('deleted', gone.id, gone.version + 1, toBidSnapshot(gone), null);
   }
 
-  private async announce(op: ChangeOp, before: BidChanged.Snapshot | null, after: Bid | null, gone?: Bid) {
-    const subject = after ?? gone;
-    if (!subject) return;
+  private async announce(
+    op: ChangeOp,
+    bidId: string,
+    version: number,
+    before: BidChanged.Snapshot | null,
+    after: BidChanged.Snapshot | null,
+  ): Promise<void> {
     await this.events.publish(
       Topic.BidChanged,
-      createEnvelope({
-        entity: 'bid' as const,
-        entityId: subject.id,
-        op,
-        version: subject.version,
-        before,
-        after: after ? toBidSnapshot(after) : null,
-      }),
+      createEnvelope({ entity: 'bid' as const, entityId: bidId, op, version, before, after }),
     );
   }
 }

@@ -24,13 +24,40 @@ export class BuyerRoutingRepository {
   ) {}
 
   /**
-   * Inserts a buyer's criteria and returns them with generated id, version and timestamps; null when
-   * the buyer already has criteria (e.g. a concurrent insert won), so the caller can update instead.
+   * Creates or replaces the buyer's criteria atomically: the row is locked (`SELECT … FOR UPDATE`) or
+   * inserted, so concurrent upserts serialise and each one's `before` is the state it really replaced.
+   * `version` is bumped only when a column changed. `before` is null when this call created the row.
    */
-  async createIfAbsent(data: BuyerRoutingData): Promise<BuyerRoutingCriteria | null> {
-    const result = await this.criteria.createQueryBuilder().insert().values(data).orIgnore().execute();
-    const id = (result.identifiers[0] as { id?: string } | undefined)?.id;
-    return id ? this.criteria.findOneBy({ id }) : null;
+  upsert(
+    data: BuyerRoutingData,
+  ): Promise<{ before: BuyerRoutingCriteria | null; after: BuyerRoutingCriteria }> {
+    return this.criteria.manager.transaction(async (tx) => {
+      const lockRow = () =>
+        tx.findOne(BuyerRoutingCriteria, {
+          where: { buyerId: data.buyerId },
+          lock: { mode: 'pessimistic_write' },
+        });
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const current = await lockRow();
+        if (current) {
+          const before = tx.create(BuyerRoutingCriteria, { ...current, states: [...current.states] });
+          Object.assign(current, data);
+          return { before, after: await tx.save(current) };
+        }
+        // ON CONFLICT DO NOTHING: if another transaction inserts the same buyer first, this waits for it
+        // and inserts nothing; the next attempt then locks and updates that row.
+        const inserted = await tx
+          .createQueryBuilder()
+          .insert()
+          .into(BuyerRoutingCriteria)
+          .values(data)
+          .orIgnore()
+          .execute();
+        const id = (inserted.identifiers[0] as { id?: string } | undefined)?.id;
+        if (id) return { before: null, after: await tx.findOneByOrFail(BuyerRoutingCriteria, { id }) };
+      }
+      throw new Error(`Could not upsert routing criteria of ${data.buyerId}: the row kept changing`);
+    });
   }
 
   /** The buyer's criteria, or null. */
@@ -51,14 +78,16 @@ export class BuyerRoutingRepository {
       .getMany();
   }
 
-  /** Saves changed fields (bumps `version` when anything changed). */
-  save(criteria: BuyerRoutingCriteria): Promise<BuyerRoutingCriteria> {
-    return this.criteria.save(criteria);
-  }
-
-  /** Deletes the buyer's criteria; false if there were none. */
-  async delete(buyerId: string): Promise<boolean> {
-    const result = await this.criteria.delete({ buyerId });
-    return (result.affected ?? 0) > 0;
+  /** Deletes the buyer's criteria under a row lock and returns them as they were; null if absent. */
+  delete(buyerId: string): Promise<BuyerRoutingCriteria | null> {
+    return this.criteria.manager.transaction(async (tx) => {
+      const current = await tx.findOne(BuyerRoutingCriteria, {
+        where: { buyerId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!current) return null;
+      await tx.delete(BuyerRoutingCriteria, { buyerId });
+      return current;
+    });
   }
 }

@@ -33,23 +33,16 @@ export class RoutingService {
       priority: input.priority ?? 0,
       active: input.active ?? true,
     };
-    const existing = await this.criteria.findByBuyerId(buyerId);
-    if (!existing) {
-      const created = await this.criteria.createIfAbsent(data);
-      if (created) {
-        await this.announce('created', null, created);
-        return { criteria: created, created: true };
-      }
+    const { before, after } = await this.criteria.upsert(data);
+    if (!before) {
+      await this.announce('created', buyerId, after.version, null, toBuyerRoutingSnapshot(after));
+      return { criteria: after, created: true };
     }
-    // Either it existed, or a concurrent request created it between our read and our insert.
-    const current = existing ?? (await this.get(buyerId));
-    const before = toBuyerRoutingSnapshot(current);
-    Object.assign(current, data);
-    const saved = await this.criteria.save(current);
-    if (JSON.stringify(toBuyerRoutingSnapshot(saved)) !== JSON.stringify(before)) {
-      await this.announce('updated', before, saved);
+    if (after.version !== before.version) {
+      const snapshot = toBuyerRoutingSnapshot(after);
+      await this.announce('updated', buyerId, after.version, toBuyerRoutingSnapshot(before), snapshot);
     }
-    return { criteria: saved, created: false };
+    return { criteria: after, created: false };
   }
 
   /** The buyer's criteria, or `BUYER_ROUTING.NOT_FOUND`. */
@@ -66,29 +59,22 @@ export class RoutingService {
 
   /** Deletes the buyer's criteria, or `BUYER_ROUTING.NOT_FOUND`. */
   async delete(buyerId: string): Promise<void> {
-    const criteria = await this.get(buyerId);
-    if (!(await this.criteria.delete(buyerId))) throw new NotFoundError('buyer-routing', buyerId);
-    await this.announce('deleted', toBuyerRoutingSnapshot(criteria), null, criteria);
+    const gone = await this.criteria.delete(buyerId);
+    if (!gone) throw new NotFoundError('buyer-routing', buyerId);
+    // A deletion is a change like any other: it gets the next version, so consumers can order it.
+    await this.announce('deleted', buyerId, gone.version + 1, toBuyerRoutingSnapshot(gone), null);
   }
 
   private async announce(
     op: ChangeOp,
+    buyerId: string,
+    version: number,
     before: BuyerRoutingChanged.Snapshot | null,
-    after: BuyerRoutingCriteria | null,
-    gone?: BuyerRoutingCriteria,
-  ) {
-    const subject = after ?? gone;
-    if (!subject) return;
+    after: BuyerRoutingChanged.Snapshot | null,
+  ): Promise<void> {
     await this.events.publish(
       Topic.BuyerRoutingChanged,
-      createEnvelope({
-        entity: 'buyer' as const,
-        entityId: subject.buyerId,
-        op,
-        version: subject.version,
-        before,
-        after: after ? toBuyerRoutingSnapshot(after) : null,
-      }),
+      createEnvelope({ entity: 'buyer' as const, entityId: buyerId, op, version, before, after }),
     );
   }
 }
