@@ -99,6 +99,67 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       expect((await readJson(badQuery)).fields[0].field).toBe('limit');
     });
 
+    it('should refuse null, impossible or offset-less dates, NUL characters and oversized bodies as client errors', async () => {
+      const created = await readJson(
+        await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 1 }),
+      );
+      const patch = (body: unknown) =>
+        fetch(`${service.httpUrl}/bids/${created.id}`, {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const nullStatus = await patch({ status: null });
+      expect(nullStatus.status).toBe(400);
+      expect((await readJson(nullStatus)).fields[0].field).toBe('status');
+
+      for (const expiresAt of ['2026-02-30T00:00:00Z', '2026-01-01T10:00:00', '2026-W05', '20260101']) {
+        const response = await post('/bids', { callId: 'c', buyerId: 'b', amountCents: 1, expiresAt });
+        expect({ expiresAt, status: response.status }).toEqual({ expiresAt, status: 400 });
+        expect((await readJson(response)).fields[0].field).toBe('expiresAt');
+      }
+
+      const nul = await fetch(`${service.httpUrl}/bids?callId=%00`);
+      expect(nul.status).toBe(400);
+      expect((await readJson(nul)).fields).toEqual([
+        { field: 'callId', message: 'must not contain NUL characters' },
+      ]);
+
+      const huge = await post('/bids', {
+        callId: 'c',
+        buyerId: 'b',
+        amountCents: 1,
+        pad: 'x'.repeat(200_000),
+      });
+      expect(huge.status).toBe(413);
+      expect(await readJson(huge)).toMatchObject({ code: 'HTTP.413' });
+    });
+
+    it('should keep the version and report the bid unchanged for a PATCH that changes nothing', async () => {
+      const created = await readJson(
+        await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 7 }),
+      );
+      const response = await fetch(`${service.httpUrl}/bids/${created.id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ amountCents: 7 }),
+      });
+      expect(response.status).toBe(200);
+      expect(await readJson(response)).toMatchObject({ amountCents: 7, version: 1 });
+    });
+
+    it('should let exactly one of two concurrent deletes succeed', async () => {
+      const created = await readJson(
+        await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 1 }),
+      );
+      const statuses = await Promise.all(
+        [0, 1].map(
+          async () => (await fetch(`${service.httpUrl}/bids/${created.id}`, { method: 'DELETE' })).status,
+        ),
+      );
+      expect(statuses.sort()).toEqual([204, 404]);
+    });
+
     it('should return INVALID_ARGUMENT naming the field over gRPC', async () => {
       await expect(
         grpc.call('createBid', { callId: 'c', buyerId: 'b', amountCents: -3 }),

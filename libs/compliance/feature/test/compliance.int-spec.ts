@@ -155,7 +155,10 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       const response = await post('/compliance/tcpa-rule-sets', { rules: [], effectiveFrom: 'yesterday' });
       expect(response.status).toBe(400);
       expect((await fieldsOf(response)).sort()).toEqual(['effectiveFrom', 'rules']);
-      const empty = await post('/compliance/tcpa-rule-sets', { rules: {}, effectiveFrom: '2026-01-01' });
+      const empty = await post('/compliance/tcpa-rule-sets', {
+        rules: {},
+        effectiveFrom: '2026-01-01T00:00:00Z',
+      });
       expect(await fieldsOf(empty)).toEqual(['rules']);
     });
   });

@@ -1,17 +1,7 @@
 import { CallRecorded } from '@platform/contracts';
 import { Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsUUID,
-  Max,
-  Min,
-  ValidateBy,
-  ValidationArguments,
-} from 'class-validator';
-import { emptyAsMissing, IsEntityId, IsUsState, PageLimit } from '@platform/service-kit';
+import { IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateBy, ValidationArguments } from 'class-validator';
+import { emptyAsMissing, IsEntityId, IsRfc3339, IsUsState, PageLimit } from '@platform/service-kit';
 
 // prettier-ignore
 /** Longest accepted call: 24 hours. */
@@ -21,12 +11,12 @@ export const MAX_REVENUE_CENTS = 10_000_000;
 /** How far in the future `startedAt` may be (clock skew between the reporter and us). */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-/** The value, an ISO 8601 timestamp, is at most {@link MAX_CLOCK_SKEW_MS} in the future. */
+/** The value, an RFC 3339 timestamp, is at most {@link MAX_CLOCK_SKEW_MS} in the future. */
 const NotInTheFuture = () =>
   ValidateBy({
     name: 'notInTheFuture',
     validator: {
-      // An unparsable value is reported by @IsISO8601; only judge real timestamps here.
+      // An unparsable value is reported by @IsRfc3339; only judge real timestamps here.
       validate: (value: unknown) =>
         typeof value !== 'string' ||
         Number.isNaN(Date.parse(value)) ||
@@ -35,7 +25,7 @@ const NotInTheFuture = () =>
     },
   });
 
-/** The value, an ISO 8601 timestamp, is strictly after the sibling property `other` (when both are set). */
+/** The value, an RFC 3339 timestamp, is strictly after the sibling property `other` (when both are set). */
 const IsAfterProperty = (other: string) =>
   ValidateBy({
     name: 'isAfterProperty',
@@ -63,7 +53,7 @@ export abstract class CallFieldsDto {
   @IsUsState()
   state: string;
 
-  @IsISO8601({ strict: true })
+  @IsRfc3339()
   @NotInTheFuture()
   startedAt: string;
 
@@ -93,12 +83,12 @@ export class ListCallRecordsQuery {
 
   @IsOptional()
   @Transform(emptyAsMissing)
-  @IsISO8601({ strict: true })
+  @IsRfc3339()
   from?: string;
 
   @IsOptional()
   @Transform(emptyAsMissing)
-  @IsISO8601({ strict: true })
+  @IsRfc3339()
   @IsAfterProperty('from')
   to?: string;
 

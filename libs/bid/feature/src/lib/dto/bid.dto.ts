@@ -1,7 +1,7 @@
 import { BidChanged } from '@platform/contracts';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { emptyAsMissing, IsEntityId, PageLimit } from '@platform/service-kit';
+import { IsIn, IsInt, IsOptional, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { emptyAsMissing, IsEntityId, IsOptionalNotNull, IsRfc3339, PageLimit } from '@platform/service-kit';
 
 /** Largest accepted bid: $100,000.00. */
 export const MAX_BID_CENTS = 10_000_000;
@@ -26,17 +26,17 @@ export class CreateBidDto {
 
   @IsOptional()
   @Transform(emptyAsMissing)
-  @IsISO8601({ strict: true })
+  @IsRfc3339()
   expiresAt?: string;
 }
 
 /** Body of `PATCH /bids/:id`. */
 export class UpdateBidDto {
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(BidChanged.BidStatus.options)
   status?: BidChanged.BidStatus;
 
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(MAX_BID_CENTS)

@@ -1,14 +1,14 @@
-import { IsBoolean, IsISO8601 } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import { StateRuleDto } from './compliance.dto';
 import { IsJsonObjectString } from './validators';
-import { IsUsState } from '@platform/service-kit';
+import { IsRfc3339, IsUsState } from '@platform/service-kit';
 
 /** gRPC `CreateTcpaRuleSet`: the rules arrive as a JSON string; `activate` defaults to false. */
 export class CreateTcpaRuleSetGrpcDto {
   @IsJsonObjectString()
   rulesJson: string;
 
-  @IsISO8601({ strict: true })
+  @IsRfc3339()
   effectiveFrom: string;
 
   @IsBoolean()

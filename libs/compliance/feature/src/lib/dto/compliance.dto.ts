@@ -2,7 +2,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
-  IsISO8601,
   IsNotEmptyObject,
   IsOptional,
   IsString,
@@ -12,7 +11,7 @@ import {
   Min,
 } from 'class-validator';
 import { IsGreaterThanProperty, IsIanaTimeZone } from './validators';
-import { emptyAsMissing, IsUsState } from '@platform/service-kit';
+import { emptyAsMissing, IsRfc3339, IsUsState } from '@platform/service-kit';
 
 /** E.164: `+`, a non-zero country digit, 7 to 15 digits in all. */
 export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
@@ -26,7 +25,7 @@ export class CreateTcpaRuleSetDto {
   @IsNotEmptyObject({}, { message: 'must be a JSON object with at least one key' })
   rules: Record<string, unknown>;
 
-  @IsISO8601({ strict: true })
+  @IsRfc3339()
   effectiveFrom: string;
 
   @IsOptional()
@@ -55,7 +54,7 @@ export class AddDncEntryDto {
 
   @IsOptional()
   @Transform(emptyAsMissing)
-  @IsISO8601({ strict: true })
+  @IsRfc3339()
   expiresAt?: string;
 }
 

@@ -60,8 +60,26 @@ export function toProblem(exception: unknown): Problem {
       message: status >= 500 ? 'Internal error' : message,
     };
   }
+  if (isExposedClientError(exception)) {
+    return {
+      status: exception.status,
+      grpcCode: grpcFromHttp(exception.status),
+      code: `HTTP.${exception.status}`,
+      message: exception.message,
+    };
+  }
   return { ...BY_KIND.internal, code: 'INTERNAL', message: 'Internal error' };
 }
+
+/**
+ * Errors from Node HTTP middleware (body-parser's 413 entity too large, 415 unsupported charset, …) are
+ * not HttpExceptions but carry `status` and `expose: true`: they are the client's fault and safe to show.
+ */
+const isExposedClientError = (error: unknown): error is Error & { status: number } => {
+  if (!(error instanceof Error)) return false;
+  const { expose, status } = error as Error & { expose?: unknown; status?: unknown };
+  return expose === true && typeof status === 'number' && status >= 400 && status < 500;
+};
 
 /**
  * One filter for every transport. HTTP gets `{ statusCode, code, message, fields }`; gRPC gets the

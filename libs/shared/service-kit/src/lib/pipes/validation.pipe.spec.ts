@@ -2,7 +2,7 @@ import { ArgumentMetadata } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Min, ValidateNested } from 'class-validator';
 import { ValidationFailedError } from '../errors';
-import { createValidationPipe } from './validation.pipe';
+import { createValidationPipe, findNulCharacters } from './validation.pipe';
 
 class Money {
   @IsInt()
@@ -48,5 +48,16 @@ describe('createValidationPipe()', () => {
     const order = await pipe.transform({ id: 'a', price: { cents: 5 } }, meta);
     expect(order).toBeInstanceOf(Order);
     expect(order.price).toBeInstanceOf(Money);
+  });
+});
+
+describe('findNulCharacters()', () => {
+  it('should name every string, key or nested value that holds a NUL character', () => {
+    expect(findNulCharacters({ a: 'ok', b: 'x\u0000', c: [{ d: '\u0000' }], ['k\u0000']: 1 })).toEqual([
+      'b',
+      'c.0.d',
+      'k\u0000',
+    ]);
+    expect(findNulCharacters({ a: 'fine', n: 3, z: null })).toEqual([]);
   });
 });

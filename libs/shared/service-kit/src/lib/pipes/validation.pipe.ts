@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, ValidationFailedError } from '../errors';
 
 /** Flattens class-validator's nested errors into `field: message` pairs with dotted paths. */
@@ -16,12 +16,43 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
+/** Paths of every string in `value` (nested objects and arrays included) that contains a NUL character. */
+export function findNulCharacters(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path || '(value)'] : [];
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => findNulCharacters(item, path ? `${path}.${i}` : `${i}`));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => [
+      ...(key.includes('\u0000') ? [path ? `${path}.${key}` : key] : []),
+      ...findNulCharacters(item, path ? `${path}.${key}` : key),
+    ]);
+  }
+  return [];
+}
+
+/**
+ * Class-validator validation plus one rule for every field of every payload: no NUL characters.
+ * Postgres refuses them in text and jsonb, so without this check they would surface as a 500.
+ */
+class EdgeValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const nul = findNulCharacters(value);
+    if (nul.length > 0) {
+      throw new ValidationFailedError(
+        nul.map((field) => ({ field, message: 'must not contain NUL characters' })),
+      );
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /**
  * The edge validation used for REST and gRPC alike: unknown fields are rejected, payloads are turned
- * into DTO instances, and failures become a {@link ValidationFailedError} naming each field.
+ * into DTO instances, NUL characters are refused anywhere, and failures become a
+ * {@link ValidationFailedError} naming each field.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new EdgeValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -10,6 +10,8 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
+  ValidateIf,
   ValidationOptions,
 } from 'class-validator';
 
@@ -67,4 +69,54 @@ export function PageLimit(): PropertyDecorator {
     Min(1),
     Max(MAX_PAGE_LIMIT),
   );
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/i;
+
+/**
+ * Whether `value` is an RFC 3339 timestamp with an explicit offset (`Z` or `±hh:mm`) naming a real
+ * instant. Stricter than ISO 8601: no week dates, no local times (whose meaning would depend on the
+ * server's time zone), and no calendar roll-over (`2026-02-30` is rejected, not read as 2 March).
+ */
+export function isRfc3339(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const match = RFC3339.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  const [offsetHours, offsetMinutes] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59
+  );
+}
+
+/** An RFC 3339 timestamp with an offset; see {@link isRfc3339}. */
+export function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isRfc3339',
+      validator: {
+        validate: (value) => isRfc3339(value),
+        defaultMessage: () => 'must be an RFC 3339 timestamp with an offset, e.g. 2026-01-31T17:00:00Z',
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * Optional, but not nullable: an absent field is skipped, an explicit `null` is validated (and so
+ * rejected by the field's other rules). class-validator's `IsOptional` would let `null` through to
+ * NOT NULL columns.
+ */
+export function IsOptionalNotNull(): PropertyDecorator {
+  return ValidateIf((_, value) => value !== undefined);
 }
