@@ -84,9 +84,25 @@ describe('the platform, four services as real processes on the real stack', () =
     expect(child.output()).toContain('HTTP_PORT: must be a number');
   });
 
-  it('should drain and exit cleanly on SIGTERM, turning readiness off first', async () => {
+  it('should turn readiness red on SIGTERM while still serving, then exit cleanly', async () => {
     const analytics = service('analytics');
     analytics.child.kill('SIGTERM');
+
+    // During SHUTDOWN_DRAIN_DELAY_MS the load balancer is told to stop sending traffic, and traffic
+    // that still arrives is served.
+    const draining = await eventually(
+      async () => {
+        const response = await fetch(`${analytics.httpUrl}/health/ready`);
+        return response.status === 503
+          ? ((await response.json()) as { details: Record<string, unknown> })
+          : false;
+      },
+      5000,
+      50,
+    );
+    expect(draining.details['lifecycle']).toEqual({ status: 'down', state: 'draining' });
+    expect((await fetch(`${analytics.httpUrl}/health/live`)).status).toBe(200);
+
     const { code, signal } = await analytics.exited;
     running.delete('analytics');
     expect(code === 0 || signal === 'SIGTERM').toBe(true);

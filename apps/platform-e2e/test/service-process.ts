@@ -57,6 +57,7 @@ export async function startService(
     GRPC_PORT: String(await freePort()),
     LOG_LEVEL: 'info',
     SHUTDOWN_TIMEOUT_MS: '8000',
+    SHUTDOWN_DRAIN_DELAY_MS: '1500',
     ...extraEnv,
   };
   const migrate = spawnService(name, env, ['migrate']);

@@ -65,6 +65,7 @@ export async function testServiceConfig(
     GRPC_PORT: String(await freePort()),
     KAFKA_GROUP_ID: `${spec.defaults.name}-test-${randomUUID().slice(0, 8)}`,
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
     ...overrides,
   });
 }

@@ -71,4 +71,11 @@ describe('loadServiceConfig()', () => {
     });
     expect(config.redis.clusterNodes).toEqual(['127.0.0.1:17001', '127.0.0.1:17002']);
   });
+
+  it('should refuse a drain delay that would outlast the shutdown timeout', () => {
+    const error = failureOf({ ...validEnv, SHUTDOWN_TIMEOUT_MS: '2000', SHUTDOWN_DRAIN_DELAY_MS: '2000' });
+    expect(error.issues).toEqual([
+      { variable: 'SHUTDOWN_DRAIN_DELAY_MS', message: 'must be smaller than SHUTDOWN_TIMEOUT_MS' },
+    ]);
+  });
 });

@@ -26,33 +26,45 @@ export interface ServiceConfig {
   kafka: { brokers: string[]; clientId: string; groupId: string; ensureTopics: boolean };
   log: { level: (typeof LOG_LEVELS)[number] };
   shutdownTimeoutMs: number;
+  /** How long readiness reports 'draining' before the servers stop accepting work. */
+  shutdownDrainDelayMs: number;
 }
 
 const schemaFor = (defaults: ServiceDefaults) =>
-  z.object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    HTTP_PORT: portVar().default(defaults.httpPort),
-    GRPC_HOST: z.string().min(1).optional(),
-    GRPC_PORT: portVar().default(defaults.grpcPort),
-    DATABASE_URL: urlVar('postgres:', 'postgresql:'),
-    DB_SCHEMA: identifierVar().default(defaults.dbSchema),
-    DB_POOL_SIZE: positiveIntVar().default(10),
-    DB_STATEMENT_TIMEOUT_MS: positiveIntVar().default(5000),
-    REDIS_URL: urlVar('redis:', 'rediss:'),
-    REDIS_CLUSTER_NODES: z
-      .string()
-      .optional()
-      .transform((value) => (value ?? '').trim())
-      .pipe(z.union([z.literal(''), hostPortListVar()]))
-      .transform((value) => (value === '' ? [] : value)),
-    KAFKA_BROKERS: hostPortListVar(),
-    KAFKA_CLIENT_ID: z.string().min(1).default(defaults.name),
-    KAFKA_GROUP_ID: z.string().min(1).default(defaults.name),
-    KAFKA_ENSURE_TOPICS: boolVar().default(true),
-    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    SHUTDOWN_TIMEOUT_MS: positiveIntVar().default(10000),
-  });
+  z
+    .object({
+      NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+      HOST: z.string().min(1).default('127.0.0.1'),
+      HTTP_PORT: portVar().default(defaults.httpPort),
+      GRPC_HOST: z.string().min(1).optional(),
+      GRPC_PORT: portVar().default(defaults.grpcPort),
+      DATABASE_URL: urlVar('postgres:', 'postgresql:'),
+      DB_SCHEMA: identifierVar().default(defaults.dbSchema),
+      DB_POOL_SIZE: positiveIntVar().default(10),
+      DB_STATEMENT_TIMEOUT_MS: positiveIntVar().default(5000),
+      REDIS_URL: urlVar('redis:', 'rediss:'),
+      REDIS_CLUSTER_NODES: z
+        .string()
+        .optional()
+        .transform((value) => (value ?? '').trim())
+        .pipe(z.union([z.literal(''), hostPortListVar()]))
+        .transform((value) => (value === '' ? [] : value)),
+      KAFKA_BROKERS: hostPortListVar(),
+      KAFKA_CLIENT_ID: z.string().min(1).default(defaults.name),
+      KAFKA_GROUP_ID: z.string().min(1).default(defaults.name),
+      KAFKA_ENSURE_TOPICS: boolVar().default(true),
+      LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+      SHUTDOWN_TIMEOUT_MS: positiveIntVar().default(10000),
+      SHUTDOWN_DRAIN_DELAY_MS: z.coerce
+        .number({ message: 'must be a number' })
+        .int('must be a whole number')
+        .min(0, 'must be >= 0')
+        .default(3000),
+    })
+    .refine((vars) => vars.SHUTDOWN_DRAIN_DELAY_MS < vars.SHUTDOWN_TIMEOUT_MS, {
+      path: ['SHUTDOWN_DRAIN_DELAY_MS'],
+      message: 'must be smaller than SHUTDOWN_TIMEOUT_MS',
+    });
 
 /**
  * Reads and validates a service's configuration from the environment. A missing or malformed
@@ -83,5 +95,6 @@ export function loadServiceConfig(
     },
     log: { level: vars.LOG_LEVEL },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: vars.SHUTDOWN_DRAIN_DELAY_MS,
   };
 }

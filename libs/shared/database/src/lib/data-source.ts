@@ -54,7 +54,10 @@ export async function runMigrations(
   spec: DatabaseSpec,
   direction: MigrationDirection = 'up',
 ): Promise<string[]> {
-  const dataSource = new DataSource(dataSourceOptions(config, spec));
+  const options = dataSourceOptions(config, spec);
+  // No statement timeout here: waiting for another pod's migration lock, or building an index on a big
+  // table, may rightly take longer than a request ever should.
+  const dataSource = new DataSource({ ...options, extra: { ...options.extra, statement_timeout: 0 } });
   await dataSource.initialize();
   const lockKey = `migrations:${config.database.schema}`;
   const runner = dataSource.createQueryRunner();

@@ -32,7 +32,9 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
       module: AppModule,
       imports: [ServiceKitModule.forRoot({ config, database: spec.database }), ...spec.features],
     },
-    { bufferLogs: true },
+    // abortOnError: false — a failing boot must reject (main logs it and exits 1; a test sees the error)
+    // rather than Nest calling process.exit() itself.
+    { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();

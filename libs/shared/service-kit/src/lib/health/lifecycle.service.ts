@@ -1,16 +1,30 @@
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import type { ServiceConfig } from '@platform/config';
+import { SERVICE_CONFIG } from '../service-kit.constants';
 
-/** Knows when the service has started to shut down, so readiness turns red before connections close. */
+/**
+ * Knows when the service has started to shut down. Readiness turns red at once, and the servers keep
+ * serving for `SHUTDOWN_DRAIN_DELAY_MS` so that load balancers (and Kubernetes endpoints) stop sending
+ * traffic before connections close; only then does Nest close HTTP, gRPC and the Kafka consumer.
+ */
 @Injectable()
 export class LifecycleService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(LifecycleService.name);
   private draining = false;
+
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
 
   /** True once shutdown has begun. */
   get isShuttingDown(): boolean {
     return this.draining;
   }
 
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     this.draining = true;
+    const delay = this.config.shutdownDrainDelayMs;
+    if (delay > 0) {
+      this.logger.log({ delayMs: delay }, 'Draining: readiness is red, still serving');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }
