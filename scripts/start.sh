@@ -57,10 +57,12 @@ for i in "${!SERVICES[@]}"; do
   svc=${SERVICES[$i]}
   port=${http[$svc]}
   for _ in $(seq 1 120); do
+    [ "$stopping" = 1 ] && exit 0 # Ctrl-C while waiting: the trap already stopped everything
     kill -0 "${pids[$i]}" 2>/dev/null || { tail -n 30 "$logs/$svc.log" >&2; stop_all; die "$svc exited during start"; }
     curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
     sleep 0.5
   done
+  [ "$stopping" = 1 ] && exit 0
   curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 || {
     tail -n 30 "$logs/$svc.log" >&2
     stop_all

@@ -41,11 +41,20 @@ fi
 
 WAIT_SECS="${STACK_WAIT_SECS:-90}" # bounded wait for each server to become healthy
 
-PG_DIR="$STACK_DIR/postgres"
-PG_DATA="$PG_DIR/data"
-PG_LOG="$PG_DIR/postgres.log"
-PG_SOCK="$PG_DIR/run" # unix socket dir (socket paths are limited to ~107 chars)
-if ((${#PG_SOCK} > 90)); then PG_SOCK="/tmp/stack-pg-$PG_PORT"; fi
+# Postgres runs as the postgres user, which must be able to reach its files. When the repo sits where that
+# user cannot go (a clone under /root, say), they live in a per-repo folder under /var/lib instead: we do
+# not widen permissions on the user's own directories.
+pg_resolve_dir() {
+  PG_DIR="$STACK_DIR/postgres"
+  if [[ $EUID -eq 0 ]] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$REPO_ROOT" 2>/dev/null; then
+    PG_DIR="/var/lib/platform-stack/$(printf '%s' "$REPO_ROOT" | sha1sum | cut -c1-12)/postgres"
+  fi
+  PG_DATA="$PG_DIR/data"
+  PG_LOG="$PG_DIR/postgres.log"
+  PG_SOCK="$PG_DIR/run" # unix socket dir (socket paths are limited to ~107 chars)
+  if ((${#PG_SOCK} > 90)); then PG_SOCK="/tmp/stack-pg-$PG_PORT"; fi
+}
+pg_resolve_dir
 PG_DB=platform PG_USER=platform PG_PASSWORD=platform
 PG_SCHEMAS=(bid routing compliance analytics)
 
@@ -166,25 +175,12 @@ ensure_kafka_jars() {
 pg_running() { [[ -f "$PG_DATA/postmaster.pid" ]] && as_pg "$(pg_bin_dir)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
 pg_pid() { read_pid "$PG_DATA/postmaster.pid"; }
 
-# The postgres user must be able to reach .stack/postgres: add o+x to any parent that lacks it.
-pg_make_reachable() {
-  is_root || return 0
-  runuser -u postgres -- test -x "$PG_DIR" && return 0
-  local d="$PG_DIR"
-  while [[ "$d" != "/" ]]; do
-    d="$(dirname "$d")"
-    if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
-      log "chmod o+x $d (so the postgres user can reach .stack)"
-      chmod o+x "$d"
-    fi
-  done
-}
-
 pg_up() {
   local bin; bin="$(pg_bin_dir)"
+  pg_resolve_dir # again: the postgres user may have been created by the install just now
   mkdir -p "$PG_DIR" "$PG_SOCK"
   is_root && chown postgres:postgres "$PG_DIR" "$PG_SOCK"
-  pg_make_reachable
+  [[ "$PG_DIR" == "$STACK_DIR/postgres" ]] || log "postgres: files in $PG_DIR (the postgres user cannot reach $REPO_ROOT)"
 
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
     log "postgres: initdb $PG_DATA"
