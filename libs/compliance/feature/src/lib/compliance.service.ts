@@ -33,7 +33,9 @@ const DNC_EVENT_VERSION = 0;
 /**
  * Compliance use cases (TCPA rule sets, the do-not-call list, state rules); transport-neutral (REST and
  * gRPC controllers both call it). Every change is announced on `compliance.rules.changed.v1`. Phone
- * numbers are hashed on the way in and never stored, published or logged.
+ * numbers are hashed on the way in; only the SHA-256 hash is stored, published or logged. An unkeyed
+ * hash of a phone number can be reversed by enumerating numbers, so the hash must be treated as personal
+ * data too (a keyed HMAC is the planned hardening).
  */
 @Injectable()
 export class ComplianceService {
