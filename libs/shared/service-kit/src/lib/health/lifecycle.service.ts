@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ServiceConfig } from '@platform/config';
 import { SERVICE_CONFIG } from '../service-kit.constants';
 
@@ -6,9 +6,11 @@ import { SERVICE_CONFIG } from '../service-kit.constants';
  * Knows when the service has started to shut down. Readiness turns red at once, and the servers keep
  * serving for `SHUTDOWN_DRAIN_DELAY_MS` so that load balancers (and Kubernetes endpoints) stop sending
  * traffic before connections close; only then does Nest close HTTP, gRPC and the Kafka consumer.
+ * It runs in `onModuleDestroy`, the first hook Nest calls on shutdown, so no other shutdown hook (such
+ * as terminus' own) can change readiness before the drain has begun.
  */
 @Injectable()
-export class LifecycleService implements BeforeApplicationShutdown {
+export class LifecycleService implements OnModuleDestroy {
   private readonly logger = new Logger(LifecycleService.name);
   private draining = false;
 
@@ -19,7 +21,7 @@ export class LifecycleService implements BeforeApplicationShutdown {
     return this.draining;
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     this.draining = true;
     const delay = this.config.shutdownDrainDelayMs;
     if (delay > 0) {
