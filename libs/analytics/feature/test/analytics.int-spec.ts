@@ -2,7 +2,13 @@ import { ServiceError, status } from '@grpc/grpc-js';
 import { BidChanged, CallRecorded, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, grpcTestClient, readJson, startTestService } from '@platform/service-kit/testing';
+import {
+  eventually,
+  grpcTestClient,
+  readJson,
+  sendJson,
+  startTestService,
+} from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { analyticsServiceSpec } from '../src';
 
@@ -34,12 +40,7 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
     await service?.app.close();
   });
 
-  const post = (path: string, body: unknown) =>
-    fetch(`${service.httpUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = (path: string, body: unknown) => sendJson('POST', `${service.httpUrl}${path}`, body);
 
   const fieldsOf = async (response: Response): Promise<string[]> =>
     ((await readJson(response)).fields ?? []).map((f: { field: string }) => f.field);

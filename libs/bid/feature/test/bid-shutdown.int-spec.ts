@@ -1,6 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { RunningService } from '@platform/service-kit';
-import { grpcTestClient, readJson, stackEnv, startTestService } from '@platform/service-kit/testing';
+import {
+  grpcTestClient,
+  readJson,
+  sendJson,
+  stackEnv,
+  startTestService,
+} from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { bidServiceSpec } from '../src';
@@ -27,10 +33,10 @@ describe('bid service shutdown (real Postgres, Redis, Kafka)', () => {
   });
 
   const createBid = async () => {
-    const response = await fetch(`${service.httpUrl}/bids`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ callId: `call-${randomUUID()}`, buyerId: 'drain', amountCents: 100 }),
+    const response = await sendJson('POST', `${service.httpUrl}/bids`, {
+      callId: `call-${randomUUID()}`,
+      buyerId: 'drain',
+      amountCents: 100,
     });
     return (await readJson(response)) as { id: string };
   };
@@ -58,11 +64,7 @@ describe('bid service shutdown (real Postgres, Redis, Kafka)', () => {
   it('should finish an in-flight REST call before closing, then refuse connections', async () => {
     const bid = await createBid();
     const response = await callDuringShutdown(bid.id, () =>
-      fetch(`${service.httpUrl}/bids/${bid.id}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ status: 'active' }),
-      }),
+      sendJson('PATCH', `${service.httpUrl}/bids/${bid.id}`, { status: 'active' }),
     );
     expect(response.status).toBe(200);
     expect(await readJson(response)).toMatchObject({ id: bid.id, status: 'active', version: 2 });

@@ -3,7 +3,13 @@ import { bidServiceSpec } from '../src';
 import { BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, grpcTestClient, readJson, startTestService } from '@platform/service-kit/testing';
+import {
+  eventually,
+  grpcTestClient,
+  readJson,
+  sendJson,
+  startTestService,
+} from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 
 const grpcClient = (address: string) => grpcTestClient('bid', address);
@@ -22,12 +28,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
     await service?.app.close();
   });
 
-  const post = (path: string, body: unknown) =>
-    fetch(`${service.httpUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = (path: string, body: unknown) => sendJson('POST', `${service.httpUrl}${path}`, body);
 
   describe('REST and gRPC', () => {
     it('should read over gRPC a bid created over REST', async () => {
@@ -103,12 +104,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const created = await readJson(
         await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 1 }),
       );
-      const patch = (body: unknown) =>
-        fetch(`${service.httpUrl}/bids/${created.id}`, {
-          method: 'PATCH',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
+      const patch = (body: unknown) => sendJson('PATCH', `${service.httpUrl}/bids/${created.id}`, body);
       const nullStatus = await patch({ status: null });
       expect(nullStatus.status).toBe(400);
       expect((await readJson(nullStatus)).fields[0].field).toBe('status');
@@ -139,11 +135,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const created = await readJson(
         await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 7 }),
       );
-      const response = await fetch(`${service.httpUrl}/bids/${created.id}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ amountCents: 7 }),
-      });
+      const response = await sendJson('PATCH', `${service.httpUrl}/bids/${created.id}`, { amountCents: 7 });
       expect(response.status).toBe(200);
       expect(await readJson(response)).toMatchObject({ amountCents: 7, version: 1 });
     });

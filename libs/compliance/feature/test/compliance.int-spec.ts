@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { CallRecorded, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, grpcTestClient, startTestService } from '@platform/service-kit/testing';
+import { eventually, grpcTestClient, sendJson, startTestService } from '@platform/service-kit/testing';
 import type { Consumer } from 'kafkajs';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -37,15 +37,9 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
   });
 
   const http = (path: string, init: { method?: string; body?: unknown } = {}): Promise<JsonResponse> =>
-    fetch(`${service.httpUrl}${path}`, {
-      method: init.method ?? 'GET',
-      ...(init.body === undefined
-        ? {}
-        : {
-            headers: { 'content-type': 'application/json' },
-            body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
-          }),
-    });
+    init.body === undefined
+      ? fetch(`${service.httpUrl}${path}`, { method: init.method ?? 'GET' })
+      : sendJson(init.method ?? 'POST', `${service.httpUrl}${path}`, init.body);
   const post = (path: string, body: unknown) => http(path, { method: 'POST', body });
   const put = (path: string, body: unknown) => http(path, { method: 'PUT', body });
   const fieldsOf = async (response: JsonResponse) => {

@@ -3,7 +3,13 @@ import { Logger } from '@nestjs/common';
 import { BuyerRoutingChanged, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, grpcTestClient, JsonBody, startTestService } from '@platform/service-kit/testing';
+import {
+  eventually,
+  grpcTestClient,
+  JsonBody,
+  sendJson,
+  startTestService,
+} from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { routingServiceSpec } from '../src';
 
@@ -27,12 +33,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
     await service?.app.close();
   });
 
-  const put = (path: string, body: unknown) =>
-    fetch(`${service.httpUrl}${path}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const put = (path: string, body: unknown) => sendJson('PUT', `${service.httpUrl}${path}`, body);
   const criteria = (overrides: object = {}) => ({
     states: ['CA', 'NY'],
     minBidCents: 1500,

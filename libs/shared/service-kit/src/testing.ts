@@ -145,3 +145,15 @@ export function grpcTestClient(service: ProtoService, address: string): GrpcTest
     close: () => client.close(),
   };
 }
+
+/**
+ * Sends `body` as JSON with `method` to `url`. A string body is sent as it is, so tests can send
+ * malformed JSON on purpose.
+ */
+export function sendJson(method: string, url: string, body: unknown): Promise<Response> {
+  return fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
