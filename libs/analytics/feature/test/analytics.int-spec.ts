@@ -6,6 +6,7 @@ import {
   eventually,
   grpcTestClient,
   readJson,
+  recordTopic,
   sendJson,
   startTestService,
 } from '@platform/service-kit/testing';
@@ -233,26 +234,13 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
 
   describe('events', () => {
     it('should publish analytics.call.recorded.v1 when a call is recorded', async () => {
-      const consumer = service.app
-        .get(KafkaService)
-        .kafka.consumer({ groupId: `analytics-test-${randomUUID()}` });
-      const received: CallRecorded.Value[] = [];
-      let recordId: string | undefined;
+      const recording = await recordTopic(Topic.CallRecorded);
       try {
-        await consumer.connect();
-        await consumer.subscribe({ topic: Topic.CallRecorded, fromBeginning: true });
-        await consumer.run({
-          eachMessage: async ({ message }) => {
-            const value = JSON.parse(message.value?.toString() ?? 'null');
-            if (recordId && value?.entityId === recordId) received.push(value);
-          },
-        });
-
         const call = aCall({ buyerId: 'buyer-events', outcome: 'rejected' });
         const created = await readJson(await post('/analytics/calls', call));
-        recordId = created.id;
-
-        await eventually(() => received.length > 0, 30000);
+        const received = (await recording.waitFor((m) => m.key?.toString() === created.id)).map(
+          (m): CallRecorded.Value => JSON.parse(m.value?.toString() ?? 'null'),
+        );
         const [event] = received;
         expect(CallRecorded.Value.safeParse(event).success).toBe(true);
         expect(event).toMatchObject({
@@ -273,7 +261,7 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
           },
         });
       } finally {
-        await consumer.disconnect();
+        await recording.stop();
       }
     }, 60000);
 

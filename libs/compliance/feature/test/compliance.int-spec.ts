@@ -2,8 +2,14 @@ import { status } from '@grpc/grpc-js';
 import { CallRecorded, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { KafkaService, RunningService } from '@platform/service-kit';
-import { eventually, grpcTestClient, sendJson, startTestService } from '@platform/service-kit/testing';
-import type { Consumer } from 'kafkajs';
+import {
+  eventually,
+  grpcTestClient,
+  recordTopic,
+  sendJson,
+  startTestService,
+  TopicRecording,
+} from '@platform/service-kit/testing';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { complianceServiceSpec } from '../src';
@@ -360,31 +366,25 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
   });
 
   describe('events', () => {
-    let consumer: Consumer | undefined;
+    let recording: TopicRecording | undefined;
 
     afterEach(async () => {
-      await consumer?.disconnect();
-      consumer = undefined;
+      await recording?.stop();
+      recording = undefined;
     });
 
     it('should publish compliance.rules.changed.v1 for a DNC change, with the hash and never the number', async () => {
       const phone = randomPhone();
       const entityId = `dnc:${sha256(phone)}`;
-      const received: string[] = []; // values of messages keyed by our entity id
-      consumer = service.app.get(KafkaService).kafka.consumer({ groupId: `compliance-test-${randomUUID()}` });
-      await consumer.connect();
-      await consumer.subscribe({ topic: Topic.ComplianceRulesChanged, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          if (message.key?.toString() === entityId) received.push(message.value?.toString() ?? '');
-        },
-      });
+      recording = await recordTopic(Topic.ComplianceRulesChanged);
 
       expect((await post('/compliance/dnc', { phoneNumber: phone, source: 'web' })).status).toBe(201);
       const removed = await http(`/compliance/dnc/${sha256(phone)}`, { method: 'DELETE' });
       expect(removed.status).toBe(204);
 
-      await eventually(() => received.length >= 2, 30000);
+      const received = (await recording.waitFor((m) => m.key?.toString() === entityId, 2, 30000)).map(
+        (m) => m.value?.toString() ?? '',
+      );
       const events = received.map((value) => ComplianceRulesChanged.Value.parse(JSON.parse(value)));
       expect(events.map((e) => e.op)).toEqual(['created', 'deleted']);
       expect(events[0]).toMatchObject({

@@ -7,9 +7,11 @@ import {
   eventually,
   grpcTestClient,
   JsonBody,
+  recordTopic,
   sendJson,
   startTestService,
 } from '@platform/service-kit/testing';
+import type { KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { routingServiceSpec } from '../src';
 
@@ -254,19 +256,9 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
   describe('events', () => {
     it('should publish routing.buyer.changed.v1 with before/after on create, update and delete', async () => {
       const id = buyerId();
-      const kafka = service.app.get(KafkaService).kafka;
-      const consumer = kafka.consumer({ groupId: `routing-test-${randomUUID()}` });
-      const received: BuyerRoutingChanged.Value[] = [];
+      const recording = await recordTopic(Topic.BuyerRoutingChanged);
+      let received: BuyerRoutingChanged.Value[] = [];
       try {
-        await consumer.connect();
-        await consumer.subscribe({ topic: Topic.BuyerRoutingChanged, fromBeginning: true });
-        await consumer.run({
-          eachMessage: async ({ message }) => {
-            if (message.key?.toString() !== id) return;
-            received.push(BuyerRoutingChanged.Value.parse(JSON.parse(message.value?.toString() ?? 'null')));
-          },
-        });
-
         expect((await put(`/routing/buyers/${id}`, criteria())).status).toBe(201);
         expect((await put(`/routing/buyers/${id}`, criteria())).status).toBe(200); // no change: no event
         expect(
@@ -276,11 +268,15 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
           204,
         );
 
-        await eventually(() => received.length >= 3, 20000);
+        const ours = (m: KafkaMessage) => m.key?.toString() === id;
+        await recording.waitFor(ours, 3);
         // Give a stray extra event (e.g. for the no-op upsert) a moment to show up.
         await new Promise((resolve) => setTimeout(resolve, 500));
+        received = recording.messages
+          .filter(ours)
+          .map((m) => BuyerRoutingChanged.Value.parse(JSON.parse(m.value?.toString() ?? 'null')));
       } finally {
-        await consumer.disconnect();
+        await recording.stop();
       }
 
       const snapshot = {

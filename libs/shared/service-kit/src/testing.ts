@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { runMigrations } from '@platform/database';
+import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { RunningService, startServiceApp } from './lib/bootstrap/create-service-app';
 import { ServiceSpec } from './lib/bootstrap/service-spec';
 
@@ -156,4 +157,66 @@ export function sendJson(method: string, url: string, body: unknown): Promise<Re
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** Messages of one topic, read by a consumer group of the test's own from the start of the topic. */
+export interface TopicRecording {
+  /** Every message read so far, in partition order. */
+  readonly messages: KafkaMessage[];
+  /** Waits until `count` messages pass `filter`, and returns those. */
+  waitFor(
+    filter: (message: KafkaMessage) => boolean,
+    count?: number,
+    timeoutMs?: number,
+  ): Promise<KafkaMessage[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts recording `topic` and resolves once the consumer has joined its group and been assigned the
+ * topic's partitions, so nothing produced afterwards can be missed (a consumer that is still joining
+ * when the record is produced is the usual cause of flaky "event was published" tests).
+ */
+export async function recordTopic(topic: string, joinTimeoutMs = 30000): Promise<TopicRecording> {
+  const kafka = new Kafka({
+    clientId: `test-recorder-${randomUUID().slice(0, 8)}`,
+    brokers: stackEnv()['KAFKA_BROKERS'].split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
+  });
+  const consumer = kafka.consumer({ groupId: `test-recorder-${randomUUID()}`, retry: { retries: 10 } });
+  const messages: KafkaMessage[] = [];
+  let joinTimer: NodeJS.Timeout | undefined;
+  const joined = new Promise<void>((resolve, reject) => {
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if ((event.payload.memberAssignment[topic] ?? []).length > 0) resolve();
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) reject(event.payload.error);
+    });
+    joinTimer = setTimeout(
+      () => reject(new Error(`recordTopic: no partition of ${topic} assigned within ${joinTimeoutMs} ms`)),
+      joinTimeoutMs,
+    );
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+    await joined;
+  } catch (error) {
+    await consumer.disconnect();
+    throw error;
+  } finally {
+    clearTimeout(joinTimer);
+  }
+  return {
+    messages,
+    waitFor: (filter, count = 1, timeoutMs = 20000) =>
+      eventually(() => {
+        const matching = messages.filter(filter);
+        return matching.length >= count && matching;
+      }, timeoutMs),
+    stop: () => consumer.disconnect(),
+  };
 }
