@@ -15,19 +15,6 @@ export interface CallRecordView {
   createdAt: string;
 }
 
-/** Entity → REST view. */
-export const toCallRecordView = (record: CallRecord): CallRecordView => ({
-  id: record.id,
-  callId: record.callId,
-  buyerId: record.buyerId,
-  state: record.state,
-  startedAt: record.startedAt.toISOString(),
-  durationSeconds: record.durationSeconds,
-  revenueCents: record.revenueCents,
-  outcome: record.outcome,
-  createdAt: record.createdAt.toISOString(),
-});
-
 /** Entity → event snapshot (what consumers need to aggregate and invalidate). */
 export const toCallRecordSnapshot = (record: CallRecord): CallRecorded.Snapshot => ({
   id: record.id,
@@ -38,6 +25,12 @@ export const toCallRecordSnapshot = (record: CallRecord): CallRecorded.Snapshot 
   durationSeconds: record.durationSeconds,
   revenueCents: record.revenueCents,
   outcome: record.outcome,
+});
+
+/** Entity → REST view: the event snapshot plus bookkeeping. */
+export const toCallRecordView = (record: CallRecord): CallRecordView => ({
+  ...toCallRecordSnapshot(record),
+  createdAt: record.createdAt.toISOString(),
 });
 
 const OUTCOME_TO_PROTO: Record<CallRecorded.CallOutcome, analyticsV1.CallOutcome> = {

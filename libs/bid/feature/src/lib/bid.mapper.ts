@@ -16,20 +16,6 @@ export interface BidView {
   updatedAt: string;
 }
 
-/** Entity → REST view. */
-export const toBidView = (bid: Bid): BidView => ({
-  id: bid.id,
-  callId: bid.callId,
-  buyerId: bid.buyerId,
-  amountCents: bid.amountCents,
-  currency: bid.currency,
-  status: bid.status,
-  expiresAt: bid.expiresAt ? bid.expiresAt.toISOString() : null,
-  version: bid.version,
-  createdAt: bid.createdAt.toISOString(),
-  updatedAt: bid.updatedAt.toISOString(),
-});
-
 /** Entity → event snapshot (what consumers need to invalidate). */
 export const toBidSnapshot = (bid: Bid): BidChanged.Snapshot => ({
   id: bid.id,
@@ -38,6 +24,15 @@ export const toBidSnapshot = (bid: Bid): BidChanged.Snapshot => ({
   amountCents: bid.amountCents,
   currency: bid.currency,
   status: bid.status,
+});
+
+/** Entity → REST view: the event snapshot plus expiry and bookkeeping. */
+export const toBidView = (bid: Bid): BidView => ({
+  ...toBidSnapshot(bid),
+  expiresAt: bid.expiresAt ? bid.expiresAt.toISOString() : null,
+  version: bid.version,
+  createdAt: bid.createdAt.toISOString(),
+  updatedAt: bid.updatedAt.toISOString(),
 });
 
 const STATUS_TO_PROTO: Record<BidChanged.BidStatus, bidV1.BidStatus> = {

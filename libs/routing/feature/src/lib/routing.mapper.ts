@@ -16,20 +16,6 @@ export interface BuyerRoutingView {
   updatedAt: string;
 }
 
-/** Entity → REST view. */
-export const toBuyerRoutingView = (criteria: BuyerRoutingCriteria): BuyerRoutingView => ({
-  id: criteria.id,
-  buyerId: criteria.buyerId,
-  states: [...criteria.states],
-  minBidCents: criteria.minBidCents,
-  maxConcurrentCalls: criteria.maxConcurrentCalls,
-  priority: criteria.priority,
-  active: criteria.active,
-  version: criteria.version,
-  createdAt: criteria.createdAt.toISOString(),
-  updatedAt: criteria.updatedAt.toISOString(),
-});
-
 /** Entity → event snapshot (what consumers need to invalidate). */
 export const toBuyerRoutingSnapshot = (criteria: BuyerRoutingCriteria): BuyerRoutingChanged.Snapshot => ({
   buyerId: criteria.buyerId,
@@ -38,6 +24,15 @@ export const toBuyerRoutingSnapshot = (criteria: BuyerRoutingCriteria): BuyerRou
   maxConcurrentCalls: criteria.maxConcurrentCalls,
   priority: criteria.priority,
   active: criteria.active,
+});
+
+/** Entity → REST view: the event snapshot plus id and bookkeeping. */
+export const toBuyerRoutingView = (criteria: BuyerRoutingCriteria): BuyerRoutingView => ({
+  id: criteria.id,
+  ...toBuyerRoutingSnapshot(criteria),
+  version: criteria.version,
+  createdAt: criteria.createdAt.toISOString(),
+  updatedAt: criteria.updatedAt.toISOString(),
 });
 
 /** Entity → gRPC message. */
