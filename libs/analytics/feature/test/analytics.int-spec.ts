@@ -1,19 +1,10 @@
 import { ServiceError, status } from '@grpc/grpc-js';
 import { BidChanged, CallRecorded, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
-import { KafkaService, RunningService } from '@platform/service-kit';
-import {
-  eventually,
-  grpcTestClient,
-  readJson,
-  recordTopic,
-  sendJson,
-  startTestService,
-} from '@platform/service-kit/testing';
+import { KafkaService } from '@platform/service-kit';
+import { eventually, readJson, recordTopic, sendJson, useTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { analyticsServiceSpec } from '../src';
-
-const grpcClient = (address: string) => grpcTestClient('analytics', address);
 
 /** A valid call, `minutesAgo` minutes old, with a fresh callId unless overridden. */
 const aCall = (overrides: Record<string, unknown> = {}, minutesAgo = 10) => ({
@@ -28,18 +19,7 @@ const aCall = (overrides: Record<string, unknown> = {}, minutesAgo = 10) => ({
 });
 
 describe('analytics service (real Postgres, Redis, Kafka)', () => {
-  let service: RunningService;
-  let grpc: ReturnType<typeof grpcClient>;
-
-  beforeAll(async () => {
-    service = await startTestService(analyticsServiceSpec());
-    grpc = grpcClient(service.grpcAddress);
-  }, 60000);
-
-  afterAll(async () => {
-    grpc?.close();
-    await service?.app.close();
-  });
+  const service = useTestService(analyticsServiceSpec(), 'analytics');
 
   const post = (path: string, body: unknown) => sendJson('POST', `${service.httpUrl}${path}`, body);
 
@@ -54,7 +34,7 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
       const created = await readJson(response);
       expect(created).toMatchObject({ ...call, id: expect.any(String), createdAt: expect.any(String) });
 
-      const { record } = await grpc.call('getCallRecord', { id: created.id });
+      const { record } = await service.grpc.call('getCallRecord', { id: created.id });
       expect(record).toMatchObject({
         id: created.id,
         callId: call.callId,
@@ -77,11 +57,11 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
       const newer = await readJson(await post('/analytics/calls', aCall({ buyerId, outcome: 'missed' }, 30)));
       await post('/analytics/calls', aCall({}, 45)); // another buyer's call, same window
 
-      const { records } = await grpc.call('listCallRecords', { buyerId, limit: 0 });
+      const { records } = await service.grpc.call('listCallRecords', { buyerId, limit: 0 });
       expect(records.map((r: { id: string }) => r.id)).toEqual([newer.id, older.id]);
       expect(records[0].outcome).toBe(2);
 
-      const { records: limited } = await grpc.call('listCallRecords', { buyerId, limit: 1 });
+      const { records: limited } = await service.grpc.call('listCallRecords', { buyerId, limit: 1 });
       expect(limited.map((r: { id: string }) => r.id)).toEqual([newer.id]);
 
       const from = new Date(Date.now() - 50 * 60_000).toISOString();
@@ -92,7 +72,7 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
       expect(windowed.status).toBe(200);
       expect((await readJson(windowed)).map((r: { id: string }) => r.id)).toEqual([newer.id]);
 
-      const { records: viaGrpc } = await grpc.call('listCallRecords', {
+      const { records: viaGrpc } = await service.grpc.call('listCallRecords', {
         buyerId,
         to: older.startedAt,
         limit: 0,
@@ -102,7 +82,7 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
 
     it('should record over gRPC with the outcome as the proto enum', async () => {
       const call = aCall({ outcome: 4 });
-      const { record } = await grpc.call('recordCall', call);
+      const { record } = await service.grpc.call('recordCall', call);
       expect(record).toMatchObject({ callId: call.callId, outcome: 4, state: 'CA' });
       const read = await readJson(await fetch(`${service.httpUrl}/analytics/calls/${record.id}`));
       expect(read).toMatchObject({ callId: call.callId, outcome: 'failed' });
@@ -116,7 +96,7 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
       expect(again.status).toBe(409);
       expect(await readJson(again)).toMatchObject({ code: 'CALL_RECORD.DUPLICATE' });
 
-      await expect(grpc.call('recordCall', { ...call, outcome: 1 })).rejects.toMatchObject({
+      await expect(service.grpc.call('recordCall', { ...call, outcome: 1 })).rejects.toMatchObject({
         code: status.ALREADY_EXISTS,
         details: expect.stringContaining('CALL_RECORD.DUPLICATE'),
       });
@@ -127,7 +107,7 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
       const response = await fetch(`${service.httpUrl}/analytics/calls/${id}`);
       expect(response.status).toBe(404);
       expect(await readJson(response)).toMatchObject({ code: 'CALL_RECORD.NOT_FOUND' });
-      await expect(grpc.call('getCallRecord', { id })).rejects.toMatchObject({
+      await expect(service.grpc.call('getCallRecord', { id })).rejects.toMatchObject({
         code: status.NOT_FOUND,
         details: expect.stringContaining('CALL_RECORD.NOT_FOUND'),
       });
@@ -192,7 +172,7 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
       expect(await fieldsOf(same)).toEqual(['to']);
 
       await expect(
-        grpc.call('listCallRecords', { from, to: '2025-01-01T00:00:00Z', limit: 0 }),
+        service.grpc.call('listCallRecords', { from, to: '2025-01-01T00:00:00Z', limit: 0 }),
       ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('to:') });
     });
 
@@ -214,18 +194,18 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
     });
 
     it('should return INVALID_ARGUMENT naming the field over gRPC, including an unspecified outcome', async () => {
-      await expect(grpc.call('recordCall', aCall({ outcome: 0 }))).rejects.toMatchObject({
+      await expect(service.grpc.call('recordCall', aCall({ outcome: 0 }))).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringMatching(/^VALIDATION\.FAILED: outcome: /),
       });
       // Proto defaults: an empty request arrives as '' and 0 for every field.
-      const empty = grpc.call('recordCall', {});
+      const empty = service.grpc.call('recordCall', {});
       await expect(empty).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
       const details: string = (await empty.catch((error: ServiceError) => error)).details;
       for (const field of ['callId', 'buyerId', 'state', 'startedAt', 'outcome']) {
         expect(details).toContain(`${field}:`);
       }
-      await expect(grpc.call('getCallRecord', { id: 'nope' })).rejects.toMatchObject({
+      await expect(service.grpc.call('getCallRecord', { id: 'nope' })).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('id:'),
       });

@@ -2,31 +2,12 @@ import { status } from '@grpc/grpc-js';
 import { bidServiceSpec } from '../src';
 import { BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
-import { KafkaService, RunningService } from '@platform/service-kit';
-import {
-  eventually,
-  grpcTestClient,
-  readJson,
-  sendJson,
-  startTestService,
-} from '@platform/service-kit/testing';
+import { KafkaService } from '@platform/service-kit';
+import { eventually, readJson, sendJson, useTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 
-const grpcClient = (address: string) => grpcTestClient('bid', address);
-
 describe('bid service (real Postgres, Redis, Kafka)', () => {
-  let service: RunningService;
-  let grpc: ReturnType<typeof grpcClient>;
-
-  beforeAll(async () => {
-    service = await startTestService(bidServiceSpec());
-    grpc = grpcClient(service.grpcAddress);
-  }, 60000);
-
-  afterAll(async () => {
-    grpc?.close();
-    await service?.app.close();
-  });
+  const service = useTestService(bidServiceSpec(), 'bid');
 
   const post = (path: string, body: unknown) => sendJson('POST', `${service.httpUrl}${path}`, body);
 
@@ -44,10 +25,10 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
         version: 1,
       });
 
-      const { bid } = await grpc.call('getBid', { id: created.id });
+      const { bid } = await service.grpc.call('getBid', { id: created.id });
       expect(bid).toMatchObject({ id: created.id, callId, buyerId: 'buyer-7', amountCents: 1250, status: 1 });
 
-      const { bids } = await grpc.call('listBids', { callId, limit: 0 });
+      const { bids } = await service.grpc.call('listBids', { callId, limit: 0 });
       expect(bids.map((b: { id: string }) => b.id)).toEqual([created.id]);
     });
 
@@ -55,7 +36,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const created = await readJson(
         await post('/bids', { callId: `call-${randomUUID()}`, buyerId: 'b', amountCents: 5 }),
       );
-      const { bid } = await grpc.call('updateBid', { id: created.id, status: 3 });
+      const { bid } = await service.grpc.call('updateBid', { id: created.id, status: 3 });
       expect(bid).toMatchObject({ status: 3, version: 2 });
       const read = await readJson(await fetch(`${service.httpUrl}/bids/${created.id}`));
       expect(read).toMatchObject({ status: 'won', version: 2 });
@@ -66,7 +47,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const response = await fetch(`${service.httpUrl}/bids/${id}`);
       expect(response.status).toBe(404);
       expect(await readJson(response)).toMatchObject({ code: 'BID.NOT_FOUND' });
-      await expect(grpc.call('getBid', { id })).rejects.toMatchObject({ code: status.NOT_FOUND });
+      await expect(service.grpc.call('getBid', { id })).rejects.toMatchObject({ code: status.NOT_FOUND });
     });
   });
 
@@ -154,12 +135,12 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
 
     it('should return INVALID_ARGUMENT naming the field over gRPC', async () => {
       await expect(
-        grpc.call('createBid', { callId: 'c', buyerId: 'b', amountCents: -3 }),
+        service.grpc.call('createBid', { callId: 'c', buyerId: 'b', amountCents: -3 }),
       ).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('amountCents'),
       });
-      await expect(grpc.call('getBid', { id: 'nope' })).rejects.toMatchObject({
+      await expect(service.grpc.call('getBid', { id: 'nope' })).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('id'),
       });

@@ -1,13 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { CallRecorded, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
-import { KafkaService, RunningService } from '@platform/service-kit';
+import { KafkaService } from '@platform/service-kit';
 import {
   eventually,
-  grpcTestClient,
   recordTopic,
   sendJson,
-  startTestService,
+  useTestService,
   TopicRecording,
 } from '@platform/service-kit/testing';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
@@ -20,26 +19,16 @@ type Untyped = any;
 /** A fetch response whose JSON body is {@link Untyped}. */
 type JsonResponse = Omit<Response, 'json'> & { json(): Promise<Untyped> };
 
-const grpcClient = (address: string) => grpcTestClient('compliance', address);
-
 /** A fresh US number per call, so runs against the same database do not see each other's entries. */
 const randomPhone = () => `+1415${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 describe('compliance service (real Postgres, Redis, Kafka)', () => {
-  let service: RunningService;
-  let grpc: ReturnType<typeof grpcClient>;
+  const service = useTestService(complianceServiceSpec(), 'compliance');
   let db: DataSource;
 
-  beforeAll(async () => {
-    service = await startTestService(complianceServiceSpec());
-    grpc = grpcClient(service.grpcAddress);
+  beforeAll(() => {
     db = service.app.get(DataSource);
-  }, 60000);
-
-  afterAll(async () => {
-    grpc?.close();
-    await service?.app.close();
   });
 
   const http = (path: string, init: { method?: string; body?: unknown } = {}): Promise<JsonResponse> =>
@@ -92,7 +81,7 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       expect(b.version).toBeGreaterThan(a.version);
       expect(b.active).toBe(true);
 
-      const { ruleSet } = await grpc.call('getActiveTcpaRuleSet', {});
+      const { ruleSet } = await service.grpc.call('getActiveTcpaRuleSet', {});
       expect(ruleSet).toMatchObject({ id: b.id, version: b.version, active: true });
       expect(JSON.parse(ruleSet.rulesJson)).toEqual({ quietHours: [20, 9] });
 
@@ -107,22 +96,22 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
     });
 
     it('should create over gRPC from rulesJson, inactive by default, without touching the active one', async () => {
-      const { ruleSet: active } = await grpc.call('getActiveTcpaRuleSet', {});
-      const { ruleSet } = await grpc.call('createTcpaRuleSet', {
+      const { ruleSet: active } = await service.grpc.call('getActiveTcpaRuleSet', {});
+      const { ruleSet } = await service.grpc.call('createTcpaRuleSet', {
         rulesJson: '{"maxCallsPerDay":3}',
         effectiveFrom: '2026-02-01T00:00:00Z',
       });
       expect(ruleSet).toMatchObject({ active: false, version: expect.any(Number) });
       expect(ruleSet.version).toBeGreaterThan(active.version);
       expect(JSON.parse(ruleSet.rulesJson)).toEqual({ maxCallsPerDay: 3 });
-      const { ruleSet: stillActive } = await grpc.call('getActiveTcpaRuleSet', {});
+      const { ruleSet: stillActive } = await service.grpc.call('getActiveTcpaRuleSet', {});
       expect(stillActive.id).toBe(active.id);
     });
 
     it('should answer INVALID_ARGUMENT naming rulesJson when it is not a JSON object', async () => {
       for (const rulesJson of ['{"unterminated": ', '[1,2]', '{}', '']) {
         await expect(
-          grpc.call('createTcpaRuleSet', {
+          service.grpc.call('createTcpaRuleSet', {
             rulesJson,
             effectiveFrom: '2026-01-01T00:00:00Z',
             activate: true,
@@ -138,14 +127,14 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       const missing = await http(`/compliance/tcpa-rule-sets/2000000000`);
       expect(missing.status).toBe(404);
       expect(await missing.json()).toMatchObject({ code: 'TCPA_RULE_SET.NOT_FOUND' });
-      await expect(grpc.call('getTcpaRuleSet', { version: 2000000000 })).rejects.toMatchObject({
+      await expect(service.grpc.call('getTcpaRuleSet', { version: 2000000000 })).rejects.toMatchObject({
         code: status.NOT_FOUND,
       });
 
       const zero = await http(`/compliance/tcpa-rule-sets/0`);
       expect(zero.status).toBe(400);
       expect(await fieldsOf(zero)).toEqual(['version']);
-      await expect(grpc.call('getTcpaRuleSet', { version: 0 })).rejects.toMatchObject({
+      await expect(service.grpc.call('getTcpaRuleSet', { version: 0 })).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('version'),
       });
@@ -177,12 +166,12 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       });
       expect(JSON.stringify(entry)).not.toContain(phone.slice(1));
 
-      await expect(grpc.call('checkDnc', { phoneNumber: phone })).resolves.toEqual({
+      await expect(service.grpc.call('checkDnc', { phoneNumber: phone })).resolves.toEqual({
         listed: true,
         phoneHash: sha256(phone),
       });
       const unknown = randomPhone();
-      await expect(grpc.call('checkDnc', { phoneNumber: unknown })).resolves.toEqual({
+      await expect(service.grpc.call('checkDnc', { phoneNumber: unknown })).resolves.toEqual({
         listed: false,
         phoneHash: sha256(unknown),
       });
@@ -217,13 +206,15 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
 
     it('should not count an expired entry as listed', async () => {
       const phone = randomPhone();
-      const { entry } = await grpc.call('addDncEntry', {
+      const { entry } = await service.grpc.call('addDncEntry', {
         phoneNumber: phone,
         source: 'court-order',
         expiresAt: '2020-01-01T00:00:00Z',
       });
       expect(entry).toMatchObject({ phoneHash: sha256(phone), expiresAt: '2020-01-01T00:00:00.000Z' });
-      await expect(grpc.call('checkDnc', { phoneNumber: phone })).resolves.toMatchObject({ listed: false });
+      await expect(service.grpc.call('checkDnc', { phoneNumber: phone })).resolves.toMatchObject({
+        listed: false,
+      });
     });
 
     it('should delete with 204, then answer 404', async () => {
@@ -231,12 +222,14 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       const { phoneHash } = await (await post('/compliance/dnc', { phoneNumber: phone, source: 'x' })).json();
       const removed = await http(`/compliance/dnc/${phoneHash}`, { method: 'DELETE' });
       expect(removed.status).toBe(204);
-      await expect(grpc.call('checkDnc', { phoneNumber: phone })).resolves.toMatchObject({ listed: false });
+      await expect(service.grpc.call('checkDnc', { phoneNumber: phone })).resolves.toMatchObject({
+        listed: false,
+      });
 
       const again = await http(`/compliance/dnc/${phoneHash}`, { method: 'DELETE' });
       expect(again.status).toBe(404);
       expect(await again.json()).toMatchObject({ code: 'DNC_ENTRY.NOT_FOUND' });
-      await expect(grpc.call('removeDncEntry', { phoneHash })).rejects.toMatchObject({
+      await expect(service.grpc.call('removeDncEntry', { phoneHash })).rejects.toMatchObject({
         code: status.NOT_FOUND,
       });
 
@@ -262,7 +255,7 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
 
       const check = await http(`/compliance/dnc/check?phoneNumber=0044`);
       expect(await fieldsOf(check)).toEqual(['phoneNumber']);
-      await expect(grpc.call('checkDnc', { phoneNumber: '' })).rejects.toMatchObject({
+      await expect(service.grpc.call('checkDnc', { phoneNumber: '' })).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('phoneNumber'),
       });
@@ -272,7 +265,7 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
   describe('state rules', () => {
     it('should upsert over gRPC, read over REST, and bump the version on each change', async () => {
       await db.query(`DELETE FROM compliance.state_rules WHERE state = 'WY'`);
-      const { stateRule } = await grpc.call('upsertStateRule', {
+      const { stateRule } = await service.grpc.call('upsertStateRule', {
         state: 'WY',
         callingHoursStart: 0,
         callingHoursEnd: 24,
@@ -303,7 +296,7 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       const updated = await put('/compliance/states/WY', { ...validRule, timezone: 'America/Denver' });
       expect(updated.status).toBe(200);
       expect(await updated.json()).toMatchObject({ ...validRule, timezone: 'America/Denver', version: 2 });
-      const { stateRule: viaGrpc } = await grpc.call('getStateRule', { state: 'WY' });
+      const { stateRule: viaGrpc } = await service.grpc.call('getStateRule', { state: 'WY' });
       expect(viaGrpc).toMatchObject({ callingHoursStart: 8, callingHoursEnd: 21, version: 2 });
     });
 
@@ -312,7 +305,7 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       const response = await http(`/compliance/states/VT`);
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ code: 'STATE_RULE.NOT_FOUND' });
-      await expect(grpc.call('getStateRule', { state: 'VT' })).rejects.toMatchObject({
+      await expect(service.grpc.call('getStateRule', { state: 'VT' })).rejects.toMatchObject({
         code: status.NOT_FOUND,
       });
     });
@@ -324,7 +317,12 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
         expect(await fieldsOf(response)).toEqual(['callingHoursEnd']);
       }
       await expect(
-        grpc.call('upsertStateRule', { ...validRule, state: 'CA', callingHoursStart: 9, callingHoursEnd: 9 }),
+        service.grpc.call('upsertStateRule', {
+          ...validRule,
+          state: 'CA',
+          callingHoursStart: 9,
+          callingHoursEnd: 9,
+        }),
       ).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('callingHoursEnd'),
@@ -347,7 +345,7 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
         expect(response.status).toBe(400);
         expect(await fieldsOf(response)).toEqual(['state']);
       }
-      await expect(grpc.call('getStateRule', { state: '' })).rejects.toMatchObject({
+      await expect(service.grpc.call('getStateRule', { state: '' })).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('state'),
       });

@@ -2,38 +2,18 @@ import { status } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
 import { BuyerRoutingChanged, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
-import { KafkaService, RunningService } from '@platform/service-kit';
-import {
-  eventually,
-  grpcTestClient,
-  JsonBody,
-  recordTopic,
-  sendJson,
-  startTestService,
-} from '@platform/service-kit/testing';
+import { KafkaService } from '@platform/service-kit';
+import { eventually, JsonBody, recordTopic, sendJson, useTestService } from '@platform/service-kit/testing';
 import type { KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { routingServiceSpec } from '../src';
 
 /** gRPC answers are plain objects decoded from the .proto at runtime. */
 type Reply = JsonBody;
-const grpcClient = (address: string) => grpcTestClient('routing', address);
-
 const buyerId = () => `buyer-${randomUUID()}`;
 
 describe('routing service (real Postgres, Redis, Kafka)', () => {
-  let service: RunningService;
-  let grpc: ReturnType<typeof grpcClient>;
-
-  beforeAll(async () => {
-    service = await startTestService(routingServiceSpec());
-    grpc = grpcClient(service.grpcAddress);
-  }, 60000);
-
-  afterAll(async () => {
-    grpc?.close();
-    await service?.app.close();
-  });
+  const service = useTestService(routingServiceSpec(), 'routing');
 
   const put = (path: string, body: unknown) => sendJson('PUT', `${service.httpUrl}${path}`, body);
   const criteria = (overrides: object = {}) => ({
@@ -57,7 +37,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
         version: 1,
       });
 
-      const { criteria: read } = await grpc.call('getBuyerCriteria', { buyerId: id });
+      const { criteria: read } = await service.grpc.call('getBuyerCriteria', { buyerId: id });
       expect(read).toMatchObject({
         id: created.id,
         buyerId: id,
@@ -68,12 +48,13 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
         version: 1,
       });
 
-      const inCalifornia = (await grpc.call('listBuyerCriteria', { state: 'CA', limit: 500 })).criteria;
+      const inCalifornia = (await service.grpc.call('listBuyerCriteria', { state: 'CA', limit: 500 }))
+        .criteria;
       expect(inCalifornia.map((c: { buyerId: string }) => c.buyerId)).toContain(id);
       expect(inCalifornia.every((c: { states: string[] }) => c.states.includes('CA'))).toBe(true);
-      const inTexas = (await grpc.call('listBuyerCriteria', { state: 'TX', limit: 500 })).criteria;
+      const inTexas = (await service.grpc.call('listBuyerCriteria', { state: 'TX', limit: 500 })).criteria;
       expect(inTexas.map((c: { buyerId: string }) => c.buyerId)).not.toContain(id);
-      const unfiltered = (await grpc.call('listBuyerCriteria', { state: '', limit: 0 })).criteria;
+      const unfiltered = (await service.grpc.call('listBuyerCriteria', { state: '', limit: 0 })).criteria;
       expect(unfiltered.length).toBeGreaterThan(0);
       expect(unfiltered.length).toBeLessThanOrEqual(50);
 
@@ -105,7 +86,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
 
       // Over gRPC `active` is `optional`: unset means no filter (not `false`).
       const grpcList = async (request: object) =>
-        ((await grpc.call('listBuyerCriteria', request)).criteria as { buyerId: string }[]).map(
+        ((await service.grpc.call('listBuyerCriteria', request)).criteria as { buyerId: string }[]).map(
           (c) => c.buyerId,
         );
       expect(await grpcList({ state: 'WY', limit: 500 })).toEqual(expect.arrayContaining([active, inactive]));
@@ -117,7 +98,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
     it('should update over gRPC and read the new state (version incremented) over REST', async () => {
       const id = buyerId();
       await put(`/routing/buyers/${id}`, criteria());
-      const { criteria: updated } = await grpc.call('upsertBuyerCriteria', {
+      const { criteria: updated } = await service.grpc.call('upsertBuyerCriteria', {
         buyerId: id,
         states: ['TX'],
         minBidCents: 99,
@@ -137,7 +118,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
     });
 
     it('should default an omitted priority/active over gRPC as REST does (0 / true)', async () => {
-      const { criteria: created } = await grpc.call('upsertBuyerCriteria', {
+      const { criteria: created } = await service.grpc.call('upsertBuyerCriteria', {
         buyerId: buyerId(),
         states: ['NV'],
         minBidCents: 10,
@@ -155,11 +136,11 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
       const response = await fetch(`${service.httpUrl}/routing/buyers/${id}`);
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ code: 'BUYER_ROUTING.NOT_FOUND' });
-      await expect(grpc.call('getBuyerCriteria', { buyerId: id })).rejects.toMatchObject({
+      await expect(service.grpc.call('getBuyerCriteria', { buyerId: id })).rejects.toMatchObject({
         code: status.NOT_FOUND,
         details: expect.stringContaining('BUYER_ROUTING.NOT_FOUND'),
       });
-      await expect(grpc.call('deleteBuyerCriteria', { buyerId: id })).rejects.toMatchObject({
+      await expect(service.grpc.call('deleteBuyerCriteria', { buyerId: id })).rejects.toMatchObject({
         code: status.NOT_FOUND,
       });
       expect((await fetch(`${service.httpUrl}/routing/buyers/${id}`, { method: 'DELETE' })).status).toBe(404);
@@ -217,7 +198,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
 
     it('should return INVALID_ARGUMENT naming the field over gRPC', async () => {
       await expect(
-        grpc.call('upsertBuyerCriteria', {
+        service.grpc.call('upsertBuyerCriteria', {
           buyerId: buyerId(),
           states: ['CA'],
           minBidCents: -3,
@@ -228,7 +209,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
         details: expect.stringContaining('minBidCents'),
       });
       await expect(
-        grpc.call('upsertBuyerCriteria', {
+        service.grpc.call('upsertBuyerCriteria', {
           buyerId: buyerId(),
           states: ['XX'],
           minBidCents: 1,
@@ -236,17 +217,21 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
         }),
       ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('states') });
       await expect(
-        grpc.call('upsertBuyerCriteria', { buyerId: buyerId(), minBidCents: 1, maxConcurrentCalls: 1 }),
+        service.grpc.call('upsertBuyerCriteria', {
+          buyerId: buyerId(),
+          minBidCents: 1,
+          maxConcurrentCalls: 1,
+        }),
       ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('states') });
-      await expect(grpc.call('getBuyerCriteria', { buyerId: 'no spaces' })).rejects.toMatchObject({
+      await expect(service.grpc.call('getBuyerCriteria', { buyerId: 'no spaces' })).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('buyerId'),
       });
-      await expect(grpc.call('getBuyerCriteria', {})).rejects.toMatchObject({
+      await expect(service.grpc.call('getBuyerCriteria', {})).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('buyerId'),
       });
-      await expect(grpc.call('listBuyerCriteria', { state: 'ZZ' })).rejects.toMatchObject({
+      await expect(service.grpc.call('listBuyerCriteria', { state: 'ZZ' })).rejects.toMatchObject({
         code: status.INVALID_ARGUMENT,
         details: expect.stringContaining('state'),
       });

@@ -84,6 +84,53 @@ export async function startTestService(
   return startServiceApp(spec, config);
 }
 
+/** A service started for a test suite, with a gRPC client of its API. */
+export interface ServiceUnderTest extends RunningService {
+  grpc: GrpcTestClient;
+}
+
+/**
+ * Starts `spec` once for the enclosing suite (`beforeAll`) and closes it afterwards (`afterAll`). The
+ * returned object is filled in by `beforeAll`: read it inside tests and hooks, not while describing.
+ */
+export function useTestService(
+  spec: ServiceSpec,
+  grpcService: ProtoService,
+  overrides: Record<string, string> = {},
+): ServiceUnderTest {
+  let running: RunningService | undefined;
+  let grpc: GrpcTestClient | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useTestService: read the service inside a test or hook');
+    return value;
+  };
+  beforeAll(async () => {
+    running = await startTestService(spec, overrides);
+    grpc = grpcTestClient(grpcService, running.grpcAddress);
+  }, 60000);
+  afterAll(async () => {
+    grpc?.close();
+    await running?.app.close();
+  });
+  return {
+    get app() {
+      return started(running).app;
+    },
+    get config() {
+      return started(running).config;
+    },
+    get httpUrl() {
+      return started(running).httpUrl;
+    },
+    get grpcAddress() {
+      return started(running).grpcAddress;
+    },
+    get grpc() {
+      return started(grpc);
+    },
+  };
+}
+
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
