@@ -174,7 +174,7 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       const inbox = service.app.get(InboxService);
       await eventually(() => inbox.has(event.eventId), 40000);
       expect(BuyerRoutingChanged.Value.safeParse(event).success).toBe(true);
-    });
+    }, 60000);
   });
 
   describe('health', () => {

@@ -436,7 +436,7 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
         [callRecordId],
       );
       expect(count).toBe(1);
-    }, 30000);
+    }, 60000);
   });
 
   describe('health', () => {

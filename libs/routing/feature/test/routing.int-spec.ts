@@ -337,7 +337,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
             (fields as { fields?: { path: string }[] }).fields?.some((f) => f.path === 'entity'),
         ),
       ).toBe(true);
-    }, 30000);
+    }, 60000);
   });
 
   describe('health', () => {
