@@ -27,7 +27,7 @@ export class InboxService {
     return rows.length === 1;
   }
 
-  /** Whether the event has been processed (used by tests and diagnostics). */
+  /** Whether the event has been processed (EventIntake checks it before handling; tests read it too). */
   async has(eventId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM "${this.schema}".processed_events WHERE event_id = $1`,
