@@ -1,0 +1,203 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /** Port to listen on (127.0.0.1). Default: a free port picked by the OS. */
+  readonly port?: number;
+  /** How long to wait for PING to answer after a (re)start. Default 10 s. */
+  readonly startTimeoutMs?: number;
+}
+
+/** A throwaway redis-server started by {@link startRedisServer}. */
+export interface RedisServerHandle {
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The port it listens on; kept across {@link RedisServerHandle.restart}. */
+  readonly port: number;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp dir. Idempotent. */
+  stop(): Promise<void>;
+  /** Kills the server with SIGKILL, simulating a crash; the temp dir is kept for a restart. */
+  kill(): Promise<void>;
+  /**
+   * Starts the server again on the same port (SIGKILLing it first if it still runs, allowed after `stop()`),
+   * empty, and waits for PING.
+   */
+  restart(): Promise<void>;
+}
+
+const findOnPath = (command: string): string | undefined => {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+};
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** One PING over a raw socket: `true` when the server answers `+PONG`. */
+const ping = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => {
+      reply += data.toString('latin1');
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
+  });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+
+/**
+ * Spawns a throwaway `redis-server` on 127.0.0.1 (no persistence: `--save ''`, `--appendonly no`, in a temp
+ * dir) and resolves once it answers PING. For integration tests that must stop, crash or restart Redis
+ * without disturbing the shared stack. The process is SIGKILLed if the test process exits without stopping it.
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const binary = findOnPath('redis-server');
+  if (binary === undefined) {
+    throw new Error(
+      'startRedisServer: `redis-server` is not on PATH. Run `npm run stack:up`, which installs Redis, and retry.',
+    );
+  }
+  const port = options.port ?? (await freePort());
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  let dir = await mkdtemp(join(tmpdir(), 'redis-test-'));
+  let child: ChildProcess | undefined;
+  let output = '';
+  let removed = false;
+
+  const killOnExit = () => child?.kill('SIGKILL');
+
+  const launch = async (): Promise<void> => {
+    output = '';
+    const proc = spawn(
+      binary,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--daemonize',
+        'no',
+        '--protected-mode',
+        'no',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = proc;
+    const keep = (data: Buffer) => {
+      output = (output + data.toString()).slice(-4000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    let spawnError: Error | undefined;
+    proc.once('error', (error) => (spawnError = error));
+    process.once('exit', killOnExit);
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      if (spawnError !== undefined)
+        throw new Error(`startRedisServer: cannot spawn ${binary}: ${spawnError.message}`);
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        process.removeListener('exit', killOnExit);
+        throw new Error(`startRedisServer: redis-server on port ${port} exited at start:\n${output}`);
+      }
+      if (await ping(port)) return;
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        await exited(proc);
+        process.removeListener('exit', killOnExit);
+        throw new Error(`startRedisServer: no PONG on port ${port} after ${startTimeoutMs} ms:\n${output}`);
+      }
+      await sleep(25);
+    }
+  };
+
+  const terminate = async (signal: NodeJS.Signals): Promise<void> => {
+    const proc = child;
+    if (proc === undefined) return;
+    child = undefined;
+    process.removeListener('exit', killOnExit);
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = exited(proc);
+    proc.kill(signal);
+    if (signal !== 'SIGKILL') {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), 5000);
+      });
+      const outcome = await Promise.race([gone, timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') proc.kill('SIGKILL');
+    }
+    await gone;
+  };
+
+  try {
+    await launch();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      await terminate('SIGTERM');
+      if (!removed) {
+        removed = true;
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    kill: () => terminate('SIGKILL'),
+    restart: async () => {
+      await terminate('SIGKILL');
+      if (removed) {
+        dir = await mkdtemp(join(tmpdir(), 'redis-test-'));
+        removed = false;
+      }
+      await launch();
+    },
+  };
+}
