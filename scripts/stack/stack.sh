@@ -124,6 +124,8 @@ pg_bin_dir() { # newest installed server (Debian 12: 15)
 ensure_installed() {
   local -a pkgs=()
   command -v ss >/dev/null || pkgs+=(iproute2) # only for port diagnostics
+  # promtool checks and unit-tests the cache alert rules (libs/cache/monitoring); no server is started.
+  command -v promtool >/dev/null || pkgs+=(prometheus)
   if want postgres; then
     local bin; bin="$(pg_bin_dir)"
     [[ -n "$bin" && -x "$bin/initdb" ]] && command -v psql >/dev/null || pkgs+=(postgresql)
