@@ -1,0 +1,39 @@
+/** One invalidation carried to the other instances. Keys and tags are full (prefix and namespace applied). */
+export type InvalidationOp =
+  | { readonly type: 'keys'; readonly keys: readonly string[] }
+  | { readonly type: 'tags'; readonly tags: readonly string[] }
+  | { readonly type: 'prefix'; readonly prefix: string }
+  | { readonly type: 'all' };
+
+/** Facts about a received batch. */
+export interface BusMessageMeta {
+  /** Id of the sending instance. */
+  readonly source: string;
+  /** Sender's clock (ms since epoch) when the batch was flushed; lag = receive time − sentAt. */
+  readonly sentAt: number;
+}
+
+/**
+ * Why a receiver must drop its L1: its subscription was re-established (`reconnect`), a message could not be
+ * decoded or uses a newer format (`undecodable`), or a sender's sequence numbers show a lost message (`gap`).
+ */
+export type ResyncReason = 'reconnect' | 'undecodable' | 'gap';
+
+/**
+ * Carries L1 invalidations between instances. Publishing is fire-and-forget and batched; a receiver that
+ * may have missed messages (reconnect, undecodable message) is told to resync, i.e. drop its L1.
+ */
+export interface InvalidationBus {
+  /** This instance's id; messages from itself are not delivered back. */
+  readonly instanceId: string;
+  /** Queues an op; queued ops are flushed together (same tick) as one message. */
+  publish(op: InvalidationOp): void;
+  /** Registers the receiver of remote batches. */
+  onMessage(handler: (ops: readonly InvalidationOp[], meta: BusMessageMeta) => void): void;
+  /** Registers the handler told to drop L1 because messages may have been missed. */
+  onResync(handler: (reason: ResyncReason) => void): void;
+  /** Subscribes; resolves once messages can be received. */
+  start(): Promise<void>;
+  /** Flushes pending ops and unsubscribes; closes only connections the bus created. */
+  stop(): Promise<void>;
+}
