@@ -1,0 +1,178 @@
+import { CacheErrorCode, LoaderFailedError } from '../core/errors';
+import type { RedisConnection } from '../redis-connection';
+import { delay, openRedis, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
+import type { CacheOptions } from './cache.types';
+import { createCache, type TieredCache } from './create-cache';
+
+describe.each(REDIS_TARGETS)('TieredCache.getOrSet() on real Redis (%s)', (target) => {
+  let redis: RedisConnection;
+  const open: TieredCache[] = [];
+
+  beforeAll(async () => {
+    redis = await openRedis(target);
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((cache) => cache.disconnect()));
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  async function instance(prefix: string, options: CacheOptions = {}) {
+    const cache = createCache({ prefix, l2: { redis }, metrics: false, ...options });
+    open.push(cache);
+    await cache.connect();
+    return cache;
+  }
+
+  describe('coalescing', () => {
+    it('should run the loader once for 1,000 concurrent misses in one process', async () => {
+      const cache = await instance(uniquePrefix('coalesce'));
+      let calls = 0;
+      const loader = async () => {
+        calls++;
+        await delay(50);
+        return { loaded: true };
+      };
+      const results = await Promise.all(Array.from({ length: 1000 }, () => cache.getOrSet('hot', loader)));
+      expect(calls).toBe(1);
+      expect(results.every((value) => (value as { loaded: boolean }).loaded)).toBe(true);
+    });
+
+    it('should run the loader once across two instances sharing Redis (lease)', async () => {
+      const prefix = uniquePrefix('lease');
+      const [a, b] = [await instance(prefix), await instance(prefix)];
+      let calls = 0;
+      const loader = async () => {
+        calls++;
+        await delay(100);
+        return 'v';
+      };
+      const all = await Promise.all([
+        ...Array.from({ length: 300 }, () => a.getOrSet('hot', loader)),
+        ...Array.from({ length: 300 }, () => b.getOrSet('hot', loader)),
+      ]);
+      expect(calls).toBe(1);
+      expect(new Set(all)).toEqual(new Set(['v']));
+    });
+
+    it('should not let a crashed lease holder block others beyond the lease TTL', async () => {
+      const prefix = uniquePrefix('lease-crash');
+      const cache = await instance(prefix, { lease: { ttl: '300ms' } });
+      // A holder that took the lease and died without releasing it.
+      await redis.set(`${prefix}orphan:__lease`, 'dead-holder', 'PX', 300);
+      const value = await cache.getOrSet('orphan', async () => 'recovered');
+      expect(value).toBe('recovered');
+    });
+  });
+
+  describe('stale-while-revalidate', () => {
+    it('should serve the old value past the soft TTL and refresh it once in the background', async () => {
+      const cache = await instance(uniquePrefix('swr'));
+      let version = 0;
+      let calls = 0;
+      const loader = async () => {
+        calls++;
+        await delay(100);
+        return ++version;
+      };
+      expect(await cache.getOrSet('k', loader, { softTtl: '200ms', ttl: '1m' })).toBe(1);
+      await delay(250);
+      const during = await Promise.all(
+        Array.from({ length: 20 }, () => cache.getOrSet('k', loader, { softTtl: '200ms', ttl: '1m' })),
+      );
+      expect(during.every((value) => value === 1)).toBe(true);
+      await until(async () => (await cache.get('k')) === 2, 3000, 'the refreshed value');
+      expect(calls).toBe(2);
+    });
+  });
+
+  describe('grace', () => {
+    it('should serve the stale value when the loader fails after expiry', async () => {
+      const cache = await instance(uniquePrefix('grace'));
+      const options = { ttl: '200ms', grace: '1m' } as const;
+      await cache.getOrSet('k', async () => 'old', options);
+      await delay(300);
+      expect(await cache.get('k')).toBeUndefined();
+      expect(await cache.getOrSet('k', async () => Promise.reject(new Error('db down')), options)).toBe(
+        'old',
+      );
+    });
+
+    it('should serve the stale value from L2 on another instance when its loader fails', async () => {
+      const prefix = uniquePrefix('grace-l2');
+      const a = await instance(prefix);
+      const b = await instance(prefix);
+      const options = { ttl: '200ms', grace: '1m' } as const;
+      await a.getOrSet('k', async () => 'old', options);
+      await delay(300);
+      expect(await b.getOrSet('k', async () => Promise.reject(new Error('db down')), options)).toBe('old');
+    });
+
+    it('should reject with E_CACHE_LOADER_FAILED and the cause when there is no grace', async () => {
+      const cache = await instance(uniquePrefix('nograce'));
+      const cause = new Error('db down');
+      const error = await cache.getOrSet('k', async () => Promise.reject(cause)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LoaderFailedError);
+      expect(error).toMatchObject({ code: CacheErrorCode.LoaderFailed, cause });
+      // A failed load caches nothing: the next call loads again.
+      expect(await cache.getOrSet('k', async () => 'fine')).toBe('fine');
+    });
+  });
+
+  describe('loader timeouts', () => {
+    it('should return the stale value after the soft timeout and store the slow result when it arrives', async () => {
+      const cache = await instance(uniquePrefix('soft'));
+      const options = { ttl: '200ms', grace: '1m', timeouts: { soft: '50ms' } } as const;
+      await cache.getOrSet('k', async () => 'old', options);
+      await delay(300);
+      const value = await cache.getOrSet(
+        'k',
+        async () => {
+          await delay(400);
+          return 'new';
+        },
+        options,
+      );
+      expect(value).toBe('old');
+      await until(async () => (await cache.get('k')) === 'new', 3000, 'the slow value to be stored');
+    });
+
+    it('should reject with E_CACHE_LOADER_TIMEOUT and abort the loader after the hard timeout', async () => {
+      const cache = await instance(uniquePrefix('hard'));
+      let aborted = false;
+      const error = await cache
+        .getOrSet(
+          'k',
+          ({ signal }) =>
+            new Promise<string>((resolve) => {
+              signal.addEventListener('abort', () => (aborted = true));
+              setTimeout(() => resolve('late'), 1000);
+            }),
+          { timeouts: { hard: '100ms' } },
+        )
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: CacheErrorCode.LoaderTimeout });
+      expect(aborted).toBe(true);
+    });
+
+    it('should serve stale after the hard timeout when grace allows', async () => {
+      const cache = await instance(uniquePrefix('hard-grace'));
+      const options = { ttl: '100ms', grace: '1m', timeouts: { hard: '100ms' } } as const;
+      await cache.getOrSet('k', async () => 'old', options);
+      await delay(200);
+      expect(await cache.getOrSet('k', () => new Promise<string>(() => undefined), options)).toBe('old');
+    });
+  });
+
+  describe('uncacheable values', () => {
+    it('should return a loaded value that is too large to cache instead of failing the call', async () => {
+      const cache = await instance(uniquePrefix('large'), { l1: { maxEntryBytes: '1KB' } });
+      const big = 'x'.repeat(5000);
+      expect(await cache.getOrSet('k', async () => big)).toBe(big);
+      expect(await cache.get('k')).toBeUndefined();
+    });
+  });
+});

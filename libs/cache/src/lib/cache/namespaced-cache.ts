@@ -1,0 +1,191 @@
+import { assertKey, assertNamespace, assertTags } from '../core/keys';
+import { InvalidOptionError, UnsupportedOperationError } from '../core/errors';
+import type {
+  Cache,
+  EntryPolicy,
+  GetOrSetOptions,
+  LoaderContext,
+  SetManyEntry,
+  SetOptions,
+} from './cache.types';
+import { MISS, type CacheCore } from './cache-core';
+import { resolvePolicy, type ResolvedPolicy } from './policy';
+
+/**
+ * The typed, namespaced face of the cache. It validates input, applies the namespace's defaults and hands
+ * full keys to the shared {@link CacheCore}.
+ */
+export class NamespacedCache<T = unknown> implements Cache<T> {
+  /** Prefix of every key in this namespace (global prefix + namespace + ':'). */
+  protected readonly keyPrefix: string;
+
+  constructor(
+    protected readonly core: CacheCore,
+    readonly name: string,
+    protected readonly policy: ResolvedPolicy,
+    private readonly namespaceDefaults: (name: string) => EntryPolicy | undefined,
+  ) {
+    this.keyPrefix = name === '' ? core.prefix : `${core.prefix}${name}:`;
+  }
+
+  /** @inheritdoc */
+  get(key: string): Promise<T | undefined> {
+    // Hot path: a valid key that L1 holds resolves without entering an async function.
+    if (typeof key === 'string' && key.length > 0) {
+      const full = this.fullKey(key);
+      if (full.length <= this.core.maxKeyLength) {
+        const value = this.core.l1Fresh(full, this.name);
+        if (value !== MISS) return Promise.resolve(value as T);
+        return this.core.getAfterL1Miss<T>(full, this.name);
+      }
+    }
+    try {
+      this.full(key); // throws the typed error that explains what is wrong with the key
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(undefined);
+  }
+
+  /** @inheritdoc */
+  async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
+    if (!Array.isArray(keys)) throw new InvalidOptionError('keys: expected an array of strings');
+    return this.core.getMany<T>(
+      keys.map((key) => this.full(key)),
+      this.name,
+    );
+  }
+
+  /** @inheritdoc */
+  async set(key: string, value: T, options?: SetOptions): Promise<void> {
+    const full = this.full(key);
+    this.core.assertOpen();
+    const tags = this.tags(options?.tags);
+    await this.core.write([this.core.prepare(full, value, resolvePolicy(this.policy, options), tags)], true);
+  }
+
+  /** @inheritdoc */
+  async setMany(entries: readonly SetManyEntry<T>[], options?: SetOptions): Promise<void> {
+    if (!Array.isArray(entries)) throw new InvalidOptionError('entries: expected an array of { key, value }');
+    this.core.assertOpen();
+    const base = resolvePolicy(this.policy, options);
+    // Validate and encode everything first, so a bad entry leaves the cache untouched.
+    const prepared = entries.map((entry, i) => {
+      if (entry === null || typeof entry !== 'object')
+        throw new InvalidOptionError(`entries[${i}]: expected { key, value }`);
+      const own = entry.options;
+      return this.core.prepare(
+        this.full(entry.key),
+        entry.value,
+        resolvePolicy(base, own),
+        this.tags(own?.tags ?? options?.tags),
+      );
+    });
+    if (prepared.length > 0) await this.core.write(prepared, true);
+  }
+
+  /** @inheritdoc */
+  async delete(key: string): Promise<boolean> {
+    this.core.assertOpen();
+    return (await this.core.deleteMany([this.full(key)])) > 0;
+  }
+
+  /** @inheritdoc */
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    if (!Array.isArray(keys)) throw new InvalidOptionError('keys: expected an array of strings');
+    this.core.assertOpen();
+    const fulls = keys.map((key) => this.full(key));
+    return fulls.length === 0 ? 0 : this.core.deleteMany(fulls);
+  }
+
+  /** @inheritdoc */
+  async has(key: string): Promise<boolean> {
+    return (await this.core.remaining(this.full(key))) !== undefined;
+  }
+
+  /** @inheritdoc */
+  async ttl(key: string): Promise<number | undefined> {
+    return this.core.remaining(this.full(key));
+  }
+
+  /** @inheritdoc */
+  getOrSet(
+    key: string,
+    loader: (ctx: LoaderContext<T>) => Promise<T> | T,
+    options?: GetOrSetOptions,
+  ): Promise<T> {
+    try {
+      const full = this.full(key);
+      this.core.assertOpen();
+      if (typeof loader !== 'function') throw new InvalidOptionError('loader: expected a function');
+      const policy = options === undefined ? this.policy : resolvePolicy(this.policy, options);
+      return this.core.getOrSet<T>(
+        full,
+        key,
+        this.name,
+        loader,
+        policy,
+        this.tags(options?.tags),
+        options?.lease !== false,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @inheritdoc */
+  async invalidateTags(tags: readonly string[]): Promise<number> {
+    assertTags(tags);
+    this.core.assertOpen();
+    if (tags.length === 0) return 0;
+    return this.core.invalidateTags(tags.map((tag) => this.keyPrefix + tag));
+  }
+
+  /** @inheritdoc */
+  async clear(namespace?: string): Promise<number> {
+    this.core.assertOpen();
+    if (namespace !== undefined) {
+      assertNamespace(namespace);
+      return this.core.clearPrefix(`${this.keyPrefix}${namespace}:`);
+    }
+    if (this.keyPrefix === '') {
+      throw new InvalidOptionError(
+        'clear(): the root cache has no prefix, so clearing it would delete every key in Redis; pass a namespace or set `prefix`',
+      );
+    }
+    return this.core.clearPrefix(this.keyPrefix);
+  }
+
+  /** @inheritdoc */
+  namespace<U = T>(name: string, defaults?: EntryPolicy): Cache<U> {
+    assertNamespace(name);
+    const path = this.name === '' ? name : `${this.name}:${name}`;
+    const configured = resolvePolicy(this.policy, this.namespaceDefaults(path));
+    return new NamespacedCache<U>(
+      this.core,
+      path,
+      resolvePolicy(configured, defaults),
+      this.namespaceDefaults,
+    );
+  }
+
+  /** Full key for `key`: global prefix + namespace + ':' + key. */
+  private fullKey(key: string): string {
+    return this.keyPrefix === '' ? key : this.keyPrefix + key;
+  }
+
+  private full(key: string): string {
+    if (typeof key !== 'string') assertKey(key, 0, this.core.maxKeyLength);
+    const full = this.fullKey(key);
+    assertKey(key, full.length, this.core.maxKeyLength);
+    return full;
+  }
+
+  private tags(tags: readonly string[] | undefined): readonly string[] | undefined {
+    if (tags === undefined) return undefined;
+    assertTags(tags);
+    if (tags.length === 0) return undefined;
+    if (!this.core.supportsTags) throw new UnsupportedOperationError('tags: the L2 driver cannot index tags');
+    return tags.map((tag) => this.keyPrefix + tag);
+  }
+}

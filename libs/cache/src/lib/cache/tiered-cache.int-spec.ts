@@ -1,0 +1,251 @@
+import { CacheErrorCode } from '../core/errors';
+import type { RedisConnection } from '../redis-connection';
+import { delay, openRedis, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
+import type { CacheOptions } from './cache.types';
+import { RedisInvalidationBus } from '../bus/redis-bus';
+import { createCache, type TieredCache } from './create-cache';
+
+interface Bid {
+  id: string;
+  amount: number;
+}
+
+describe.each(REDIS_TARGETS)('TieredCache on real Redis (%s)', (target) => {
+  let redis: RedisConnection;
+  const open: TieredCache[] = [];
+
+  beforeAll(async () => {
+    redis = await openRedis(target);
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((cache) => cache.disconnect()));
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  /** Two "instances" sharing L2 and a bus channel, as two pods would. */
+  async function pair(options: CacheOptions = {}) {
+    const prefix = uniquePrefix(`tiered-${target}`);
+    const make = async (instanceId: string) => {
+      const cache = createCache({ prefix, l2: { redis }, instanceId, metrics: false, ...options });
+      open.push(cache);
+      await cache.connect();
+      return cache;
+    };
+    return { prefix, a: await make('a'), b: await make('b') };
+  }
+
+  describe('get() / set()', () => {
+    it('should read from L2 on another instance and backfill its L1 with the remaining TTL, not a full one', async () => {
+      const { a, b } = await pair();
+      const bidsA = a.namespace<Bid>('bid');
+      const bidsB = b.namespace<Bid>('bid');
+      await bidsA.set('1', { id: '1', amount: 10 }, { ttl: { l1: '1m', l2: '2s' } });
+
+      await delay(800);
+      expect(await bidsB.get('1')).toEqual({ id: '1', amount: 10 });
+      // B's L1 now holds the entry, but only for what was left of the L2 lifetime.
+      const remaining = await bidsB.ttl('1');
+      expect(remaining).toBeDefined();
+      expect(remaining as number).toBeLessThanOrEqual(1300);
+
+      await delay((remaining as number) + 100);
+      expect(await bidsB.get('1')).toBeUndefined();
+    });
+
+    it('should store keys under the spec names (prefix + namespace + key)', async () => {
+      const { prefix, a } = await pair();
+      await a.namespace('bids').set('call:77', [{ id: 'x' }]);
+      const raw = await redis.get(`${prefix}bids:call:77`);
+      expect(JSON.parse(raw as string).v).toEqual([{ id: 'x' }]);
+    });
+
+    it('should evict the key from the other instance L1 when it is overwritten (bus)', async () => {
+      const { a, b } = await pair({ ttl: { l1: '5m', l2: '10m' } });
+      await a.namespace('bid').set('2', { id: '2', amount: 1 });
+      expect(await b.namespace('bid').get('2')).toEqual({ id: '2', amount: 1 });
+
+      await a.namespace('bid').set('2', { id: '2', amount: 2 });
+      // Without the bus, B would serve amount 1 from L1 for five minutes.
+      await until(
+        async () => (await b.namespace<Bid>('bid').get('2'))?.amount === 2,
+        3000,
+        'B to see the new value',
+      );
+    });
+
+    it('should evict the key from the other instance L1 on delete', async () => {
+      const { a, b } = await pair({ ttl: { l1: '5m', l2: '10m' } });
+      await a.set('k', 'v');
+      expect(await b.get('k')).toBe('v');
+      expect(await a.delete('k')).toBe(true);
+      await until(async () => (await b.get('k')) === undefined, 3000, 'B to drop the key');
+    });
+  });
+
+  describe('getMany() / setMany() / deleteMany()', () => {
+    it('should batch 100 keys spread over every slot without a CROSSSLOT error', async () => {
+      const { a, b } = await pair();
+      const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+      await a.setMany(keys.map((key, i) => ({ key, value: { i } })));
+      expect(await b.getMany([...keys, 'absent'])).toEqual([...keys.map((_, i) => ({ i })), undefined]);
+      expect(await a.deleteMany(keys.slice(0, 50))).toBe(50);
+      // L2 is already updated; B's L1 copies go when the bus message lands (a few ms).
+      await until(
+        async () => (await b.getMany(keys)).filter((value) => value !== undefined).length === 50,
+        3000,
+        'B to drop the deleted keys',
+      );
+    });
+
+    it('should write nothing when one entry of a batch is invalid', async () => {
+      const { a } = await pair();
+      const circular: Record<string, unknown> = {};
+      circular['self'] = circular;
+      await expect(
+        a.setMany([
+          { key: 'ok', value: 1 },
+          { key: 'bad', value: circular },
+        ]),
+      ).rejects.toMatchObject({ code: CacheErrorCode.InvalidValue });
+      expect(await a.get('ok')).toBeUndefined();
+    });
+  });
+
+  describe('invalidateTags()', () => {
+    it('should remove tagged entries from L2 and from every instance L1', async () => {
+      const { a, b } = await pair({ ttl: { l1: '5m', l2: '10m' } });
+      const bids = a.namespace('bids');
+      await bids.set('buyer:7:active', ['b1'], { tags: ['buyer:7'] });
+      await bids.set('call:1', ['b1'], { tags: ['buyer:7', 'call:1'] });
+      await bids.set('call:2', ['b2'], { tags: ['call:2'] });
+      const bidsB = b.namespace('bids');
+      expect(await bidsB.getMany(['buyer:7:active', 'call:1', 'call:2'])).toEqual([['b1'], ['b1'], ['b2']]);
+
+      expect(await bids.invalidateTags(['buyer:7'])).toBe(2);
+      await until(async () => (await bidsB.get('call:1')) === undefined, 3000, 'B to drop tagged keys');
+      expect(await bidsB.getMany(['buyer:7:active', 'call:1', 'call:2'])).toEqual([
+        undefined,
+        undefined,
+        ['b2'],
+      ]);
+    });
+  });
+
+  describe('clear()', () => {
+    it('should clear one namespace on every master and every instance, leaving the others', async () => {
+      const { a, b } = await pair({ ttl: { l1: '5m', l2: '10m' } });
+      const keys = Array.from({ length: 60 }, (_, i) => `${i}`);
+      await a.namespace('routing').setMany(keys.map((key) => ({ key, value: key })));
+      await a.namespace('bid').set('keep', 'kept');
+      expect(await b.namespace('routing').get('5')).toBe('5');
+
+      expect(await a.clear('routing')).toBe(60);
+      await until(
+        async () => (await b.namespace('routing').get('5')) === undefined,
+        3000,
+        'B to drop routing',
+      );
+      expect(await b.namespace('routing').getMany(keys)).toEqual(keys.map(() => undefined));
+      expect(await b.namespace('bid').get('keep')).toBe('kept');
+    });
+
+    it('should refuse to clear the whole root when there is no prefix', async () => {
+      const cache = createCache({ l2: { redis }, metrics: false, bus: false });
+      open.push(cache);
+      await expect(cache.clear()).rejects.toMatchObject({ code: CacheErrorCode.InvalidOption });
+    });
+  });
+
+  describe('bus resync', () => {
+    it('should drop L1 when the bus subscriber reconnects, since messages may have been missed', async () => {
+      const prefix = uniquePrefix(`resync-${target}`);
+      const name = `resync-${prefix.replace(/[^a-z0-9]/gi, '')}`;
+      const subscriber = await openRedis(target, name);
+      const bus = new RedisInvalidationBus({
+        publisher: redis,
+        subscriber,
+        channel: `${prefix}bus`,
+        instanceId: 'b',
+      });
+      const b = createCache({
+        prefix,
+        l2: { redis },
+        bus: { bus },
+        metrics: false,
+        ttl: { l1: '5m', l2: '10m' },
+      });
+      open.push(b);
+      await b.connect();
+      await b.set('x', 1);
+      expect(await b.get('x')).toBe(1);
+      const resynced = new Promise<string>((resolve) => b.on('bus:resync', (e) => resolve(e.reason)));
+
+      // While B is deaf, the value changes in L2 only: the invalidation B would have received is lost.
+      await killConnectionsNamed(redis, name);
+      await redis.set(`${prefix}x`, JSON.stringify({ v: 2, e: Date.now() + 60_000 }), 'PX', 60_000);
+      expect(await resynced).toBe('reconnect');
+      expect(await b.get('x')).toBe(2);
+      await subscriber.quit();
+    });
+  });
+
+  describe('bad input', () => {
+    it('should reject bad keys, TTLs and values with typed codes and keep the previous value', async () => {
+      const { a } = await pair({ l1: { maxEntryBytes: '2KB' } });
+      await a.set('key', 'before');
+      await expect(a.get('')).rejects.toMatchObject({ code: CacheErrorCode.InvalidKey });
+      await expect(a.set('x'.repeat(2000), 1)).rejects.toMatchObject({ code: CacheErrorCode.InvalidKey });
+      await expect(a.set(42 as unknown as string, 1)).rejects.toMatchObject({
+        code: CacheErrorCode.InvalidKey,
+      });
+      await expect(a.set('key', 1, { ttl: Number.NaN })).rejects.toMatchObject({
+        code: CacheErrorCode.InvalidTtl,
+      });
+      await expect(a.set('key', 1, { ttl: { l1: '1s', l2: -5 } })).rejects.toMatchObject({
+        code: CacheErrorCode.InvalidTtl,
+      });
+      await expect(a.set('key', 1, { ttl: '5 fortnights' as never })).rejects.toMatchObject({
+        code: CacheErrorCode.InvalidTtl,
+      });
+      await expect(a.set('key', 10n as unknown as string)).rejects.toMatchObject({
+        code: CacheErrorCode.InvalidValue,
+      });
+      await expect(a.set('key', undefined as unknown as string)).rejects.toMatchObject({
+        code: CacheErrorCode.InvalidValue,
+      });
+      await expect(a.set('key', 'x'.repeat(4096))).rejects.toMatchObject({
+        code: CacheErrorCode.EntryTooLarge,
+      });
+      await expect(a.set('key', 1, { tags: [''] })).rejects.toMatchObject({
+        code: CacheErrorCode.InvalidOption,
+      });
+      expect(() => a.namespace('bad space')).toThrow(
+        expect.objectContaining({ code: CacheErrorCode.InvalidOption }),
+      );
+      expect(await a.get('key')).toBe('before');
+    });
+  });
+});
+
+/** Server-side kill of the connections with a given client name, on every node (forces a reconnect). */
+async function killConnectionsNamed(redis: RedisConnection, name: string): Promise<void> {
+  const nodes = 'nodes' in redis && typeof redis.nodes === 'function' ? redis.nodes('all') : [redis];
+  let killed = 0;
+  await Promise.all(
+    nodes.map(async (node) => {
+      const list = (await node.call('CLIENT', 'LIST')) as string;
+      for (const line of list.split('\n')) {
+        const id = /id=(\d+)/.exec(line)?.[1];
+        if (id && line.includes(` name=${name}`)) {
+          await node.call('CLIENT', 'KILL', 'ID', id);
+          killed++;
+        }
+      }
+    }),
+  );
+  if (killed === 0) throw new Error(`no connection named ${name} to kill`);
+}

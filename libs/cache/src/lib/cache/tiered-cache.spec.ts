@@ -1,0 +1,147 @@
+import { CacheErrorCode } from '../core/errors';
+import { MemoryDriver } from '../drivers/memory.driver';
+import { PrometheusMetrics } from '../metrics/prometheus.metrics';
+import { createCache } from './create-cache';
+
+/** Engine behaviour that needs no server: L1-only, and the in-memory driver standing in for L2. */
+describe('createCache()', () => {
+  describe('L1 only', () => {
+    it('should get, set, delete and expire by the per-call TTL', async () => {
+      const cache = createCache({ metrics: false });
+      const bids = cache.namespace<{ n: number }>('bid');
+      await bids.set('1', { n: 1 }, { ttl: '100ms' });
+      expect(await bids.get('1')).toEqual({ n: 1 });
+      expect(await bids.has('1')).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(await bids.get('1')).toBeUndefined();
+      await bids.set('2', { n: 2 });
+      expect(await bids.delete('2')).toBe(true);
+      expect(await bids.delete('2')).toBe(false);
+    });
+
+    it('should invalidate tags and clear a namespace without touching its neighbours', async () => {
+      const cache = createCache({ metrics: false });
+      const routing = cache.namespace('routing');
+      await routing.set('buyer:1', 'a', { tags: ['buyer:1'] });
+      await routing.set('geo:TX', 'b', { tags: ['buyer:1', 'geo'] });
+      await routing.set('geo:CA', 'c', { tags: ['geo'] });
+      await cache.namespace('bid').set('1', 'kept');
+      expect(await routing.invalidateTags(['buyer:1'])).toBe(2);
+      expect(await routing.getMany(['buyer:1', 'geo:TX', 'geo:CA'])).toEqual([undefined, undefined, 'c']);
+      expect(await cache.clear('routing')).toBe(1);
+      expect(await routing.get('geo:CA')).toBeUndefined();
+      expect(await cache.namespace('bid').get('1')).toBe('kept');
+    });
+
+    it('should apply namespace defaults from options and from namespace()', async () => {
+      const cache = createCache({
+        metrics: false,
+        namespaces: { compliance: { ttl: { l1: '5m', l2: '24h' } } },
+      });
+      await cache.namespace('compliance').set('tcpa:v1', 'rules');
+      const left = (await cache.namespace('compliance').ttl('tcpa:v1')) as number;
+      expect(left).toBeGreaterThan(4 * 60_000);
+      expect(left).toBeLessThanOrEqual(5 * 60_000);
+      const short = cache.namespace('analytics', { ttl: '1s' });
+      await short.set('x', 1);
+      expect((await short.ttl('x')) as number).toBeLessThanOrEqual(1000);
+    });
+
+    it('should reject every call once disconnected', async () => {
+      const cache = createCache({ metrics: false });
+      await cache.disconnect();
+      await expect(cache.get('k')).rejects.toMatchObject({ code: CacheErrorCode.Closed });
+      await expect(cache.set('k', 1)).rejects.toMatchObject({ code: CacheErrorCode.Closed });
+      await expect(cache.getOrSet('k', () => 1)).rejects.toMatchObject({ code: CacheErrorCode.Closed });
+    });
+
+    it('should reject a non-function loader and a non-array key list', async () => {
+      const cache = createCache({ metrics: false });
+      await expect(cache.getOrSet('k', 'nope' as never)).rejects.toMatchObject({
+        code: CacheErrorCode.InvalidOption,
+      });
+      await expect(cache.getMany('k' as never)).rejects.toMatchObject({ code: CacheErrorCode.InvalidOption });
+    });
+
+    it('should reject invalid factory options with typed errors', () => {
+      expect(() => createCache({ l1: { maxBytes: 'lots' } })).toThrow(
+        expect.objectContaining({ code: CacheErrorCode.InvalidOption }),
+      );
+      expect(() => createCache({ ttl: -1 })).toThrow(
+        expect.objectContaining({ code: CacheErrorCode.InvalidTtl }),
+      );
+      expect(() => createCache({ bus: true })).toThrow(
+        expect.objectContaining({ code: CacheErrorCode.InvalidOption }),
+      );
+    });
+  });
+
+  describe('with an L2 driver', () => {
+    it('should coalesce misses of two instances sharing L2 through its lease', async () => {
+      const l2 = new MemoryDriver();
+      const a = createCache({ l2: { driver: l2 }, metrics: false });
+      const b = createCache({ l2: { driver: l2 }, metrics: false });
+      let loads = 0;
+      const loader = async () => {
+        loads++;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return 'v';
+      };
+      const values = await Promise.all([
+        ...Array.from({ length: 50 }, () => a.getOrSet('k', loader)),
+        ...Array.from({ length: 50 }, () => b.getOrSet('k', loader)),
+      ]);
+      expect(loads).toBe(1);
+      expect(new Set(values)).toEqual(new Set(['v']));
+    });
+
+    it('should keep working when the driver fails, and report it', async () => {
+      const l2 = new MemoryDriver();
+      const cache = createCache({ l2: { driver: l2, breaker: { failureThreshold: 2 } }, metrics: false });
+      const errors: string[] = [];
+      cache.on('l2:error', (e) => errors.push(e.op));
+      await cache.set('k', 'v');
+      jest.spyOn(l2, 'get').mockRejectedValue(new Error('boom'));
+      jest.spyOn(l2, 'set').mockRejectedValue(new Error('boom'));
+      expect(await cache.get('k')).toBe('v'); // L1
+      await cache.set('k2', 'v2'); // does not throw
+      expect(await cache.getOrSet('k3', () => 'loaded')).toBe('loaded');
+      expect(errors.length).toBeGreaterThan(0);
+      expect(cache.breakerState).toBe('open');
+    });
+
+    it('should reject a delete that could not reach L2, after evicting L1, so the caller can retry', async () => {
+      const l2 = new MemoryDriver();
+      const cache = createCache({ l2: { driver: l2 }, metrics: false });
+      await cache.set('k', 'v');
+      jest.spyOn(l2, 'delete').mockRejectedValue(new Error('boom'));
+      await expect(cache.delete('k')).rejects.toMatchObject({ code: CacheErrorCode.L2Unavailable });
+      jest.restoreAllMocks();
+      // L1 no longer serves it; L2 still has it until the retry succeeds.
+      expect(await l2.has('k')).toBe(true);
+      expect(await cache.delete('k')).toBe(true);
+      expect(await cache.get('k')).toBeUndefined();
+    });
+  });
+
+  describe('events and metrics', () => {
+    it('should emit typed events and count hits and misses per layer and namespace', async () => {
+      const metrics = new PrometheusMetrics();
+      const cache = createCache({ l2: { driver: new MemoryDriver() }, metrics });
+      const seen: string[] = [];
+      cache.on('hit', (e) => seen.push(`hit:${e.layer}`));
+      cache.on('miss', () => seen.push('miss'));
+      const bids = cache.namespace('bid');
+      await bids.get('1');
+      await bids.set('1', 'x');
+      await bids.get('1');
+      await bids.get('1');
+      expect(seen).toEqual(['miss', 'hit:l1', 'hit:l1']);
+      const text = await metrics.registry.metrics();
+      expect(text).toMatch(/cache_hits_total\{layer="l1",namespace="bid"\} 2/);
+      expect(text).toMatch(/cache_misses_total\{layer="l1",namespace="bid"\} 1/);
+      expect(text).toMatch(/cache_misses_total\{layer="l2",namespace="bid"\} 1/);
+      expect(text).toMatch(/cache_l1_entries \d/);
+    });
+  });
+});
