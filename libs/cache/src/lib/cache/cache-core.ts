@@ -359,6 +359,8 @@ export class CacheCore {
       } catch (error) {
         if (!(error instanceof L2UnavailableError)) throw error;
       }
+      // Reads that started while L2 was being written may carry the old value: keep them out of L1.
+      for (const p of entries) this.mutated(p.full);
     }
     const now = Date.now();
     for (const p of entries) {
@@ -418,29 +420,50 @@ export class CacheCore {
       if (this.dropL1(full)) local++;
       if (this.events.has('delete')) this.events.emit('delete', { key: full });
     }
-    this.publish({ type: 'keys', keys: fulls });
     const l2 = this.parts.l2;
-    if (l2 === undefined) return local;
-    return fulls.length === 1
-      ? Number(await this.l2Call('delete', () => l2.delete(fulls[0])))
-      : this.l2Call('deleteMany', () => l2.deleteMany(fulls));
+    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, async () => {
+      if (l2 === undefined) return local;
+      return fulls.length === 1
+        ? Number(await this.l2Call('delete', () => l2.delete(fulls[0])))
+        : this.l2Call('deleteMany', () => l2.deleteMany(fulls));
+    });
   }
 
   /** Evicts every entry carrying one of the tags, everywhere. */
   async invalidateTags(fullTags: readonly string[]): Promise<number> {
-    let count = 0;
-    for (const tag of fullTags) count += this.evictTagLocally(tag);
+    let local = 0;
+    for (const tag of fullTags) local += this.evictTagLocally(tag);
     this.mutated(undefined);
-    this.publish({ type: 'tags', tags: fullTags });
     const l2 = this.parts.l2;
-    if (l2 !== undefined) {
+    const count = await this.thenPublish({ type: 'tags', tags: fullTags }, undefined, async () => {
+      if (l2 === undefined) return local;
       const tags = l2.tags;
       if (tags === undefined) throw new UnsupportedOperationError(`L2 driver ${l2.name} cannot index tags`);
       const keys = await this.l2Call('tags.take', () => tags.take(fullTags));
-      count = keys.length > 0 ? await this.l2Call('deleteMany', () => l2.deleteMany(keys)) : 0;
-    }
+      return keys.length > 0 ? this.l2Call('deleteMany', () => l2.deleteMany(keys)) : 0;
+    });
     this.events.emit('tags:invalidated', { tags: fullTags, keys: count });
     return count;
+  }
+
+  /**
+   * Runs the L2 side of an invalidation, then tells the other instances, even when L2 failed (their L1 must
+   * go either way). Publishing only once L2 is updated matters: a peer that evicts and re-reads L2 before the
+   * delete landed would put the old value back into its L1. Marking the keys mutated again afterwards keeps
+   * local reads that started during the L2 call from backfilling what they read.
+   */
+  private async thenPublish<R>(
+    op: InvalidationOp,
+    fulls: readonly string[] | undefined,
+    work: () => Promise<R>,
+  ): Promise<R> {
+    try {
+      return await work();
+    } finally {
+      if (fulls === undefined) this.mutated(undefined);
+      else for (const full of fulls) this.mutated(full);
+      this.publish(op);
+    }
   }
 
   private evictTagLocally(tag: string): number {
@@ -455,10 +478,10 @@ export class CacheCore {
   /** Deletes every key under `prefix` in L1, on every L2 master, and on every instance. */
   async clearPrefix(prefix: string): Promise<number> {
     const local = this.evictPrefixLocally(prefix);
-    this.publish({ type: 'prefix', prefix });
     const l2 = this.parts.l2;
-    const count =
-      l2 === undefined ? local : await this.l2Call('deleteByPrefix', () => l2.deleteByPrefix(prefix));
+    const count = await this.thenPublish({ type: 'prefix', prefix }, undefined, async () =>
+      l2 === undefined ? local : this.l2Call('deleteByPrefix', () => l2.deleteByPrefix(prefix)),
+    );
     this.events.emit('cleared', { prefix, count });
     return count;
   }
