@@ -8,7 +8,8 @@ const promtool = (...args: string[]) => {
     return execFileSync('promtool', args, { cwd: monitoring, encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {
     const e = error as { code?: string; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('promtool is not installed: run `npm run stack:up`, which installs it');
+    if (e.code === 'ENOENT')
+      throw new Error('promtool is not installed: run `npm run stack:up`, which installs it');
     throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
 };
