@@ -1,0 +1,97 @@
+/**
+ * Deterministic key-distribution helpers shared by every scenario, so that each library sees exactly the same
+ * key sequence and the same value objects.
+ */
+
+/** A small, fast, seedable PRNG (mulberry32) returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Builds a sequence of `length` key indices in [0, n) drawn from a Zipf(s) distribution (rank 0 most popular),
+ * using the inverse CDF with binary search. The popular ranks are scattered over the index space with a fixed
+ * permutation so that hot keys are not all adjacent (e.g. not all in the same Redis Cluster slot range).
+ */
+export function zipfSequence(n: number, s: number, length: number, seed = 42): Uint32Array {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += 1 / Math.pow(i + 1, s);
+    cdf[i] = sum;
+  }
+  for (let i = 0; i < n; i++) cdf[i] /= sum;
+  const rand = mulberry32(seed);
+  const perm = permutation(n, seed ^ 0x9e3779b9);
+  const out = new Uint32Array(length);
+  for (let j = 0; j < length; j++) {
+    const u = rand();
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    out[j] = perm[lo];
+  }
+  return out;
+}
+
+/** A seeded Fisher–Yates permutation of [0, n). */
+export function permutation(n: number, seed: number): Uint32Array {
+  const rand = mulberry32(seed);
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+/** Shape of the ~1 KB benchmark value (a plausible bid/routing record). */
+export interface BenchValue {
+  id: string;
+  version: number;
+  name: string;
+  active: boolean;
+  price: number;
+  tags: string[];
+  geo: { country: string; region: string; lat: number; lon: number };
+  attributes: Record<string, string>;
+  notes: string;
+}
+
+/**
+ * Deterministic value for key index `i`, about `targetBytes` of JSON (default 1 KB). The same objects are
+ * handed to every library.
+ */
+export function makeValue(i: number, targetBytes = 1024): BenchValue {
+  const rand = mulberry32(i + 1);
+  const attributes: Record<string, string> = {};
+  for (let a = 0; a < 8; a++) attributes[`attr_${a}`] = `v${Math.floor(rand() * 1e6)}`;
+  const value: BenchValue = {
+    id: `item-${i}`,
+    version: 1,
+    name: `Benchmark item number ${i}`,
+    active: i % 3 !== 0,
+    price: Math.round(rand() * 100_000) / 100,
+    tags: ['alpha', 'beta', 'gamma', 'delta'].slice(0, 1 + (i % 4)),
+    geo: { country: 'US', region: `R${i % 50}`, lat: rand() * 90, lon: rand() * 180 },
+    attributes,
+    notes: '',
+  };
+  const pad = targetBytes - JSON.stringify(value).length;
+  if (pad > 0) value.notes = 'x'.repeat(pad);
+  return value;
+}
