@@ -17,6 +17,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { createL1Store } from '../src/lib/l1/memory-store';
+import { mulberry32, zipfSampler } from './zipf';
 
 /** Options of {@link runHitRateBench}. */
 export interface HitRateBenchOptions {
@@ -43,43 +44,6 @@ export interface HitRateRow {
   hitRatePct: number;
   /** Hit rate over the Zipf requests only (scan-polluted trace). */
   zipfHitRatePct?: number;
-}
-
-/** mulberry32: a tiny seeded PRNG with a 2^32 period, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Zipf(s) sampler over ranks 0..n-1 (rank r has probability ∝ 1/(r+1)^s): precomputed CDF, then a binary
- * search per sample (O(log n), ~20 steps for a million keys).
- */
-export function zipfSampler(n: number, s: number, random: () => number): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    sum += 1 / Math.pow(i + 1, s);
-    cdf[i] = sum;
-  }
-  for (let i = 0; i < n; i++) cdf[i] /= sum;
-  cdf[n - 1] = 1;
-  return () => {
-    const u = random();
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] <= u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
 }
 
 /** A trace as rank numbers; negative numbers are one-off scan keys. */

@@ -12,7 +12,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { createL1Store } from '../src/lib/l1/memory-store';
-import { mulberry32, zipfSampler } from './hit-rate';
+import { mulberry32, zipfSampler } from './zipf';
 
 const KEYS = 10_000;
 const OPS = 1_000_000;
