@@ -33,6 +33,17 @@ export interface CacheCoreParts {
   readonly maxKeyLength: number;
 }
 
+/** One `getOrSet` miss, as it travels through the read-through steps. */
+interface LoadRequest<T> {
+  readonly full: string;
+  readonly key: string;
+  readonly ns: string;
+  readonly loader: (ctx: LoaderContext<T>) => Promise<T> | T;
+  readonly policy: ResolvedPolicy;
+  readonly tags: readonly string[] | undefined;
+  readonly useLease: boolean;
+}
+
 /** An entry ready to be written: encoded once, sized once. */
 interface PreparedEntry {
   readonly full: string;
@@ -560,31 +571,25 @@ export class CacheCore {
     const cached = this.parts.l1?.get(full);
     if (cached !== undefined && cached.e > now) {
       this.metrics.hit('l1', ns);
-      if (cached.s !== undefined && cached.s <= now)
-        this.refresh(full, key, ns, loader, policy, tags, useLease, cached);
+      if (cached.s !== undefined && cached.s <= now) {
+        this.refresh({ full, key, ns, loader, policy, tags, useLease }, cached);
+      }
       return Promise.resolve(cached.v as T);
     }
     if (this.parts.l1) this.metrics.miss('l1', ns);
     const running = this.inflight.get(full);
     if (running !== undefined) return running as Promise<T>;
     const stale = cached !== undefined && cached.g !== undefined && cached.g > now ? cached : undefined;
-    const load = this.readThrough(full, key, ns, loader, policy, tags, useLease, stale as StoredEntry<T>);
+    const request: LoadRequest<T> = { full, key, ns, loader, policy, tags, useLease };
+    const load = this.readThrough(request, stale as StoredEntry<T>);
     this.inflight.set(full, load);
     const forget = () => this.inflight.delete(full);
     load.then(forget, forget);
     return load;
   }
 
-  private async readThrough<T>(
-    full: string,
-    key: string,
-    ns: string,
-    loader: (ctx: LoaderContext<T>) => Promise<T> | T,
-    policy: ResolvedPolicy,
-    tags: readonly string[] | undefined,
-    useLease: boolean,
-    staleL1: StoredEntry<T> | undefined,
-  ): Promise<T> {
+  private async readThrough<T>(req: LoadRequest<T>, staleL1: StoredEntry<T> | undefined): Promise<T> {
+    const { full, ns } = req;
     let stale = staleL1;
     if (this.parts.l2 !== undefined) {
       const { entry, raw, start } = await this.readL2Raw<T>(full);
@@ -592,32 +597,25 @@ export class CacheCore {
       if (entry !== undefined && entry.e > now) {
         this.metrics.hit('l2', ns);
         this.backfill(full, entry, raw as string, start);
-        if (entry.s !== undefined && entry.s <= now)
-          this.refresh(full, key, ns, loader, policy, tags, useLease, entry);
+        if (entry.s !== undefined && entry.s <= now) this.refresh(req, entry);
         return entry.v;
       }
       this.metrics.miss('l2', ns);
       if (entry?.g !== undefined && entry.g > now && (stale === undefined || entry.e > stale.e))
         stale = entry;
     }
-    const leases = useLease && this.parts.leaseMs !== false ? this.parts.l2?.leases : undefined;
-    if (leases === undefined || this.parts.breaker.state === 'open') {
-      return this.runLoader(full, key, ns, loader, policy, tags, stale);
-    }
-    return this.loadUnderLease(full, key, ns, loader, policy, tags, stale, leases);
+    const leases = req.useLease && this.parts.leaseMs !== false ? this.parts.l2?.leases : undefined;
+    if (leases === undefined || this.parts.breaker.state === 'open') return this.runLoader(req, stale);
+    return this.loadUnderLease(req, stale, leases);
   }
 
   /** Cross-process coalescing: one process holds the lease and loads; the others wait for its value. */
   private async loadUnderLease<T>(
-    full: string,
-    key: string,
-    ns: string,
-    loader: (ctx: LoaderContext<T>) => Promise<T> | T,
-    policy: ResolvedPolicy,
-    tags: readonly string[] | undefined,
+    req: LoadRequest<T>,
     stale: StoredEntry<T> | undefined,
     leases: NonNullable<CacheDriver['leases']>,
   ): Promise<T> {
+    const { full, ns, policy } = req;
     const leaseMs = this.parts.leaseMs as number;
     const leaseKey = full;
     const token = randomUUID();
@@ -629,7 +627,7 @@ export class CacheCore {
       try {
         acquired = await this.l2Call('lease.acquire', () => leases.acquire(leaseKey, token, leaseMs));
       } catch {
-        return this.runLoader(full, key, ns, loader, policy, tags, stale);
+        return this.runLoader(req, stale);
       }
       if (acquired) {
         try {
@@ -639,7 +637,7 @@ export class CacheCore {
             this.backfill(full, entry, raw as string, start);
             return entry.v;
           }
-          return await this.runLoader(full, key, ns, loader, policy, tags, stale);
+          return await this.runLoader(req, stale);
         } finally {
           await this.l2Call('lease.release', () => leases.release(leaseKey, token)).catch(() => undefined);
         }
@@ -658,21 +656,14 @@ export class CacheCore {
       }
       if (Date.now() >= deadline) {
         if (stale !== undefined) return this.serveStale(full, ns, stale, 'grace');
-        return this.runLoader(full, key, ns, loader, policy, tags, stale);
+        return this.runLoader(req, stale);
       }
     }
   }
 
   /** Runs the loader with soft/hard timeouts and grace, then stores its value. */
-  private runLoader<T>(
-    full: string,
-    key: string,
-    ns: string,
-    loader: (ctx: LoaderContext<T>) => Promise<T> | T,
-    policy: ResolvedPolicy,
-    tags: readonly string[] | undefined,
-    stale: StoredEntry<T> | undefined,
-  ): Promise<T> {
+  private runLoader<T>(req: LoadRequest<T>, stale: StoredEntry<T> | undefined): Promise<T> {
+    const { full, key, ns, loader, policy, tags } = req;
     const controller = new AbortController();
     const started = performance.now();
     const loaded = (async () => {
@@ -740,20 +731,12 @@ export class CacheCore {
   }
 
   /** Stale-while-revalidate: one background refresh per key per process (and per cluster, with a lease). */
-  private refresh<T>(
-    full: string,
-    key: string,
-    ns: string,
-    loader: (ctx: LoaderContext<T>) => Promise<T> | T,
-    policy: ResolvedPolicy,
-    tags: readonly string[] | undefined,
-    useLease: boolean,
-    current: StoredEntry,
-  ): void {
+  private refresh<T>(req: LoadRequest<T>, current: StoredEntry): void {
+    const { full, ns } = req;
     if (this.refreshing.has(full) || this.inflight.has(full)) return;
     this.refreshing.add(full);
     this.serveStale(full, ns, current as StoredEntry<T>, 'swr');
-    const leases = useLease && this.parts.leaseMs !== false ? this.parts.l2?.leases : undefined;
+    const leases = req.useLease && this.parts.leaseMs !== false ? this.parts.l2?.leases : undefined;
     const token = randomUUID();
     const run = async () => {
       if (leases !== undefined && this.parts.breaker.state !== 'open') {
@@ -762,13 +745,13 @@ export class CacheCore {
         ).catch(() => true);
         if (!got) return;
         try {
-          await this.runLoader(full, key, ns, loader, policy, tags, current as StoredEntry<T>);
+          await this.runLoader(req, current as StoredEntry<T>);
         } finally {
           await this.l2Call('lease.release', () => leases.release(full, token)).catch(() => undefined);
         }
         return;
       }
-      await this.runLoader(full, key, ns, loader, policy, tags, current as StoredEntry<T>);
+      await this.runLoader(req, current as StoredEntry<T>);
     };
     run()
       .catch((error: unknown) =>

@@ -1,28 +1,21 @@
 import { CacheErrorCode, LoaderFailedError } from '../core/errors';
 import type { RedisConnection } from '../redis-connection';
-import { delay, openRedis, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
+import { delay, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
 import type { CacheOptions } from './cache.types';
-import { createCache, type TieredCache } from './create-cache';
+import { useCacheFixture } from '../../test-support/cache-fixture';
+import { createCache } from './create-cache';
 
 describe.each(REDIS_TARGETS)('TieredCache.getOrSet() on real Redis (%s)', (target) => {
+  const fixture = useCacheFixture(target);
   let redis: RedisConnection;
-  const open: TieredCache[] = [];
 
-  beforeAll(async () => {
-    redis = await openRedis(target);
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((cache) => cache.disconnect()));
-  });
-
-  afterAll(async () => {
-    await redis.quit();
+  beforeAll(() => {
+    redis = fixture.redis();
   });
 
   async function instance(prefix: string, options: CacheOptions = {}) {
     const cache = createCache({ prefix, l2: { redis }, metrics: false, ...options });
-    open.push(cache);
+    fixture.track(cache);
     await cache.connect();
     return cache;
   }

@@ -3,7 +3,8 @@ import type { RedisConnection } from '../redis-connection';
 import { delay, openRedis, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
 import type { CacheOptions } from './cache.types';
 import { RedisInvalidationBus } from '../bus/redis-bus';
-import { createCache, type TieredCache } from './create-cache';
+import { useCacheFixture } from '../../test-support/cache-fixture';
+import { createCache } from './create-cache';
 
 interface Bid {
   id: string;
@@ -11,19 +12,11 @@ interface Bid {
 }
 
 describe.each(REDIS_TARGETS)('TieredCache on real Redis (%s)', (target) => {
+  const fixture = useCacheFixture(target);
   let redis: RedisConnection;
-  const open: TieredCache[] = [];
 
-  beforeAll(async () => {
-    redis = await openRedis(target);
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((cache) => cache.disconnect()));
-  });
-
-  afterAll(async () => {
-    await redis.quit();
+  beforeAll(() => {
+    redis = fixture.redis();
   });
 
   /** Two "instances" sharing L2 and a bus channel, as two pods would. */
@@ -31,7 +24,7 @@ describe.each(REDIS_TARGETS)('TieredCache on real Redis (%s)', (target) => {
     const prefix = uniquePrefix(`tiered-${target}`);
     const make = async (instanceId: string) => {
       const cache = createCache({ prefix, l2: { redis }, instanceId, metrics: false, ...options });
-      open.push(cache);
+      fixture.track(cache);
       await cache.connect();
       return cache;
     };
@@ -155,7 +148,7 @@ describe.each(REDIS_TARGETS)('TieredCache on real Redis (%s)', (target) => {
 
     it('should refuse to clear the whole root when there is no prefix', async () => {
       const cache = createCache({ l2: { redis }, metrics: false, bus: false });
-      open.push(cache);
+      fixture.track(cache);
       await expect(cache.clear()).rejects.toMatchObject({ code: CacheErrorCode.InvalidOption });
     });
   });
@@ -178,7 +171,7 @@ describe.each(REDIS_TARGETS)('TieredCache on real Redis (%s)', (target) => {
         metrics: false,
         ttl: { l1: '5m', l2: '10m' },
       });
-      open.push(b);
+      fixture.track(b);
       await b.connect();
       await b.set('x', 1);
       expect(await b.get('x')).toBe(1);

@@ -125,19 +125,24 @@ describe('createCache()', () => {
   });
 
   describe('read/write races', () => {
-    it('should not let an L2 read that raced a newer set put the older value back into L1', async () => {
+    /** L2 holds 'old' for `k`; the next L2 read fetches it, then stalls until `release()`. */
+    async function cacheWithStalledRead() {
       const l2 = new MemoryDriver();
       const cache = createCache({ l2: { driver: l2 }, metrics: false, bus: false });
       await l2.set('k', JSON.stringify({ v: 'old', e: Date.now() + 60_000 }), 60_000);
       const realGet = l2.get.bind(l2);
       let release: () => void = () => undefined;
       const gate = new Promise<void>((resolve) => (release = resolve));
-      // The read fetches the old value, then stalls until the set has finished.
       jest.spyOn(l2, 'get').mockImplementationOnce(async (key) => {
         const raw = await realGet(key);
         await gate;
         return raw;
       });
+      return { cache, release };
+    }
+
+    it('should not let an L2 read that raced a newer set put the older value back into L1', async () => {
+      const { cache, release } = await cacheWithStalledRead();
       const slowRead = cache.get('k');
       await cache.set('k', 'new');
       release();
@@ -146,17 +151,7 @@ describe('createCache()', () => {
     });
 
     it('should not let an L2 read that raced a delete refill L1', async () => {
-      const l2 = new MemoryDriver();
-      const cache = createCache({ l2: { driver: l2 }, metrics: false, bus: false });
-      await l2.set('k', JSON.stringify({ v: 'old', e: Date.now() + 60_000 }), 60_000);
-      const realGet = l2.get.bind(l2);
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      jest.spyOn(l2, 'get').mockImplementationOnce(async (key) => {
-        const raw = await realGet(key);
-        await gate;
-        return raw;
-      });
+      const { cache, release } = await cacheWithStalledRead();
       const slowRead = cache.get('k');
       await cache.delete('k');
       release();
