@@ -363,10 +363,12 @@ export class CacheCore {
         else await this.l2Call('setMany', () => l2.setMany(batch));
         const tags = l2.tags;
         if (tags !== undefined) {
-          const tagged = entries.filter((p) => p.entry.t !== undefined);
+          const tagged = batch.filter((_, i) => entries[i].entry.t !== undefined);
           if (tagged.length > 0) {
             await this.l2Call('tags.add', () =>
-              Promise.all(tagged.map((p, i) => tags.add(p.full, p.entry.t as string[], batch[i].ttlMs))),
+              Promise.all(
+                tagged.map((e) => tags.add(e.key, entries[batch.indexOf(e)].entry.t as string[], e.ttlMs)),
+              ),
             );
           }
         }

@@ -111,20 +111,20 @@ describe.each(REDIS_TARGETS)('TieredCache on real Redis (%s)', (target) => {
   describe('invalidateTags()', () => {
     it('should remove tagged entries from L2 and from every instance L1', async () => {
       const { a, b } = await pair({ ttl: { l1: '5m', l2: '10m' } });
-      const bids = a.namespace('bids');
-      await bids.set('buyer:7:active', ['b1'], { tags: ['buyer:7'] });
-      await bids.set('call:1', ['b1'], { tags: ['buyer:7', 'call:1'] });
-      await bids.set('call:2', ['b2'], { tags: ['call:2'] });
+      // B writes, so the entries sit in B's L1 and only the tag message can evict them there.
       const bidsB = b.namespace('bids');
-      expect(await bidsB.getMany(['buyer:7:active', 'call:1', 'call:2'])).toEqual([['b1'], ['b1'], ['b2']]);
+      await bidsB.set('buyer:7:active', ['b1'], { tags: ['buyer:7'] });
+      await bidsB.set('call:1', ['b1'], { tags: ['buyer:7', 'call:1'] });
+      await bidsB.set('call:2', ['b2'], { tags: ['call:2'] });
 
-      expect(await bids.invalidateTags(['buyer:7'])).toBe(2);
-      await until(async () => (await bidsB.get('call:1')) === undefined, 3000, 'B to drop tagged keys');
-      expect(await bidsB.getMany(['buyer:7:active', 'call:1', 'call:2'])).toEqual([
-        undefined,
-        undefined,
-        ['b2'],
-      ]);
+      expect(await a.namespace('bids').invalidateTags(['buyer:7'])).toBe(2);
+      await until(
+        async () =>
+          JSON.stringify(await bidsB.getMany(['buyer:7:active', 'call:1', 'call:2'])) ===
+          JSON.stringify([null, null, ['b2']]),
+        3000,
+        'B to drop both tagged keys and keep the other',
+      );
     });
   });
 
