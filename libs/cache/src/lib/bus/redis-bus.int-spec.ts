@@ -2,7 +2,8 @@ import { Redis, type Cluster } from 'ioredis';
 import type { RedisConnection } from '../redis-connection';
 import { delay, openRedis, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
 import type { BusMessageMeta, InvalidationOp, ResyncReason } from './bus';
-import { keySlot, RedisInvalidationBus, type RedisInvalidationBusOptions } from './redis-bus';
+import { keySlot } from '../core/cluster-slots';
+import { RedisInvalidationBus, type RedisInvalidationBusOptions } from './redis-bus';
 
 interface Received {
   ops: readonly InvalidationOp[];

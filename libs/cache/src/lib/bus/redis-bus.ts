@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { InvalidOptionError, L2UnavailableError } from '../core/errors';
 import type { BusMessageMeta, InvalidationBus, InvalidationOp, ResyncReason } from './bus';
+import { isClusterClient, keySlot } from '../core/cluster-slots';
 
 /*
  * Wire format, version 1 (one PUBLISH payload, JSON):
@@ -108,9 +109,6 @@ const MAX_TRACKED_SENDERS = 1024;
 /** A sequence jump larger than this is not enumerated: the receiver resyncs at once. */
 const MAX_TRACKED_HOLE = 1024;
 const CODE_BY_TYPE = { keys: 'k', tags: 't', prefix: 'p', all: 'a' } as const;
-
-const isClusterClient = (client: Redis | Cluster): client is Cluster =>
-  (client as { isCluster?: boolean }).isCluster === true;
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
@@ -705,28 +703,6 @@ export class RedisInvalidationBus implements InvalidationBus {
     }
     closeNow(link.conn);
   }
-}
-
-/** The Redis Cluster hash slot of `key` (CRC16/XMODEM of the key or of its `{hash tag}`, mod 16384). */
-export function keySlot(key: string): number {
-  const bytes = Buffer.from(key);
-  let start = 0;
-  let end = bytes.length;
-  const open = bytes.indexOf(0x7b); // '{'
-  if (open !== -1) {
-    const close = bytes.indexOf(0x7d, open + 1); // '}'
-    if (close > open + 1) {
-      start = open + 1;
-      end = close;
-    }
-  }
-  let crc = 0;
-  for (let i = start; i < end; i++) {
-    crc ^= bytes[i] << 8;
-    for (let bit = 0; bit < 8; bit++)
-      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
 }
 
 /** Disconnects unless already ended (ioredis arms a 2 s timer on every `disconnect()`, even of a dead socket). */

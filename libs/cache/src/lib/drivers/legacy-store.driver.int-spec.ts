@@ -5,7 +5,7 @@ import { Cluster, Redis } from 'ioredis';
 import { connectRedis, createRedisConnection, type RedisConnection } from '../redis-connection';
 import { registerDriverContractSuite } from '../testing/driver-contract';
 import { LegacyStoreDriver, type LegacyStore } from './legacy-store.driver';
-import { keySlot } from './redis.driver';
+import { keySlot } from '../core/cluster-slots';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379';
 const CLUSTER_NODES = (

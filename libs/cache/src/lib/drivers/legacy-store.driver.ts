@@ -7,13 +7,11 @@ import {
   RedisLeaseProvider,
   RedisTagIndex,
   escapeGlob,
-  groupBySlot,
-  isClusterClient,
   isIoredisClient,
-  keySlot,
   scanKeys,
   type RedisClient,
 } from './redis.driver';
+import { groupBySlot, isClusterClient, keySlot } from '../core/cluster-slots';
 
 /**
  * The shape of a cache-manager v5 store (`memoryStore()`, `redisStore()` of cache-manager-ioredis-yet, …) that

@@ -2,13 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { connectRedis, createRedisConnection, type RedisConnection } from '../redis-connection';
 import { registerDriverContractSuite } from '../testing/driver-contract';
-import {
-  DEFAULT_LEASE_KEY_SUFFIX,
-  DEFAULT_TAG_KEY_PREFIX,
-  RedisDriver,
-  escapeGlob,
-  keySlot,
-} from './redis.driver';
+import { DEFAULT_LEASE_KEY_SUFFIX, DEFAULT_TAG_KEY_PREFIX, RedisDriver, escapeGlob } from './redis.driver';
+import { keySlot } from '../core/cluster-slots';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379';
 const CLUSTER_NODES = (

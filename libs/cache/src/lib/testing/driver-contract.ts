@@ -2,7 +2,7 @@
 // Jest globals rather than `@jest/globals`: that package is only a transitive dependency of jest here, and
 // the lint (`banTransitiveDependencies`) forbids importing it.
 import type { CacheDriver } from '../core/driver';
-import { keySlot } from '../drivers/redis.driver';
+import { keySlot } from '../core/cluster-slots';
 
 /** What a contract-suite factory returns: a ready driver, a unique key prefix, and an optional cleanup. */
 export interface DriverContractTarget {
