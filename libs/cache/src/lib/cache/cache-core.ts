@@ -224,7 +224,7 @@ export class CacheCore {
    */
   async remaining(full: string): Promise<number | undefined> {
     if (this.parts.l2 !== undefined) {
-      const { entry } = await this.readL2Raw(full);
+      const entry = await this.fetchL2(full);
       if (entry !== undefined) {
         const left = entry.e - Date.now();
         return left > 0 ? left : undefined;
@@ -237,45 +237,37 @@ export class CacheCore {
   }
 
   /**
-   * Reads L2 and backfills L1 with the remaining lifetime. Returns the entry only while fresh; an L2 failure is
-   * a miss (the caller falls back to its loader or to the database).
+   * Reads L2 (for `get`). Returns the entry only while fresh, counting the L2 hit or miss; an L2 failure is a
+   * miss (the caller falls back to its loader or to the database).
    */
   private async readL2<T>(full: string, ns: string, count = true): Promise<StoredEntry<T> | undefined> {
+    if (this.parts.l2 === undefined) return undefined;
+    const entry = await this.fetchL2<T>(full);
+    if (entry !== undefined && entry.e > Date.now()) {
+      if (count) this.metrics.hit('l2', ns);
+      if (this.events.has('hit')) this.events.emit('hit', { key: full, layer: 'l2', stale: false });
+      return entry;
+    }
+    if (count) this.metrics.miss('l2', ns);
+    return undefined;
+  }
+
+  /**
+   * Reads the L2 entry, expired ones included (grace needs them), and backfills L1 with a fresh one's
+   * remaining lifetime. The backfill happens before the read is closed, while the mutation bookkeeping still
+   * knows whether the key changed during the read. `undefined` when absent or when L2 failed.
+   */
+  private async fetchL2<T>(full: string): Promise<StoredEntry<T> | undefined> {
     const l2 = this.parts.l2;
     if (l2 === undefined) return undefined;
     const start = this.beginRead();
     try {
       const raw = await this.l2Call('get', () => l2.get(full));
       const entry = this.decode<T>(full, raw);
-      if (entry !== undefined && entry.e > Date.now()) {
-        if (count) this.metrics.hit('l2', ns);
-        if (this.events.has('hit')) this.events.emit('hit', { key: full, layer: 'l2', stale: false });
-        this.backfill(full, entry, raw as string, start);
-        return entry;
-      }
-      if (count) this.metrics.miss('l2', ns);
-      return undefined;
+      if (entry !== undefined && entry.e > Date.now()) this.backfill(full, entry, raw as string, start);
+      return entry;
     } catch (error) {
       if (error instanceof L2UnavailableError) return undefined;
-      throw error;
-    } finally {
-      this.endRead();
-    }
-  }
-
-  /** Reads the L2 entry even when expired (grace needs it); `undefined` when absent or L2 failed. */
-  private async readL2Raw<T>(full: string): Promise<{ entry?: StoredEntry<T>; raw?: string; start: number }> {
-    const l2 = this.parts.l2;
-    const start = this.beginRead();
-    if (l2 === undefined) {
-      this.endRead();
-      return { start };
-    }
-    try {
-      const raw = await this.l2Call('get', () => l2.get(full));
-      return { entry: this.decode<T>(full, raw), raw, start };
-    } catch (error) {
-      if (error instanceof L2UnavailableError) return { start };
       throw error;
     } finally {
       this.endRead();
@@ -594,11 +586,10 @@ export class CacheCore {
     const { full, ns } = req;
     let stale = staleL1;
     if (this.parts.l2 !== undefined) {
-      const { entry, raw, start } = await this.readL2Raw<T>(full);
+      const entry = await this.fetchL2<T>(full);
       const now = Date.now();
       if (entry !== undefined && entry.e > now) {
         this.metrics.hit('l2', ns);
-        this.backfill(full, entry, raw as string, start);
         if (entry.s !== undefined && entry.s <= now) this.refresh(req, entry);
         return entry.v;
       }
@@ -634,11 +625,8 @@ export class CacheCore {
       if (acquired) {
         try {
           // Someone may have stored the value between our miss and our lease.
-          const { entry, raw, start } = await this.readL2Raw<T>(full);
-          if (entry !== undefined && entry.e > Date.now()) {
-            this.backfill(full, entry, raw as string, start);
-            return entry.v;
-          }
+          const entry = await this.fetchL2<T>(full);
+          if (entry !== undefined && entry.e > Date.now()) return entry.v;
           return await this.runLoader(req, stale);
         } finally {
           await this.l2Call('lease.release', () => leases.release(leaseKey, token)).catch(() => undefined);
@@ -648,11 +636,8 @@ export class CacheCore {
       while (Date.now() < deadline) {
         await sleep(pause);
         pause = Math.min(LEASE_POLL_MAX_MS, Math.ceil(pause * 1.5));
-        const { entry, raw, start } = await this.readL2Raw<T>(full);
-        if (entry !== undefined && entry.e > Date.now()) {
-          this.backfill(full, entry, raw as string, start);
-          return entry.v;
-        }
+        const entry = await this.fetchL2<T>(full);
+        if (entry !== undefined && entry.e > Date.now()) return entry.v;
         const held = await this.l2Call('lease.isHeld', () => leases.isHeld(leaseKey)).catch(() => false);
         if (!held) break;
       }

@@ -150,6 +150,15 @@ describe('createCache()', () => {
       expect(await cache.get('k')).toBe('new'); // but L1 must hold the newer value
     });
 
+    it('should not let the L2 read of a getOrSet that raced a newer set put the older value into L1', async () => {
+      const { cache, release } = await cacheWithStalledRead();
+      const slowRead = cache.getOrSet('k', () => 'loaded');
+      await cache.set('k', 'new');
+      release();
+      expect(await slowRead).toBe('old');
+      expect(await cache.get('k')).toBe('new');
+    });
+
     it('should not let an L2 read that raced a delete refill L1', async () => {
       const { cache, release } = await cacheWithStalledRead();
       const slowRead = cache.get('k');
