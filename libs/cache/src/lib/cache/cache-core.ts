@@ -355,12 +355,12 @@ export class CacheCore {
         else await this.l2Call('setMany', () => l2.setMany(batch));
         const tags = l2.tags;
         if (tags !== undefined) {
-          const tagged = batch.filter((_, i) => entries[i].entry.t !== undefined);
+          const tagged = entries.flatMap((p, i) =>
+            p.entry.t === undefined ? [] : [{ tags: p.entry.t, ...batch[i] }],
+          );
           if (tagged.length > 0) {
             await this.l2Call('tags.add', () =>
-              Promise.all(
-                tagged.map((e) => tags.add(e.key, entries[batch.indexOf(e)].entry.t as string[], e.ttlMs)),
-              ),
+              Promise.all(tagged.map((e) => tags.add(e.key, e.tags, e.ttlMs))),
             );
           }
         }

@@ -96,11 +96,12 @@ export function createCache(options: CacheOptions = {}): TieredCache {
 
   const l1Options = options.l1 === false ? undefined : (options.l1 ?? {});
   const maxEntryBytes = toBytes(l1Options?.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES, 'l1.maxEntryBytes');
+  const maxBytes = toBytes(l1Options?.maxBytes ?? DEFAULT_L1_BYTES, 'l1.maxBytes');
   const l1 =
     l1Options === undefined
       ? undefined
       : createL1Store<StoredEntry>({
-          maxBytes: toBytes(l1Options.maxBytes ?? DEFAULT_L1_BYTES, 'l1.maxBytes'),
+          maxBytes,
           maxEntryBytes,
           policy: l1Options.policy ?? 'tinylfu',
           onRemove: (key, reason) => {
@@ -109,7 +110,6 @@ export function createCache(options: CacheOptions = {}): TieredCache {
           },
         });
   if (l1 !== undefined) {
-    const maxBytes = toBytes(l1Options?.maxBytes ?? DEFAULT_L1_BYTES, 'l1.maxBytes');
     sink.bindL1(() => ({ bytes: l1.bytes, entries: l1.size, maxBytes }));
   }
 

@@ -95,6 +95,18 @@ describe('createCache()', () => {
       expect(new Set(values)).toEqual(new Set(['v']));
     });
 
+    it('should index the tags of a mixed setMany so the tag removes exactly its entries from L2', async () => {
+      const l2 = new MemoryDriver();
+      const cache = createCache({ l2: { driver: l2 }, metrics: false });
+      await cache.setMany([
+        { key: 'a', value: 1, options: { tags: ['t'] } },
+        { key: 'b', value: 2 },
+        { key: 'c', value: 3, options: { tags: ['t'] } },
+      ]);
+      expect(await cache.invalidateTags(['t'])).toBe(2);
+      expect([await l2.has('a'), await l2.has('b'), await l2.has('c')]).toEqual([false, true, false]);
+    });
+
     it('should keep working when the driver fails, and report it', async () => {
       const l2 = new MemoryDriver();
       const cache = createCache({ l2: { driver: l2, breaker: { failureThreshold: 2 } }, metrics: false });
