@@ -1,5 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { forkTsx } from './fork-tsx';
 import type { RedisTarget } from './redis-targets';
 
 /** A cache instance in another OS process, driven over IPC (see `cache-peer.fixture.ts`). */
@@ -15,11 +16,7 @@ export async function forkCachePeer(
   prefix: string,
   instanceId: string,
 ): Promise<CachePeer> {
-  const child: ChildProcess = fork(join(__dirname, 'cache-peer.fixture.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, TSX_TSCONFIG_PATH: join(__dirname, '../../tsconfig.json') },
-  });
+  const child: ChildProcess = forkTsx(join(__dirname, 'cache-peer.fixture.ts'));
   let next = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   child.on('message', (message: { id: number; result: unknown; error?: string }) => {

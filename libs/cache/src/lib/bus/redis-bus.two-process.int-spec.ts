@@ -1,6 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { RedisConnection } from '../redis-connection';
+import { forkTsx } from '../../test-support/fork-tsx';
 import {
   openRedis,
   REDIS_TARGETS,
@@ -21,16 +22,10 @@ interface Peer {
 }
 
 async function forkPeer(target: RedisTarget, channel: string, instanceId: string): Promise<Peer> {
-  const child = fork(join(__dirname, 'testing', 'bus-peer.fixture.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      TSX_TSCONFIG_PATH: join(__dirname, '../../../tsconfig.json'),
-      BUS_TARGET: target,
-      BUS_CHANNEL: channel,
-      BUS_INSTANCE_ID: instanceId,
-    },
+  const child = forkTsx(join(__dirname, 'testing', 'bus-peer.fixture.ts'), {
+    BUS_TARGET: target,
+    BUS_CHANNEL: channel,
+    BUS_INSTANCE_ID: instanceId,
   });
   const reports: BusPeerReport[] = [];
   child.on('message', (report: BusPeerReport) => reports.push(report));
