@@ -25,7 +25,7 @@ import { loadOurs } from './adapters';
 import type { BenchResults, ScenarioResult } from './bench-types';
 import {
   assertLoopback,
-  deleteByPattern,
+  deleteByPrefix,
   errorMessage,
   machineInfo,
   newCluster,
@@ -83,7 +83,7 @@ export async function main(): Promise<void> {
   let cluster: Cluster | undefined;
   const cleanup = async () => {
     killAllChildren();
-    await deleteByPattern(redis, cluster, `${runPrefix}*`).catch(() => undefined);
+    await deleteByPrefix(redis, cluster, runPrefix).catch(() => undefined);
   };
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: cleaning up\n');

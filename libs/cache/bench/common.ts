@@ -5,6 +5,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { RedisDriver } from '../src';
 
 /** Standalone Redis of the local stack. */
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379';
@@ -280,29 +281,18 @@ export async function machineInfo(redis: Redis, cluster: Cluster | undefined): P
 }
 
 /**
- * Deletes every key matching `pattern` (SCAN + UNLINK) on the standalone server and on every Cluster master.
- * Never FLUSHDB: the servers are shared.
+ * Deletes every key under `prefix` on the standalone server and on every Cluster master, through the engine's
+ * own `RedisDriver.deleteByPrefix` (SCAN + UNLINK by slot). Never FLUSHDB: the servers are shared.
  */
-export async function deleteByPattern(
+export async function deleteByPrefix(
   redis: Redis | undefined,
   cluster: Cluster | undefined,
-  pattern: string,
+  prefix: string,
 ): Promise<number> {
   let removed = 0;
-  const sweep = async (node: Redis) => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      // One UNLINK per key: on a Cluster node keys of different slots cannot share a command.
-      if (keys.length) {
-        const results = await Promise.all(keys.map((k) => node.unlink(k)));
-        removed += results.reduce((a, b) => a + b, 0);
-      }
-    } while (cursor !== '0');
-  };
-  if (redis) await sweep(redis);
-  if (cluster) for (const node of cluster.nodes('master')) await sweep(node);
+  for (const client of [redis, cluster]) {
+    if (client !== undefined) removed += await new RedisDriver(client).deleteByPrefix(prefix);
+  }
   return removed;
 }
 

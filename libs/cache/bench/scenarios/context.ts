@@ -4,7 +4,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { type AdapterOptions, type BenchCache, type LibId, LIB_LABEL, createAdapter } from '../adapters';
 import type { ResultRow, TargetCheck } from '../bench-types';
-import { type Timing, deleteByPattern, errorMessage } from '../common';
+import { type Timing, deleteByPrefix, errorMessage } from '../common';
 import type { BenchValue } from '../zipf';
 
 /** Shared state of one benchmark run. */
@@ -56,10 +56,10 @@ export async function withAdapter<T>(
     return await fn(cache, prefix);
   } finally {
     if (cache) await cache.close().catch(() => undefined);
-    await deleteByPattern(
+    await deleteByPrefix(
       opts.topology === 'standalone' ? ctx.redis : undefined,
       opts.topology === 'cluster' ? ctx.cluster : undefined,
-      `${prefix}*`,
+      prefix,
     ).catch(() => undefined);
   }
 }
@@ -79,10 +79,10 @@ export async function openAdapter(
 ): Promise<OpenAdapter> {
   const prefix = `${ctx.runPrefix}${opts.tag}:${lib}:`;
   const sweep = () =>
-    deleteByPattern(
+    deleteByPrefix(
       opts.topology === 'standalone' ? ctx.redis : undefined,
       opts.topology === 'cluster' ? ctx.cluster : undefined,
-      `${prefix}*`,
+      prefix,
     ).catch(() => undefined);
   let cache: BenchCache;
   try {

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { type LibId, LIB_LABEL } from '../adapters';
 import type { ResultRow, ScenarioResult, TargetCheck } from '../bench-types';
-import { deleteByPattern, percentile } from '../common';
+import { deleteByPrefix, percentile } from '../common';
 import { WorkerChild } from '../workers/child';
 import { type BenchContext, failedRow } from './context';
 
@@ -134,7 +134,7 @@ async function measureLib(ctx: BenchContext, lib: LibId, n: number): Promise<Res
     return [failedRow(lib, config, e, 'all')];
   } finally {
     await Promise.all([writer.stop(), reader.stop()]);
-    await deleteByPattern(ctx.redis, undefined, `${prefix}*`).catch(() => undefined);
+    await deleteByPrefix(ctx.redis, undefined, prefix).catch(() => undefined);
   }
 }
 

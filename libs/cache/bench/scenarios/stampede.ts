@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { type LibId, LIB_LABEL, createAdapter, lruFetchCache } from '../adapters';
 import type { ResultRow, ScenarioResult, TargetCheck } from '../bench-types';
-import { deleteByPattern, errorMessage, sleep, wallNow, withTimeout } from '../common';
+import { deleteByPrefix, errorMessage, sleep, wallNow, withTimeout } from '../common';
 import { type BenchValue, makeValue } from '../zipf';
 import { WorkerChild } from '../workers/child';
 import { type BenchContext, failedRow } from './context';
@@ -40,7 +40,7 @@ export async function runStampede(ctx: BenchContext): Promise<ScenarioResult> {
     } catch (e) {
       rows.push(failedRow(lib, config, e, inVariant));
     } finally {
-      await deleteByPattern(ctx.redis, undefined, `${prefix}*`).catch(() => undefined);
+      await deleteByPrefix(ctx.redis, undefined, prefix).catch(() => undefined);
     }
   }
   {
@@ -191,6 +191,6 @@ async function crossProcess(ctx: BenchContext, lib: LibId, variant: string): Pro
     return failedRow(lib, config, e, variant);
   } finally {
     await Promise.all(children.map((c) => c.stop()));
-    await deleteByPattern(ctx.redis, undefined, `${prefix}*`).catch(() => undefined);
+    await deleteByPrefix(ctx.redis, undefined, prefix).catch(() => undefined);
   }
 }
