@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Local infrastructure stack for the monorepo, without Docker.
 #
-#   bash scripts/stack/stack.sh up|down|status|reset [postgres redis cluster kafka]
+#   bash scripts/stack/stack.sh up|down|status|reset [postgres redis cluster kafka varnish]
 #
 # Components (default: all of them):
 #   postgres  PostgreSQL 15, db/role "platform" + schemas bid, routing, compliance, analytics
 #   redis     Redis standalone
 #   cluster   Redis Cluster, 6 nodes (3 masters + 3 replicas)
 #   kafka     Apache Kafka (KRaft, single broker+controller), jars from tools/kafka/pom.xml
+#   varnish   Varnish (the L3 edge) with the xkey vmod: one listener per service in front of its REST port,
+#             VCL from libs/cache/edge/varnish/default.vcl
 #
 # Everything listens on 127.0.0.1 only. Data, logs and pids live in <repo>/.stack/
 # (git-ignored). Missing Debian packages are installed with apt-get (needs root or sudo).
@@ -16,6 +18,8 @@
 # Ports (env, with defaults):
 #   PG_PORT=15432 REDIS_PORT=16379 REDIS_CLUSTER_BASE_PORT=17001 (nodes BASE..BASE+5,
 #   or REDIS_CLUSTER_PORTS="17001 ... 17006") KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093
+#   VARNISH_PORT=16081 (listeners bid, routing, compliance, analytics on PORT..PORT+3) VARNISH_ADMIN_PORT=16080;
+#   Varnish's backends: BID_HTTP_PORT=3101 ROUTING_HTTP_PORT=3102 COMPLIANCE_HTTP_PORT=3103 ANALYTICS_HTTP_PORT=3104
 # Note: cluster ports are recorded in each node's nodes.conf; after changing them run
 # `stack.sh reset cluster`.
 set -euo pipefail
@@ -31,6 +35,13 @@ REDIS_PORT="${REDIS_PORT:-16379}"
 REDIS_CLUSTER_BASE_PORT="${REDIS_CLUSTER_BASE_PORT:-17001}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+VARNISH_PORT="${VARNISH_PORT:-16081}"
+VARNISH_ADMIN_PORT="${VARNISH_ADMIN_PORT:-16080}"
+VARNISH_SERVICES=(bid routing compliance analytics) # listener i = VARNISH_PORT + i, backend <SERVICE>_HTTP_PORT
+declare -A VARNISH_BACKEND_PORTS=(
+  [bid]="${BID_HTTP_PORT:-3101}" [routing]="${ROUTING_HTTP_PORT:-3102}"
+  [compliance]="${COMPLIANCE_HTTP_PORT:-3103}" [analytics]="${ANALYTICS_HTTP_PORT:-3104}"
+)
 if [[ -n "${REDIS_CLUSTER_PORTS:-}" ]]; then
   read -r -a CLUSTER_PORTS <<<"${REDIS_CLUSTER_PORTS//,/ }"
 else
@@ -70,7 +81,21 @@ KAFKA_LOG="$KAFKA_DIR/kafka.log" # log4j2 output
 KAFKA_OUT="$KAFKA_DIR/kafka.out" # JVM stdout/stderr (early crashes)
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 
-ALL_COMPONENTS=(postgres redis cluster kafka)
+VARNISH_VCL_SRC="$REPO_ROOT/libs/cache/edge/varnish/default.vcl"
+VARNISH_MEMORY="${VARNISH_MEMORY:-128m}"
+# varnishd (started as root) compiles the VCL as its unprivileged user: like Postgres, its files live under
+# /var/lib when that user cannot reach the repo.
+varnish_resolve_dir() {
+  VARNISH_DIR="$STACK_DIR/varnish"
+  if [[ $EUID -eq 0 ]] && id vcache >/dev/null 2>&1 && ! runuser -u vcache -- test -x "$REPO_ROOT" 2>/dev/null; then
+    VARNISH_DIR="/var/lib/platform-stack/$(printf '%s' "$REPO_ROOT" | sha1sum | cut -c1-12)/varnish"
+  fi
+  VARNISH_WORK="$VARNISH_DIR/work" # varnishd -n: shared memory log, compiled VCL, admin secret
+  VARNISH_PID="$VARNISH_DIR/varnishd.pid"
+}
+varnish_resolve_dir
+
+ALL_COMPONENTS=(postgres redis cluster kafka varnish)
 export DEBIAN_FRONTEND=noninteractive
 
 # ---------------------------------------------------------------- helpers
@@ -137,6 +162,10 @@ ensure_installed() {
   if want kafka; then
     command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
     command -v mvn >/dev/null || pkgs+=(maven)
+  fi
+  if want varnish; then
+    varnishd_bin >/dev/null || pkgs+=(varnish)
+    ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 || pkgs+=(varnish-modules)
   fi
   if ((${#pkgs[@]})); then
     log "installing Debian packages: ${pkgs[*]}"
@@ -513,6 +542,101 @@ kafka_status() {
   if kafka_running; then echo "kafka     running  port $KAFKA_PORT  pid $(kafka_pid)"; else echo "kafka     stopped  port $KAFKA_PORT"; return 1; fi
 }
 
+# ---------------------------------------------------------------- varnish (L3 edge)
+varnishd_bin() { PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v varnishd; }
+varnishadm_stack() { timeout 10 varnishadm -n "$VARNISH_WORK" "$@"; }
+
+varnish_running() {
+  local pid; pid="$(read_pid "$VARNISH_PID")"
+  pid_alive "$pid" || return 1
+  [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)" == *varnishd*" -n $VARNISH_WORK "* ]]
+}
+
+# The repository VCL with each service's backend port from <SERVICE>_HTTP_PORT.
+varnish_render_vcl() {
+  local map="" svc
+  for svc in "${VARNISH_SERVICES[@]}"; do map+="$svc=${VARNISH_BACKEND_PORTS[$svc]} "; done
+  awk -v map="$map" '
+    BEGIN { n = split(map, pairs, " "); for (i = 1; i <= n; i++) { split(pairs[i], kv, "="); port[kv[1]] = kv[2] } }
+    /^backend [a-z]+ \{/ { current = $2 }
+    current != "" && /\.port = "[0-9]+";/ && (current in port) { sub(/"[0-9]+"/, "\"" port[current] "\"") }
+    /^\}/ { current = "" }
+    { print }
+  ' "$VARNISH_VCL_SRC" >"$VARNISH_DIR/default.vcl.new"
+  mv "$VARNISH_DIR/default.vcl.new" "$VARNISH_DIR/default.vcl"
+}
+
+# Health: the child process runs and every listener accepts connections.
+varnish_wait() {
+  local t0=$SECONDS i
+  until varnishadm_stack status 2>/dev/null | grep -q 'running'; do
+    varnish_running || die_with_log "varnish: varnishd exited during startup" "$VARNISH_DIR/varnishd.log"
+    ((SECONDS - t0 < WAIT_SECS)) || die_with_log "varnish: child not running after ${WAIT_SECS}s" "$VARNISH_DIR/varnishd.log"
+    sleep 0.2
+  done
+  for i in "${!VARNISH_SERVICES[@]}"; do
+    until port_listening "$((VARNISH_PORT + i))"; do
+      ((SECONDS - t0 < WAIT_SECS)) || die "varnish: nothing listens on 127.0.0.1:$((VARNISH_PORT + i)) after ${WAIT_SECS}s"
+      sleep 0.2
+    done
+  done
+}
+
+varnish_up() {
+  varnish_resolve_dir # again: the vcache user may have been created by the install just now
+  mkdir -p "$VARNISH_DIR"
+  chmod 755 "$VARNISH_DIR"
+  varnish_render_vcl
+  if varnish_running; then
+    # Load the (possibly changed) VCL into the running instance.
+    local name; name="stack_$(date +%s%N)"
+    { varnishadm_stack vcl.load "$name" "$VARNISH_DIR/default.vcl" && varnishadm_stack vcl.use "$name"; } \
+      >"$VARNISH_DIR/reload.log" 2>&1 || die_with_log "varnish: reloading the VCL failed" "$VARNISH_DIR/reload.log"
+    # Drop the VCLs it replaced (they would pile up with every `up`).
+    local old
+    for old in $(varnishadm_stack vcl.list 2>/dev/null | awk '$1 == "available" { print $NF }'); do
+      varnishadm_stack vcl.discard "$old" >/dev/null 2>&1 || true
+    done
+    log "varnish: already running (pid $(read_pid "$VARNISH_PID")), VCL reloaded"
+  else
+    local i
+    local -a listen=() jail=()
+    for i in "${!VARNISH_SERVICES[@]}"; do
+      require_free_port "$((VARNISH_PORT + i))" VARNISH_PORT "varnish (${VARNISH_SERVICES[$i]} listener)"
+      listen+=(-a "${VARNISH_SERVICES[$i]}=127.0.0.1:$((VARNISH_PORT + i))")
+    done
+    require_free_port "$VARNISH_ADMIN_PORT" VARNISH_ADMIN_PORT "varnish admin"
+    [[ -s "$VARNISH_DIR/secret" ]] || (umask 077 && head -c 32 /dev/urandom | base64 >"$VARNISH_DIR/secret")
+    is_root || jail=(-j none)
+    log "varnish: starting on 127.0.0.1:$VARNISH_PORT-$((VARNISH_PORT + ${#VARNISH_SERVICES[@]} - 1)) (admin :$VARNISH_ADMIN_PORT)"
+    # varnishd daemonizes itself once the VCL compiled.
+    "$(varnishd_bin)" -n "$VARNISH_WORK" -f "$VARNISH_DIR/default.vcl" "${listen[@]}" \
+      -T "127.0.0.1:$VARNISH_ADMIN_PORT" -S "$VARNISH_DIR/secret" -s "malloc,$VARNISH_MEMORY" \
+      -P "$VARNISH_PID" "${jail[@]}" >"$VARNISH_DIR/varnishd.log" 2>&1 9>&- ||
+      die_with_log "varnish: varnishd failed to start" "$VARNISH_DIR/varnishd.log"
+  fi
+  varnish_wait
+  log "varnish: ok (bid :$VARNISH_PORT, routing :$((VARNISH_PORT + 1)), compliance :$((VARNISH_PORT + 2)), analytics :$((VARNISH_PORT + 3)))"
+}
+
+varnish_down() {
+  local pid; pid="$(read_pid "$VARNISH_PID")"
+  if varnish_running; then
+    log "varnish: stopping (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do pid_alive "$pid" || break; sleep 0.1; done
+    if pid_alive "$pid"; then log "varnish: still running after 10s, SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$VARNISH_PID"
+}
+
+varnish_status() {
+  local ports="$VARNISH_PORT-$((VARNISH_PORT + ${#VARNISH_SERVICES[@]} - 1))"
+  if varnish_running; then
+    echo "varnish   running  ports $ports  pid $(read_pid "$VARNISH_PID")"
+  else echo "varnish   stopped  ports $ports"; return 1; fi
+}
+
 # ---------------------------------------------------------------- commands
 write_env() {
   local nodes
@@ -528,6 +652,11 @@ PGDATABASE=$PG_DB
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 REDIS_CLUSTER_NODES=${nodes%,}
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+VARNISH_URL=http://127.0.0.1:$VARNISH_PORT
+VARNISH_BID_URL=http://127.0.0.1:$VARNISH_PORT
+VARNISH_ROUTING_URL=http://127.0.0.1:$((VARNISH_PORT + 1))
+VARNISH_COMPLIANCE_URL=http://127.0.0.1:$((VARNISH_PORT + 2))
+VARNISH_ANALYTICS_URL=http://127.0.0.1:$((VARNISH_PORT + 3))
 EOF
 }
 
@@ -540,14 +669,16 @@ cmd_up() {
   want postgres && pg_up
   want redis && redis_up
   want cluster && cluster_up
+  want varnish && varnish_up
   want kafka && kafka_wait
   write_env
   log "up in $((SECONDS - t0))s; settings in .stack/stack.env:"
-  grep -E '^(DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES|KAFKA_BROKERS)=' "$STACK_DIR/stack.env" | sed 's/^/  /' >&2
+  grep -E '^(DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES|KAFKA_BROKERS|VARNISH_URL)=' "$STACK_DIR/stack.env" | sed 's/^/  /' >&2
 }
 
 cmd_down() {
   want kafka && kafka_down_begin
+  want varnish && varnish_down
   want cluster && cluster_down
   want redis && redis_down
   want postgres && pg_down
@@ -561,6 +692,7 @@ cmd_status() {
   want redis && { redis_status || rc=1; }
   want cluster && { cluster_status || rc=1; }
   want kafka && { kafka_status || rc=1; }
+  want varnish && { varnish_status || rc=1; }
   return $rc
 }
 
@@ -570,6 +702,7 @@ cmd_reset() {
   want postgres && rm -rf "$PG_DIR"
   want redis && rm -rf "$REDIS_DIR"
   want cluster && rm -rf "$CLUSTER_DIR"
+  want varnish && rm -rf "$VARNISH_DIR"
   want kafka && rm -rf "$KAFKA_DATA" "$KAFKA_DIR"/*.log* "$KAFKA_DIR"/*.out "$KAFKA_DIR/cluster.id" "$KAFKA_DIR"/*.properties "$KAFKA_DIR"/*.xml
   rm -f "$STACK_DIR/stack.env"
   log "reset done: ${COMPONENTS[*]}"

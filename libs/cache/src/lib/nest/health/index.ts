@@ -1,0 +1,1 @@
+export { CacheHealthIndicator, type CacheHealthOptions } from './cache.health';

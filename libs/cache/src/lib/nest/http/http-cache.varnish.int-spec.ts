@@ -1,0 +1,116 @@
+import type { RedisConnection } from '../../redis-connection';
+import { openRedis, uniquePrefix } from '../../../test-support/redis-targets';
+import type { EdgePurger } from '../edge/edge-purger';
+import { startVarnish, type VarnishHandle } from '../edge/testing/varnish-server';
+import { VarnishPurger } from '../edge/varnish.purger';
+import { startHttpFixture, type HttpFixture } from './test-fixtures/http-app.fixture';
+
+/** One GET through the edge; the body is parsed when it is JSON. */
+async function get(base: string, path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(base + path, { headers });
+  const text = await response.text();
+  const json = (response.headers.get('content-type') ?? '').startsWith('application/json');
+  return { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
+}
+
+/** Varnish's `X-Varnish` holds one id on a miss or pass, two (request and cached object) on a hit. */
+const varnishIds = (headers: Headers) => (headers.get('x-varnish') ?? '').split(' ').filter(Boolean).length;
+
+describe('HTTP cache behind Varnish (repository VCL, xkey purge)', () => {
+  let redis: RedisConnection;
+  let app: HttpFixture;
+  let varnish: VarnishHandle;
+  let purger: VarnishPurger | undefined;
+
+  beforeAll(async () => {
+    redis = await openRedis('standalone');
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  beforeEach(async () => {
+    // The module needs its purger before Varnish (which needs the app's port) exists: delegate.
+    const edge: EdgePurger = {
+      name: 'varnish',
+      purgeSurrogateKeys: (keys) => (purger as VarnishPurger).purgeSurrogateKeys(keys),
+    };
+    app = await startHttpFixture({ redis, prefix: uniquePrefix('http-varnish'), purger: edge });
+    varnish = await startVarnish({ backendPort: Number(new URL(app.url).port) });
+    purger = new VarnishPurger({ urls: [varnish.url] });
+  });
+
+  afterEach(async () => {
+    await varnish?.stop();
+    await app?.close();
+  });
+
+  it('should serve a repeated GET from Varnish without reaching the app', async () => {
+    const first = await get(varnish.url, '/bids/42');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-cache')).toBe('MISS'); // the app's own answer, passed through
+    expect(app.calls.count('bid')).toBe(1);
+
+    const second = await get(varnish.url, '/bids/42');
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.get('x-cache')).toBe('HIT');
+    expect(second.headers.get('x-cache-layer')).toBe('edge');
+    expect(varnishIds(second.headers)).toBe(2);
+    expect(second.headers.get('surrogate-key')).toBeNull(); // stripped for clients
+    expect(app.calls.count('bid')).toBe(1);
+  });
+
+  it('should purge the edge by surrogate key when the entity changes, so the next GET reaches the app', async () => {
+    await get(varnish.url, '/bids/42');
+    await get(varnish.url, '/bids/43');
+    expect((await get(varnish.url, '/bids/42')).headers.get('x-cache-layer')).toBe('edge');
+
+    app.calls.versions.set('42', 2);
+    await app.invalidator.invalidateTags(['bid:42']);
+
+    const after = await get(varnish.url, '/bids/42');
+    expect(after.body).toMatchObject({ id: '42', version: 2 });
+    expect(after.headers.get('x-cache')).toBe('MISS');
+    expect(app.calls.count('bid')).toBe(3);
+    // Only bid 42 was purged: 43 is still served by the edge.
+    const other = await get(varnish.url, '/bids/43');
+    expect(other.headers.get('x-cache-layer')).toBe('edge');
+    expect(app.calls.count('bid')).toBe(3);
+  });
+
+  it('should purge every object carrying a shared tag', async () => {
+    await get(varnish.url, '/bids/1');
+    await get(varnish.url, '/bids/2');
+    expect(await purger?.purge(['bids'])).toBe(2);
+    expect((await get(varnish.url, '/bids/1')).headers.get('x-cache-layer')).not.toBe('edge');
+    expect((await get(varnish.url, '/bids/2')).headers.get('x-cache-layer')).not.toBe('edge');
+  });
+
+  it('should never keep authenticated responses at the edge, nor leak them between users', async () => {
+    const alice = await get(varnish.url, '/me', { authorization: 'Bearer alice' });
+    const bob = await get(varnish.url, '/me', { authorization: 'Bearer bob' });
+    const aliceAgain = await get(varnish.url, '/me', { authorization: 'Bearer alice' });
+    const anonymous = await get(varnish.url, '/me');
+
+    expect(alice.body).toMatchObject({ user: 'alice' });
+    expect(bob.body).toMatchObject({ user: 'bob' });
+    expect(aliceAgain.body).toMatchObject({ user: 'alice' });
+    expect(anonymous.body).toMatchObject({ user: null });
+    for (const response of [alice, bob, aliceAgain]) {
+      expect(response.headers.get('x-cache-layer')).not.toBe('edge');
+      expect(varnishIds(response.headers)).toBe(1);
+    }
+    // The second request of alice reached the app (its own per-user entry answered), not Varnish.
+    expect(aliceAgain.headers.get('x-cache')).toBe('HIT');
+    expect(aliceAgain.headers.get('x-cache-layer')).toBe('l1');
+  });
+
+  it('should not keep a response the app marks private, even without credentials on the request', async () => {
+    await get(varnish.url, '/account');
+    const second = await get(varnish.url, '/account');
+    expect(second.headers.get('cache-control')).toBe('private, no-cache');
+    expect(second.headers.get('x-cache-layer')).toBe('l1');
+    expect(varnishIds(second.headers)).toBe(1);
+  });
+});

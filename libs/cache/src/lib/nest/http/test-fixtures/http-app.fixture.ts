@@ -1,0 +1,267 @@
+/**
+ * A small Nest app per scenario for the HTTP cache specs: one controller whose routes cover what the
+ * interceptor must do (route keys, per-user and per-tenant vary, query normalization, errors, non-200
+ * statuses, raw responses, grace, stale-while-revalidate), wired through `CacheModule.forRoot` with a real
+ * Redis client and `HttpCacheInterceptor` as a global interceptor. A shared {@link RouteCalls} counts handler
+ * runs, so several app instances play one backend.
+ */
+import {
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Module,
+  NotFoundException,
+  Param,
+  Query,
+  Req,
+  Res,
+  ServiceUnavailableException,
+  type INestApplication,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import type { TieredCache } from '../../../cache/create-cache';
+import type { RedisConnection } from '../../../redis-connection';
+import { CACHE_INSTANCE } from '../../cache.constants';
+import { CacheInvalidator } from '../../cache-invalidator.service';
+import { CacheModule } from '../../cache.module';
+import type { EdgePurger } from '../../edge/edge-purger';
+import type { HttpCacheOptions } from '../../interfaces/http-cache-options.interface';
+import { CacheRoute, NoCache } from '../cache-route.decorator';
+import { HttpCacheInterceptor } from '../http-cache.interceptor';
+
+/** Handler runs per route, a switch that makes handlers fail, and a gate that holds them. */
+export class RouteCalls {
+  private readonly counts = new Map<string, number>();
+  /** Entity versions, bumped by "writes" in the specs. */
+  readonly versions = new Map<string, number>();
+  /** While set, `fail/*`, `flaky` and `bids/*` handlers throw. */
+  failing = false;
+  /** While set, `slow/*` handlers wait for it. */
+  gate: Promise<void> | undefined;
+
+  /** Records a run of `route` and returns the new count. */
+  hit(route: string): number {
+    const n = this.count(route) + 1;
+    this.counts.set(route, n);
+    return n;
+  }
+
+  /** How many times `route` ran. */
+  count(route: string): number {
+    return this.counts.get(route) ?? 0;
+  }
+
+  /** Closes the gate; returns the function that opens it. */
+  hold(): () => void {
+    let open!: () => void;
+    this.gate = new Promise<void>((resolve) => (open = resolve));
+    return () => {
+      this.gate = undefined;
+      open();
+    };
+  }
+}
+
+const CALLS = Symbol('fixture.routeCalls');
+
+/** The bits of Express's request and response the fixture touches. */
+interface FixtureRequest {
+  headers: Record<string, string | string[] | undefined>;
+  user?: { id: string };
+}
+interface FixtureResponse {
+  json(body: unknown): void;
+}
+
+/** Every scenario's route. */
+@Controller()
+export class FixtureController {
+  constructor(@Inject(CALLS) private readonly calls: RouteCalls) {}
+
+  /** TTLs come from the `bid` namespace (`l3: 1m`); tagged with its key and `bids`. */
+  @Get('bids/:id')
+  @CacheRoute({ key: 'bid:{id}', tags: ['bids'] })
+  bid(@Param('id') id: string) {
+    const served = this.calls.hit('bid');
+    if (this.calls.failing) throw new ServiceUnavailableException('database down');
+    return { id, version: this.calls.versions.get(id) ?? 1, served };
+  }
+
+  /** Whatever the caller is allowed to see: must never reach another caller. */
+  @Get('me')
+  @CacheRoute({ ttl: { l1: '30s', l2: '1m', l3: '1m' } })
+  me(@Req() request: FixtureRequest) {
+    const served = this.calls.hit('me');
+    const user = request.user?.id ?? null;
+    return { user, secret: `secret-of-${user ?? 'anonymous'}`, served };
+  }
+
+  /** Declared private: no shared cache may keep it, even without credentials on the request. */
+  @Get('account')
+  @CacheRoute({ public: false, ttl: { l3: '1m' } })
+  account() {
+    return { account: 'private', served: this.calls.hit('account') };
+  }
+
+  /** The same answer for every caller, declared so: the edge may keep it even for authenticated requests. */
+  @Get('catalog')
+  @CacheRoute({ public: true, ttl: { l3: '1m' } })
+  catalog() {
+    return { items: ['a', 'b'], served: this.calls.hit('catalog') };
+  }
+
+  @Get('search')
+  @CacheRoute({ ttl: { l3: '1m' } })
+  search(@Query() query: Record<string, unknown>) {
+    return { query, served: this.calls.hit('search') };
+  }
+
+  @Get('report')
+  @CacheRoute({ vary: { tenant: 'x-tenant-id', headers: ['accept-language'] } })
+  report(
+    @Headers('x-tenant-id') tenant: string | undefined,
+    @Headers('accept-language') language: string | undefined,
+  ) {
+    return { tenant: tenant ?? null, language: language ?? null, served: this.calls.hit('report') };
+  }
+
+  @Get('slow/:id')
+  @CacheRoute({ key: 'slow:{id}', ttl: { l1: '1m', l2: '5m', l3: '1m' } })
+  async slow(@Param('id') id: string) {
+    const served = this.calls.hit(`slow:${id}`);
+    if (this.calls.gate !== undefined) await this.calls.gate;
+    return { id, served, payload: 'x'.repeat(1000) };
+  }
+
+  @Get('fail/:id')
+  @CacheRoute()
+  failOnDemand(@Param('id') id: string) {
+    this.calls.hit('fail');
+    if (this.calls.failing) throw new NotFoundException(`no thing ${id}`);
+    return { id };
+  }
+
+  @Get('created')
+  @HttpCode(201)
+  @CacheRoute()
+  created() {
+    return { created: true, served: this.calls.hit('created') };
+  }
+
+  @Get('raw')
+  @CacheRoute()
+  raw(@Res() response: FixtureResponse) {
+    response.json({ raw: true, served: this.calls.hit('raw') });
+    // Nest ignores what a raw @Res() handler returns; a cache must not store (or replay) it either.
+    return { ignored: true };
+  }
+
+  @Get('text')
+  @CacheRoute()
+  text() {
+    return `plain text #${this.calls.hit('text')}`;
+  }
+
+  @Get('flaky')
+  @CacheRoute({ ttl: { l1: '40ms', l2: '80ms' }, grace: '1m' })
+  flaky() {
+    const served = this.calls.hit('flaky');
+    if (this.calls.failing) throw new ServiceUnavailableException('database down');
+    return { served };
+  }
+
+  @Get('fresh')
+  @CacheRoute({ ttl: { l1: '5m', l2: '5m' }, swr: '60ms' })
+  fresh() {
+    return { served: this.calls.hit('fresh') };
+  }
+
+  /** Not decorated: cached only in `routes: 'all'` mode. */
+  @Get('plain')
+  plain() {
+    return { served: this.calls.hit('plain') };
+  }
+
+  @Get('never')
+  @NoCache()
+  never() {
+    return { served: this.calls.hit('never') };
+  }
+}
+
+/** Options of {@link startHttpFixture}. */
+export interface HttpFixtureOptions {
+  /** The L2 client (not closed by the fixture). */
+  readonly redis: RedisConnection;
+  /** Key prefix, unique per test. */
+  readonly prefix: string;
+  /** Handler counters, shared between app instances that play one backend. */
+  readonly calls?: RouteCalls;
+  readonly http?: HttpCacheOptions;
+  readonly purger?: EdgePurger | null;
+  /** How long start-up waits for the cache's bus (short when Redis is meant to be down). */
+  readonly connectTimeout?: string;
+}
+
+/** A running fixture app. */
+export interface HttpFixture {
+  readonly app: INestApplication;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly calls: RouteCalls;
+  readonly cache: TieredCache;
+  readonly invalidator: CacheInvalidator;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the fixture app on a free loopback port. A bearer token is the user id (`Authorization: Bearer
+ * alice` → `request.user = { id: 'alice' }`), as an auth guard would set it.
+ */
+export async function startHttpFixture(options: HttpFixtureOptions): Promise<HttpFixture> {
+  const calls = options.calls ?? new RouteCalls();
+  const http = options.http ?? {};
+
+  @Module({
+    imports: [
+      CacheModule.forRoot({
+        prefix: options.prefix,
+        l2: { redis: options.redis },
+        metrics: false,
+        metricsPath: false,
+        namespaces: { bid: { ttl: { l1: '30s', l2: '5m', l3: '1m' } } },
+        edge: { purger: options.purger ?? null },
+        http,
+        ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout as '1s' }),
+      }),
+    ],
+    controllers: [FixtureController],
+    providers: [
+      { provide: CALLS, useValue: calls },
+      { provide: APP_INTERCEPTOR, useClass: HttpCacheInterceptor },
+    ],
+  })
+  class FixtureAppModule {}
+
+  const moduleRef = await Test.createTestingModule({ imports: [FixtureAppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  app.use((request: FixtureRequest, _response: unknown, next: () => void) => {
+    const authorization = request.headers['authorization'];
+    const bearer = /^Bearer (.+)$/.exec(typeof authorization === 'string' ? authorization : '');
+    if (bearer !== null) request.user = { id: bearer[1] };
+    next();
+  });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    url,
+    calls,
+    cache: app.get<TieredCache>(CACHE_INSTANCE),
+    invalidator: app.get(CacheInvalidator),
+    close: () => app.close(),
+  };
+}
