@@ -20,7 +20,7 @@ ensure_node_modules() {
 
 # Starts (or confirms) Postgres, Redis, the Redis Cluster and Kafka, then exports their settings.
 ensure_stack() {
-  say "Starting the local stack (Postgres, Redis, Redis Cluster, Kafka)"
+  say "Starting the local stack (Postgres, Redis, Redis Cluster, Kafka, Varnish)"
   bash "$ROOT/scripts/stack/stack.sh" up
   load_stack_env
 }

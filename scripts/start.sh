@@ -49,7 +49,11 @@ trap stop_all INT TERM
 
 for svc in "${SERVICES[@]}"; do
   # JSON logs to a file per service; `tail -f .stack/logs/<svc>.log` to follow one.
-  HTTP_PORT=${http[$svc]} GRPC_PORT=${grpc[$svc]} node "$ROOT/dist/apps/$svc/main.js" >"$logs/$svc.log" 2>&1 &
+  # bid and analytics read buyers' routing criteria from routing's gRPC API; each service purges the
+  # Varnish listener in front of it (VARNISH_<SERVICE>_URL from the stack) when it invalidates.
+  varnish="VARNISH_${svc^^}_URL"
+  HTTP_PORT=${http[$svc]} GRPC_PORT=${grpc[$svc]} ROUTING_GRPC_ADDRESS="127.0.0.1:${grpc[routing]}" \
+    EDGE_VARNISH_URLS="${EDGE_VARNISH_URLS:-${!varnish:-}}" node "$ROOT/dist/apps/$svc/main.js" >"$logs/$svc.log" 2>&1 &
   pids+=("$!")
 done
 

@@ -1,3 +1,9 @@
-// Test helpers of @platform/cache: the driver contract suite and a throwaway redis-server.
+// Test helpers of @platform/cache: the driver contract suite, a throwaway redis-server and varnishd.
 export { registerDriverContractSuite } from './lib/testing/driver-contract';
 export { startRedisServer } from './lib/testing/redis-server';
+export {
+  startVarnish,
+  renderVcl,
+  type VarnishHandle,
+  type StartVarnishOptions,
+} from './lib/nest/edge/testing/varnish-server';

@@ -48,7 +48,7 @@ describe('module boundaries (@nx/enforce-module-boundaries, eslint.config.mjs)',
   it('should fail lint when a data-access lib imports a feature lib', async () => {
     const errors = await boundaryErrors(
       'libs/bid/data-access/src/lib/probe.ts',
-      "import { EventPublisher } from '@platform/service-kit';\nexport const probe = EventPublisher;\n",
+      "import { KafkaService } from '@platform/service-kit';\nexport const probe = KafkaService;\n",
     );
     expect(errors.join('\n')).toMatch(/type:data-access.*can only depend on libs tagged with/s);
   });

@@ -51,8 +51,12 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
 
   it('should create the tables, indexes and constraints in schema analytics', async () => {
     const applied = await runMigrations(config, ANALYTICS_DATABASE, 'up');
-    expect(applied).toEqual(['CreateProcessedEvents1764000000000', 'CreateCallRecords1764000000301']);
-    expect(await tables()).toEqual(['call_records', 'migrations', 'processed_events']);
+    expect(applied).toEqual([
+      'CreateProcessedEvents1764000000000',
+      'CreateCallRecords1764000000301',
+      'CreateOutboxEvents1765000000000',
+    ]);
+    expect(await tables()).toEqual(['call_records', 'migrations', 'outbox_events', 'processed_events']);
 
     await withClient(url, async (client) => {
       const { rows } = await client.query<{ indexname: string; indexdef: string }>(
@@ -87,7 +91,11 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
 
   it('should drop every table on down-all', async () => {
     const reverted = await runMigrations(config, ANALYTICS_DATABASE, 'down-all');
-    expect(reverted).toEqual(['CreateCallRecords1764000000301', 'CreateProcessedEvents1764000000000']);
+    expect(reverted).toEqual([
+      'CreateOutboxEvents1765000000000',
+      'CreateCallRecords1764000000301',
+      'CreateProcessedEvents1764000000000',
+    ]);
     expect(await tables()).toEqual(['migrations']);
   });
 });

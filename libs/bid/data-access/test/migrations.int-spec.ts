@@ -40,8 +40,12 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
 
   it('should create the schema and tables on an empty database', async () => {
     const applied = await runMigrations(config, BID_DATABASE, 'up');
-    expect(applied).toEqual(['CreateProcessedEvents1764000000000', 'CreateBids1764000000001']);
-    expect(await tables()).toEqual(['bids', 'migrations', 'processed_events']);
+    expect(applied).toEqual([
+      'CreateProcessedEvents1764000000000',
+      'CreateBids1764000000001',
+      'CreateOutboxEvents1765000000000',
+    ]);
+    expect(await tables()).toEqual(['bids', 'migrations', 'outbox_events', 'processed_events']);
     const checks = await scratch.query(
       `SELECT conname FROM pg_constraint WHERE conrelid = 'bid.bids'::regclass AND contype = 'c'`,
     );
@@ -58,13 +62,18 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       runMigrations(config, BID_DATABASE, 'up'),
       runMigrations(config, BID_DATABASE, 'up'),
     ]);
-    expect([...a, ...b].sort()).toEqual(['CreateBids1764000000001', 'CreateProcessedEvents1764000000000']);
+    expect([...a, ...b].sort()).toEqual([
+      'CreateBids1764000000001',
+      'CreateOutboxEvents1765000000000',
+      'CreateProcessedEvents1764000000000',
+    ]);
   });
 
   it('should revert one step, then everything, leaving no tables behind', async () => {
-    expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['CreateBids1764000000001']);
-    expect(await tables()).toEqual(['migrations', 'processed_events']);
+    expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['CreateOutboxEvents1765000000000']);
+    expect(await tables()).toEqual(['bids', 'migrations', 'processed_events']);
     expect(await runMigrations(config, BID_DATABASE, 'down-all')).toEqual([
+      'CreateBids1764000000001',
       'CreateProcessedEvents1764000000000',
     ]);
     expect(await tables()).toEqual(['migrations']);

@@ -7,7 +7,7 @@ import { COMPLIANCE_DATABASE } from '../src';
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://platform:platform@127.0.0.1:15432/platform';
 const SCRATCH_DB = `compliance_mig_${randomBytes(6).toString('hex')}`;
 const SCHEMA = 'compliance';
-const TABLES = ['dnc_entries', 'processed_events', 'state_rules', 'tcpa_rule_sets'];
+const TABLES = ['dnc_entries', 'outbox_events', 'processed_events', 'state_rules', 'tcpa_rule_sets'];
 
 const urlOf = (database: string) => {
   const url = new URL(BASE_URL);
@@ -60,6 +60,7 @@ describe('compliance migrations (scratch database)', () => {
     expect(await runMigrations(config, COMPLIANCE_DATABASE, 'up')).toEqual([
       'CreateProcessedEvents1764000000000',
       'CreateComplianceTables1764000000201',
+      'CreateOutboxEvents1765000000000',
     ]);
     expect(await tablesIn(SCHEMA)).toEqual(TABLES);
     expect(await tablesIn('public')).toEqual([]);
@@ -99,6 +100,7 @@ describe('compliance migrations (scratch database)', () => {
 
   it('should drop every table on down-all, newest migration first', async () => {
     expect(await runMigrations(config, COMPLIANCE_DATABASE, 'down-all')).toEqual([
+      'CreateOutboxEvents1765000000000',
       'CreateComplianceTables1764000000201',
       'CreateProcessedEvents1764000000000',
     ]);

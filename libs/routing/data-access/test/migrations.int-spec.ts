@@ -56,14 +56,21 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
     await admin?.end();
   });
 
-  it('should create the tables in the routing schema and record both migrations', async () => {
+  it('should create the tables in the routing schema and record every migration', async () => {
     const ran = await runMigrations(config, ROUTING_DATABASE, 'up');
-    expect(ran).toEqual(['CreateProcessedEvents1764000000000', 'CreateBuyerRoutingCriteria1764000000101']);
-    expect(await tables()).toEqual(['buyer_routing_criteria', 'migrations', 'processed_events']);
-    expect(await applied()).toEqual([
+    const all = [
       'CreateProcessedEvents1764000000000',
       'CreateBuyerRoutingCriteria1764000000101',
+      'CreateOutboxEvents1765000000000',
+    ];
+    expect(ran).toEqual(all);
+    expect(await tables()).toEqual([
+      'buyer_routing_criteria',
+      'migrations',
+      'outbox_events',
+      'processed_events',
     ]);
+    expect(await applied()).toEqual(all);
 
     const columns = await db.query<{
       column_name: string;
@@ -179,12 +186,13 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
 
   it('should apply nothing the second time (idempotent)', async () => {
     expect(await runMigrations(config, ROUTING_DATABASE, 'up')).toEqual([]);
-    expect(await applied()).toHaveLength(2);
+    expect(await applied()).toHaveLength(3);
   });
 
   it('should drop the tables on down-all', async () => {
     const reverted = await runMigrations(config, ROUTING_DATABASE, 'down-all');
     expect(reverted).toEqual([
+      'CreateOutboxEvents1765000000000',
       'CreateBuyerRoutingCriteria1764000000101',
       'CreateProcessedEvents1764000000000',
     ]);

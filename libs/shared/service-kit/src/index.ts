@@ -8,3 +8,5 @@ export * from './lib/health';
 export * from './lib/kafka';
 export * from './lib/bootstrap';
 export { loggerOptions } from './lib/logging/logger-options';
+export * from './lib/invalidation';
+export * from './lib/grpc/grpc-client';

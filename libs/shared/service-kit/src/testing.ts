@@ -11,6 +11,9 @@ import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { RunningService, startServiceApp } from './lib/bootstrap/create-service-app';
 import { ServiceSpec } from './lib/bootstrap/service-spec';
 
+export * from './testing/kafka-broker';
+export * from './testing/outbox';
+
 const findUp = (file: string, from = process.cwd()): string | undefined => {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, file))) return join(dir, file);
@@ -222,12 +225,17 @@ export interface TopicRecording {
 /**
  * Starts recording `topic` and resolves once the consumer has joined its group and been assigned the
  * topic's partitions, so nothing produced afterwards can be missed (a consumer that is still joining
- * when the record is produced is the usual cause of flaky "event was published" tests).
+ * when the record is produced is the usual cause of flaky "event was published" tests). `brokers`
+ * defaults to the stack's Kafka (e.g. pass a {@link startKafkaBroker} handle's `brokers`).
  */
-export async function recordTopic(topic: string, joinTimeoutMs = 30000): Promise<TopicRecording> {
+export async function recordTopic(
+  topic: string,
+  joinTimeoutMs = 30000,
+  brokers = stackEnv()['KAFKA_BROKERS'],
+): Promise<TopicRecording> {
   const kafka = new Kafka({
     clientId: `test-recorder-${randomUUID().slice(0, 8)}`,
-    brokers: stackEnv()['KAFKA_BROKERS'].split(','),
+    brokers: brokers.split(','),
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
   });

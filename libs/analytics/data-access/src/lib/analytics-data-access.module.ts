@@ -1,20 +1,29 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CreateProcessedEvents1764000000000, DatabaseSpec } from '@platform/database';
+import {
+  CreateOutboxEvents1765000000000,
+  CreateProcessedEvents1764000000000,
+  DatabaseSpec,
+} from '@platform/database';
 import { CallRecord } from './call-record.entity';
 import { CallRecordRepository } from './call-record.repository';
+import { CallRevenueRepository } from './call-revenue.repository';
 import { CreateCallRecords1764000000301 } from './migrations/1764000000301-create-call-records.migration';
 
 /** The analytics service's schema: its entities and its migrations, in order. */
 export const ANALYTICS_DATABASE: DatabaseSpec = {
   entities: [CallRecord],
-  migrations: [CreateProcessedEvents1764000000000, CreateCallRecords1764000000301],
+  migrations: [
+    CreateProcessedEvents1764000000000,
+    CreateCallRecords1764000000301,
+    CreateOutboxEvents1765000000000,
+  ],
 };
 
-/** Provides {@link CallRecordRepository}. */
+/** Provides {@link CallRecordRepository} and {@link CallRevenueRepository}. */
 @Module({
   imports: [TypeOrmModule.forFeature([CallRecord])],
-  providers: [CallRecordRepository],
-  exports: [CallRecordRepository],
+  providers: [CallRecordRepository, CallRevenueRepository],
+  exports: [CallRecordRepository, CallRevenueRepository],
 })
 export class AnalyticsDataAccessModule {}

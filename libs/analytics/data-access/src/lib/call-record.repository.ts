@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { InTransaction } from '@platform/database';
 import {
   And,
   FindOperator,
@@ -29,10 +30,15 @@ export class CallRecordRepository {
 
   /**
    * Inserts a call record and returns it with its generated id and timestamp. A second record of the
-   * same `callId` is rejected by Postgres; recognise it with {@link isDuplicateCallId}.
+   * same `callId` is rejected by Postgres; recognise it with {@link isDuplicateCallId}. `then` runs in the
+   * same transaction (e.g. to queue the record's event): if it fails, nothing is recorded.
    */
-  create(data: Omit<CallRecord, 'id' | 'createdAt'>): Promise<CallRecord> {
-    return this.records.save(this.records.create(data));
+  create(data: Omit<CallRecord, 'id' | 'createdAt'>, then?: InTransaction<CallRecord>): Promise<CallRecord> {
+    return this.records.manager.transaction(async (tx) => {
+      const record = await tx.save(tx.create(CallRecord, data));
+      await then?.(tx, record);
+      return record;
+    });
   }
 
   /** The call record, or null. */

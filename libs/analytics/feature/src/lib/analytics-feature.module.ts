@@ -3,13 +3,25 @@ import { AnalyticsDataAccessModule } from '@platform/analytics-data-access';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsGrpcController } from './analytics.grpc.controller';
 import { AnalyticsService } from './analytics.service';
+import { BuyerRevenueController } from './buyer-revenue.controller';
+import { BuyerRevenueService } from './buyer-revenue.service';
+import { RoutingProfileClient } from './cache/routing-profile.client';
 import { BidChangedListener } from './listeners/bid-changed.listener';
+import { BuyerChangedListener } from './listeners/buyer-changed.listener';
+import { CallRecordedListener } from './listeners/call-recorded.listener';
 
 /** The analytics service's behaviour: REST, gRPC and Kafka entry points over {@link AnalyticsService}. */
 @Module({
   imports: [AnalyticsDataAccessModule],
-  controllers: [AnalyticsController, AnalyticsGrpcController, BidChangedListener],
-  providers: [AnalyticsService],
+  controllers: [AnalyticsController, BuyerRevenueController, AnalyticsGrpcController],
+  providers: [
+    AnalyticsService,
+    BuyerRevenueService,
+    RoutingProfileClient,
+    BidChangedListener,
+    BuyerChangedListener,
+    CallRecordedListener,
+  ],
   exports: [AnalyticsService],
 })
 export class AnalyticsFeatureModule {}

@@ -10,5 +10,8 @@ export const analyticsServiceSpec = (): ServiceSpec => ({
   features: [AnalyticsFeatureModule],
   database: ANALYTICS_DATABASE,
   grpc: { package: grpcPackage.analytics, protoPath: protoPath('analytics') },
-  kafka: { consumes: [Topic.BidChanged], produces: [Topic.CallRecorded] },
+  kafka: {
+    consumes: [Topic.BidChanged, Topic.BuyerRoutingChanged, Topic.CallRecorded],
+    produces: [Topic.CallRecorded],
+  },
 });

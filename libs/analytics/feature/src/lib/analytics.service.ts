@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { CallRecord, CallRecordRepository, isDuplicateCallId } from '@platform/analytics-data-access';
 import { CallRecorded, createEnvelope, Topic } from '@platform/contracts';
-import { ConflictError, EventPublisher, NotFoundError } from '@platform/service-kit';
+import { OutboxService } from '@platform/database';
+import { ConflictError, NotFoundError } from '@platform/service-kit';
+import type { EntityManager } from 'typeorm';
 import { toCallRecordSnapshot } from './call-record.mapper';
 
 /** A call to record, transport-neutral (REST sends the outcome as a word, gRPC as an enum, both end up here). */
@@ -23,27 +25,32 @@ export interface ListCallRecordsInput {
   limit?: number;
 }
 
-/** Call-record use cases; transport-neutral (REST and gRPC controllers both call it). */
+/**
+ * Call-record use cases; transport-neutral (REST and gRPC controllers both call it). Recording a call
+ * queues its `analytics.call.recorded.v1` event in the outbox inside the same transaction.
+ */
 @Injectable()
 export class AnalyticsService {
   constructor(
     private readonly records: CallRecordRepository,
-    private readonly events: EventPublisher,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** Records a completed call and announces it; a second record of the same `callId` is `CALL_RECORD.DUPLICATE`. */
   async record(input: RecordCallInput): Promise<CallRecord> {
-    let record: CallRecord;
     try {
-      record = await this.records.create({
-        callId: input.callId,
-        buyerId: input.buyerId,
-        state: input.state,
-        startedAt: new Date(input.startedAt),
-        durationSeconds: input.durationSeconds,
-        revenueCents: input.revenueCents,
-        outcome: input.outcome,
-      });
+      return await this.records.create(
+        {
+          callId: input.callId,
+          buyerId: input.buyerId,
+          state: input.state,
+          startedAt: new Date(input.startedAt),
+          durationSeconds: input.durationSeconds,
+          revenueCents: input.revenueCents,
+          outcome: input.outcome,
+        },
+        (tx, record) => this.announce(tx, record),
+      );
     } catch (error) {
       if (isDuplicateCallId(error)) {
         throw new ConflictError('CALL_RECORD.DUPLICATE', `call ${input.callId} is already recorded`, {
@@ -52,8 +59,6 @@ export class AnalyticsService {
       }
       throw error;
     }
-    await this.announce(record);
-    return record;
   }
 
   /** The call record, or `CALL_RECORD.NOT_FOUND`. */
@@ -73,8 +78,9 @@ export class AnalyticsService {
     });
   }
 
-  private async announce(record: CallRecord): Promise<void> {
-    await this.events.publish(
+  private announce(tx: EntityManager, record: CallRecord): Promise<void> {
+    return this.outbox.add(
+      tx,
       Topic.CallRecorded,
       createEnvelope({
         entity: 'call-record' as const,

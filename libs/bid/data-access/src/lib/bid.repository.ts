@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { InTransaction } from '@platform/database';
 import { FindOptionsWhere, Repository } from 'typeorm';
 import { Bid, BidStatus } from './bid.entity';
 
@@ -16,9 +17,19 @@ export interface BidFilter {
 export class BidRepository {
   constructor(@InjectRepository(Bid) private readonly bids: Repository<Bid>) {}
 
-  /** Inserts a bid and returns it with its generated id, version and timestamps. */
-  create(data: Pick<Bid, 'callId' | 'buyerId' | 'amountCents' | 'currency' | 'expiresAt'>): Promise<Bid> {
-    return this.bids.save(this.bids.create({ ...data, status: 'pending' }));
+  /**
+   * Inserts a bid and returns it with its generated id, version and timestamps. `then` runs in the same
+   * transaction (e.g. to queue the bid's event in the outbox): if it fails, no bid is written.
+   */
+  create(
+    data: Pick<Bid, 'callId' | 'buyerId' | 'amountCents' | 'currency' | 'expiresAt'>,
+    then?: InTransaction<Bid>,
+  ): Promise<Bid> {
+    return this.bids.manager.transaction(async (tx) => {
+      const bid = await tx.save(tx.create(Bid, { ...data, status: 'pending' }));
+      await then?.(tx, bid);
+      return bid;
+    });
   }
 
   /** The bid, or null. */
@@ -38,24 +49,35 @@ export class BidRepository {
   /**
    * Applies `change` to the bid under a row lock (`SELECT … FOR UPDATE`) and saves it, so concurrent
    * updates serialise instead of overwriting each other, and `before` is the state this update really
-   * replaced. `version` is bumped only when a column changed. Null when the bid does not exist.
+   * replaced. `version` is bumped only when a column changed. Null when the bid does not exist. `then`
+   * runs in the same transaction, still holding the lock, so events of one bid are queued in order.
    */
-  update(id: string, change: (bid: Bid) => void): Promise<{ before: Bid; after: Bid } | null> {
+  update(
+    id: string,
+    change: (bid: Bid) => void,
+    then?: InTransaction<{ before: Bid; after: Bid }>,
+  ): Promise<{ before: Bid; after: Bid } | null> {
     return this.bids.manager.transaction(async (tx) => {
       const bid = await tx.findOne(Bid, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!bid) return null;
       const before = tx.create(Bid, { ...bid });
       change(bid);
-      return { before, after: await tx.save(bid) };
+      const result = { before, after: await tx.save(bid) };
+      await then?.(tx, result);
+      return result;
     });
   }
 
-  /** Deletes the bid under a row lock and returns it as it was; null if it did not exist (or already went). */
-  delete(id: string): Promise<Bid | null> {
+  /**
+   * Deletes the bid under a row lock and returns it as it was; null if it did not exist (or already went).
+   * `then` runs in the same transaction.
+   */
+  delete(id: string, then?: InTransaction<Bid>): Promise<Bid | null> {
     return this.bids.manager.transaction(async (tx) => {
       const bid = await tx.findOne(Bid, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!bid) return null;
       await tx.delete(Bid, { id });
+      await then?.(tx, bid);
       return bid;
     });
   }

@@ -3,13 +3,23 @@ import { BidDataAccessModule } from '@platform/bid-data-access';
 import { BidController } from './bid.controller';
 import { BidGrpcController } from './bid.grpc.controller';
 import { BidService } from './bid.service';
+import { BuyerActiveBidsService } from './buyer-active-bids.service';
+import { BuyerBidsController } from './buyer-bids.controller';
+import { RoutingProfileClient } from './cache/routing-profile.client';
+import { BidChangedListener } from './listeners/bid-changed.listener';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 
 /** The bid service's behaviour: REST, gRPC and Kafka entry points over {@link BidService}. */
 @Module({
   imports: [BidDataAccessModule],
-  controllers: [BidController, BidGrpcController, BuyerChangedListener],
-  providers: [BidService],
+  controllers: [BidController, BuyerBidsController, BidGrpcController],
+  providers: [
+    BidService,
+    BuyerActiveBidsService,
+    RoutingProfileClient,
+    BidChangedListener,
+    BuyerChangedListener,
+  ],
   exports: [BidService],
 })
 export class BidFeatureModule {}

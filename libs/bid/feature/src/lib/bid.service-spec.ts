@@ -10,5 +10,5 @@ export const bidServiceSpec = (): ServiceSpec => ({
   features: [BidFeatureModule],
   database: BID_DATABASE,
   grpc: { package: grpcPackage.bid, protoPath: protoPath('bid') },
-  kafka: { consumes: [Topic.BuyerRoutingChanged], produces: [Topic.BidChanged] },
+  kafka: { consumes: [Topic.BuyerRoutingChanged, Topic.BidChanged], produces: [Topic.BidChanged] },
 });

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CreateProcessedEvents1764000000000, DatabaseSpec } from '@platform/database';
+import {
+  CreateOutboxEvents1765000000000,
+  CreateProcessedEvents1764000000000,
+  DatabaseSpec,
+} from '@platform/database';
 import { DncEntry } from './dnc-entry.entity';
 import { DncEntryRepository } from './dnc-entry.repository';
 import { StateRule } from './state-rule.entity';
@@ -12,7 +16,11 @@ import { CreateComplianceTables1764000000201 } from './migrations/1764000000201-
 /** The compliance service's schema: its entities and its migrations, in order. */
 export const COMPLIANCE_DATABASE: DatabaseSpec = {
   entities: [TcpaRuleSet, DncEntry, StateRule],
-  migrations: [CreateProcessedEvents1764000000000, CreateComplianceTables1764000000201],
+  migrations: [
+    CreateProcessedEvents1764000000000,
+    CreateComplianceTables1764000000201,
+    CreateOutboxEvents1765000000000,
+  ],
 };
 
 /** Provides {@link TcpaRuleSetRepository}, {@link DncEntryRepository} and {@link StateRuleRepository}. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { InTransaction } from '@platform/database';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { lockForTransaction } from './advisory-lock';
 import { DncEntry } from './dnc-entry.entity';
@@ -14,9 +15,13 @@ export class DncEntryRepository {
 
   /**
    * Adds the entry or replaces its source and expiry (keeping `addedAt`), in one transaction locked on
-   * the hash. Re-adding an identical entry changes nothing and reports `changed: false`.
+   * the hash. Re-adding an identical entry changes nothing and reports `changed: false`. `then` runs in
+   * the same transaction, under the lock, only when something changed.
    */
-  upsert(data: Pick<DncEntry, 'phoneHash' | 'source' | 'expiresAt'>): Promise<Upserted<DncEntry>> {
+  upsert(
+    data: Pick<DncEntry, 'phoneHash' | 'source' | 'expiresAt'>,
+    then?: InTransaction<Upserted<DncEntry>>,
+  ): Promise<Upserted<DncEntry>> {
     return this.entries.manager.transaction(async (manager) => {
       await lockForTransaction(manager, `${this.entries.metadata.tablePath}:${data.phoneHash}`);
       const entries = manager.getRepository(DncEntry);
@@ -26,7 +31,9 @@ export class DncEntryRepository {
       }
       const before = current ? entries.create({ ...current }) : null;
       const after = await entries.save(current ? entries.merge(current, data) : entries.create(data));
-      return { before, after, changed: true };
+      const result = { before, after, changed: true };
+      await then?.(manager, result);
+      return result;
     });
   }
 
@@ -45,9 +52,19 @@ export class DncEntryRepository {
     });
   }
 
-  /** Deletes the entry; false if it did not exist. */
-  async delete(phoneHash: string): Promise<boolean> {
-    const result = await this.entries.delete({ phoneHash });
-    return (result.affected ?? 0) > 0;
+  /**
+   * Deletes the entry under the hash's lock and returns it as it was; null if it did not exist. `then`
+   * runs in the same transaction.
+   */
+  delete(phoneHash: string, then?: InTransaction<DncEntry>): Promise<DncEntry | null> {
+    return this.entries.manager.transaction(async (manager) => {
+      await lockForTransaction(manager, `${this.entries.metadata.tablePath}:${phoneHash}`);
+      const entries = manager.getRepository(DncEntry);
+      const current = await entries.findOneBy({ phoneHash });
+      if (!current) return null;
+      await entries.delete({ phoneHash });
+      await then?.(manager, current);
+      return current;
+    });
   }
 }

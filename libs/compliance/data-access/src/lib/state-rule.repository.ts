@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { InTransaction } from '@platform/database';
 import { Repository } from 'typeorm';
 import { lockForTransaction } from './advisory-lock';
 import { StateRule } from './state-rule.entity';
@@ -27,8 +28,13 @@ export class StateRuleRepository {
   /**
    * Creates the state's rule (version 1) or replaces its values (version + 1), in one transaction locked
    * on the state. Identical values change nothing and report `changed: false` with the version unchanged.
+   * `then` runs in the same transaction, under the lock, only when something changed.
    */
-  upsert(state: string, values: StateRuleValues): Promise<Upserted<StateRule>> {
+  upsert(
+    state: string,
+    values: StateRuleValues,
+    then?: InTransaction<Upserted<StateRule>>,
+  ): Promise<Upserted<StateRule>> {
     return this.rules.manager.transaction(async (manager) => {
       await lockForTransaction(manager, `${this.rules.metadata.tablePath}:${state}`);
       const rules = manager.getRepository(StateRule);
@@ -40,7 +46,9 @@ export class StateRuleRepository {
       const after = await rules.save(
         current ? rules.merge(current, values) : rules.create({ state, ...values }),
       );
-      return { before, after, changed: true };
+      const result = { before, after, changed: true };
+      await then?.(manager, result);
+      return result;
     });
   }
 

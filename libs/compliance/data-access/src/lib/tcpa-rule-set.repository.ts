@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { InTransaction } from '@platform/database';
 import { Repository } from 'typeorm';
 import { lockForTransaction } from './advisory-lock';
 import { TcpaRuleSet } from './tcpa-rule-set.entity';
@@ -17,11 +18,13 @@ export class TcpaRuleSetRepository {
 
   /**
    * Inserts the next version (current max + 1) in one transaction, serialised by an advisory lock.
-   * With `activate`, the active rule set is deactivated first, so at most one is ever active.
+   * With `activate`, the active rule set is deactivated first, so at most one is ever active. `then` runs
+   * in the same transaction (e.g. to queue both changes' events).
    */
   createNextVersion(
     data: Pick<TcpaRuleSet, 'rules' | 'effectiveFrom'>,
     activate: boolean,
+    then?: InTransaction<CreatedTcpaRuleSet>,
   ): Promise<CreatedTcpaRuleSet> {
     return this.ruleSets.manager.transaction(async (manager) => {
       await lockForTransaction(manager, this.ruleSets.metadata.tablePath);
@@ -41,6 +44,7 @@ export class TcpaRuleSetRepository {
       const created = await ruleSets.save(
         ruleSets.create({ ...data, version: Number(max) + 1, active: activate }),
       );
+      await then?.(manager, { created, deactivated });
       return { created, deactivated };
     });
   }

@@ -4,12 +4,13 @@ import { ComplianceController } from './compliance.controller';
 import { ComplianceGrpcController } from './compliance.grpc.controller';
 import { ComplianceService } from './compliance.service';
 import { CallRecordedListener } from './listeners/call-recorded.listener';
+import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
 
 /** The compliance service's behaviour: REST, gRPC and Kafka entry points over {@link ComplianceService}. */
 @Module({
   imports: [ComplianceDataAccessModule],
-  controllers: [ComplianceController, ComplianceGrpcController, CallRecordedListener],
-  providers: [ComplianceService],
+  controllers: [ComplianceController, ComplianceGrpcController],
+  providers: [ComplianceService, CallRecordedListener, ComplianceRulesChangedListener],
   exports: [ComplianceService],
 })
 export class ComplianceFeatureModule {}

@@ -10,5 +10,8 @@ export const complianceServiceSpec = (): ServiceSpec => ({
   features: [ComplianceFeatureModule],
   database: COMPLIANCE_DATABASE,
   grpc: { package: grpcPackage.compliance, protoPath: protoPath('compliance') },
-  kafka: { consumes: [Topic.CallRecorded], produces: [Topic.ComplianceRulesChanged] },
+  kafka: {
+    consumes: [Topic.CallRecorded, Topic.ComplianceRulesChanged],
+    produces: [Topic.ComplianceRulesChanged],
+  },
 });

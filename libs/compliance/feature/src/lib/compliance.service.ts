@@ -9,7 +9,9 @@ import {
   TcpaRuleSetRepository,
 } from '@platform/compliance-data-access';
 import { ChangeOp, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
-import { EventPublisher, NotFoundError } from '@platform/service-kit';
+import { OutboxService } from '@platform/database';
+import { NotFoundError } from '@platform/service-kit';
+import type { EntityManager } from 'typeorm';
 import { AddDncEntryDto } from './dto/compliance.dto';
 import { toDncSnapshot, toStateSnapshot, toTcpaSnapshot } from './compliance.mapper';
 import { hashPhoneNumber } from './phone-hash';
@@ -32,7 +34,8 @@ const DNC_EVENT_VERSION = 0;
 
 /**
  * Compliance use cases (TCPA rule sets, the do-not-call list, state rules); transport-neutral (REST and
- * gRPC controllers both call it). Every change is announced on `compliance.rules.changed.v1`. Phone
+ * gRPC controllers both call it). Every change is announced on `compliance.rules.changed.v1`, queued in
+ * the outbox inside the change's own transaction (both commit or neither). Phone
  * numbers are hashed on the way in; only the SHA-256 hash is stored, published or logged. An unkeyed
  * hash of a phone number can be reversed by enumerating numbers, so the hash must be treated as personal
  * data too (a keyed HMAC is the planned hardening).
@@ -43,25 +46,29 @@ export class ComplianceService {
     private readonly tcpaRuleSets: TcpaRuleSetRepository,
     private readonly dncEntries: DncEntryRepository,
     private readonly stateRules: StateRuleRepository,
-    private readonly events: EventPublisher,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** Creates the next TCPA rule set version; with `activate`, it replaces the active one. Announces both. */
   async createTcpaRuleSet(input: NewTcpaRuleSet): Promise<TcpaRuleSet> {
-    const { created, deactivated } = await this.tcpaRuleSets.createNextVersion(
+    const { created } = await this.tcpaRuleSets.createNextVersion(
       { rules: input.rules, effectiveFrom: new Date(input.effectiveFrom) },
       input.activate ?? false,
+      async (tx, { created, deactivated }) => {
+        if (deactivated) {
+          await this.announce(
+            tx,
+            'updated',
+            `tcpa:${deactivated.version}`,
+            deactivated.version,
+            { ...toTcpaSnapshot(deactivated), active: true },
+            toTcpaSnapshot(deactivated),
+          );
+        }
+        const snapshot = toTcpaSnapshot(created);
+        await this.announce(tx, 'created', `tcpa:${created.version}`, created.version, null, snapshot);
+      },
     );
-    if (deactivated) {
-      await this.announce(
-        'updated',
-        `tcpa:${deactivated.version}`,
-        deactivated.version,
-        { ...toTcpaSnapshot(deactivated), active: true },
-        toTcpaSnapshot(deactivated),
-      );
-    }
-    await this.announce('created', `tcpa:${created.version}`, created.version, null, toTcpaSnapshot(created));
     return created;
   }
 
@@ -81,20 +88,22 @@ export class ComplianceService {
 
   /** Adds the number's hash to the DNC list, or updates its source/expiry; idempotent. Announces real changes. */
   async addDncEntry(input: AddDncEntryDto): Promise<DncEntry> {
-    const { before, after, changed } = await this.dncEntries.upsert({
-      phoneHash: hashPhoneNumber(input.phoneNumber),
-      source: input.source,
-      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-    });
-    if (changed) {
-      await this.announce(
-        before ? 'updated' : 'created',
-        `dnc:${after.phoneHash}`,
-        DNC_EVENT_VERSION,
-        before ? toDncSnapshot(before) : null,
-        toDncSnapshot(after),
-      );
-    }
+    const { after } = await this.dncEntries.upsert(
+      {
+        phoneHash: hashPhoneNumber(input.phoneNumber),
+        source: input.source,
+        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      },
+      (tx, { before, after }) =>
+        this.announce(
+          tx,
+          before ? 'updated' : 'created',
+          `dnc:${after.phoneHash}`,
+          DNC_EVENT_VERSION,
+          before ? toDncSnapshot(before) : null,
+          toDncSnapshot(after),
+        ),
+    );
     return after;
   }
 
@@ -107,29 +116,33 @@ export class ComplianceService {
 
   /** Removes the entry, or `DNC_ENTRY.NOT_FOUND`. */
   async removeDncEntry(phoneHash: string): Promise<void> {
-    const entry = await this.dncEntries.findByHash(phoneHash);
-    if (!entry || !(await this.dncEntries.delete(phoneHash))) throw new NotFoundError('dnc entry', phoneHash);
-    await this.announce('deleted', `dnc:${phoneHash}`, DNC_EVENT_VERSION, toDncSnapshot(entry), null);
+    const gone = await this.dncEntries.delete(phoneHash, (tx, entry) =>
+      this.announce(tx, 'deleted', `dnc:${phoneHash}`, DNC_EVENT_VERSION, toDncSnapshot(entry), null),
+    );
+    if (!gone) throw new NotFoundError('dnc entry', phoneHash);
   }
 
   /** Creates or replaces the state's rule (the version increments on every change). Announces real changes. */
   async upsertStateRule(state: string, values: StateRuleValues): Promise<StateRule> {
-    const { before, after, changed } = await this.stateRules.upsert(state, {
-      callingHoursStart: values.callingHoursStart,
-      callingHoursEnd: values.callingHoursEnd,
-      timezone: values.timezone,
-      maxAttemptsPerDay: values.maxAttemptsPerDay,
-      requiresConsent: values.requiresConsent,
-    });
-    if (changed) {
-      await this.announce(
-        before ? 'updated' : 'created',
-        `state:${after.state}`,
-        after.version,
-        before ? toStateSnapshot(before) : null,
-        toStateSnapshot(after),
-      );
-    }
+    const { after } = await this.stateRules.upsert(
+      state,
+      {
+        callingHoursStart: values.callingHoursStart,
+        callingHoursEnd: values.callingHoursEnd,
+        timezone: values.timezone,
+        maxAttemptsPerDay: values.maxAttemptsPerDay,
+        requiresConsent: values.requiresConsent,
+      },
+      (tx, { before, after }) =>
+        this.announce(
+          tx,
+          before ? 'updated' : 'created',
+          `state:${after.state}`,
+          after.version,
+          before ? toStateSnapshot(before) : null,
+          toStateSnapshot(after),
+        ),
+    );
     return after;
   }
 
@@ -140,14 +153,16 @@ export class ComplianceService {
     return rule;
   }
 
-  private async announce(
+  private announce(
+    tx: EntityManager,
     op: ChangeOp,
     entityId: string,
     version: number,
     before: ComplianceRulesChanged.Snapshot | null,
     after: ComplianceRulesChanged.Snapshot | null,
   ): Promise<void> {
-    await this.events.publish(
+    return this.outbox.add(
+      tx,
       Topic.ComplianceRulesChanged,
       createEnvelope({ entity: 'compliance-rule' as const, entityId, op, version, before, after }),
     );

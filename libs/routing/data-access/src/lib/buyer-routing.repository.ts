@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import type { InTransaction } from '@platform/database';
+import { EntityManager, Repository } from 'typeorm';
 import { BuyerRoutingCriteria } from './buyer-routing-criteria.entity';
 
 /** Filters for {@link BuyerRoutingRepository.list}. */
@@ -16,6 +17,12 @@ export type BuyerRoutingData = Pick<
   'buyerId' | 'states' | 'minBidCents' | 'maxConcurrentCalls' | 'priority' | 'active'
 >;
 
+/** What {@link BuyerRoutingRepository.upsert} wrote: the criteria before (null if created) and after. */
+export interface BuyerRoutingUpsert {
+  before: BuyerRoutingCriteria | null;
+  after: BuyerRoutingCriteria;
+}
+
 /** Persistence of buyer routing criteria. The only place that knows they live in Postgres. */
 @Injectable()
 export class BuyerRoutingRepository {
@@ -27,36 +34,13 @@ export class BuyerRoutingRepository {
    * Creates or replaces the buyer's criteria atomically: the row is locked (`SELECT … FOR UPDATE`) or
    * inserted, so concurrent upserts serialise and each one's `before` is the state it really replaced.
    * `version` is bumped only when a column changed. `before` is null when this call created the row.
+   * `then` runs in the same transaction, still holding the row lock (e.g. to queue the change's event).
    */
-  upsert(
-    data: BuyerRoutingData,
-  ): Promise<{ before: BuyerRoutingCriteria | null; after: BuyerRoutingCriteria }> {
+  upsert(data: BuyerRoutingData, then?: InTransaction<BuyerRoutingUpsert>): Promise<BuyerRoutingUpsert> {
     return this.criteria.manager.transaction(async (tx) => {
-      const lockRow = () =>
-        tx.findOne(BuyerRoutingCriteria, {
-          where: { buyerId: data.buyerId },
-          lock: { mode: 'pessimistic_write' },
-        });
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const current = await lockRow();
-        if (current) {
-          const before = tx.create(BuyerRoutingCriteria, { ...current, states: [...current.states] });
-          Object.assign(current, data);
-          return { before, after: await tx.save(current) };
-        }
-        // ON CONFLICT DO NOTHING: if another transaction inserts the same buyer first, this waits for it
-        // and inserts nothing; the next attempt then locks and updates that row.
-        const inserted = await tx
-          .createQueryBuilder()
-          .insert()
-          .into(BuyerRoutingCriteria)
-          .values(data)
-          .orIgnore()
-          .execute();
-        const id = (inserted.identifiers[0] as { id?: string } | undefined)?.id;
-        if (id) return { before: null, after: await tx.findOneByOrFail(BuyerRoutingCriteria, { id }) };
-      }
-      throw new Error(`Could not upsert routing criteria of ${data.buyerId}: the row kept changing`);
+      const result = await this.lockAndWrite(tx, data);
+      await then?.(tx, result);
+      return result;
     });
   }
 
@@ -78,8 +62,11 @@ export class BuyerRoutingRepository {
       .getMany();
   }
 
-  /** Deletes the buyer's criteria under a row lock and returns them as they were; null if absent. */
-  delete(buyerId: string): Promise<BuyerRoutingCriteria | null> {
+  /**
+   * Deletes the buyer's criteria under a row lock and returns them as they were; null if absent. `then`
+   * runs in the same transaction.
+   */
+  delete(buyerId: string, then?: InTransaction<BuyerRoutingCriteria>): Promise<BuyerRoutingCriteria | null> {
     return this.criteria.manager.transaction(async (tx) => {
       const current = await tx.findOne(BuyerRoutingCriteria, {
         where: { buyerId },
@@ -87,7 +74,36 @@ export class BuyerRoutingRepository {
       });
       if (!current) return null;
       await tx.delete(BuyerRoutingCriteria, { buyerId });
+      await then?.(tx, current);
       return current;
     });
+  }
+
+  private async lockAndWrite(tx: EntityManager, data: BuyerRoutingData): Promise<BuyerRoutingUpsert> {
+    const lockRow = () =>
+      tx.findOne(BuyerRoutingCriteria, {
+        where: { buyerId: data.buyerId },
+        lock: { mode: 'pessimistic_write' },
+      });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await lockRow();
+      if (current) {
+        const before = tx.create(BuyerRoutingCriteria, { ...current, states: [...current.states] });
+        Object.assign(current, data);
+        return { before, after: await tx.save(current) };
+      }
+      // ON CONFLICT DO NOTHING: if another transaction inserts the same buyer first, this waits for it
+      // and inserts nothing; the next attempt then locks and updates that row.
+      const inserted = await tx
+        .createQueryBuilder()
+        .insert()
+        .into(BuyerRoutingCriteria)
+        .values(data)
+        .orIgnore()
+        .execute();
+      const id = (inserted.identifiers[0] as { id?: string } | undefined)?.id;
+      if (id) return { before: null, after: await tx.findOneByOrFail(BuyerRoutingCriteria, { id }) };
+    }
+    throw new Error(`Could not upsert routing criteria of ${data.buyerId}: the row kept changing`);
   }
 }

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CreateProcessedEvents1764000000000, DatabaseSpec } from '@platform/database';
+import {
+  CreateOutboxEvents1765000000000,
+  CreateProcessedEvents1764000000000,
+  DatabaseSpec,
+} from '@platform/database';
 import { BuyerRoutingCriteria } from './buyer-routing-criteria.entity';
 import { BuyerRoutingRepository } from './buyer-routing.repository';
 import { CreateBuyerRoutingCriteria1764000000101 } from './migrations/1764000000101-create-buyer-routing-criteria.migration';
@@ -8,7 +12,11 @@ import { CreateBuyerRoutingCriteria1764000000101 } from './migrations/1764000000
 /** The routing service's schema: its entities and its migrations, in order. */
 export const ROUTING_DATABASE: DatabaseSpec = {
   entities: [BuyerRoutingCriteria],
-  migrations: [CreateProcessedEvents1764000000000, CreateBuyerRoutingCriteria1764000000101],
+  migrations: [
+    CreateProcessedEvents1764000000000,
+    CreateBuyerRoutingCriteria1764000000101,
+    CreateOutboxEvents1765000000000,
+  ],
 };
 
 /** Provides {@link BuyerRoutingRepository}. */

@@ -3,13 +3,14 @@ import { RoutingDataAccessModule } from '@platform/routing-data-access';
 import { RoutingController } from './routing.controller';
 import { RoutingGrpcController } from './routing.grpc.controller';
 import { RoutingService } from './routing.service';
+import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
 
 /** The routing service's behaviour: REST, gRPC and Kafka entry points over {@link RoutingService}. */
 @Module({
   imports: [RoutingDataAccessModule],
-  controllers: [RoutingController, RoutingGrpcController, ComplianceRulesChangedListener],
-  providers: [RoutingService],
+  controllers: [RoutingController, RoutingGrpcController],
+  providers: [RoutingService, ComplianceRulesChangedListener, BuyerChangedListener],
   exports: [RoutingService],
 })
 export class RoutingFeatureModule {}

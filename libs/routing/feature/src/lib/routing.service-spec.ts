@@ -10,5 +10,8 @@ export const routingServiceSpec = (): ServiceSpec => ({
   features: [RoutingFeatureModule],
   database: ROUTING_DATABASE,
   grpc: { package: grpcPackage.routing, protoPath: protoPath('routing') },
-  kafka: { consumes: [Topic.ComplianceRulesChanged], produces: [Topic.BuyerRoutingChanged] },
+  kafka: {
+    consumes: [Topic.ComplianceRulesChanged, Topic.BuyerRoutingChanged],
+    produces: [Topic.BuyerRoutingChanged],
+  },
 });

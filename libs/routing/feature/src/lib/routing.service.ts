@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { BuyerRoutingChanged, ChangeOp, createEnvelope, Topic } from '@platform/contracts';
-import { BuyerRoutingCriteria, BuyerRoutingRepository } from '@platform/routing-data-access';
-import { EventPublisher, NotFoundError } from '@platform/service-kit';
+import { OutboxService } from '@platform/database';
+import {
+  BuyerRoutingCriteria,
+  BuyerRoutingRepository,
+  BuyerRoutingUpsert,
+} from '@platform/routing-data-access';
+import { NotFoundError } from '@platform/service-kit';
+import type { EntityManager } from 'typeorm';
 import { UpsertBuyerCriteriaDto } from './dto/routing.dto';
 import { toBuyerRoutingSnapshot } from './routing.mapper';
 
@@ -11,12 +17,15 @@ export interface UpsertBuyerCriteriaResult {
   created: boolean;
 }
 
-/** Buyer routing criteria use cases; transport-neutral (REST and gRPC controllers both call it). */
+/**
+ * Buyer routing criteria use cases; transport-neutral (REST and gRPC controllers both call it). Every
+ * change queues its `routing.buyer.changed.v1` event in the outbox inside the change's own transaction.
+ */
 @Injectable()
 export class RoutingService {
   constructor(
     private readonly criteria: BuyerRoutingRepository,
-    private readonly events: EventPublisher,
+    private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -33,16 +42,10 @@ export class RoutingService {
       priority: input.priority ?? 0,
       active: input.active ?? true,
     };
-    const { before, after } = await this.criteria.upsert(data);
-    if (!before) {
-      await this.announce('created', buyerId, after.version, null, toBuyerRoutingSnapshot(after));
-      return { criteria: after, created: true };
-    }
-    if (after.version !== before.version) {
-      const snapshot = toBuyerRoutingSnapshot(after);
-      await this.announce('updated', buyerId, after.version, toBuyerRoutingSnapshot(before), snapshot);
-    }
-    return { criteria: after, created: false };
+    const { before, after } = await this.criteria.upsert(data, (tx, change) =>
+      this.announceUpsert(tx, change),
+    );
+    return { criteria: after, created: !before };
   }
 
   /** The buyer's criteria, or `BUYER_ROUTING.NOT_FOUND`. */
@@ -59,20 +62,39 @@ export class RoutingService {
 
   /** Deletes the buyer's criteria, or `BUYER_ROUTING.NOT_FOUND`. */
   async delete(buyerId: string): Promise<void> {
-    const gone = await this.criteria.delete(buyerId);
+    const gone = await this.criteria.delete(buyerId, (tx, current) =>
+      // A deletion is a change like any other: it gets the next version, so consumers can order it.
+      this.announce(tx, 'deleted', buyerId, current.version + 1, toBuyerRoutingSnapshot(current), null),
+    );
     if (!gone) throw new NotFoundError('buyer-routing', buyerId);
-    // A deletion is a change like any other: it gets the next version, so consumers can order it.
-    await this.announce('deleted', buyerId, gone.version + 1, toBuyerRoutingSnapshot(gone), null);
   }
 
-  private async announce(
+  /** Queues `created` for a new buyer, `updated` for a real change, nothing for a no-op replacement. */
+  private async announceUpsert(tx: EntityManager, { before, after }: BuyerRoutingUpsert): Promise<void> {
+    const snapshot = toBuyerRoutingSnapshot(after);
+    if (!before) await this.announce(tx, 'created', after.buyerId, after.version, null, snapshot);
+    else if (after.version !== before.version) {
+      await this.announce(
+        tx,
+        'updated',
+        after.buyerId,
+        after.version,
+        toBuyerRoutingSnapshot(before),
+        snapshot,
+      );
+    }
+  }
+
+  private announce(
+    tx: EntityManager,
     op: ChangeOp,
     buyerId: string,
     version: number,
     before: BuyerRoutingChanged.Snapshot | null,
     after: BuyerRoutingChanged.Snapshot | null,
   ): Promise<void> {
-    await this.events.publish(
+    return this.outbox.add(
+      tx,
       Topic.BuyerRoutingChanged,
       createEnvelope({ entity: 'buyer' as const, entityId: buyerId, op, version, before, after }),
     );

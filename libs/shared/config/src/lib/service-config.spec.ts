@@ -78,4 +78,52 @@ describe('loadServiceConfig()', () => {
       { variable: 'SHUTDOWN_DRAIN_DELAY_MS', message: 'must be smaller than SHUTDOWN_TIMEOUT_MS' },
     ]);
   });
+
+  it('should default the outbox relay settings and name each malformed one', () => {
+    expect(loadServiceConfig(defaults, validEnv).outbox).toEqual({
+      relayEnabled: true,
+      pollIntervalMs: 1000,
+      batchSize: 100,
+      retentionMs: 86_400_000,
+      maxBackoffMs: 10_000,
+    });
+    expect(
+      loadServiceConfig(defaults, { ...validEnv, OUTBOX_RELAY_ENABLED: 'false' }).outbox.relayEnabled,
+    ).toBe(false);
+    const error = failureOf({
+      ...validEnv,
+      OUTBOX_RELAY_ENABLED: 'sometimes',
+      OUTBOX_POLL_INTERVAL_MS: '0',
+      OUTBOX_BATCH_SIZE: '5000',
+      OUTBOX_RETENTION_MS: 'a day',
+      OUTBOX_MAX_BACKOFF_MS: '-1',
+    });
+    expect(Object.fromEntries(error.issues.map((issue) => [issue.variable, issue.message]))).toEqual({
+      OUTBOX_RELAY_ENABLED: 'must be true, false, 1 or 0',
+      OUTBOX_POLL_INTERVAL_MS: 'must be > 0',
+      OUTBOX_BATCH_SIZE: 'must be <= 1000',
+      OUTBOX_RETENTION_MS: 'must be a number',
+      OUTBOX_MAX_BACKOFF_MS: 'must be > 0',
+    });
+  });
+
+  it('should default the consumer, cache and peer settings, and name each malformed one', () => {
+    expect(loadServiceConfig(defaults, validEnv)).toMatchObject({
+      consumer: { maxAttempts: 5, retryInitialMs: 100, retryMaxMs: 5000, partitionsConsumedConcurrently: 3 },
+      cache: { prefix: 'bid:' },
+      peers: { routingGrpc: '127.0.0.1:5102' },
+    });
+    expect(loadServiceConfig(defaults, { ...validEnv, CACHE_PREFIX: '' }).cache.prefix).toBe('');
+    const error = failureOf({
+      ...validEnv,
+      KAFKA_CONSUMER_MAX_ATTEMPTS: '0',
+      CACHE_PREFIX: 'no colon',
+      ROUTING_GRPC_ADDRESS: 'routing',
+    });
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
+      'CACHE_PREFIX',
+      'KAFKA_CONSUMER_MAX_ATTEMPTS',
+      'ROUTING_GRPC_ADDRESS',
+    ]);
+  });
 });

@@ -24,6 +24,34 @@ export interface ServiceConfig {
   database: { url: string; schema: string; poolSize: number; statementTimeoutMs: number };
   redis: { url: string; clusterNodes: string[] };
   kafka: { brokers: string[]; clientId: string; groupId: string; ensureTopics: boolean };
+  /** The transactional outbox relay (`OUTBOX_*`): publishes committed events from Postgres to Kafka. */
+  outbox: {
+    relayEnabled: boolean;
+    pollIntervalMs: number;
+    batchSize: number;
+    retentionMs: number;
+    maxBackoffMs: number;
+  };
+  /**
+   * The Kafka consumer (`KAFKA_CONSUMER_*`): a handler failure is retried `maxAttempts` times with
+   * exponential backoff from `retryInitialMs` (capped at `retryMaxMs`) before the message goes to
+   * `<topic>.dlq`; a transient failure (Redis down) is retried, capped the same way, until it succeeds.
+   */
+  consumer: {
+    maxAttempts: number;
+    retryInitialMs: number;
+    retryMaxMs: number;
+    partitionsConsumedConcurrently: number;
+  };
+  /** The cache (`CACHE_PREFIX`): prefix of this service's keys in the shared Redis and of its bus channel. */
+  cache: { prefix: string };
+  /**
+   * The L3 edge (`EDGE_VARNISH_URLS`): the Varnish listeners in front of this service, purged by surrogate
+   * key (xkey) whenever the service invalidates cache keys or tags. Empty: no edge purge.
+   */
+  edge: { varnishUrls: string[] };
+  /** Other services this one calls (`<NAME>_GRPC_ADDRESS`, `host:port`). */
+  peers: { routingGrpc: string };
   log: { level: (typeof LOG_LEVELS)[number] };
   shutdownTimeoutMs: number;
   /** How long readiness reports 'draining' before the servers stop accepting work. */
@@ -53,6 +81,33 @@ const schemaFor = (defaults: ServiceDefaults) =>
       KAFKA_CLIENT_ID: z.string().min(1).default(defaults.name),
       KAFKA_GROUP_ID: z.string().min(1).default(defaults.name),
       KAFKA_ENSURE_TOPICS: boolVar().default(true),
+      OUTBOX_RELAY_ENABLED: boolVar().default(true),
+      OUTBOX_POLL_INTERVAL_MS: positiveIntVar().default(1000),
+      OUTBOX_BATCH_SIZE: positiveIntVar().max(1000, 'must be <= 1000').default(100),
+      OUTBOX_RETENTION_MS: positiveIntVar().default(86_400_000),
+      OUTBOX_MAX_BACKOFF_MS: positiveIntVar().default(10_000),
+      KAFKA_CONSUMER_MAX_ATTEMPTS: positiveIntVar().max(100, 'must be <= 100').default(5),
+      KAFKA_CONSUMER_RETRY_INITIAL_MS: positiveIntVar().default(100),
+      KAFKA_CONSUMER_RETRY_MAX_MS: positiveIntVar().default(5000),
+      KAFKA_CONSUMER_CONCURRENCY: positiveIntVar().max(64, 'must be <= 64').default(3),
+      CACHE_PREFIX: z
+        .string()
+        .regex(/^([A-Za-z0-9_.-]+:)*$/, 'must be empty or `segment:` parts of letters, digits, _ . -')
+        .default(`${defaults.name}:`),
+      EDGE_VARNISH_URLS: z
+        .string()
+        .optional()
+        .transform((value) =>
+          (value ?? '')
+            .split(',')
+            .map((url) => url.trim())
+            .filter((url) => url !== ''),
+        )
+        .pipe(z.array(urlVar('http:', 'https:'))),
+      ROUTING_GRPC_ADDRESS: z
+        .string()
+        .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+        .default('127.0.0.1:5102'),
       LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
       SHUTDOWN_TIMEOUT_MS: positiveIntVar().default(10000),
       SHUTDOWN_DRAIN_DELAY_MS: z.coerce
@@ -93,6 +148,22 @@ export function loadServiceConfig(
       groupId: vars.KAFKA_GROUP_ID,
       ensureTopics: vars.KAFKA_ENSURE_TOPICS,
     },
+    outbox: {
+      relayEnabled: vars.OUTBOX_RELAY_ENABLED,
+      pollIntervalMs: vars.OUTBOX_POLL_INTERVAL_MS,
+      batchSize: vars.OUTBOX_BATCH_SIZE,
+      retentionMs: vars.OUTBOX_RETENTION_MS,
+      maxBackoffMs: vars.OUTBOX_MAX_BACKOFF_MS,
+    },
+    consumer: {
+      maxAttempts: vars.KAFKA_CONSUMER_MAX_ATTEMPTS,
+      retryInitialMs: vars.KAFKA_CONSUMER_RETRY_INITIAL_MS,
+      retryMaxMs: vars.KAFKA_CONSUMER_RETRY_MAX_MS,
+      partitionsConsumedConcurrently: vars.KAFKA_CONSUMER_CONCURRENCY,
+    },
+    cache: { prefix: vars.CACHE_PREFIX },
+    edge: { varnishUrls: vars.EDGE_VARNISH_URLS },
+    peers: { routingGrpc: vars.ROUTING_GRPC_ADDRESS },
     log: { level: vars.LOG_LEVEL },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainDelayMs: vars.SHUTDOWN_DRAIN_DELAY_MS,

@@ -1,13 +1,28 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CacheModule, VarnishPurger } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import { LoggerModule } from 'nestjs-pino';
-import { dataSourceOptions, DatabaseSpec, InboxService, ProcessedEvent } from '@platform/database';
+import {
+  dataSourceOptions,
+  DatabaseSpec,
+  InboxService,
+  OutboxService,
+  ProcessedEvent,
+} from '@platform/database';
 import { AppExceptionFilter } from './filters/app-exception.filter';
 import { DependencyHealthIndicators, HealthController, LifecycleService } from './health';
-import { EventIntake, EventPublisher, KafkaService } from './kafka';
+import {
+  CONSUMER_METRICS,
+  consumerMetricsProvider,
+  EventConsumerService,
+  EventIntake,
+  KafkaService,
+  OutboxRelayService,
+} from './kafka';
+import { CacheInvalidationSink, EventInvalidator, INVALIDATION_SINK } from './invalidation';
 import { loggerOptions } from './logging/logger-options';
 import { createValidationPipe } from './pipes/validation.pipe';
 import { redisProviders } from './redis/redis.providers';
@@ -22,7 +37,8 @@ export interface ServiceKitOptions {
 /**
  * Everything a service shares with the others: config, JSON logging, TypeORM on its own schema,
  * Redis connections, Kafka producer/admin, health endpoints, edge validation and error mapping.
- * Global, so feature modules inject `SERVICE_CONFIG`, `EventPublisher`, `InboxService` directly.
+ * Global, so feature modules inject `SERVICE_CONFIG`, `OutboxService`, `InboxService` directly; the
+ * `OutboxRelayService` publishes what use cases queue in the outbox.
  */
 @Global()
 @Module({})
@@ -35,6 +51,21 @@ export class ServiceKitModule {
         LoggerModule.forRoot(loggerOptions(config)),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config, { ...database, entities }) }),
         TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
+        DiscoveryModule,
+        // The service's cache (global: CACHE_INSTANCE, CacheInvalidator, CACHE_METRICS_REGISTRY, /metrics).
+        // Its own Redis client, so a slow cache command never queues behind the service's other Redis work.
+        CacheModule.forRoot({
+          isGlobal: true,
+          service: config.name,
+          prefix: config.cache.prefix,
+          redis: { mode: 'standalone', url: config.redis.url },
+          edge: {
+            purger:
+              config.edge.varnishUrls.length > 0
+                ? new VarnishPurger({ urls: config.edge.varnishUrls })
+                : null,
+          },
+        }),
       ],
       controllers: [HealthController],
       providers: [
@@ -43,21 +74,31 @@ export class ServiceKitModule {
         { provide: APP_FILTER, useClass: AppExceptionFilter },
         ...redisProviders,
         KafkaService,
-        EventPublisher,
+        OutboxService,
+        OutboxRelayService,
         EventIntake,
         InboxService,
         LifecycleService,
         DependencyHealthIndicators,
+        consumerMetricsProvider,
+        EventConsumerService,
+        { provide: INVALIDATION_SINK, useClass: CacheInvalidationSink },
+        EventInvalidator,
       ],
       exports: [
         SERVICE_CONFIG,
         REDIS_CONNECTION,
         REDIS_CLUSTER_CONNECTION,
         KafkaService,
-        EventPublisher,
+        OutboxService,
+        OutboxRelayService,
         EventIntake,
         InboxService,
         LifecycleService,
+        CONSUMER_METRICS,
+        EventConsumerService,
+        INVALIDATION_SINK,
+        EventInvalidator,
       ],
     };
   }

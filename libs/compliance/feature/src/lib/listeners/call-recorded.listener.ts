@@ -1,27 +1,27 @@
-import { Controller, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Injectable, Logger } from '@nestjs/common';
 import { CallRecorded, Topic } from '@platform/contracts';
-import { EventIntake, IntakeOutcome } from '@platform/service-kit';
+import { ConsumeEvent, EventInvalidator } from '@platform/service-kit';
+import { callRecordedInvalidation } from './compliance-invalidation.map';
 
 /**
  * Reacts to a call being recorded by the analytics service. Feeds per-state attempt counting
- * (`maxAttemptsPerDay`) later; for now the call is recorded in the inbox and logged.
+ * (`maxAttemptsPerDay`) later; for now the call is recorded in the inbox, logged, and invalidates what the
+ * map says (nothing yet).
  */
-@Controller()
+@Injectable()
 export class CallRecordedListener {
   private readonly logger = new Logger(CallRecordedListener.name);
 
-  constructor(private readonly intake: EventIntake) {}
+  constructor(private readonly invalidator: EventInvalidator) {}
 
-  /** Validated, deduplicated by `eventId` and recorded by {@link EventIntake}. */
-  @EventPattern(Topic.CallRecorded)
-  handle(@Payload() message: unknown): Promise<IntakeOutcome> {
-    return this.intake.consume(Topic.CallRecorded, CallRecorded.Value, message, (event) => {
-      const call = event.after ?? event.before;
-      this.logger.log(
-        { eventId: event.eventId, callRecordId: event.entityId, state: call?.state, op: event.op },
-        'Call recorded',
-      );
-    });
+  /** Validated, deduplicated by `eventId` and recorded by the service's consumer. */
+  @ConsumeEvent(Topic.CallRecorded, CallRecorded.Value)
+  async handle(event: CallRecorded.Value): Promise<void> {
+    await this.invalidator.invalidate(callRecordedInvalidation, event);
+    const call = event.after ?? event.before;
+    this.logger.log(
+      { eventId: event.eventId, callRecordId: event.entityId, state: call?.state, op: event.op },
+      'Call recorded',
+    );
   }
 }

@@ -1,39 +1,26 @@
-import { Controller, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Injectable, Logger } from '@nestjs/common';
 import { ComplianceRulesChanged, Topic } from '@platform/contracts';
-import { EventIntake, IntakeOutcome } from '@platform/service-kit';
+import { ConsumeEvent, EventInvalidator } from '@platform/service-kit';
+import { complianceRulesChangedInvalidation } from './routing-invalidation.map';
 
 /**
- * Reacts to compliance rules (TCPA, DNC, state) changing in the compliance service. Invalidation of the
- * routing cache (e.g. the buyers eligible for a state whose rule changed) plugs in here once the cache
- * engine lands.
+ * Reacts to compliance rules (TCPA, DNC, state) changing in the compliance service: evicts the geographic
+ * routing they affect (see {@link complianceRulesChangedInvalidation}).
  */
-@Controller()
+@Injectable()
 export class ComplianceRulesChangedListener {
   private readonly logger = new Logger(ComplianceRulesChangedListener.name);
 
-  constructor(private readonly intake: EventIntake) {}
+  constructor(private readonly invalidator: EventInvalidator) {}
 
-  /** Validated, deduplicated by `eventId` and recorded by {@link EventIntake}. */
-  @EventPattern(Topic.ComplianceRulesChanged)
-  handle(@Payload() message: unknown): Promise<IntakeOutcome> {
-    return this.intake.consume(
-      Topic.ComplianceRulesChanged,
-      ComplianceRulesChanged.Value,
-      message,
-      (event) => {
-        const rule = event.after ?? event.before;
-        this.logger.log(
-          {
-            eventId: event.eventId,
-            ruleId: event.entityId,
-            kind: rule?.kind,
-            state: rule?.state,
-            op: event.op,
-          },
-          'Compliance rules changed',
-        );
-      },
+  /** Validated, deduplicated by `eventId` and recorded by the service's consumer. */
+  @ConsumeEvent(Topic.ComplianceRulesChanged, ComplianceRulesChanged.Value)
+  async handle(event: ComplianceRulesChanged.Value): Promise<void> {
+    await this.invalidator.invalidate(complianceRulesChangedInvalidation, event);
+    const rule = event.after ?? event.before;
+    this.logger.log(
+      { eventId: event.eventId, ruleId: event.entityId, kind: rule?.kind, state: rule?.state, op: event.op },
+      'Compliance rules changed',
     );
   }
 }

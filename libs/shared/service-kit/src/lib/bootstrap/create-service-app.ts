@@ -1,11 +1,11 @@
 import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { GrpcOptions, KafkaOptions, Transport } from '@nestjs/microservices';
+import { GrpcOptions, Transport } from '@nestjs/microservices';
 import type { ServiceConfig } from '@platform/config';
 import { grpcLoaderOptions } from '@platform/proto';
 import { Logger } from 'nestjs-pino';
 import { KafkaService } from '../kafka/kafka.service';
-import { kafkaLogCreator, kafkaLogLevel } from '../kafka/kafka-log';
+import { deadLetterTopics, EventConsumerService } from '../kafka/consumer/event-consumer.service';
 import { ServiceKitModule } from '../service-kit.module';
 import { ServiceSpec } from './service-spec';
 
@@ -20,8 +20,9 @@ export interface RunningService {
 }
 
 /**
- * Builds and starts a service as a Nest hybrid application: HTTP, a gRPC server and (when the service
- * consumes topics) a Kafka consumer, all sharing the global validation pipe and exception filter.
+ * Builds and starts a service as a Nest hybrid application: HTTP and a gRPC server sharing the global
+ * validation pipe and exception filter, and (when the service consumes topics) the Kafka consumer of its
+ * `@ConsumeEvent` handlers ({@link EventConsumerService}: manual commits, retries, `<topic>.dlq`).
  */
 export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig): Promise<RunningService> {
   @Module({})
@@ -43,7 +44,13 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
 
   try {
     if (config.kafka.ensureTopics) {
-      await app.get(KafkaService).ensureTopics([...spec.kafka.consumes, ...spec.kafka.produces]);
+      await app
+        .get(KafkaService)
+        .ensureTopics([
+          ...spec.kafka.consumes,
+          ...deadLetterTopics(spec.kafka.consumes),
+          ...spec.kafka.produces,
+        ]);
     }
 
     const grpcAddress = `${config.grpc.host}:${config.grpc.port}`;
@@ -62,39 +69,11 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
       { inheritAppConfig: true },
     );
 
-    if (spec.kafka.consumes.length > 0) {
-      app.connectMicroservice<KafkaOptions>(
-        {
-          transport: Transport.KAFKA,
-          options: {
-            postfixId: '',
-            client: {
-              clientId: `${config.kafka.clientId}-consumer`,
-              brokers: config.kafka.brokers,
-              connectionTimeout: 3000,
-              logLevel: kafkaLogLevel(config.log.level),
-              logCreator: kafkaLogCreator,
-            },
-            consumer: {
-              groupId: config.kafka.groupId,
-              allowAutoTopicCreation: false,
-              sessionTimeout: 10000,
-              heartbeatInterval: 1000,
-              // A fetch long-polls this long; shutdown waits for it, so keep it short (1 idle fetch/s).
-              maxWaitTimeInMs: 1000,
-            },
-            // A new consumer group starts from the oldest event: replaying an invalidation is harmless,
-            // missing one is not.
-            subscribe: { fromBeginning: true },
-            run: { autoCommit: true },
-          },
-        },
-        { inheritAppConfig: true },
-      );
-    }
-
     await app.startAllMicroservices();
     await app.listen(config.http.port, config.http.host);
+    // After listen, so every provider is initialised before the first event is handled. A new consumer
+    // group starts from the oldest event: replaying an invalidation is harmless, missing one is not.
+    await app.get(EventConsumerService).start(spec.kafka.consumes);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     return { app, config, httpUrl: `http://${config.http.host}:${port}`, grpcAddress };

@@ -61,3 +61,27 @@ export class ConflictError extends DomainError {
     super(message, options);
   }
 }
+
+/** Another service this one depends on could not answer in time. Code: `<SERVICE>.UNAVAILABLE` (503). */
+export class UpstreamUnavailableError extends DomainError {
+  readonly kind = 'unavailable' as const;
+  readonly code: string;
+
+  constructor(
+    readonly upstream: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(`${upstream} is unavailable: ${message}`, { cause });
+    this.code = `${upstream.toUpperCase()}.UNAVAILABLE`;
+  }
+}
+
+/**
+ * The error a cache loader threw, when `error` is the cache engine's `E_CACHE_LOADER_FAILED` wrapper (so a
+ * `DomainError` from the loader keeps its status); any other error is returned as it is.
+ */
+export function unwrapLoaderError(error: unknown): unknown {
+  const wrapper = error as { code?: unknown; cause?: unknown } | null;
+  return wrapper?.code === 'E_CACHE_LOADER_FAILED' && wrapper.cause !== undefined ? wrapper.cause : error;
+}

@@ -2,6 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ContractViolationError, EventEnvelope, parseEvent, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import type { z } from 'zod';
+import { PoisonMessageError, TransientConsumerError } from './consumer/consumer-errors';
+
+/** A handler of a validated event. */
+export type EventHandlerFn<E> = (event: E) => Promise<void> | void;
 
 /** What became of one consumed message. */
 export type IntakeOutcome = 'handled' | 'duplicate' | 'malformed';
@@ -43,5 +47,69 @@ export class EventIntake {
     await handle(event);
     const first = await this.inbox.recordOnce({ eventId: event.eventId, topic, entityId: event.entityId });
     return first ? 'handled' : 'duplicate';
+  }
+
+  /**
+   * The strict form of {@link consume} used by the Kafka consumer: parses the raw record value, validates it,
+   * skips a duplicate, runs every handler in order, then records the event. Instead of a `'malformed'`
+   * outcome it throws {@link PoisonMessageError} (the consumer dead-letters it), and an inbox (Postgres)
+   * failure becomes a {@link TransientConsumerError} (retried, never dead-lettered). Handler errors pass
+   * through unchanged for the consumer to classify.
+   */
+  async process<S extends z.ZodType<EventEnvelope>>(
+    topic: Topic,
+    schema: S,
+    raw: Buffer | string | null,
+    handlers: readonly EventHandlerFn<z.output<S>>[],
+  ): Promise<'handled' | 'duplicate'> {
+    const event = parseRecord(topic, schema, raw);
+    if (await this.inboxCall(() => this.inbox.has(event.eventId))) {
+      this.logger.debug({ topic, eventId: event.eventId }, 'Duplicate event ignored');
+      return 'duplicate';
+    }
+    for (const handle of handlers) await handle(event);
+    const first = await this.inboxCall(() =>
+      this.inbox.recordOnce({ eventId: event.eventId, topic, entityId: event.entityId }),
+    );
+    return first ? 'handled' : 'duplicate';
+  }
+
+  private async inboxCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new TransientConsumerError(
+        `Inbox unavailable: ${error instanceof Error ? error.message : error}`,
+        {
+          cause: error,
+          code: 'INBOX.UNAVAILABLE',
+        },
+      );
+    }
+  }
+}
+
+/** Parses and validates one record value; anything unusable is a {@link PoisonMessageError}. */
+function parseRecord<S extends z.ZodType<EventEnvelope>>(
+  topic: Topic,
+  schema: S,
+  raw: Buffer | string | null,
+): z.output<S> {
+  if (raw === null || raw.length === 0) {
+    throw new PoisonMessageError(`Empty record on ${topic}`, { code: 'EVENT.EMPTY' });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString());
+  } catch (error) {
+    throw new PoisonMessageError(`Record on ${topic} is not JSON`, { cause: error, code: 'EVENT.NOT_JSON' });
+  }
+  try {
+    return parseEvent(topic, schema, value);
+  } catch (error) {
+    if (error instanceof ContractViolationError) {
+      throw new PoisonMessageError(error.message, { cause: error, code: error.code });
+    }
+    throw error;
   }
 }

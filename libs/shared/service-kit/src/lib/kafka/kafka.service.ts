@@ -6,7 +6,7 @@ import { kafkaLogCreator, kafkaLogLevel } from './kafka-log';
 
 /**
  * The service's Kafka client: an idempotent producer and an admin client, each connected on first use
- * and reconnected after a failure. Consumption goes through Nest's Kafka transport (see bootstrap).
+ * and reconnected after a failure. Consumption is the EventConsumerService's (see consumer/).
  */
 @Injectable()
 export class KafkaService implements OnApplicationShutdown {
@@ -29,18 +29,25 @@ export class KafkaService implements OnApplicationShutdown {
 
   /** The connected idempotent producer (one partition order per message key). */
   producer(): Promise<Producer> {
-    this.producerReady ??= this.connect(
-      this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      }),
-    ).catch((error) => {
+    this.producerReady ??= this.connect(this.createProducer()).catch((error) => {
       this.producerReady = undefined;
       throw error;
     });
     return this.producerReady;
+  }
+
+  /**
+   * A new, unconnected idempotent producer with the same settings as {@link producer}, for a client that
+   * must own its producer's lifecycle (the outbox relay replaces its producer after a failure, so a
+   * producer whose sequence numbers the broker no longer accepts never blocks the outbox).
+   */
+  createProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   /** The connected admin client. */
@@ -57,7 +64,8 @@ export class KafkaService implements OnApplicationShutdown {
     if (topics.length === 0) return;
     const admin = await this.admin();
     const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((topic) => !existing.has(topic));
+    // A service may list a topic twice (it consumes what it produces); Kafka rejects duplicates.
+    const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length === 0) return;
     await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) });
     this.logger.log({ topics: missing }, 'Created Kafka topics');

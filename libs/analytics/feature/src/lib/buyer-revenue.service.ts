@@ -1,0 +1,90 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CallRevenueRepository } from '@platform/analytics-data-access';
+import type { TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { ValidationFailedError } from '@platform/service-kit';
+import { ANALYTICS_CACHE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
+import { BuyerRoutingProfile, RoutingProfileClient } from './cache/routing-profile.client';
+
+/** A buyer's revenue over a period, with the routing criteria it was earned under. */
+export interface BuyerRevenueView {
+  buyerId: string;
+  /** `YYYY-MM` (a UTC month) or `YYYY-MM-DD` (a UTC day). */
+  period: string;
+  calls: number;
+  connectedCalls: number;
+  revenueCents: number;
+  /** The buyer's routing criteria now, from the routing service; null when it has none. */
+  routing: Pick<BuyerRoutingProfile, 'active' | 'priority' | 'states' | 'version'> | null;
+}
+
+/** `YYYY-MM` or `YYYY-MM-DD`. */
+export const REVENUE_PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/;
+
+/** The UTC window `[from, to)` of a period, or undefined when it is not a real month or day. */
+export function periodWindow(period: string): { from: Date; to: Date } | undefined {
+  if (!REVENUE_PERIOD_PATTERN.test(period)) return undefined;
+  const [year, month, day] = period.split('-').map(Number);
+  if (day === undefined) {
+    return { from: new Date(Date.UTC(year, month - 1, 1)), to: new Date(Date.UTC(year, month, 1)) };
+  }
+  const from = new Date(Date.UTC(year, month - 1, day));
+  if (from.getUTCMonth() !== month - 1) return undefined; // e.g. 2025-02-30
+  return { from, to: new Date(Date.UTC(year, month - 1, day + 1)) };
+}
+
+/**
+ * The `analytics:revenue:{buyerID}:{period}` view: revenue from call records plus the buyer's routing
+ * criteria from the routing service. Entries carry the tag `analytics:revenue:{buyerID}`, which
+ * `analytics.call.recorded.v1` and `routing.buyer.changed.v1` invalidate (see the analytics invalidation map).
+ */
+@Injectable()
+export class BuyerRevenueService {
+  constructor(
+    private readonly revenue: CallRevenueRepository,
+    private readonly routing: RoutingProfileClient,
+    @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
+  ) {}
+
+  /** The view, from the cache when it has it; `VALIDATION.FAILED` for a period that is not a real date. */
+  async get(buyerId: string, period: string): Promise<BuyerRevenueView> {
+    const window = periodWindow(period);
+    if (!window) {
+      throw new ValidationFailedError([
+        { field: 'period', message: 'must be a real month (YYYY-MM) or day (YYYY-MM-DD)' },
+      ]);
+    }
+    return (await this.cache.getOrSet(
+      AnalyticsCacheKeys.revenue(buyerId, period),
+      () => this.load(buyerId, period, window),
+      {
+        ttl: ANALYTICS_CACHE_TTL.analytics,
+        tags: [AnalyticsCacheKeys.revenueTag(buyerId)],
+      },
+    )) as BuyerRevenueView;
+  }
+
+  private async load(
+    buyerId: string,
+    period: string,
+    window: { from: Date; to: Date },
+  ): Promise<BuyerRevenueView> {
+    const [totals, profile] = await Promise.all([
+      this.revenue.buyerRevenue(buyerId, window.from, window.to),
+      this.routing.get(buyerId),
+    ]);
+    return {
+      buyerId,
+      period,
+      ...totals,
+      routing: profile
+        ? {
+            active: profile.active,
+            priority: profile.priority,
+            states: profile.states,
+            version: profile.version,
+          }
+        : null,
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { BidChanged, BuyerRoutingChanged, CallRecorded, Topic } from '@platform/contracts';
+import { defineInvalidationMap, invalidateOn } from '@platform/service-kit';
+import { AnalyticsCacheKeys } from '../cache/analytics-cache.keys';
+
+/**
+ * What a recorded call makes stale in the analytics service: the buyer's revenue views (every period, by
+ * tag), the metrics of the hour the call started in, and the KPIs.
+ */
+export const callRecordedInvalidation = invalidateOn(Topic.CallRecorded, CallRecorded.Value, [
+  {
+    reason: "the buyer's revenue, every period",
+    tags: (call) => [AnalyticsCacheKeys.revenueTag(call.buyerId)],
+  },
+  { reason: 'hourly call metrics', keys: (call) => [AnalyticsCacheKeys.callsAt(call.startedAt)] },
+  { reason: 'KPIs aggregate every call', namespaces: () => [AnalyticsCacheKeys.performanceNamespace] },
+]);
+
+/**
+ * What a buyer's routing change makes stale in the analytics service: its revenue views carry its routing
+ * criteria, and this service's copy of its profile.
+ */
+export const buyerRoutingChangedInvalidation = invalidateOn(
+  Topic.BuyerRoutingChanged,
+  BuyerRoutingChanged.Value,
+  [
+    {
+      reason: "revenue views show the buyer's routing criteria",
+      tags: (buyer) => [AnalyticsCacheKeys.revenueTag(buyer.buyerId)],
+    },
+    {
+      reason: "this service's copy of the buyer's routing profile",
+      keys: (buyer) => [AnalyticsCacheKeys.buyerRouting(buyer.buyerId)],
+    },
+  ],
+);
+
+/**
+ * A bid change makes nothing stale in the analytics service yet: its views are built from call records and
+ * routing criteria, not bids (bid-based revenue will add its tags here).
+ */
+export const bidChangedInvalidation = invalidateOn(Topic.BidChanged, BidChanged.Value, []);
+
+/** The analytics service's invalidation map: consumed topic → cache entries its events make stale. */
+export const analyticsInvalidationMap = defineInvalidationMap('analytics', [
+  callRecordedInvalidation,
+  buyerRoutingChangedInvalidation,
+  bidChangedInvalidation,
+]);

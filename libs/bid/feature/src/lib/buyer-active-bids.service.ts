@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { MAX_PAGE_LIMIT } from '@platform/service-kit';
+import { BidService } from './bid.service';
+import { BidView, toBidView } from './bid.mapper';
+import { BID_CACHE_TTL, BidCacheKeys } from './cache/bid-cache.keys';
+import { BuyerRoutingProfile, RoutingProfileClient } from './cache/routing-profile.client';
+
+/** An open bid and whether the buyer's routing criteria let it compete. */
+export interface ActiveBidView extends BidView {
+  /** The buyer is active in routing and the amount reaches its minimum bid. */
+  eligible: boolean;
+}
+
+/** A buyer's open (pending or active) bids, judged against its routing criteria. */
+export interface BuyerActiveBidsView {
+  buyerId: string;
+  /** The buyer's routing criteria as the routing service has them; null when it has none. */
+  routing: Pick<BuyerRoutingProfile, 'active' | 'minBidCents' | 'states' | 'priority' | 'version'> | null;
+  bids: ActiveBidView[];
+}
+
+/**
+ * The `bids:buyer:{buyerID}:active` view: the buyer's open bids (newest first, at most
+ * {@link MAX_PAGE_LIMIT} per status) with their eligibility under the buyer's routing criteria, read from
+ * the routing service. It depends on bid data and routing data alike, so both `bid.bid.changed.v1` and
+ * `routing.buyer.changed.v1` evict it (see the bid service's invalidation map).
+ */
+@Injectable()
+export class BuyerActiveBidsService {
+  constructor(
+    private readonly bids: BidService,
+    private readonly routing: RoutingProfileClient,
+    @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
+  ) {}
+
+  /** The view, from the cache when it has it. */
+  async get(buyerId: string): Promise<BuyerActiveBidsView> {
+    const load = () => this.load(buyerId);
+    return (await this.cache.getOrSet(BidCacheKeys.activeByBuyer(buyerId), load, {
+      ttl: BID_CACHE_TTL.bid,
+    })) as BuyerActiveBidsView;
+  }
+
+  private async load(buyerId: string): Promise<BuyerActiveBidsView> {
+    const [profile, active, pending] = await Promise.all([
+      this.routing.get(buyerId),
+      this.bids.list({ buyerId, status: 'active', limit: MAX_PAGE_LIMIT }),
+      this.bids.list({ buyerId, status: 'pending', limit: MAX_PAGE_LIMIT }),
+    ]);
+    const open = [...active, ...pending].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    return {
+      buyerId,
+      routing: profile
+        ? {
+            active: profile.active,
+            minBidCents: profile.minBidCents,
+            states: profile.states,
+            priority: profile.priority,
+            version: profile.version,
+          }
+        : null,
+      bids: open.map((bid) => ({
+        ...toBidView(bid),
+        eligible: profile !== null && profile.active && bid.amountCents >= profile.minBidCents,
+      })),
+    };
+  }
+}

@@ -1,0 +1,89 @@
+import { BidChanged, BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
+import { SmartInvalidator } from '@platform/service-kit';
+import {
+  bidChangedInvalidation,
+  bidInvalidationMap,
+  buyerRoutingChangedInvalidation,
+} from './bid-invalidation.map';
+
+const bid = (over: Partial<BidChanged.Snapshot> = {}): BidChanged.Snapshot => ({
+  id: '7f9c2b1e-2f7a-4d3b-9f43-1c2d3e4f5a6b',
+  callId: 'call-1',
+  buyerId: 'buyer-a',
+  amountCents: 500,
+  currency: 'USD',
+  status: 'active',
+  ...over,
+});
+const buyer = (over: Partial<BuyerRoutingChanged.Snapshot> = {}): BuyerRoutingChanged.Snapshot => ({
+  buyerId: 'buyer-a',
+  states: ['CA'],
+  minBidCents: 100,
+  maxConcurrentCalls: 3,
+  priority: 1,
+  active: true,
+  ...over,
+});
+
+describe('bidInvalidationMap', () => {
+  it('should cover every topic the bid service consumes', () => {
+    expect([...bidInvalidationMap.entries.map((entry) => entry.topic)].sort()).toEqual(
+      [Topic.BidChanged, Topic.BuyerRoutingChanged].sort(),
+    );
+  });
+
+  describe(Topic.BidChanged, () => {
+    const plan = (
+      before: BidChanged.Snapshot | null,
+      after: BidChanged.Snapshot | null,
+      op: 'created' | 'updated' | 'deleted',
+    ) =>
+      new SmartInvalidator(bidChangedInvalidation.rules).planEvent(
+        createEnvelope({ entity: 'bid' as const, entityId: bid().id, op, version: 2, before, after }),
+      );
+
+    it('should evict the bid, its call and its buyer’s open bids on a status change', () => {
+      expect(plan(bid({ status: 'pending' }), bid({ status: 'active' }), 'updated')).toEqual({
+        keys: [`bid:${bid().id}`, 'bids:buyer:buyer-a:active', 'bids:call:call-1'],
+        tags: [],
+        namespaces: [],
+      });
+    });
+
+    it('should evict the open bids of both the old and the new buyer, and both calls', () => {
+      const keys = plan(bid(), bid({ buyerId: 'buyer-b', callId: 'call-2' }), 'updated').keys;
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          'bids:buyer:buyer-a:active',
+          'bids:buyer:buyer-b:active',
+          'bids:call:call-1',
+          'bids:call:call-2',
+        ]),
+      );
+    });
+
+    it('should evict the same entries on creation and deletion', () => {
+      const expected = [`bid:${bid().id}`, 'bids:buyer:buyer-a:active', 'bids:call:call-1'];
+      expect(plan(null, bid(), 'created').keys).toEqual(expected);
+      expect(plan(bid(), null, 'deleted').keys).toEqual(expected);
+    });
+  });
+
+  describe(Topic.BuyerRoutingChanged, () => {
+    it('should evict the buyer’s open bids and this service’s copy of its routing profile', () => {
+      const event = createEnvelope({
+        entity: 'buyer' as const,
+        entityId: 'buyer-a',
+        op: 'updated',
+        version: 3,
+        before: buyer(),
+        after: buyer({ minBidCents: 900 }),
+      });
+      expect(new SmartInvalidator(buyerRoutingChangedInvalidation.rules).planEvent(event)).toEqual({
+        keys: ['bids:buyer:buyer-a:active', 'routing:buyer:buyer-a'],
+        tags: [],
+        namespaces: [],
+      });
+    });
+  });
+});

@@ -1,0 +1,14 @@
+import type { TtlOption } from '@platform/cache';
+
+/** Every cache key of the compliance service, built in one place (the spec's names). */
+export const ComplianceCacheKeys = {
+  /** A TCPA rule set by version: `compliance:tcpa:v{version}`. */
+  tcpa: (version: number) => `compliance:tcpa:v${version}`,
+  /** Do-not-call status of a phone number's hash: `compliance:dnc:{phoneHash}`. */
+  dnc: (phoneHash: string) => `compliance:dnc:${phoneHash}`,
+  /** A state's rule: `compliance:state:{state}`. */
+  state: (state: string) => `compliance:state:${state}`,
+} as const;
+
+/** TTLs per the spec: L1 5 min (local copy), L2 24 h (shared compliance data). */
+export const COMPLIANCE_CACHE_TTL = { l1: '5m', l2: '24h' } as const satisfies TtlOption;

@@ -1,0 +1,36 @@
+import { CallRecorded, ComplianceRulesChanged, Topic } from '@platform/contracts';
+import { defineInvalidationMap, invalidateOn } from '@platform/service-kit';
+import { ComplianceCacheKeys } from '../cache/compliance-cache.keys';
+
+/**
+ * What a compliance rule change makes stale in the compliance service: the changed rule's own key, by
+ * kind. Activating a TCPA rule set also deactivates the previous one, which arrives as its own event.
+ */
+export const complianceRulesChangedInvalidation = invalidateOn(
+  Topic.ComplianceRulesChanged,
+  ComplianceRulesChanged.Value,
+  [
+    {
+      reason: 'the rule itself',
+      keys: (rule) => [
+        rule.kind === 'tcpa' && rule.tcpaVersion !== undefined
+          ? ComplianceCacheKeys.tcpa(rule.tcpaVersion)
+          : null,
+        rule.kind === 'dnc' && rule.phoneHash ? ComplianceCacheKeys.dnc(rule.phoneHash) : null,
+        rule.kind === 'state' && rule.state ? ComplianceCacheKeys.state(rule.state) : null,
+      ],
+    },
+  ],
+);
+
+/**
+ * A recorded call makes nothing stale in the compliance service yet: no cached compliance answer reads
+ * call records (per-state attempt counting will add its keys here).
+ */
+export const callRecordedInvalidation = invalidateOn(Topic.CallRecorded, CallRecorded.Value, []);
+
+/** The compliance service's invalidation map: consumed topic → cache entries its events make stale. */
+export const complianceInvalidationMap = defineInvalidationMap('compliance', [
+  complianceRulesChangedInvalidation,
+  callRecordedInvalidation,
+]);

@@ -1,0 +1,336 @@
+/**
+ * The service of `npm run bench:events`, in its own process (started with `swc-register.cjs`, as Nest's
+ * dependency injection needs decorator metadata). A real service booted by `startServiceApp` exactly as the
+ * four services are (outbox relay, Kafka consumer, cache, health), whose one feature is an `items` table:
+ * `PATCH /items/:id` changes an item and queues its `item` change event in the outbox in the same
+ * transaction; the service's consumer invalidates `item:{id}` through the `EventInvalidator` and records,
+ * per event, the time from `occurredAt` to the end of the eviction. Results go to the parent over IPC.
+ */
+import 'reflect-metadata';
+import { Body, Controller, Injectable, Logger, Module, Param, Patch } from '@nestjs/common';
+import type { TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { loadServiceConfig } from '@platform/config';
+import { createEnvelope, entityChangedSchema, Topic } from '@platform/contracts';
+import {
+  CreateOutboxEvents1765000000000,
+  CreateProcessedEvents1764000000000,
+  OutboxService,
+  runMigrations,
+  schemaOf,
+} from '@platform/database';
+import { grpcPackage, protoPath } from '@platform/proto';
+import {
+  ConsumeEvent,
+  deadLetterTopics,
+  EventInvalidator,
+  invalidateOn,
+  ServiceSpec,
+  startServiceApp,
+} from '../../src';
+import { IsInt } from 'class-validator';
+import { Kafka, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { z } from 'zod';
+import { stackEnv } from '../../src/testing';
+
+/** What the runner passes as the single argument. */
+export interface EventsBenchConfig {
+  readonly runId: string;
+  /** Items (entities); events of one item are written one after the other. */
+  readonly items: number;
+  /** Events of the burst phase (a multiple of `items`). */
+  readonly burstEvents: number;
+  /** HTTP writes in flight during the burst. */
+  readonly concurrency: number;
+  /** Paced phase: duration; its rate is half the burst's end-to-end throughput (capped). */
+  readonly pacedSeconds: number;
+  readonly pacedMaxRate: number;
+}
+
+/** One phase's measurements, sent to the runner. */
+export interface PhaseResult {
+  readonly name: 'burst' | 'paced';
+  readonly events: number;
+  /** Target rate of the paced phase (events/s); null for the burst. */
+  readonly targetRate: number | null;
+  readonly writeSeconds: number;
+  /** From the first write to the last row the relay marked sent. */
+  readonly relaySeconds: number;
+  /** From the first write to the last eviction. */
+  readonly endToEndSeconds: number;
+  /** Per event, `occurredAt` → eviction done, ms, sorted ascending. */
+  readonly lagsMs: number[];
+  /** Events the consumer handled more than once (at-least-once redeliveries). */
+  readonly redelivered: number;
+  /** Cache keys still present after the phase (should be 0). */
+  readonly notEvicted: number;
+  /** Outbox rows still unsent after the phase (should be 0). */
+  readonly outboxPending: number;
+  readonly httpErrors: number;
+}
+
+const config = JSON.parse(process.argv[2]) as EventsBenchConfig;
+const schema = `bench_events_${config.runId}`;
+// A topic of this run only, so a fresh consumer group does not replay older runs' events.
+const topic = `bench.item.changed.${config.runId}.v1` as Topic;
+
+const ItemSnapshot = z.object({ id: z.string(), value: z.number().int() });
+const ItemChanged = entityChangedSchema('item', ItemSnapshot);
+type ItemChanged = z.infer<typeof ItemChanged>;
+const itemKey = (id: string) => `item:${id}`;
+const itemInvalidation = invalidateOn(topic, ItemChanged, [{ keys: (item) => [itemKey(item.id)] }]);
+
+/** When each event's eviction finished (first handling only), and how many were handled again. */
+const evictions = new Map<string, { occurredAt: number; evictedAt: number }>();
+let redelivered = 0;
+
+class CreateBenchItems1765000000900 implements MigrationInterface {
+  name = 'CreateBenchItems1765000000900';
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(
+      `CREATE TABLE ${schemaOf(runner)}.items (id text PRIMARY KEY, value integer NOT NULL, version integer NOT NULL)`,
+    );
+  }
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE ${schemaOf(runner)}.items`);
+  }
+}
+
+class UpdateItemDto {
+  @IsInt()
+  value: number;
+}
+
+@Injectable()
+class ItemsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** Changes the item and queues its event in the same transaction, as the services' use cases do. */
+  update(id: string, value: number): Promise<void> {
+    return this.dataSource.transaction(async (tx) => {
+      const [current] = await tx.query(
+        `SELECT value, version FROM "${schema}".items WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      await tx.query(`UPDATE "${schema}".items SET value = $2, version = version + 1 WHERE id = $1`, [
+        id,
+        value,
+      ]);
+      await this.outbox.add(
+        tx,
+        topic,
+        createEnvelope({
+          entity: 'item' as const,
+          entityId: id,
+          op: 'updated',
+          version: current.version + 1,
+          before: { id, value: current.value },
+          after: { id, value },
+        }),
+      );
+    });
+  }
+}
+
+@Controller('items')
+class ItemsController {
+  constructor(private readonly items: ItemsService) {}
+
+  @Patch(':id')
+  async update(@Param('id') id: string, @Body() body: UpdateItemDto): Promise<{ ok: true }> {
+    await this.items.update(id, body.value);
+    return { ok: true };
+  }
+}
+
+@Injectable()
+class ItemChangedListener {
+  constructor(private readonly invalidator: EventInvalidator) {}
+
+  @ConsumeEvent(topic, ItemChanged)
+  async handle(event: ItemChanged): Promise<void> {
+    await this.invalidator.invalidate(itemInvalidation, event);
+    const evictedAt = performance.timeOrigin + performance.now();
+    if (evictions.has(event.eventId)) redelivered++;
+    else evictions.set(event.eventId, { occurredAt: Date.parse(event.occurredAt), evictedAt });
+  }
+}
+
+@Module({ controllers: [ItemsController], providers: [ItemsService, ItemChangedListener] })
+class BenchItemsModule {}
+
+const spec: ServiceSpec = {
+  defaults: { name: 'bench-events', httpPort: 0, grpcPort: 0, dbSchema: schema },
+  features: [BenchItemsModule],
+  database: {
+    entities: [],
+    migrations: [
+      CreateProcessedEvents1764000000000,
+      CreateOutboxEvents1765000000000,
+      CreateBenchItems1765000000900,
+    ],
+  },
+  // The kit always serves gRPC; no bench controller implements it.
+  grpc: { package: grpcPackage.bid, protoPath: protoPath('bid') },
+  kafka: { consumes: [topic], produces: [topic] },
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  // Migrations log through Nest's default logger until the app's own takes over: keep the output short.
+  Logger.overrideLogger(['error', 'warn']);
+  const serviceConfig = loadServiceConfig(spec.defaults, {
+    ...stackEnv(),
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'error',
+    KAFKA_GROUP_ID: `bench-events-${config.runId}`,
+    CACHE_PREFIX: `bench-events-${config.runId}:`,
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
+  });
+  await runMigrations(serviceConfig, spec.database);
+  const running = await startServiceApp(spec, serviceConfig);
+  const dataSource = running.app.get(DataSource);
+  const cache = running.app.get<TieredCache>(CACHE_INSTANCE);
+  const ids = Array.from({ length: config.items }, (_, i) => `item-${i}-${randomUUID().slice(0, 8)}`);
+  try {
+    await dataSource.query(
+      `INSERT INTO "${schema}".items (id, value, version) SELECT unnest($1::text[]), 0, 0`,
+      [ids],
+    );
+    const patch = async (id: string, value: number): Promise<boolean> => {
+      const response = await fetch(`${running.httpUrl}/items/${id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value }),
+      });
+      await response.arrayBuffer();
+      return response.ok;
+    };
+    const warm = async () => {
+      for (let i = 0; i < ids.length; i += 100) {
+        await Promise.all(
+          ids.slice(i, i + 100).map((id) => cache.set(itemKey(id), { cached: id }, { ttl: '10m' })),
+        );
+      }
+    };
+    const settle = async (expected: number, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (evictions.size < expected && Date.now() < deadline) await sleep(5);
+      if (evictions.size < expected)
+        throw new Error(`only ${evictions.size}/${expected} events evicted in time`);
+    };
+    const measure = async (
+      name: PhaseResult['name'],
+      targetRate: number | null,
+      writeStart: number,
+      writeEnd: number,
+      httpErrors: number,
+      since: Set<string>,
+    ): Promise<PhaseResult> => {
+      const phase = [...evictions.entries()].filter(([eventId]) => !since.has(eventId)).map(([, e]) => e);
+      const lastEviction = Math.max(...phase.map((e) => e.evictedAt));
+      const present = await Promise.all(ids.map(async (id) => (await cache.get(itemKey(id))) !== undefined));
+      const [{ pending, lastSent }] = await dataSource.query(
+        `SELECT count(*) FILTER (WHERE sent_at IS NULL)::int AS pending,
+                (EXTRACT(EPOCH FROM max(sent_at)) * 1000)::float8 AS "lastSent"
+           FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
+        [writeStart],
+      );
+      return {
+        name,
+        events: phase.length,
+        targetRate,
+        writeSeconds: (writeEnd - writeStart) / 1000,
+        relaySeconds: (lastSent - writeStart) / 1000,
+        endToEndSeconds: (lastEviction - writeStart) / 1000,
+        lagsMs: phase.map((e) => e.evictedAt - e.occurredAt).sort((a, b) => a - b),
+        redelivered,
+        notEvicted: present.filter(Boolean).length,
+        outboxPending: pending,
+        httpErrors,
+      };
+    };
+    const now = () => performance.timeOrigin + performance.now();
+
+    // Burst: every item updated `rounds` times, `concurrency` writes in flight, as fast as it goes.
+    await warm();
+    const rounds = Math.max(1, Math.round(config.burstEvents / ids.length));
+    const lanes = Array.from({ length: config.concurrency }, (_, lane) =>
+      ids.filter((_, i) => i % config.concurrency === lane),
+    );
+    let burstErrors = 0;
+    const burstStart = now();
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (let round = 1; round <= rounds; round++) {
+          for (const id of lane) if (!(await patch(id, round))) burstErrors++;
+        }
+      }),
+    );
+    const burstWritten = now();
+    await settle(rounds * ids.length, 90_000);
+    const burst = await measure('burst', null, burstStart, burstWritten, burstErrors, new Set());
+    process.send?.({ type: 'phase', result: burst });
+
+    // Paced: half the burst's end-to-end rate (capped), one write per tick, spread over the items.
+    const rate = Math.max(
+      10,
+      Math.min(config.pacedMaxRate, Math.floor(burst.events / burst.endToEndSeconds / 2)),
+    );
+    const pacedEvents = rate * config.pacedSeconds;
+    const before = new Set(evictions.keys());
+    await warm();
+    let pacedErrors = 0;
+    const pacedStart = now();
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < pacedEvents; i++) {
+      const due = pacedStart + (i * 1000) / rate;
+      const wait = due - now();
+      if (wait > 1) await sleep(wait);
+      writes.push(
+        patch(ids[i % ids.length], rounds + 1 + Math.floor(i / ids.length)).then(
+          (ok) => void (ok || pacedErrors++),
+        ),
+      );
+    }
+    await Promise.all(writes);
+    const pacedWritten = now();
+    await settle(before.size + pacedEvents, 60_000);
+    process.send?.({
+      type: 'phase',
+      result: await measure('paced', rate, pacedStart, pacedWritten, pacedErrors, before),
+    });
+  } finally {
+    await cache.clear('item').catch(() => undefined);
+    await running.app.close();
+    await cleanUp(serviceConfig.database.url, serviceConfig.kafka.brokers);
+  }
+}
+
+/** Drops the run's schema and deletes its topics (the bench's own; nothing shared is touched). */
+async function cleanUp(databaseUrl: string, brokers: string[]): Promise<void> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => db.end());
+  const admin = new Kafka({ clientId: 'bench-events-cleanup', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic, ...deadLetterTopics([topic])] }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.send?.({ type: 'error', message: error.stack ?? error.message });
+    process.exit(1);
+  },
+);

@@ -1,0 +1,77 @@
+import { credentials, loadPackageDefinition, Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { grpcLoaderOptions, protoPath, ProtoService } from '@platform/proto';
+import { UpstreamUnavailableError } from '../errors/domain.error';
+
+/** Options of {@link createGrpcClient}. */
+export interface GrpcClientOptions {
+  /** Deadline of each call. Default 2000 ms. */
+  readonly deadlineMs?: number;
+}
+
+/** A unary-call client of another service's gRPC API. */
+export interface GrpcClient {
+  /**
+   * Calls `method` (lowerCamel, e.g. `getBuyerCriteria`). Resolves the response; resolves `null` when the
+   * server answers NOT_FOUND; rejects with {@link UpstreamUnavailableError} (`<SERVICE>.UNAVAILABLE`, a 503)
+   * when the server cannot be reached or misses the deadline, and with the `ServiceError` otherwise.
+   */
+  call<Res>(method: string, request: object): Promise<Res | null>;
+  close(): void;
+}
+
+type Unary = (
+  request: object,
+  metadata: Metadata,
+  options: { deadline: Date },
+  callback: (error: ServiceError | null, response: unknown) => void,
+) => void;
+
+/** Opens a client of `<service>.v1.<Service>Service` at `address` (`host:port`), loaded from its `.proto`. */
+export function createGrpcClient(
+  service: ProtoService,
+  address: string,
+  options: GrpcClientOptions = {},
+): GrpcClient {
+  const definition = loadPackageDefinition(loadSync(protoPath(service), grpcLoaderOptions)) as Record<
+    string,
+    Record<
+      string,
+      Record<
+        string,
+        new (
+          address: string,
+          creds: ReturnType<typeof credentials.createInsecure>,
+        ) => Record<string, unknown> & { close(): void }
+      >
+    >
+  >;
+  const serviceName = `${service[0].toUpperCase()}${service.slice(1)}Service`;
+  const client = new definition[service]['v1'][serviceName](address, credentials.createInsecure());
+  const deadlineMs = options.deadlineMs ?? 2000;
+  const unavailable = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
+  return {
+    call: <Res>(method: string, request: object) =>
+      new Promise<Res | null>((resolve, reject) => {
+        const unary = client[method] as Unary | undefined;
+        if (typeof unary !== 'function') return reject(new Error(`${serviceName} has no method ${method}`));
+        unary.call(
+          client,
+          request,
+          new Metadata(),
+          { deadline: new Date(Date.now() + deadlineMs) },
+          (error, response) => {
+            if (!error) return resolve(response as Res);
+            if (error.code === status.NOT_FOUND) return resolve(null);
+            if (unavailable.has(error.code)) {
+              return reject(
+                new UpstreamUnavailableError(service, `${serviceName}.${method}: ${error.details}`, error),
+              );
+            }
+            reject(error);
+          },
+        );
+      }),
+    close: () => client.close(),
+  };
+}

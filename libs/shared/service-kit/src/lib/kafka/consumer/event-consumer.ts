@@ -1,0 +1,263 @@
+import { Logger } from '@nestjs/common';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { ConsumerMetrics } from './consumer.metrics';
+import { errorMessage } from './consumer-errors';
+import { MessageProcessor, MessageRunner, RetryPolicy, RunnerLogger } from './message-runner';
+
+/** Options of {@link EventConsumer}. */
+export interface EventConsumerOptions {
+  /** The kafkajs client (the consumer, its admin and the dead-letter producer are made from it). */
+  readonly kafka: Kafka;
+  /** The consumer group; every instance of a service shares it, so each record is handled by one of them. */
+  readonly groupId: string;
+  /** One processor per topic; the consumer subscribes to exactly these topics. */
+  readonly processors: ReadonlyMap<string, MessageProcessor>;
+  /** Retries and backoff. */
+  readonly retry: RetryPolicy;
+  /**
+   * The producer for `<topic>.dlq` records (e.g. `KafkaService.producer()`); by default the consumer opens
+   * an idempotent producer of its own.
+   */
+  readonly producer?: () => Promise<Producer>;
+  /** Metrics; none when absent. */
+  readonly metrics?: ConsumerMetrics;
+  /**
+   * Where a group without committed offsets starts: the oldest record (default) or only new ones. Replaying
+   * an invalidation is harmless; missing one is not.
+   */
+  readonly fromBeginning?: boolean;
+  /** Partitions handled in parallel (order is kept within each partition). Default 1. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** Longest a fetch long-polls; shutdown waits for it, so keep it short. Default 1000 ms. */
+  readonly maxWaitTimeInMs?: number;
+  /** Default 10 s. */
+  readonly sessionTimeout?: number;
+  /** Default 1 s. */
+  readonly heartbeatInterval?: number;
+  readonly logger?: RunnerLogger;
+  /** For tests: the source of jitter. */
+  readonly random?: () => number;
+}
+
+/** How long a scrape may wait for fresh offsets before it reports the last known lag. */
+const LAG_REFRESH_TIMEOUT_MS = 2000;
+
+/**
+ * A Kafka consumer for entity-change events that never loses one and never blocks on a bad one, built on
+ * kafkajs without Nest:
+ *
+ * - offsets are committed by hand, per partition and in order, only after the processor succeeded (or the
+ *   record was dead-lettered), so a crash redelivers rather than skips;
+ * - retries with exponential backoff and jitter, then `<topic>.dlq`, and the partition moves on
+ *   (see {@link MessageRunner}); a transient failure (Redis down) holds the partition until it recovers;
+ * - `stop()` lets the in-flight record finish, commits it, leaves the group and disconnects;
+ * - lag per owned partition is kept in `kafka_consumer_lag`, refreshed from the broker on every scrape.
+ */
+export class EventConsumer {
+  private readonly logger: RunnerLogger;
+  private readonly runner: MessageRunner;
+  private readonly stopping = new AbortController();
+  private consumer?: Consumer;
+  private admin?: Promise<Admin>;
+  private ownProducer?: Promise<Producer>;
+  private assigned: Record<string, number[]> = {};
+  private lagRefresh?: Promise<void>;
+  private removeLagCollector?: () => void;
+  private joinedOnce!: Promise<void>;
+  private started = false;
+
+  constructor(private readonly options: EventConsumerOptions) {
+    this.logger = options.logger ?? new Logger(EventConsumer.name);
+    this.runner = new MessageRunner({
+      processors: options.processors,
+      retry: options.retry,
+      groupId: options.groupId,
+      metrics: options.metrics,
+      logger: this.logger,
+      random: options.random,
+      publishDeadLetter: async (topic, message) => {
+        const producer = await this.deadLetterProducer();
+        await producer.send({ topic, acks: -1, messages: [message] });
+      },
+    });
+  }
+
+  /** The topics this consumer reads. */
+  get topics(): string[] {
+    return [...this.options.processors.keys()];
+  }
+
+  /**
+   * Connects, subscribes and starts consuming in the background. Resolves once consumption has started;
+   * {@link joined} tells when the group has assigned partitions.
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('EventConsumer: start() called twice');
+    this.started = true;
+    const { kafka, groupId } = this.options;
+    const consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeout ?? 10000,
+      heartbeatInterval: this.options.heartbeatInterval ?? 1000,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1000,
+    });
+    this.consumer = consumer;
+    this.joinedOnce = new Promise((resolve) => {
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        this.trackAssignment(event.payload.memberAssignment);
+        resolve();
+      });
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.logger.error(
+        { groupId, restart: event.payload.restart, err: errorMessage(event.payload.error) },
+        'Kafka consumer crashed',
+      );
+    });
+    if (this.options.metrics) {
+      this.removeLagCollector = this.options.metrics.onCollectLag(() => this.refreshLag());
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Resolves once the consumer has joined its group (the first time). */
+  joined(): Promise<void> {
+    return this.joinedOnce;
+  }
+
+  /**
+   * Stops consuming: a record being handled finishes and is committed, waits between retries are cut short
+   * (that record stays uncommitted and is redelivered), then the consumer leaves its group and disconnects.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.removeLagCollector?.();
+    const closing: Promise<unknown>[] = [];
+    if (this.consumer) closing.push(this.consumer.disconnect());
+    await Promise.allSettled(closing);
+    const clients = await Promise.allSettled([this.admin, this.ownProducer]);
+    await Promise.allSettled(
+      clients.map((result) =>
+        result.status === 'fulfilled' && result.value ? result.value.disconnect() : undefined,
+      ),
+    );
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
+    const { topic, partition } = batch;
+    // Aborted when the consumer stops or this partition is taken away (a seek or a rebalance).
+    const partitionGone = new AbortController();
+    const stop = () => partitionGone.abort();
+    this.stopping.signal.addEventListener('abort', stop, { once: true });
+    const watcher = setInterval(() => {
+      if (!isRunning() || isStale()) stop();
+    }, 200);
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.stopping.signal.aborted) break;
+        const done = await this.runner.run(
+          {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            headers: message.headers ?? {},
+            timestamp: message.timestamp,
+          },
+          { heartbeat, signal: partitionGone.signal },
+        );
+        if (!done) break;
+        const next = (BigInt(message.offset) + 1n).toString();
+        resolveOffset(message.offset);
+        // The payload's commit, unlike consumer.commitOffsets(), still works while the consumer stops,
+        // so the record that was in flight at shutdown is committed too.
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+        this.options.metrics?.setLag(topic, partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
+        await heartbeat();
+      }
+    } finally {
+      clearInterval(watcher);
+      this.stopping.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private trackAssignment(assignment: Record<string, number[]>): void {
+    const metrics = this.options.metrics;
+    if (metrics) {
+      for (const [topic, partitions] of Object.entries(this.assigned)) {
+        for (const partition of partitions) {
+          if (!(assignment[topic] ?? []).includes(partition)) metrics.removeLag(topic, partition);
+        }
+      }
+    }
+    this.assigned = assignment;
+  }
+
+  /** Asks the broker for high watermarks and the group's committed offsets of the partitions we own. */
+  private refreshLag(): Promise<void> {
+    this.lagRefresh ??= this.fetchLag()
+      .catch((error) => this.logger.warn({ err: errorMessage(error) }, 'Could not refresh consumer lag'))
+      .finally(() => (this.lagRefresh = undefined));
+    return this.lagRefresh;
+  }
+
+  private async fetchLag(): Promise<void> {
+    const metrics = this.options.metrics;
+    const topics = Object.keys(this.assigned).filter((topic) => (this.assigned[topic] ?? []).length > 0);
+    if (!metrics || topics.length === 0 || this.stopping.signal.aborted) return;
+    this.admin ??= (async () => {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error) => {
+      this.admin = undefined;
+      throw error;
+    });
+    const admin = await this.admin;
+    const work = (async () => {
+      const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const done = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
+        for (const partition of this.assigned[topic] ?? []) {
+          const end = ends.find((entry) => entry.partition === partition);
+          if (!end) continue;
+          const commit = done.find((entry) => entry.partition === partition)?.offset ?? '-1';
+          // No commit yet: everything from the oldest retained record is still to do.
+          const from = commit === '-1' ? end.low : commit;
+          metrics.setLag(topic, partition, Number(BigInt(end.high) - BigInt(from)));
+        }
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      work,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('offsets not fetched in time')), LAG_REFRESH_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  private deadLetterProducer(): Promise<Producer> {
+    if (this.options.producer) return this.options.producer();
+    this.ownProducer ??= (async () => {
+      const producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      return producer;
+    })().catch((error) => {
+      this.ownProducer = undefined;
+      throw error;
+    });
+    return this.ownProducer;
+  }
+}

@@ -1,0 +1,59 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  Optional,
+} from '@nestjs/common';
+import { CACHE_METRICS_REGISTRY } from '@platform/cache/nest';
+import type { ServiceConfig } from '@platform/config';
+import type { Registry } from 'prom-client';
+import { SERVICE_CONFIG } from '../service-kit.constants';
+import { KafkaService } from './kafka.service';
+import { OutboxRelay } from './outbox-relay';
+
+/**
+ * Runs the service's {@link OutboxRelay} with the app: started once the app is bootstrapped, stopped
+ * before the servers close (after the readiness drain), so the events of the last requests still go out.
+ * The relay owns an idempotent producer of its own, made by {@link KafkaService.createProducer}. Disabled with `OUTBOX_RELAY_ENABLED=false` (rows then wait for a relay
+ * of another instance). Metrics go to the registry served at `/metrics` when the cache module provides
+ * one, else to a private registry ({@link OutboxRelayService.registry}).
+ */
+@Injectable()
+export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** The relay of this service's schema. */
+  readonly relay: OutboxRelay;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    kafka: KafkaService,
+    @Optional() @Inject(CACHE_METRICS_REGISTRY) registry?: Registry,
+  ) {
+    this.relay = new OutboxRelay({
+      connectionString: config.database.url,
+      schema: config.database.schema,
+      createProducer: () => kafka.createProducer(),
+      batchSize: config.outbox.batchSize,
+      pollIntervalMs: config.outbox.pollIntervalMs,
+      retentionMs: config.outbox.retentionMs,
+      maxBackoffMs: config.outbox.maxBackoffMs,
+      registry,
+      logger: new Logger(OutboxRelay.name),
+      applicationName: `${config.name}-outbox-relay`,
+    });
+  }
+
+  /** Where the relay's metrics are registered. */
+  get registry(): Registry {
+    return this.relay.registry;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.outbox.relayEnabled) this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}

@@ -1,0 +1,429 @@
+import { Logger } from '@nestjs/common';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE } from '@platform/database';
+import type { Producer, TopicMessages } from 'kafkajs';
+import { Client, Notification } from 'pg';
+import { Registry } from 'prom-client';
+import { OutboxRelayMetrics } from './outbox-relay.metrics';
+
+/** The part of a kafkajs producer the relay uses. */
+export type OutboxProducer = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;
+
+/** The logger calls the relay makes (a Nest `Logger` fits). */
+export interface OutboxRelayLogger {
+  log(message: unknown, ...rest: unknown[]): void;
+  warn(message: unknown, ...rest: unknown[]): void;
+  error(message: unknown, ...rest: unknown[]): void;
+  debug(message: unknown, ...rest: unknown[]): void;
+}
+
+/** Settings of an {@link OutboxRelay}. */
+export interface OutboxRelayOptions {
+  /** Postgres URL; the relay opens one connection of its own (LISTEN and the leader lock need a session). */
+  connectionString: string;
+  /** Schema whose `outbox_events` table this relay drains. */
+  schema: string;
+  /**
+   * Creates an unconnected idempotent producer, e.g. `() => kafkaService.createProducer()`. The relay
+   * connects it on first use and replaces it when a batch fails on a connected session: a producer that
+   * lived through a broker crash can be left with sequence numbers the broker rejects
+   * (`OUT_OF_ORDER_SEQUENCE_NUMBER`) forever.
+   */
+  createProducer: () => OutboxProducer;
+  /** Rows claimed and published per batch (default 100). */
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives, and how often a standby retries the lock (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** How long sent rows are kept before they are pruned (default 24 h). */
+  retentionMs?: number;
+  /** How often the leader prunes (default 60 s, or the retention if shorter). */
+  pruneIntervalMs?: number;
+  /** Longest wait between attempts while Kafka or Postgres is down (default 10 s). */
+  maxBackoffMs?: number;
+  /** Metrics registry, e.g. the one served at `/metrics`; a private one by default. */
+  registry?: Registry;
+  logger?: OutboxRelayLogger;
+  /** Postgres `application_name` of the relay's connection. */
+  applicationName?: string;
+}
+
+/** A batch Kafka did not acknowledge; the rows stay pending. */
+class PublishFailedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`Publishing outbox events failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'PublishFailedError';
+  }
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+const INITIAL_BACKOFF_MS = 200;
+const PRUNE_CHUNK = 5000;
+const STOP_WAIT_MS = 5000;
+
+/**
+ * Publishes the transactional outbox of one schema to Kafka. Rows are claimed oldest first
+ * (`ORDER BY id … FOR UPDATE SKIP LOCKED`), sent in that order with the idempotent producer (key = entity
+ * id, so one entity's events land on one partition in commit order), then marked `sent_at`.
+ *
+ * - **One relay per schema at a time.** Relays of several instances compete for a Postgres session
+ *   advisory lock; the winner relays, the others stand by and take over within `pollIntervalMs` if it
+ *   dies. Two relays draining one table in parallel could publish an entity's events out of order.
+ * - **Low latency without hammering Postgres.** A trigger NOTIFYs at commit; the relay also polls every
+ *   `pollIntervalMs` in case a notification was missed.
+ * - **Kafka down.** Rows stay pending; the relay backs off exponentially (up to `maxBackoffMs`), logs once
+ *   when the outage starts and once when it ends, and then publishes everything that waited, in order.
+ *   After a batch fails on a connected producer, the producer is replaced, so the retry runs in a new
+ *   idempotent session: a broker that crashed may have lost what the old session's sequence numbers assume.
+ * - **At least once.** A crash after Kafka acknowledged but before `sent_at` was committed republishes
+ *   those rows; consumers deduplicate by `eventId`.
+ */
+export class OutboxRelay {
+  readonly registry: Registry;
+  private readonly metrics: OutboxRelayMetrics;
+  private readonly logger: OutboxRelayLogger;
+  private readonly table: string;
+  private readonly lockKey: string;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retentionMs: number;
+  private readonly pruneIntervalMs: number;
+  private readonly maxBackoffMs: number;
+
+  private client?: Client;
+  private producer?: OutboxProducer;
+  /** Whether {@link producer} has a session with the broker (connected at least once since created). */
+  private producerConnected = false;
+  private leading = false;
+  private stopping = false;
+  private loop?: Promise<void>;
+  private notified = false;
+  /** Ends the current pause: set by {@link pause}, called by NOTIFY (when listening) and by stop(). */
+  private wake?: (reason: 'notify' | 'stop') => void;
+  private backoffMs = INITIAL_BACKOFF_MS;
+  private kafkaDownSince?: number;
+  private postgresDownSince?: number;
+  private lastMeasure = 0;
+  private lastPrune = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.registry = options.registry ?? new Registry();
+    this.metrics = new OutboxRelayMetrics(this.registry);
+    this.logger = options.logger ?? new Logger(OutboxRelay.name);
+    const quoted = `"${options.schema.replace(/"/g, '""')}"`;
+    this.table = `${quoted}.${OUTBOX_TABLE}`;
+    this.lockKey = `outbox-relay:${options.schema}`;
+    this.batchSize = options.batchSize ?? 100;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.retentionMs = options.retentionMs ?? 86_400_000;
+    this.pruneIntervalMs = options.pruneIntervalMs ?? Math.min(60_000, this.retentionMs);
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.metrics.leader.set({ schema: options.schema }, 0);
+  }
+
+  /** True while this relay holds the schema's relay lock. */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Starts relaying in the background; returns at once (Postgres or Kafka may still be unreachable). */
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run();
+  }
+
+  /**
+   * Stops gracefully: lets the batch in flight finish (at most a few seconds), makes one last pass over
+   * rows committed meanwhile, releases the lock so a standby takes over at once, and closes the connection.
+   */
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.stopping = true;
+    this.wake?.('stop');
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.loop.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    // Rows committed since the last batch (e.g. by requests that finished during the drain delay).
+    if (finished && this.leading && this.kafkaDownSince === undefined) {
+      await this.drain(10).catch(() => undefined);
+    }
+    this.loop = undefined;
+    await this.disconnect();
+    await this.resetProducer();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const client = await this.connect();
+        await this.measure(client);
+        if (!this.leading && !(await this.acquireLock(client))) {
+          await this.pause(this.pollIntervalMs, false);
+          continue;
+        }
+        this.notified = false;
+        const published = await this.drain(1);
+        await this.prune(client);
+        this.backoffMs = INITIAL_BACKOFF_MS;
+        if (published < this.batchSize) await this.pause(this.pollIntervalMs, true);
+      } catch (error) {
+        if (this.stopping) break;
+        if (error instanceof PublishFailedError) this.onKafkaDown(error.cause);
+        else await this.onPostgresDown(error);
+        // New commits must not cut the backoff short: that would retry a dead Kafka on every write.
+        await this.pause(this.nextBackoff(), false);
+      }
+    }
+  }
+
+  /** Publishes up to `maxBatches` full batches; returns how many rows went out. */
+  private async drain(maxBatches: number): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const published = await this.publishBatch();
+      total += published;
+      if (published < this.batchSize) break;
+    }
+    return total;
+  }
+
+  /** Claims the oldest pending rows, publishes them in order and marks them sent, in one transaction. */
+  private async publishBatch(): Promise<number> {
+    const client = await this.connect();
+    await client.query('BEGIN');
+    try {
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id, topic, message_key, payload::text AS payload, headers
+           FROM ${this.table} WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const ids = rows.map((row) => row.id);
+      try {
+        const producer = await this.connectedProducer();
+        await producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
+      } catch (error) {
+        // A session that was up may be left with sequence numbers the broker no longer accepts. A producer
+        // that never connected has no session: it is kept, and connecting is simply tried again.
+        if (this.producerConnected) await this.resetProducer();
+        await client.query('ROLLBACK');
+        await client
+          .query(
+            `UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])`,
+            [ids, (error instanceof Error ? error.message : String(error)).slice(0, 1000)],
+          )
+          .catch(() => undefined);
+        throw new PublishFailedError(error);
+      }
+      await client.query(
+        `UPDATE ${this.table} SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])`,
+        [ids],
+      );
+      await client.query('COMMIT');
+      this.onPublished(rows);
+      return rows.length;
+    } catch (error) {
+      if (!(error instanceof PublishFailedError)) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The relay's producer, created on first use or after {@link resetProducer}, connected if it is not. */
+  private async connectedProducer(): Promise<OutboxProducer> {
+    const producer = (this.producer ??= this.options.createProducer());
+    if (!this.producerConnected) {
+      await producer.connect();
+      this.producerConnected = true;
+    }
+    return producer;
+  }
+
+  /** Drops the producer, so the next batch starts a new producer session (new id, fresh sequences). */
+  private async resetProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    this.producerConnected = false;
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  /** Groups rows by topic, keeping id order within each topic (and so within each key). */
+  private toTopicMessages(rows: OutboxRow[]): TopicMessages[] {
+    const byTopic = new Map<string, TopicMessages>();
+    for (const row of rows) {
+      let group = byTopic.get(row.topic);
+      if (!group) byTopic.set(row.topic, (group = { topic: row.topic, messages: [] }));
+      group.messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
+    }
+    return [...byTopic.values()];
+  }
+
+  private onPublished(rows: OutboxRow[]): void {
+    const schema = this.options.schema;
+    for (const row of rows) this.metrics.published.inc({ schema, topic: row.topic });
+    if (this.kafkaDownSince !== undefined) {
+      this.logger.log(
+        { schema, outageMs: Date.now() - this.kafkaDownSince },
+        'Kafka reachable again: publishing the outbox events that waited',
+      );
+      this.kafkaDownSince = undefined;
+    }
+  }
+
+  private onKafkaDown(cause: unknown): void {
+    this.metrics.publishErrors.inc({ schema: this.options.schema });
+    const err = cause instanceof Error ? cause.message : String(cause);
+    if (this.kafkaDownSince === undefined) {
+      this.kafkaDownSince = Date.now();
+      this.logger.warn(
+        { schema: this.options.schema, err },
+        'Kafka unavailable: events wait in the outbox and are retried with backoff',
+      );
+    } else {
+      this.logger.debug({ schema: this.options.schema, err }, 'Outbox publish retry failed');
+    }
+  }
+
+  private async onPostgresDown(error: unknown): Promise<void> {
+    const err = error instanceof Error ? error.message : String(error);
+    if (this.postgresDownSince === undefined) {
+      this.postgresDownSince = Date.now();
+      this.logger.warn({ schema: this.options.schema, err }, 'Outbox relay lost Postgres; reconnecting');
+    } else {
+      this.logger.debug({ schema: this.options.schema, err }, 'Outbox relay reconnect failed');
+    }
+    await this.disconnect();
+  }
+
+  private nextBackoff(): number {
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+    // ±20 % jitter so the relays of many services do not retry in lockstep.
+    return Math.round(delay * (0.8 + Math.random() * 0.4));
+  }
+
+  /** The relay's own connection, opened (and subscribed to NOTIFY) on first use or after a failure. */
+  private async connect(): Promise<Client> {
+    if (this.client) return this.client;
+    const client = new Client({
+      connectionString: this.options.connectionString,
+      application_name: this.options.applicationName ?? 'outbox-relay',
+      keepAlive: true,
+      connectionTimeoutMillis: 3000,
+      statement_timeout: 30_000,
+    });
+    client.on('error', (error) => {
+      // An idle connection broke; the next query fails and the loop reconnects.
+      this.logger.debug({ schema: this.options.schema, err: error.message }, 'Outbox relay connection error');
+      if (this.client === client) this.client = undefined;
+      this.setLeading(false);
+    });
+    client.on('notification', (message: Notification) => {
+      if (message.channel !== OUTBOX_CHANNEL || message.payload !== this.options.schema) return;
+      this.notified = true;
+      this.wake?.('notify');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.postgresDownSince !== undefined) {
+      this.logger.log({ schema: this.options.schema }, 'Outbox relay reconnected to Postgres');
+      this.postgresDownSince = undefined;
+    }
+    this.client = client;
+    return client;
+  }
+
+  private async disconnect(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    if (this.leading) {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [this.lockKey]).catch(() => undefined);
+    }
+    this.setLeading(false);
+    await client.end().catch(() => undefined);
+  }
+
+  private async acquireLock(client: Client): Promise<boolean> {
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [this.lockKey],
+    );
+    if (rows[0]?.locked) {
+      this.setLeading(true);
+      this.logger.log({ schema: this.options.schema }, 'Outbox relay leading');
+    }
+    return this.leading;
+  }
+
+  private setLeading(leading: boolean): void {
+    this.leading = leading;
+    this.metrics.leader.set({ schema: this.options.schema }, leading ? 1 : 0);
+  }
+
+  /** Refreshes the backlog gauges, at most once per poll interval. */
+  private async measure(client: Client): Promise<void> {
+    if (Date.now() - this.lastMeasure < this.pollIntervalMs) return;
+    this.lastMeasure = Date.now();
+    const { rows } = await client.query<{ pending: number; age: number }>(
+      `SELECT count(*)::int AS pending,
+              COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age
+         FROM ${this.table} WHERE sent_at IS NULL`,
+    );
+    this.metrics.pending.set({ schema: this.options.schema }, rows[0]?.pending ?? 0);
+    this.metrics.oldestPendingAge.set({ schema: this.options.schema }, rows[0]?.age ?? 0);
+  }
+
+  /** Deletes sent rows older than the retention, in chunks so no statement runs long. */
+  private async prune(client: Client): Promise<void> {
+    if (Date.now() - this.lastPrune < this.pruneIntervalMs) return;
+    this.lastPrune = Date.now();
+    for (let round = 0; round < 20 && !this.stopping; round++) {
+      const { rowCount } = await client.query(
+        `DELETE FROM ${this.table} WHERE id IN (
+           SELECT id FROM ${this.table}
+            WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1)
+            LIMIT ${PRUNE_CHUNK})`,
+        [this.retentionMs / 1000],
+      );
+      this.metrics.pruned.inc({ schema: this.options.schema }, rowCount ?? 0);
+      if ((rowCount ?? 0) < PRUNE_CHUNK) break;
+    }
+  }
+
+  /** Waits `ms`, or less if the relay is stopping or, with `onNotify`, when rows are committed. */
+  private pause(ms: number, onNotify: boolean): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (onNotify && this.notified) {
+      this.notified = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(), ms);
+      const finish = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = (reason) => {
+        if (reason === 'stop' || onNotify) finish();
+      };
+    });
+  }
+}
