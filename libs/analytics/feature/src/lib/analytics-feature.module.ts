@@ -5,10 +5,11 @@ import { AnalyticsGrpcController } from './analytics.grpc.controller';
 import { AnalyticsService } from './analytics.service';
 import { BuyerRevenueController } from './buyer-revenue.controller';
 import { BuyerRevenueService } from './buyer-revenue.service';
-import { RoutingProfileClient } from './cache/routing-profile.client';
 import { BidChangedListener } from './listeners/bid-changed.listener';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { CallRecordedListener } from './listeners/call-recorded.listener';
+import { routingProfileClientProviders } from '@platform/service-kit';
+import { ANALYTICS_CACHE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
 
 /** The analytics service's behaviour: REST, gRPC and Kafka entry points over {@link AnalyticsService}. */
 @Module({
@@ -17,7 +18,10 @@ import { CallRecordedListener } from './listeners/call-recorded.listener';
   providers: [
     AnalyticsService,
     BuyerRevenueService,
-    RoutingProfileClient,
+    ...routingProfileClientProviders({
+      key: AnalyticsCacheKeys.buyerRouting,
+      ttl: ANALYTICS_CACHE_TTL.routing,
+    }),
     BidChangedListener,
     BuyerChangedListener,
     CallRecordedListener,

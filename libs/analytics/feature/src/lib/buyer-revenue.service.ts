@@ -4,7 +4,7 @@ import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { ValidationFailedError } from '@platform/service-kit';
 import { ANALYTICS_CACHE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
-import { BuyerRoutingProfile, RoutingProfileClient } from './cache/routing-profile.client';
+import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/service-kit';
 
 /** A buyer's revenue over a period, with the routing criteria it was earned under. */
 export interface BuyerRevenueView {

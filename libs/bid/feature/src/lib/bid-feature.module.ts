@@ -5,9 +5,10 @@ import { BidGrpcController } from './bid.grpc.controller';
 import { BidService } from './bid.service';
 import { BuyerActiveBidsService } from './buyer-active-bids.service';
 import { BuyerBidsController } from './buyer-bids.controller';
-import { RoutingProfileClient } from './cache/routing-profile.client';
 import { BidChangedListener } from './listeners/bid-changed.listener';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
+import { routingProfileClientProviders } from '@platform/service-kit';
+import { BID_CACHE_TTL, BidCacheKeys } from './cache/bid-cache.keys';
 
 /** The bid service's behaviour: REST, gRPC and Kafka entry points over {@link BidService}. */
 @Module({
@@ -16,7 +17,7 @@ import { BuyerChangedListener } from './listeners/buyer-changed.listener';
   providers: [
     BidService,
     BuyerActiveBidsService,
-    RoutingProfileClient,
+    ...routingProfileClientProviders({ key: BidCacheKeys.buyerRouting, ttl: BID_CACHE_TTL.routing }),
     BidChangedListener,
     BuyerChangedListener,
   ],

@@ -1,12 +1,13 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { TieredCache } from '@platform/cache';
+import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
+import type { TieredCache, TtlOption } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import type { routingV1 } from '@platform/proto';
-import { createGrpcClient, GrpcClient, SERVICE_CONFIG, unwrapLoaderError } from '@platform/service-kit';
-import { ANALYTICS_CACHE_TTL, AnalyticsCacheKeys } from './analytics-cache.keys';
+import { unwrapLoaderError } from '../errors/domain.error';
+import { createGrpcClient, GrpcClient } from '../grpc/grpc-client';
+import { SERVICE_CONFIG } from '../service-kit.constants';
 
-/** What the analytics service needs to know of a buyer's routing criteria. */
+/** What other services need to know of a buyer's routing criteria. */
 export interface BuyerRoutingProfile {
   buyerId: string;
   states: string[];
@@ -17,10 +18,19 @@ export interface BuyerRoutingProfile {
   version: number;
 }
 
+/** Where a service keeps its copy of routing profiles: the key builder and TTLs of its own cache map. */
+export interface RoutingProfileCachePolicy {
+  key: (buyerId: string) => string;
+  ttl: TtlOption;
+}
+
+const ROUTING_PROFILE_POLICY = Symbol('RoutingProfileCachePolicy');
+
 /**
- * Reads buyers' routing profiles from the routing service over gRPC, cache-aside under
- * `routing:buyer:{buyerID}` (null, "no criteria", is cached too). The copy is evicted by the
- * `routing.buyer.changed.v1` listener, so it is never older than the invalidation lag.
+ * Reads buyers' routing profiles from the routing service over gRPC (`ROUTING_GRPC_ADDRESS`), cache-aside
+ * under the consuming service's key (`routing:buyer:{buyerID}`; null, "no criteria", is cached too). The
+ * copy is evicted by the service's `routing.buyer.changed.v1` listener, so it is never older than the
+ * invalidation lag. Register it with {@link routingProfileClientProviders}.
  */
 @Injectable()
 export class RoutingProfileClient implements OnApplicationShutdown {
@@ -29,13 +39,14 @@ export class RoutingProfileClient implements OnApplicationShutdown {
   constructor(
     @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(ROUTING_PROFILE_POLICY) private readonly policy: RoutingProfileCachePolicy,
   ) {}
 
   /** The buyer's routing profile, or null when the buyer has no criteria; `ROUTING.UNAVAILABLE` (503) on outage. */
   async get(buyerId: string): Promise<BuyerRoutingProfile | null> {
     try {
-      return (await this.cache.getOrSet(AnalyticsCacheKeys.buyerRouting(buyerId), () => this.fetch(buyerId), {
-        ttl: ANALYTICS_CACHE_TTL.routing,
+      return (await this.cache.getOrSet(this.policy.key(buyerId), () => this.fetch(buyerId), {
+        ttl: this.policy.ttl,
       })) as BuyerRoutingProfile | null;
     } catch (error) {
       throw unwrapLoaderError(error);
@@ -62,3 +73,9 @@ export class RoutingProfileClient implements OnApplicationShutdown {
     };
   }
 }
+
+/** The providers of a {@link RoutingProfileClient} caching under the given policy. */
+export const routingProfileClientProviders = (policy: RoutingProfileCachePolicy): Provider[] => [
+  { provide: ROUTING_PROFILE_POLICY, useValue: policy },
+  RoutingProfileClient,
+];
