@@ -96,7 +96,7 @@ process.on('SIGINT', () => {
 /** Forks an app process and waits for its port. */
 async function startApp(config: HttpAppConfig): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(__dirname, 'workers', 'http-app.worker.ts'), [JSON.stringify(config)], {
-    execArgv: ['-r', join(__dirname, 'workers', 'swc-register.cjs')],
+    execArgv: ['-r', join(__dirname, '..', '..', '..', 'tools', 'bench', 'swc-register.cjs')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   live.add(child);

@@ -1,5 +1,5 @@
 /**
- * One app of `npm run bench:http`, in its own process (started with `swc-register.cjs`): the same handler
+ * One app of `npm run bench:http`, in its own process (started with tools/bench/swc-register.cjs): the same handler
  * behind no cache, `@nestjs/cache-manager`'s CacheInterceptor (in-memory or Keyv Redis) or ours. It listens on
  * a free loopback port, reports it over IPC, answers `{ type: 'calls' }` with its handler count and exits on
  * `{ type: 'stop' }`.

@@ -67,7 +67,7 @@ function run(): Promise<PhaseResult[]> {
     join(__dirname, 'workers', 'events-service.worker.ts'),
     [JSON.stringify(config)],
     {
-      execArgv: ['-r', join(__dirname, 'workers', 'swc-register.cjs')],
+      execArgv: ['-r', join(__dirname, '..', '..', '..', '..', 'tools', 'bench', 'swc-register.cjs')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     },

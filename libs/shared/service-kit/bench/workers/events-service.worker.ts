@@ -1,5 +1,5 @@
 /**
- * The service of `npm run bench:events`, in its own process (started with `swc-register.cjs`, as Nest's
+ * The service of `npm run bench:events`, in its own process (started with tools/bench/swc-register.cjs, as Nest's
  * dependency injection needs decorator metadata). A real service booted by `startServiceApp` exactly as the
  * four services are (outbox relay, Kafka consumer, cache, health), whose one feature is an `items` table:
  * `PATCH /items/:id` changes an item and queues its `item` change event in the outbox in the same

@@ -1,12 +1,12 @@
 // Loads TypeScript through SWC with decorator metadata (which Nest's dependency injection needs and tsx's
-// esbuild does not emit) and resolves the workspace's `@platform/*` path aliases, for the bench:events
-// service process: `node -r ./swc-register.cjs events-service.worker.ts`.
+// esbuild does not emit) and resolves the workspace's `@platform/*` path aliases, for the processes the
+// benchmarks fork (bench:http apps, the bench:events service): `node -r tools/bench/swc-register.cjs x.ts`.
 const Module = require('node:module');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { transformSync } = require('@swc/core');
 
-const root = join(__dirname, '..', '..', '..', '..', '..');
+const root = join(__dirname, '..', '..');
 // tsconfig.base.json has comments; only whole-line `//` comments are used there.
 const tsconfig = JSON.parse(
   readFileSync(join(root, 'tsconfig.base.json'), 'utf8')
