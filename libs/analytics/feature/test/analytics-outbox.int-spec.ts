@@ -1,14 +1,6 @@
 import { Topic } from '@platform/contracts';
-import {
-  dropSchema,
-  readJson,
-  readOutbox,
-  refuseOutboxWrites,
-  sendJson,
-  stackEnv,
-  useTestService,
-} from '@platform/service-kit/testing';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { readJson, sendJson, useServiceWithoutRelay } from '@platform/service-kit/testing';
+import { randomUUID } from 'node:crypto';
 import { analyticsServiceSpec } from '../src';
 
 /**
@@ -16,13 +8,10 @@ import { analyticsServiceSpec } from '../src';
  * commit or neither. A schema of its own and no relay, so the rows stay where the test reads them.
  */
 describe('analytics service outbox (real Postgres)', () => {
-  const schema = `analytics_outbox_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = stackEnv()['DATABASE_URL'];
-  const service = useTestService(analyticsServiceSpec(), 'analytics', {
-    DB_SCHEMA: schema,
-    OUTBOX_RELAY_ENABLED: 'false',
-    LOG_LEVEL: 'fatal', // the refused writes are logged as 500s on purpose
-  });
+  const { service, readOutbox, refuseOutboxWrites } = useServiceWithoutRelay(
+    analyticsServiceSpec(),
+    'analytics',
+  );
   const aCall = (buyerId: string) => ({
     callId: `call-${randomUUID()}`,
     buyerId,
@@ -34,11 +23,9 @@ describe('analytics service outbox (real Postgres)', () => {
   });
   const record = (body: unknown) => sendJson('POST', `${service.httpUrl}/analytics/calls`, body);
 
-  afterAll(() => dropSchema(databaseUrl, schema));
-
   it('should queue the call-recorded event with the record', async () => {
     const created = await readJson(await record(aCall('buyer-a')));
-    const rows = await readOutbox(databaseUrl, schema, created.id);
+    const rows = await readOutbox(created.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       topic: Topic.CallRecorded,
@@ -49,7 +36,7 @@ describe('analytics service outbox (real Postgres)', () => {
 
   it('should record nothing when the event cannot be queued', async () => {
     const buyerId = `buyer-${randomUUID()}`;
-    const restore = await refuseOutboxWrites(databaseUrl, schema);
+    const restore = await refuseOutboxWrites();
     try {
       expect((await record(aCall(buyerId))).status).toBe(500);
     } finally {

@@ -1,14 +1,6 @@
 import { Topic } from '@platform/contracts';
-import {
-  dropSchema,
-  readJson,
-  readOutbox,
-  refuseOutboxWrites,
-  sendJson,
-  stackEnv,
-  useTestService,
-} from '@platform/service-kit/testing';
-import { randomBytes, randomInt } from 'node:crypto';
+import { readJson, sendJson, useServiceWithoutRelay } from '@platform/service-kit/testing';
+import { randomInt } from 'node:crypto';
 import { complianceServiceSpec } from '../src';
 
 /**
@@ -17,13 +9,10 @@ import { complianceServiceSpec } from '../src';
  * schema of its own and no relay, so the rows stay where the test reads them.
  */
 describe('compliance service outbox (real Postgres)', () => {
-  const schema = `compliance_outbox_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = stackEnv()['DATABASE_URL'];
-  const service = useTestService(complianceServiceSpec(), 'compliance', {
-    DB_SCHEMA: schema,
-    OUTBOX_RELAY_ENABLED: 'false',
-    LOG_LEVEL: 'fatal', // the refused writes are logged as 500s on purpose
-  });
+  const { service, readOutbox, refuseOutboxWrites } = useServiceWithoutRelay(
+    complianceServiceSpec(),
+    'compliance',
+  );
   const url = (path: string) => `${service.httpUrl}/compliance${path}`;
   const ruleSet = {
     rules: { quietHours: [21, 8] },
@@ -39,12 +28,10 @@ describe('compliance service outbox (real Postgres)', () => {
   });
   const phone = () => `+1415${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 
-  afterAll(() => dropSchema(databaseUrl, schema));
-
   it('should queue both events of an activation in its transaction, in order', async () => {
     const first = await readJson(await sendJson('POST', url('/tcpa-rule-sets'), ruleSet));
     const second = await readJson(await sendJson('POST', url('/tcpa-rule-sets'), ruleSet));
-    const rows = await readOutbox(databaseUrl, schema);
+    const rows = await readOutbox();
     expect(rows.map((row) => [row.topic, row.messageKey, row.payload.op])).toEqual([
       [Topic.ComplianceRulesChanged, `tcpa:${first.version}`, 'created'],
       [Topic.ComplianceRulesChanged, `tcpa:${first.version}`, 'updated'],
@@ -61,9 +48,9 @@ describe('compliance service outbox (real Postgres)', () => {
     const check = (phoneNumber: string) =>
       fetch(url(`/dnc/check?phoneNumber=${encodeURIComponent(phoneNumber)}`)).then(readJson);
     const { phoneHash } = await check(number);
-    const before = (await readOutbox(databaseUrl, schema)).length;
+    const before = (await readOutbox()).length;
 
-    const restore = await refuseOutboxWrites(databaseUrl, schema);
+    const restore = await refuseOutboxWrites();
     try {
       expect((await sendJson('POST', url('/tcpa-rule-sets'), ruleSet)).status).toBe(500);
       expect((await sendJson('PUT', url('/states/NV'), stateRule(9))).status).toBe(500);
@@ -82,6 +69,6 @@ describe('compliance service outbox (real Postgres)', () => {
     expect(await check(number)).toMatchObject({
       listed: true,
     });
-    expect(await readOutbox(databaseUrl, schema)).toHaveLength(before);
+    expect(await readOutbox()).toHaveLength(before);
   });
 });

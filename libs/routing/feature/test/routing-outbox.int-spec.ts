@@ -1,13 +1,6 @@
 import { Topic } from '@platform/contracts';
-import {
-  dropSchema,
-  readOutbox,
-  refuseOutboxWrites,
-  sendJson,
-  stackEnv,
-  useTestService,
-} from '@platform/service-kit/testing';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { sendJson, useServiceWithoutRelay } from '@platform/service-kit/testing';
+import { randomUUID } from 'node:crypto';
 import { routingServiceSpec } from '../src';
 
 /**
@@ -15,17 +8,9 @@ import { routingServiceSpec } from '../src';
  * both commit or neither. A schema of its own and no relay, so the rows stay where the test reads them.
  */
 describe('routing service outbox (real Postgres)', () => {
-  const schema = `routing_outbox_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = stackEnv()['DATABASE_URL'];
-  const service = useTestService(routingServiceSpec(), 'routing', {
-    DB_SCHEMA: schema,
-    OUTBOX_RELAY_ENABLED: 'false',
-    LOG_LEVEL: 'fatal', // the refused writes are logged as 500s on purpose
-  });
+  const { service, readOutbox, refuseOutboxWrites } = useServiceWithoutRelay(routingServiceSpec(), 'routing');
   const buyerUrl = (id: string) => `${service.httpUrl}/routing/buyers/${id}`;
   const criteria = (minBidCents: number) => ({ states: ['CA'], minBidCents, maxConcurrentCalls: 2 });
-
-  afterAll(() => dropSchema(databaseUrl, schema));
 
   it('should queue created, updated and deleted events with the change, and none for a no-op', async () => {
     const id = `buyer-${randomUUID()}`;
@@ -34,7 +19,7 @@ describe('routing service outbox (real Postgres)', () => {
     expect((await sendJson('PUT', buyerUrl(id), criteria(200))).status).toBe(200);
     expect((await fetch(buyerUrl(id), { method: 'DELETE' })).status).toBe(204);
 
-    const rows = await readOutbox(databaseUrl, schema, id);
+    const rows = await readOutbox(id);
     expect(rows.map((row) => [row.topic, row.payload.op, row.payload.version])).toEqual([
       [Topic.BuyerRoutingChanged, 'created', 1],
       [Topic.BuyerRoutingChanged, 'updated', 2],
@@ -47,7 +32,7 @@ describe('routing service outbox (real Postgres)', () => {
     const id = `buyer-${randomUUID()}`;
     const existing = `buyer-${randomUUID()}`;
     await sendJson('PUT', buyerUrl(existing), criteria(100));
-    const restore = await refuseOutboxWrites(databaseUrl, schema);
+    const restore = await refuseOutboxWrites();
     try {
       expect((await sendJson('PUT', buyerUrl(id), criteria(100))).status).toBe(500);
       expect((await sendJson('PUT', buyerUrl(existing), criteria(999))).status).toBe(500);
@@ -57,8 +42,6 @@ describe('routing service outbox (real Postgres)', () => {
     }
     expect((await fetch(buyerUrl(id))).status).toBe(404);
     expect(await (await fetch(buyerUrl(existing))).json()).toMatchObject({ minBidCents: 100, version: 1 });
-    expect((await readOutbox(databaseUrl, schema, existing)).map((row) => row.payload.op)).toEqual([
-      'created',
-    ]);
+    expect((await readOutbox(existing)).map((row) => row.payload.op)).toEqual(['created']);
   });
 });

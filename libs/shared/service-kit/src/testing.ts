@@ -2,7 +2,7 @@ import { credentials, loadPackageDefinition, Metadata, ServiceError } from '@grp
 import { loadSync } from '@grpc/proto-loader';
 import { loadServiceConfig, ServiceConfig } from '@platform/config';
 import { grpcLoaderOptions, protoPath, ProtoService } from '@platform/proto';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,7 @@ import { runMigrations } from '@platform/database';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { RunningService, startServiceApp } from './lib/bootstrap/create-service-app';
 import { ServiceSpec } from './lib/bootstrap/service-spec';
+import { dropSchema, readOutbox, refuseOutboxWrites, type OutboxTestRow } from './testing/outbox';
 
 export * from './testing/kafka-broker';
 export * from './testing/outbox';
@@ -273,5 +274,35 @@ export async function recordTopic(
         return matching.length >= count && matching;
       }, timeoutMs),
     stop: () => consumer.disconnect(),
+  };
+}
+
+/** A service started without its outbox relay, in a schema of its own, and that schema's outbox. */
+export interface ServiceWithOutbox {
+  service: ServiceUnderTest;
+  /** The outbox rows (optionally only those keyed `messageKey`), oldest first. */
+  readOutbox(messageKey?: string): Promise<OutboxTestRow[]>;
+  /** Makes every outbox insert fail until the returned function is called. */
+  refuseOutboxWrites(): Promise<() => Promise<void>>;
+}
+
+/**
+ * Starts the service for the suite in a schema of its own with the relay off, so the events its use cases
+ * queue stay in `outbox_events` where the test reads them; the schema is dropped after the suite. Refused
+ * writes are logged as 500s on purpose, so the service logs only fatal errors.
+ */
+export function useServiceWithoutRelay(spec: ServiceSpec, grpcService: ProtoService): ServiceWithOutbox {
+  const schema = `${spec.defaults.name}_outbox_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = stackEnv()['DATABASE_URL'];
+  const service = useTestService(spec, grpcService, {
+    DB_SCHEMA: schema,
+    OUTBOX_RELAY_ENABLED: 'false',
+    LOG_LEVEL: 'fatal',
+  });
+  afterAll(() => dropSchema(databaseUrl, schema));
+  return {
+    service,
+    readOutbox: (messageKey) => readOutbox(databaseUrl, schema, messageKey),
+    refuseOutboxWrites: () => refuseOutboxWrites(databaseUrl, schema),
   };
 }
