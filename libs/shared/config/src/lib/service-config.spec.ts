@@ -110,7 +110,8 @@ describe('loadServiceConfig()', () => {
   it('should default the consumer, cache and peer settings, and name each malformed one', () => {
     expect(loadServiceConfig(defaults, validEnv)).toMatchObject({
       consumer: { maxAttempts: 5, retryInitialMs: 100, retryMaxMs: 5000, partitionsConsumedConcurrently: 3 },
-      cache: { prefix: 'bid:' },
+      cache: { prefix: 'bid:', l2: 'standalone' },
+      edge: { varnishUrls: [] },
       peers: { routingGrpc: '127.0.0.1:5102' },
     });
     expect(loadServiceConfig(defaults, { ...validEnv, CACHE_PREFIX: '' }).cache.prefix).toBe('');
@@ -125,5 +126,26 @@ describe('loadServiceConfig()', () => {
       'KAFKA_CONSUMER_MAX_ATTEMPTS',
       'ROUTING_GRPC_ADDRESS',
     ]);
+  });
+
+  it('should put L2 on the Redis Cluster only when its nodes are given, and parse the Varnish URLs', () => {
+    const nodes = '127.0.0.1:17001';
+    expect(
+      loadServiceConfig(defaults, { ...validEnv, CACHE_L2: 'cluster', REDIS_CLUSTER_NODES: nodes }).cache.l2,
+    ).toBe('cluster');
+    expect(failureOf({ ...validEnv, CACHE_L2: 'cluster' }).issues).toEqual([
+      { variable: 'CACHE_L2', message: 'is cluster but REDIS_CLUSTER_NODES is empty' },
+    ]);
+    expect(failureOf({ ...validEnv, CACHE_L2: 'sentinel' }).issues.map((issue) => issue.variable)).toEqual([
+      'CACHE_L2',
+    ]);
+    const edge = { ...validEnv, EDGE_VARNISH_URLS: 'http://127.0.0.1:16081, http://127.0.0.1:16082' };
+    expect(loadServiceConfig(defaults, edge).edge.varnishUrls).toEqual([
+      'http://127.0.0.1:16081',
+      'http://127.0.0.1:16082',
+    ]);
+    expect(
+      failureOf({ ...validEnv, EDGE_VARNISH_URLS: 'varnish:6081' }).issues.map((i) => i.variable),
+    ).toEqual(['EDGE_VARNISH_URLS']);
   });
 });

@@ -43,8 +43,11 @@ export interface ServiceConfig {
     retryMaxMs: number;
     partitionsConsumedConcurrently: number;
   };
-  /** The cache (`CACHE_PREFIX`): prefix of this service's keys in the shared Redis and of its bus channel. */
-  cache: { prefix: string };
+  /**
+   * The cache: `CACHE_PREFIX`, the prefix of this service's keys in the shared Redis and of its bus channel;
+   * `CACHE_L2`, where L2 lives: `standalone` (`REDIS_URL`) or `cluster` (`REDIS_CLUSTER_NODES`).
+   */
+  cache: { prefix: string; l2: 'standalone' | 'cluster' };
   /**
    * The L3 edge (`EDGE_VARNISH_URLS`): the Varnish listeners in front of this service, purged by surrogate
    * key (xkey) whenever the service invalidates cache keys or tags. Empty: no edge purge.
@@ -103,7 +106,12 @@ const schemaFor = (defaults: ServiceDefaults) =>
             .map((url) => url.trim())
             .filter((url) => url !== ''),
         )
-        .pipe(z.array(urlVar('http:', 'https:'))),
+        .refine((urls) => urls.every((url) => urlVar('http:', 'https:').safeParse(url).success), {
+          message: 'must be comma-separated URLs starting with http:// or https://',
+        }),
+      CACHE_L2: z
+        .enum(['standalone', 'cluster'], { message: 'must be standalone or cluster' })
+        .default('standalone'),
       ROUTING_GRPC_ADDRESS: z
         .string()
         .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
@@ -119,6 +127,10 @@ const schemaFor = (defaults: ServiceDefaults) =>
     .refine((vars) => vars.SHUTDOWN_DRAIN_DELAY_MS < vars.SHUTDOWN_TIMEOUT_MS, {
       path: ['SHUTDOWN_DRAIN_DELAY_MS'],
       message: 'must be smaller than SHUTDOWN_TIMEOUT_MS',
+    })
+    .refine((vars) => vars.CACHE_L2 !== 'cluster' || vars.REDIS_CLUSTER_NODES.length > 0, {
+      path: ['CACHE_L2'],
+      message: 'is cluster but REDIS_CLUSTER_NODES is empty',
     });
 
 /**
@@ -161,7 +173,7 @@ export function loadServiceConfig(
       retryMaxMs: vars.KAFKA_CONSUMER_RETRY_MAX_MS,
       partitionsConsumedConcurrently: vars.KAFKA_CONSUMER_CONCURRENCY,
     },
-    cache: { prefix: vars.CACHE_PREFIX },
+    cache: { prefix: vars.CACHE_PREFIX, l2: vars.CACHE_L2 },
     edge: { varnishUrls: vars.EDGE_VARNISH_URLS },
     peers: { routingGrpc: vars.ROUTING_GRPC_ADDRESS },
     log: { level: vars.LOG_LEVEL },

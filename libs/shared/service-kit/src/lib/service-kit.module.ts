@@ -58,7 +58,10 @@ export class ServiceKitModule {
           isGlobal: true,
           service: config.name,
           prefix: config.cache.prefix,
-          redis: { mode: 'standalone', url: config.redis.url },
+          redis:
+            config.cache.l2 === 'cluster'
+              ? { mode: 'cluster', nodes: config.redis.clusterNodes }
+              : { mode: 'standalone', url: config.redis.url },
           edge: {
             purger:
               config.edge.varnishUrls.length > 0
