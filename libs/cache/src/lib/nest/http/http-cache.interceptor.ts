@@ -445,7 +445,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
 
     const vary = [...route.varyHeaders];
     if (route.tenantHeader !== undefined) vary.push(route.tenantHeader);
-    if (route.varyUser !== false && !isPublicRoute) vary.push('authorization');
+    if (route.varyUser !== false && !isPublicRoute) vary.push('authorization', 'cookie');
     const namespace = routeKey === undefined ? undefined : this.namespaceOf(routeKey);
     const keys = surrogateKeys([
       ...tags,

@@ -66,6 +66,13 @@ describe('defaultIdentity()', () => {
     expect(defaultIdentity(request({ authorization: 'Bearer t' }))).toBe('authorization:Bearer t');
   });
 
+  it('should fall back to the Cookie header, so a session-authenticated caller is never anonymous', () => {
+    expect(defaultIdentity(request({ cookie: 'sid=abc' }))).toBe('cookie:sid=abc');
+    expect(defaultIdentity(request({ authorization: 'Bearer t', cookie: 'sid=abc' }))).toBe(
+      'authorization:Bearer t',
+    );
+  });
+
   it('should be undefined for anonymous requests', () => {
     expect(defaultIdentity(request())).toBeUndefined();
     expect(defaultIdentity(request({ authorization: '' }))).toBeUndefined();

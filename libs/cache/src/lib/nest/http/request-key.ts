@@ -64,7 +64,7 @@ export function headerValue(request: HttpCacheRequest, name: string): string | u
 
 /**
  * The caller's identity as the default extractor sees it: `request.user`'s `id`, `sub` or `userId` (else the
- * whole object), else the `Authorization` header. Only its hash ever reaches a key.
+ * whole object), else the `Authorization` header, else the `Cookie` header. Only its hash ever reaches a key.
  */
 export function defaultIdentity(request: HttpCacheRequest): string | undefined {
   const user = request.user;
@@ -79,7 +79,11 @@ export function defaultIdentity(request: HttpCacheRequest): string | undefined {
     }
   }
   const authorization = headerValue(request, 'authorization');
-  return authorization === undefined ? undefined : `authorization:${authorization}`;
+  if (authorization !== undefined) return `authorization:${authorization}`;
+  // A session cookie identifies the caller as surely as a bearer token, even when the user is resolved in
+  // the handler rather than by a guard; a route that is the same for everyone says so with `public: true`.
+  const cookie = headerValue(request, 'cookie');
+  return cookie === undefined ? undefined : `cookie:${cookie}`;
 }
 
 /** The parts a cache key is assembled from. */

@@ -42,39 +42,6 @@ describe(EventIntake.name, () => {
     intake = new EventIntake(inbox as unknown as InboxService);
   });
 
-  describe('consume()', () => {
-    it('should handle a valid event once and skip its redelivery', async () => {
-      const handle = jest.fn();
-      const event = bidEvent();
-      expect(await intake.consume(Topic.BidChanged, BidChanged.Value, event, handle)).toBe('handled');
-      expect(await intake.consume(Topic.BidChanged, BidChanged.Value, event, handle)).toBe('duplicate');
-      expect(handle).toHaveBeenCalledTimes(1);
-      expect(handle).toHaveBeenCalledWith(expect.objectContaining({ eventId: event.eventId }));
-    });
-
-    it('should skip a malformed message without calling the handler or recording it', async () => {
-      const handle = jest.fn();
-      expect(await intake.consume(Topic.BidChanged, BidChanged.Value, { hello: 'world' }, handle)).toBe(
-        'malformed',
-      );
-      expect(handle).not.toHaveBeenCalled();
-      expect(inbox.seen.size).toBe(0);
-    });
-
-    it('should leave an event unrecorded when its handler fails, so a redelivery retries it', async () => {
-      const event = bidEvent();
-      const failing = jest.fn().mockRejectedValue(new Error('redis down'));
-      await expect(intake.consume(Topic.BidChanged, BidChanged.Value, event, failing)).rejects.toThrow(
-        'redis down',
-      );
-      expect(await inbox.has(event.eventId)).toBe(false);
-
-      const succeeding = jest.fn();
-      expect(await intake.consume(Topic.BidChanged, BidChanged.Value, event, succeeding)).toBe('handled');
-      expect(succeeding).toHaveBeenCalledTimes(1);
-    });
-  });
-
   describe('process()', () => {
     const raw = (value: unknown) => Buffer.from(JSON.stringify(value));
 

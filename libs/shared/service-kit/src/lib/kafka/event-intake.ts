@@ -7,15 +7,12 @@ import { PoisonMessageError, TransientConsumerError } from './consumer/consumer-
 /** A handler of a validated event. */
 export type EventHandlerFn<E> = (event: E) => Promise<void> | void;
 
-/** What became of one consumed message. */
-export type IntakeOutcome = 'handled' | 'duplicate' | 'malformed';
-
 /**
  * The common path of every Kafka listener: validate the message against its contract, skip one already
  * processed (dedupe by `eventId`), run the handler, then record the event. Recording after the handler
  * means a crash in between causes a redelivery to be handled again, never an event to be lost, so
- * handlers must be idempotent (invalidations are). A malformed message is logged with the fields at fault
- * and skipped so the partition keeps moving.
+ * handlers must be idempotent (invalidations are). A malformed message is the consumer's to dead-letter,
+ * so the partition keeps moving.
  */
 @Injectable()
 export class EventIntake {
@@ -23,36 +20,10 @@ export class EventIntake {
 
   constructor(private readonly inbox: InboxService) {}
 
-  /** Validates, deduplicates and handles one message of `topic`. */
-  async consume<S extends z.ZodType<EventEnvelope>>(
-    topic: Topic,
-    schema: S,
-    message: unknown,
-    handle: (event: z.output<S>) => Promise<void> | void,
-  ): Promise<IntakeOutcome> {
-    let event: z.output<S>;
-    try {
-      event = parseEvent(topic, schema, message);
-    } catch (error) {
-      if (error instanceof ContractViolationError) {
-        this.logger.warn({ topic, fields: error.fields }, 'Skipping malformed event');
-        return 'malformed';
-      }
-      throw error;
-    }
-    if (await this.inbox.has(event.eventId)) {
-      this.logger.debug({ topic, eventId: event.eventId }, 'Duplicate event ignored');
-      return 'duplicate';
-    }
-    await handle(event);
-    const first = await this.inbox.recordOnce({ eventId: event.eventId, topic, entityId: event.entityId });
-    return first ? 'handled' : 'duplicate';
-  }
-
   /**
-   * The strict form of {@link consume} used by the Kafka consumer: parses the raw record value, validates it,
-   * skips a duplicate, runs every handler in order, then records the event. Instead of a `'malformed'`
-   * outcome it throws {@link PoisonMessageError} (the consumer dead-letters it), and an inbox (Postgres)
+   * Used by the Kafka consumer: parses the raw record value, validates it, skips a duplicate, runs every
+   * handler in order, then records the event. A malformed record throws {@link PoisonMessageError} (the
+   * consumer dead-letters it), and an inbox (Postgres)
    * failure becomes a {@link TransientConsumerError} (retried, never dead-lettered). Handler errors pass
    * through unchanged for the consumer to classify.
    */

@@ -328,6 +328,9 @@ export class OutboxRelay {
       this.logger.debug({ schema: this.options.schema, err: error.message }, 'Outbox relay connection error');
       if (this.client === client) this.client = undefined;
       this.setLeading(false);
+      // End the session too: if it is still alive it holds the advisory lock, and neither this relay's next
+      // connection nor a standby could lead until the socket died.
+      client.end().catch(() => undefined);
     });
     client.on('notification', (message: Notification) => {
       if (message.channel !== OUTBOX_CHANNEL || message.payload !== this.options.schema) return;
