@@ -371,5 +371,19 @@ describe('HttpCacheInterceptor (Redis standalone)', () => {
       expect(second.body).toMatchObject({ id: '2' });
       dead.disconnect();
     });
+
+    it("should answer with the handler's body when the cache gives up on it (hard timeout) while it still runs", async () => {
+      const calls = new RouteCalls();
+      const app = track(await startHttpFixture({ redis, prefix, calls, hardTimeout: '50ms' }));
+      const open = calls.hold();
+      const pending = get(app.url, '/slow/t1');
+      await until(() => calls.count('slow:t1') === 1);
+      await delay(200); // past the hard timeout: the engine has rejected while the handler waits at the gate
+      open();
+
+      const answered = await pending;
+      expect(answered.status).toBe(200);
+      expect(answered.body).toMatchObject({ id: 't1', served: 1 });
+    });
   });
 });

@@ -237,7 +237,14 @@ export class HttpCacheInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpCacheRequest>();
     const response = http.getResponse<HttpResponseLike>();
-    const run: { ran: boolean; raw?: unknown; stored?: CachedHttpResponse | null } = { ran: false };
+    const run: {
+      ran: boolean;
+      handled?: Promise<unknown>;
+      raw?: unknown;
+      stored?: CachedHttpResponse | null;
+    } = {
+      ran: false,
+    };
     // The status Nest set before the interceptors run (200, or the route's @HttpCode).
     const initialStatus = response.statusCode;
     const loader = async (ctx: LoaderContext<unknown>): Promise<CachedHttpResponse | undefined> => {
@@ -247,7 +254,9 @@ export class HttpCacheInterceptor implements NestInterceptor {
       const stale = ctx.stale as CachedHttpResponse | undefined;
       const background = stale !== undefined && Date.now() < stale.t + plan.ttl.l2Ms;
       if (!background) run.ran = true;
-      const value = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const handled = lastValueFrom(next.handle(), { defaultValue: undefined });
+      if (!background) run.handled = handled;
+      const value = await handled;
       const stored = this.toStored(value, background ? initialStatus : response.statusCode, response, plan);
       if (!background) {
         run.raw = value;
@@ -275,7 +284,10 @@ export class HttpCacheInterceptor implements NestInterceptor {
         error,
       );
       if (!run.ran) return lastValueFrom(next.handle(), { defaultValue: undefined });
-      if (run.stored === NOT_CACHEABLE || run.stored === undefined) return run.raw;
+      // The engine gave up (e.g. a hard loader timeout) while this request's handler still runs: its result,
+      // or its error, is the answer, never an empty body.
+      if (run.stored === undefined) return run.handled;
+      if (run.stored === NOT_CACHEABLE) return run.raw;
       entry = run.stored;
     }
 

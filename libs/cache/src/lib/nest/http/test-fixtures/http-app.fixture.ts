@@ -202,6 +202,8 @@ export interface HttpFixtureOptions {
   readonly calls?: RouteCalls;
   readonly http?: HttpCacheOptions;
   readonly purger?: EdgePurger | null;
+  /** The engine's hard loader timeout for every entry (the handler is abandoned by the cache past it). */
+  readonly hardTimeout?: string;
   /** How long start-up waits for the cache's bus (short when Redis is meant to be down). */
   readonly connectTimeout?: string;
 }
@@ -234,6 +236,7 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
         metricsPath: false,
         namespaces: { bid: { ttl: { l1: '30s', l2: '5m', l3: '1m' } } },
         edge: { purger: options.purger ?? null },
+        ...(options.hardTimeout === undefined ? {} : { timeouts: { hard: options.hardTimeout as '1s' } }),
         http,
         ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout as '1s' }),
       }),
