@@ -1,6 +1,7 @@
 // Test helpers of @platform/cache: the driver contract suite, a throwaway redis-server and varnishd.
 export { registerDriverContractSuite } from './lib/testing/driver-contract';
 export { startRedisServer } from './lib/testing/redis-server';
+export { findOnPath, freePort } from './lib/testing/local-process';
 export {
   startVarnish,
   renderVcl,

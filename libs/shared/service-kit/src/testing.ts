@@ -1,10 +1,10 @@
 import { credentials, loadPackageDefinition, Metadata, ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { freePort } from '@platform/cache/testing';
 import { loadServiceConfig, ServiceConfig } from '@platform/config';
 import { grpcLoaderOptions, protoPath, ProtoService } from '@platform/proto';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { runMigrations } from '@platform/database';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
@@ -47,16 +47,7 @@ export function stackEnv(): Record<string, string> {
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 /** Config of a service for a test: stack connections, free ports, a consumer group of its own, quiet logs. */
 export async function testServiceConfig(

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { findOnPath, freePort } from '../../../testing/local-process';
 
 /** The repository's VCL, the one `npm run stack:up` runs. */
 export const REPO_VCL = resolve(__dirname, '../../../../../edge/varnish/default.vcl');
@@ -27,33 +27,6 @@ export interface StartVarnishOptions {
   readonly vclPath?: string;
 }
 
-const findVarnishd = (): string | undefined => {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'];
-  for (const dir of dirs) {
-    if (dir === '') continue;
-    const candidate = join(dir, 'varnishd');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-};
-
-const freePort = () =>
-  new Promise<number>((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-
 /**
  * The repository VCL with every backend pointed at `backendPort`, so a spec exercises the real edge rules
  * (xkey purge, private responses, X-Cache) in front of its own fixture app.
@@ -71,7 +44,7 @@ export function renderVcl(backendPort: number, vclPath = REPO_VCL): string {
  * with the install command when Varnish is missing.
  */
 export async function startVarnish(options: StartVarnishOptions): Promise<VarnishHandle> {
-  const varnishd = findVarnishd();
+  const varnishd = findOnPath('varnishd', ['/usr/sbin', '/usr/local/sbin']);
   if (varnishd === undefined) {
     throw new Error(
       'varnishd not found: run `npm run stack:up` (it installs Varnish) or `apt-get install -y varnish varnish-modules`',
