@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { eventually, JsonBody, stackEnv } from '@platform/service-kit/testing';
-import { ServiceProcess, startService, stopService } from './service-process';
+import { ServiceProcess, stopService, useIsolatedServices } from './service-process';
 
 /**
  * Cache invalidation across services, as real processes on the real stack: routing (service A) owns a
@@ -14,16 +14,13 @@ import { ServiceProcess, startService, stopService } from './service-process';
  * service of another suite consuming the same topics must not record (and so skip for us) our events.
  */
 describe('cross-service cache invalidation (real processes, Kafka, Postgres, Redis)', () => {
-  const run = randomUUID().slice(0, 8);
-  const schemas = { routing: `routing_e2e_${run}`, bid: `bid_e2e_${run}`, analytics: `analytics_e2e_${run}` };
-  const envOf = (name: keyof typeof schemas, extra: Record<string, string> = {}) => ({
-    DB_SCHEMA: schemas[name],
-    CACHE_PREFIX: `e2e-${run}:${name}:`,
-    KAFKA_GROUP_ID: `${name}-e2e-${run}`,
-    LOG_LEVEL: 'warn',
-    ...extra,
-  });
-  const started: ServiceProcess[] = [];
+  const services = useIsolatedServices('e2e');
+  const { run } = services;
+  const schemas = {
+    routing: services.schemaOf('routing'),
+    bid: services.schemaOf('bid'),
+    analytics: services.schemaOf('analytics'),
+  };
   let routing: ServiceProcess;
   let bids: ServiceProcess[];
   let analytics: ServiceProcess[];
@@ -32,24 +29,17 @@ describe('cross-service cache invalidation (real processes, Kafka, Postgres, Red
   beforeAll(async () => {
     db = new Client({ connectionString: stackEnv()['DATABASE_URL'] });
     await db.connect();
-    routing = await startService('routing', envOf('routing'));
-    started.push(routing);
+    routing = await services.start('routing');
     const peers = { ROUTING_GRPC_ADDRESS: routing.grpcAddress };
     // Two at a time (this machine has two cores); the second of each pair finds its schema migrated.
     for (let i = 0; i < 2; i++) {
-      const pair = await Promise.all([
-        startService('bid', envOf('bid', peers)),
-        startService('analytics', envOf('analytics', peers)),
-      ]);
-      started.push(...pair);
+      await Promise.all([services.start('bid', peers), services.start('analytics', peers)]);
     }
-    bids = started.filter((service) => service.name === 'bid');
-    analytics = started.filter((service) => service.name === 'analytics');
+    bids = services.started.filter((service) => service.name === 'bid');
+    analytics = services.started.filter((service) => service.name === 'analytics');
   }, 240000);
 
   afterAll(async () => {
-    await Promise.all(started.map(stopService));
-    for (const schema of Object.values(schemas)) await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await db?.end();
   }, 60000);
 

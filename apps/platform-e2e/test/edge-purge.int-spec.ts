@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { eventually, freePort, JsonBody, stackEnv } from '@platform/service-kit/testing';
 import { startVarnish, type VarnishHandle } from '@platform/cache/testing';
-import { ServiceProcess, startService, stopService } from './service-process';
+import { ServiceProcess, useIsolatedServices } from './service-process';
 
 /**
  * The L3 edge on the real stack: analytics' revenue route (`@CacheRoute`, 24 h at the edge, surrogate key
@@ -15,44 +15,29 @@ import { ServiceProcess, startService, stopService } from './service-process';
  * Own database schemas, cache prefixes and consumer groups, as in the cross-service suite.
  */
 describe('edge purge by surrogate key (real processes, Varnish, Kafka, Postgres, Redis)', () => {
-  const run = randomUUID().slice(0, 8);
-  const schemas = { routing: `routing_edge_${run}`, analytics: `analytics_edge_${run}` };
-  const envOf = (name: keyof typeof schemas, extra: Record<string, string> = {}) => ({
-    DB_SCHEMA: schemas[name],
-    CACHE_PREFIX: `edge-${run}:${name}:`,
-    KAFKA_GROUP_ID: `${name}-edge-${run}`,
-    LOG_LEVEL: 'warn',
-    ...extra,
-  });
-  const started: ServiceProcess[] = [];
+  const services = useIsolatedServices('edge');
+  const { run } = services;
+  const analyticsSchema = services.schemaOf('analytics');
   let routing: ServiceProcess;
-  let analytics: ServiceProcess;
   let varnish: VarnishHandle | undefined;
   let db: Client;
 
   beforeAll(async () => {
     db = new Client({ connectionString: stackEnv()['DATABASE_URL'] });
     await db.connect();
-    routing = await startService('routing', envOf('routing'));
-    started.push(routing);
+    routing = await services.start('routing');
     // Varnish needs the app's port and the app needs Varnish's URL: pick the app's port first.
     const analyticsPort = await freePort();
     varnish = await startVarnish({ backendPort: analyticsPort, listener: 'analytics' });
-    analytics = await startService(
-      'analytics',
-      envOf('analytics', {
-        HTTP_PORT: String(analyticsPort),
-        ROUTING_GRPC_ADDRESS: routing.grpcAddress,
-        EDGE_VARNISH_URLS: varnish.url,
-      }),
-    );
-    started.push(analytics);
+    await services.start('analytics', {
+      HTTP_PORT: String(analyticsPort),
+      ROUTING_GRPC_ADDRESS: routing.grpcAddress,
+      EDGE_VARNISH_URLS: varnish.url,
+    });
   }, 240000);
 
   afterAll(async () => {
-    await Promise.all(started.map(stopService));
     await varnish?.stop();
-    for (const schema of Object.values(schemas)) await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await db?.end();
   }, 60000);
 
@@ -81,7 +66,7 @@ describe('edge purge by surrogate key (real processes, Varnish, Kafka, Postgres,
   const consumed = (entityId: string, count = 1) =>
     eventually(async () => {
       const { rows } = await db.query(
-        `SELECT 1 FROM "${schemas.analytics}".processed_events WHERE entity_id = $1`,
+        `SELECT 1 FROM "${analyticsSchema}".processed_events WHERE entity_id = $1`,
         [entityId],
       );
       return rows.length >= count;

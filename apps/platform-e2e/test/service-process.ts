@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, freePort, stackEnv } from '@platform/service-kit/testing';
+import { dropSchema, eventually, freePort, stackEnv } from '@platform/service-kit/testing';
 
 /** One of the four services, running from its webpack bundle as a real child process. */
 export interface ServiceProcess {
@@ -87,4 +88,50 @@ export async function stopService(service: ServiceProcess): Promise<void> {
   if (service.child.exitCode !== null || service.child.signalCode !== null) return;
   service.child.kill('SIGTERM');
   await service.exited;
+}
+
+/** The services of one suite, kept apart from every other suite's. */
+export interface IsolatedServices {
+  /** A short id of this run, for ids the suite makes up. */
+  readonly run: string;
+  /** The running services, in start order. */
+  readonly started: ServiceProcess[];
+  /** The database schema of service `name` in this run. */
+  schemaOf(name: string): string;
+  /** Starts `name` in this run's schema, with its own cache prefix and consumer group (plus `extra` env). */
+  start(name: string, extra?: Record<string, string>): Promise<ServiceProcess>;
+}
+
+/**
+ * Services started for one suite get their own database schemas, cache prefixes and consumer groups: the
+ * inbox is per schema, and a service of another suite consuming the same topics must not record (and so
+ * skip for us) our events. They are stopped, and their schemas dropped, after the suite.
+ */
+export function useIsolatedServices(label: string): IsolatedServices {
+  const run = randomUUID().slice(0, 8);
+  const started: ServiceProcess[] = [];
+  const schemaOf = (name: string) => `${name}_${label}_${run}`;
+
+  afterAll(async () => {
+    await Promise.all(started.map(stopService));
+    const names = new Set(started.map((service) => service.name));
+    for (const name of names) await dropSchema(stackEnv()['DATABASE_URL'], schemaOf(name));
+  }, 60000);
+
+  return {
+    run,
+    started,
+    schemaOf,
+    async start(name, extra = {}) {
+      const service = await startService(name, {
+        DB_SCHEMA: schemaOf(name),
+        CACHE_PREFIX: `${label}-${run}:${name}:`,
+        KAFKA_GROUP_ID: `${name}-${label}-${run}`,
+        LOG_LEVEL: 'warn',
+        ...extra,
+      });
+      started.push(service);
+      return service;
+    },
+  };
 }
