@@ -20,12 +20,18 @@ describe('edge purge by surrogate key (real processes, Varnish, Kafka, Postgres,
   const analyticsSchema = services.schemaOf('analytics');
   let routing: ServiceProcess;
   let varnish: VarnishHandle | undefined;
+  /** A second varnishd, in front of routing, whose routes send no cache headers. */
+  let routingEdge: VarnishHandle | undefined;
   let db: Client;
 
   beforeAll(async () => {
     db = new Client({ connectionString: stackEnv()['DATABASE_URL'] });
     await db.connect();
     routing = await services.start('routing');
+    routingEdge = await startVarnish({
+      backendPort: Number(new URL(routing.httpUrl).port),
+      listener: 'routing',
+    });
     // Varnish needs the app's port and the app needs Varnish's URL: pick the app's port first.
     const analyticsPort = await freePort();
     varnish = await startVarnish({ backendPort: analyticsPort, listener: 'analytics' });
@@ -38,6 +44,7 @@ describe('edge purge by surrogate key (real processes, Varnish, Kafka, Postgres,
 
   afterAll(async () => {
     await varnish?.stop();
+    await routingEdge?.stop();
     await db?.end();
   }, 60000);
 
@@ -106,5 +113,39 @@ describe('edge purge by surrogate key (real processes, Varnish, Kafka, Postgres,
 
     // The new response is at the edge again.
     expect(await viaEdge(path)).toMatchObject({ cache: 'HIT', layer: 'edge', body: fresh.body });
+  }, 120000);
+
+  it("should never keep routing's buyer at the edge: not its 404 before the PUT that creates it, nor an old version", async () => {
+    const buyerId = `buyer-${run}-${randomUUID().slice(0, 8)}`;
+    const path = `/routing/buyers/${buyerId}`;
+    /** GET through the routing listener: status, version and who answered. */
+    const viaRoutingEdge = async () => {
+      const response = await fetch(`${routingEdge?.url}${path}`);
+      const body = (await response.json()) as JsonBody;
+      return {
+        status: response.status,
+        version: body.version as number | undefined,
+        layer: response.headers.get('x-cache-layer'),
+        varnishIds: (response.headers.get('x-varnish') ?? '').split(' ').filter(Boolean).length,
+      };
+    };
+    /** Reads through the edge until the app's answer shows, far within Varnish's default TTL (120 s). */
+    const shows = (status: number, version?: number) =>
+      eventually(async () => {
+        const current = await viaRoutingEdge();
+        return current.status === status && current.version === version && current;
+      }, 20000);
+
+    expect((await viaRoutingEdge()).status).toBe(404);
+
+    const criteria = { states: ['TX'], minBidCents: 100, maxConcurrentCalls: 5, priority: 1 };
+    await put(`${routing.httpUrl}${path}`, criteria);
+    const created = await shows(200, 1);
+    expect(created).toMatchObject({ layer: null, varnishIds: 1 });
+    // Read again: still not an edge hit.
+    expect(await viaRoutingEdge()).toMatchObject({ status: 200, version: 1, layer: null, varnishIds: 1 });
+
+    await put(`${routing.httpUrl}${path}`, { ...criteria, priority: 7 });
+    expect(await shows(200, 2)).toMatchObject({ layer: null, varnishIds: 1 });
   }, 120000);
 });

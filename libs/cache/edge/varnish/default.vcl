@@ -6,8 +6,14 @@ vcl 4.1;
 # backend at the fixture app).
 #
 # - One listener per service, named after it (`-a bid=127.0.0.1:16081 ...`); the listener picks
-#   the backend. The services send `Cache-Control: public, s-maxage=<L3 TTL>` on edge-cacheable
-#   responses and `private` on authenticated ones, which Varnish never stores.
+#   the backend.
+# - The edge stores only what the service marks for it, never on its own defaults: a response is
+#   kept only when its `Cache-Control` says `public` with an `s-maxage` above 0 (and not `private`,
+#   `no-store` or `no-cache`), it carries a `Surrogate-Key` (so invalidation can purge it) and its
+#   status is below 500. `@CacheRoute` marks exactly its stored statuses (`statuses`, default 200)
+#   that way; everything else — routes without `@CacheRoute`, errors, authenticated answers
+#   (`private`) — reaches the app every time. Varnish's own rules still apply on top (e.g. it only
+#   stores 200, 203, 204, 300, 301, 304, 404, 410, 414 by default).
 # - Every cached object is indexed by the words of its `Surrogate-Key` response header (the cache
 #   key, the tags and the namespace) through the xkey vmod (varnish-modules).
 # - `PURGE` with an `xkey-purge: <key> <key> ...` header (or `xkey-softpurge`) drops every object
@@ -75,8 +81,15 @@ sub vcl_backend_response {
   if (beresp.http.Surrogate-Key && !beresp.http.xkey) {
     set beresp.http.xkey = beresp.http.Surrogate-Key;
   }
-  # Authenticated or otherwise private answers never enter the edge, whatever else they say.
-  if (beresp.http.Cache-Control ~ "(?i)private|no-store") {
+  # Only what the service marked for the edge is stored (see the header comment): without this,
+  # Varnish keeps header-less 200s and 404s for its default TTL, where no purge ever reaches them.
+  # Anything else becomes a hit-for-miss object: later requests reach the app, and a later
+  # response that is marked replaces it.
+  if (beresp.status >= 500 ||
+      beresp.http.Cache-Control !~ "(?i)(^|,)\s*public\s*(,|$)" ||
+      beresp.http.Cache-Control !~ "(?i)(^|,)\s*s-maxage\s*=\s*0*[1-9]" ||
+      beresp.http.Cache-Control ~ "(?i)private|no-store|no-cache" ||
+      beresp.http.Surrogate-Key !~ "\S") {
     set beresp.uncacheable = true;
     set beresp.ttl = 120s;
     return (deliver);

@@ -106,6 +106,65 @@ describe('HTTP cache behind Varnish (repository VCL, xkey purge)', () => {
     expect(aliceAgain.headers.get('x-cache-layer')).toBe('l1');
   });
 
+  it('should never keep a route that sends no cache headers: the next GET reaches the app and sees the change', async () => {
+    const first = await get(varnish.url, '/plain');
+    expect(first.body).toEqual({ served: 1 });
+    expect(first.headers.get('cache-control')).toBeNull();
+
+    const second = await get(varnish.url, '/plain');
+    expect(second.body).toEqual({ served: 2 });
+    expect(second.headers.get('x-cache-layer')).toBeNull();
+    expect(varnishIds(second.headers)).toBe(1);
+  });
+
+  it('should not keep a 404: once the thing exists the edge answers 200', async () => {
+    app.calls.failing = true;
+    expect((await get(varnish.url, '/fail/1')).status).toBe(404);
+
+    app.calls.failing = false;
+    const after = await get(varnish.url, '/fail/1');
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual({ id: '1' });
+    expect(varnishIds(after.headers)).toBe(1);
+    expect(app.calls.count('fail')).toBe(2);
+  });
+
+  it('should not keep a 500, even one the route marks public with an s-maxage and surrogate keys', async () => {
+    const first = await get(varnish.url, '/broken');
+    expect(first.status).toBe(500);
+    expect(first.headers.get('cache-control')).toContain('s-maxage=60');
+
+    const second = await get(varnish.url, '/broken');
+    expect(second.status).toBe(500);
+    // Answered by the app (its own L1), not by Varnish.
+    expect(second.headers.get('x-cache-layer')).toBe('l1');
+    expect(varnishIds(second.headers)).toBe(1);
+  });
+
+  it('should not keep a public s-maxage response that carries no surrogate keys, since no purge could reach it', async () => {
+    const first = await get(varnish.url, '/unpurgeable');
+    expect(first.headers.get('cache-control')).toBe('public, max-age=0, s-maxage=60');
+
+    const second = await get(varnish.url, '/unpurgeable');
+    expect(second.body).toEqual({ served: 2 });
+    expect(varnishIds(second.headers)).toBe(1);
+  });
+
+  it('should keep an error status the route asks for, and purge it by its surrogate keys', async () => {
+    const first = await get(varnish.url, '/gone/1');
+    expect(first.status).toBe(410);
+    const second = await get(varnish.url, '/gone/1');
+    expect(second).toMatchObject({ status: 410, body: first.body });
+    expect(second.headers.get('x-cache-layer')).toBe('edge');
+    expect(app.calls.count('gone')).toBe(1);
+
+    await app.invalidator.invalidateTags(['gone:1']);
+    const after = await get(varnish.url, '/gone/1');
+    expect(after.status).toBe(410);
+    expect(after.headers.get('x-cache')).toBe('MISS');
+    expect(app.calls.count('gone')).toBe(2);
+  });
+
   it('should not keep a response the app marks private, even without credentials on the request', async () => {
     await get(varnish.url, '/account');
     const second = await get(varnish.url, '/account');

@@ -8,6 +8,7 @@
 import {
   Controller,
   Get,
+  Header,
   Headers,
   HttpCode,
   Inject,
@@ -189,6 +190,29 @@ export class FixtureController {
   @NoCache()
   never() {
     return { served: this.calls.hit('never') };
+  }
+
+  /** Says it may be kept by shared caches, but without surrogate keys: nothing could purge it. */
+  @Get('unpurgeable')
+  @Header('Cache-Control', 'public, max-age=0, s-maxage=60')
+  unpurgeable() {
+    return { served: this.calls.hit('unpurgeable') };
+  }
+
+  /** A server error the route explicitly marks for the edge (`statuses: [500]`): 5xx must still not stay. */
+  @Get('broken')
+  @HttpCode(500)
+  @CacheRoute({ key: 'broken', statuses: [500], ttl: { l3: '1m' } })
+  broken() {
+    return { error: 'broken', served: this.calls.hit('broken') };
+  }
+
+  /** A 410 the route asks the caches to keep (`statuses: [410]`), as a route opts an error status in. */
+  @Get('gone/:id')
+  @HttpCode(410)
+  @CacheRoute({ key: 'gone:{id}', statuses: [410], ttl: { l3: '1m' } })
+  gone(@Param('id') id: string) {
+    return { id, gone: true, served: this.calls.hit('gone') };
   }
 }
 
