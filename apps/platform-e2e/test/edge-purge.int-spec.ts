@@ -137,6 +137,11 @@ describe('edge purge by surrogate key (real processes, Varnish, Kafka, Postgres,
       }, 20000);
 
     expect((await viaRoutingEdge()).status).toBe(404);
+    // Also told to every other shared cache: routes without `@CacheRoute` answer `no-store`, errors included.
+    const direct = await fetch(`${routing.httpUrl}${path}`);
+    await direct.arrayBuffer();
+    expect(direct.status).toBe(404);
+    expect(direct.headers.get('cache-control')).toBe('no-store');
 
     const criteria = { states: ['TX'], minBidCents: 100, maxConcurrentCalls: 5, priority: 1 };
     await put(`${routing.httpUrl}${path}`, criteria);
@@ -147,5 +152,8 @@ describe('edge purge by surrogate key (real processes, Varnish, Kafka, Postgres,
 
     await put(`${routing.httpUrl}${path}`, { ...criteria, priority: 7 });
     expect(await shows(200, 2)).toMatchObject({ layer: null, varnishIds: 1 });
+    const fresh = await fetch(`${routing.httpUrl}${path}`);
+    await fresh.arrayBuffer();
+    expect(fresh.headers.get('cache-control')).toBe('no-store');
   }, 120000);
 });

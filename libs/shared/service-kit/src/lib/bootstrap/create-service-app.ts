@@ -41,6 +41,14 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   app.flushLogs();
   // Do not advertise the framework to callers.
   app.getHttpAdapter().getInstance().disable?.('x-powered-by');
+  // Defense in depth behind the VCL's own rule: no shared cache (a CDN that ignores our VCL) keeps what a
+  // route did not mark. `@CacheRoute` (HttpCacheInterceptor) and `@Header('Cache-Control', …)` replace it.
+  app.use(
+    (_request: unknown, response: { setHeader(name: string, value: string): void }, next: () => void) => {
+      response.setHeader('Cache-Control', 'no-store');
+      next();
+    },
+  );
 
   try {
     if (config.kafka.ensureTopics) {
