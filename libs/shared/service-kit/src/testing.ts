@@ -201,6 +201,16 @@ export function sendJson(method: string, url: string, body: unknown): Promise<Re
   });
 }
 
+/**
+ * JSON text nested `depth` levels deep around `leaf`: arrays (`[[[1]]]`) or objects (`{"a":{"a":1}}`).
+ * Built without recursion, so tests can send bodies far deeper than any stack.
+ */
+export function deeplyNestedJson(depth: number, shape: 'array' | 'object', leaf = '1'): string {
+  return shape === 'array'
+    ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+}
+
 /** Messages of one topic, read by a consumer group of the test's own from the start of the topic. */
 export interface TopicRecording {
   /** Every message read so far, in partition order. */
