@@ -1,6 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { createGrpcClient, MAX_INPUT_DEPTH } from '@platform/service-kit';
-import { deeplyNestedJson, readJson, sendJson, useTestService } from '@platform/service-kit/testing';
+import {
+  deeplyNestedBodies,
+  deeplyNestedJson,
+  readJson,
+  sendJson,
+  useTestService,
+} from '@platform/service-kit/testing';
 import { complianceServiceSpec } from '../src';
 
 const DEEP = 1500;
@@ -18,24 +24,13 @@ describe('compliance service with bad input (real Postgres, Redis, Kafka)', () =
     it.each(writes)(
       'should answer 400 naming the field on $method $path',
       async ({ method, path, field }) => {
-        for (const shape of ['array', 'object'] as const) {
-          const inField = await sendJson(
-            method,
-            `${service.httpUrl}${path}`,
-            `{"${field}":${deeplyNestedJson(DEEP, shape)}}`,
-          );
-          expect(inField.status).toBe(400);
-          expect(await readJson(inField)).toMatchObject({
+        for (const bad of deeplyNestedBodies(field)) {
+          const response = await sendJson(method, `${service.httpUrl}${path}`, bad.body);
+          expect(response.status).toBe(400);
+          expect(await readJson(response)).toMatchObject({
             statusCode: 400,
             code: 'VALIDATION.FAILED',
-            fields: [{ field: expect.stringMatching(new RegExp(`^${field}(\\.(0|a))+$`)), message: tooDeep }],
-          });
-
-          const whole = await sendJson(method, `${service.httpUrl}${path}`, deeplyNestedJson(DEEP, shape));
-          expect(whole.status).toBe(400);
-          expect(await readJson(whole)).toMatchObject({
-            code: 'VALIDATION.FAILED',
-            fields: [{ field: expect.stringMatching(/^(0|a)(\.(0|a))+$/), message: tooDeep }],
+            fields: [{ field: expect.stringMatching(bad.field), message: tooDeep }],
           });
         }
       },

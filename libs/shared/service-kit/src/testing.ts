@@ -211,6 +211,24 @@ export function deeplyNestedJson(depth: number, shape: 'array' | 'object', leaf 
     : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
 }
 
+/** A body an endpoint must refuse with 400, and the path its `fields` entry must name. */
+export interface DeepBodyCase {
+  body: string;
+  field: RegExp;
+}
+
+/**
+ * Bodies nested `depth` levels deep: inside `field` as arrays and as objects, and as the whole body. Each
+ * comes with the path the edge names in its 400 (down to the first level past the limit).
+ */
+export function deeplyNestedBodies(field: string, depth = 1500): DeepBodyCase[] {
+  return [
+    { body: `{"${field}":${deeplyNestedJson(depth, 'array')}}`, field: new RegExp(`^${field}(\\.0)+$`) },
+    { body: `{"${field}":${deeplyNestedJson(depth, 'object')}}`, field: new RegExp(`^${field}(\\.a)+$`) },
+    { body: deeplyNestedJson(depth, 'array'), field: /^0(\.0)+$/ },
+  ];
+}
+
 /** Messages of one topic, read by a consumer group of the test's own from the start of the topic. */
 export interface TopicRecording {
   /** Every message read so far, in partition order. */
