@@ -201,6 +201,34 @@ export function sendJson(method: string, url: string, body: unknown): Promise<Re
   });
 }
 
+/**
+ * JSON text nested `depth` levels deep around `leaf`: arrays (`[[[1]]]`) or objects (`{"a":{"a":1}}`).
+ * Built without recursion, so tests can send bodies far deeper than any stack.
+ */
+export function deeplyNestedJson(depth: number, shape: 'array' | 'object', leaf = '1'): string {
+  return shape === 'array'
+    ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+}
+
+/** A body an endpoint must refuse with 400, and the path its `fields` entry must name. */
+export interface DeepBodyCase {
+  body: string;
+  field: RegExp;
+}
+
+/**
+ * Bodies nested `depth` levels deep: inside `field` as arrays and as objects, and as the whole body. Each
+ * comes with the path the edge names in its 400 (down to the first level past the limit).
+ */
+export function deeplyNestedBodies(field: string, depth = 1500): DeepBodyCase[] {
+  return [
+    { body: `{"${field}":${deeplyNestedJson(depth, 'array')}}`, field: new RegExp(`^${field}(\\.0)+$`) },
+    { body: `{"${field}":${deeplyNestedJson(depth, 'object')}}`, field: new RegExp(`^${field}(\\.a)+$`) },
+    { body: deeplyNestedJson(depth, 'array'), field: /^0(\.0)+$/ },
+  ];
+}
+
 /** Messages of one topic, read by a consumer group of the test's own from the start of the topic. */
 export interface TopicRecording {
   /** Every message read so far, in partition order. */

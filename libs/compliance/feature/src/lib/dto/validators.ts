@@ -1,3 +1,4 @@
+import { findInputProblems } from '@platform/service-kit';
 import { buildMessage, ValidateBy, ValidationOptions } from 'class-validator';
 
 const KNOWN_TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
@@ -55,15 +56,26 @@ export function IsGreaterThanProperty(property: string, options?: ValidationOpti
   );
 }
 
+/**
+ * Why `value` is not a usable rule set JSON string, or undefined when it is: it must hold a JSON object with
+ * at least one key, and pass the edge checks a REST body gets (no NUL characters, bounded nesting), since
+ * the validation pipe sees only the string.
+ */
+export function jsonObjectStringProblem(value: unknown): string | undefined {
+  const parsed = parseJsonObject(value);
+  if (parsed === undefined) return 'must be a JSON object with at least one key';
+  return findInputProblems(parsed)[0]?.message;
+}
+
 /** The property must be a string holding a JSON object with at least one key, e.g. `{"quietHours":true}`. */
 export function IsJsonObjectString(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isJsonObjectString',
       validator: {
-        validate: (value) => parseJsonObject(value) !== undefined,
+        validate: (value) => jsonObjectStringProblem(value) === undefined,
         defaultMessage: buildMessage(
-          (each) => `${each}$property must be a JSON object with at least one key`,
+          (each, args) => `${each}$property ${jsonObjectStringProblem(args?.value) ?? 'is invalid'}`,
           options,
         ),
       },

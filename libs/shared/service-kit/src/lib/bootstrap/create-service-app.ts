@@ -1,12 +1,14 @@
 import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceConfig } from '@platform/config';
 import { grpcLoaderOptions } from '@platform/proto';
 import { Logger } from 'nestjs-pino';
 import { KafkaService } from '../kafka/kafka.service';
 import { deadLetterTopics, EventConsumerService } from '../kafka/consumer/event-consumer.service';
 import { ServiceKitModule } from '../service-kit.module';
+import { acceptJsonBodiesOnly } from './json-body';
 import { ServiceSpec } from './service-spec';
 
 /** A started service and the addresses it listens on. */
@@ -28,15 +30,17 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   @Module({})
   class AppModule {}
 
-  const app = await NestFactory.create(
+  const app = await NestFactory.create<NestExpressApplication>(
     {
       module: AppModule,
       imports: [ServiceKitModule.forRoot({ config, database: spec.database }), ...spec.features],
     },
     // abortOnError: false — a failing boot must reject (main logs it and exits 1; a test sees the error)
     // rather than Nest calling process.exit() itself.
-    { bufferLogs: true, abortOnError: false },
+    // bodyParser: false — JSON only, installed below; Nest's defaults would also parse form bodies.
+    { bufferLogs: true, abortOnError: false, bodyParser: false },
   );
+  acceptJsonBodiesOnly(app);
   app.useLogger(app.get(Logger));
   app.flushLogs();
   // Do not advertise the framework to callers.

@@ -2,7 +2,7 @@ import { ArgumentMetadata } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Min, ValidateNested } from 'class-validator';
 import { ValidationFailedError } from '../errors';
-import { createValidationPipe, findNulCharacters } from './validation.pipe';
+import { createValidationPipe, findInputProblems, MAX_INPUT_DEPTH } from './validation.pipe';
 
 class Money {
   @IsInt()
@@ -49,15 +49,69 @@ describe('createValidationPipe()', () => {
     expect(order).toBeInstanceOf(Order);
     expect(order.price).toBeInstanceOf(Money);
   });
+
+  it('should answer a missing field with one message', async () => {
+    const error = await pipe.transform({ price: {} }, meta).catch((e: unknown) => e);
+    expect((error as ValidationFailedError).fields).toEqual([
+      { field: 'id', message: 'is required' },
+      { field: 'price.cents', message: 'is required' },
+    ]);
+  });
+
+  it('should refuse a payload nested deeper than the limit before transforming it', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const error = await pipe.transform({ id: deep }, meta).catch((e: unknown) => e);
+    expect((error as ValidationFailedError).fields).toEqual([
+      {
+        field: `id${'.0'.repeat(MAX_INPUT_DEPTH - 1)}`,
+        message: `nested deeper than ${MAX_INPUT_DEPTH} levels`,
+      },
+    ]);
+  });
+
+  it('should leave a gRPC call object alone when a handler takes no payload', async () => {
+    // What Nest hands the pipes for a handler without @Payload(): the call, a cyclic graph.
+    const call: Record<string, unknown> = { request: {} };
+    call['self'] = call;
+    const grpcCall = { type: 9 as unknown as ArgumentMetadata['type'], metatype: undefined };
+    await expect(pipe.transform(call, grpcCall)).resolves.toBe(call);
+  });
 });
 
-describe('findNulCharacters()', () => {
+describe('findInputProblems()', () => {
   it('should name every string, key or nested value that holds a NUL character', () => {
-    expect(findNulCharacters({ a: 'ok', b: 'x\u0000', c: [{ d: '\u0000' }], ['k\u0000']: 1 })).toEqual([
-      'b',
-      'c.0.d',
-      'k\u0000',
+    const nul = (field: string) => ({ field, message: 'must not contain NUL characters' });
+    expect(findInputProblems({ a: 'ok', b: 'x\u0000', c: [{ d: '\u0000' }], ['k\u0000']: 1 })).toEqual([
+      nul('b'),
+      nul('c.0.d'),
+      nul('k\u0000'),
     ]);
-    expect(findNulCharacters({ a: 'fine', n: 3, z: null })).toEqual([]);
+    expect(findInputProblems({ a: 'fine', n: 3, z: null })).toEqual([]);
+  });
+
+  it('should scan a 100,000-deep structure without throwing', () => {
+    let deep: unknown = 'x\u0000';
+    for (let i = 0; i < 100_000; i++) deep = i % 2 ? [deep] : { a: deep };
+    const problems = findInputProblems(deep, Infinity);
+    expect(problems).toHaveLength(1);
+    expect(problems[0].message).toBe('must not contain NUL characters');
+    expect(problems[0].field.split('.')).toHaveLength(100_000);
+  });
+
+  it('should report a branch nested deeper than the limit once, at the first level past it', () => {
+    expect(findInputProblems({ ok: [[1]], bad: [[[[1]]]] }, 3)).toEqual([
+      { field: 'bad.0.0', message: 'nested deeper than 3 levels' },
+    ]);
+    expect(findInputProblems([[1]], 1)).toEqual([{ field: '0', message: 'nested deeper than 1 levels' }]);
+  });
+
+  it('should stop at cycles and skip class instances', () => {
+    const cyclic: Record<string, unknown> = { name: 'a\u0000' };
+    cyclic['self'] = cyclic;
+    expect(findInputProblems(cyclic, Infinity)).toEqual([
+      { field: 'name', message: 'must not contain NUL characters' },
+    ]);
+    expect(findInputProblems({ at: new Date(), buffer: Buffer.from('\u0000') })).toEqual([]);
   });
 });

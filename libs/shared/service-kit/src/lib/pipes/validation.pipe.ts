@@ -1,14 +1,25 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { RpcParamtype } from '@nestjs/microservices/enums/rpc-paramtype.enum';
 import { FieldError, ValidationFailedError } from '../errors';
+
+/**
+ * Deepest nesting of objects and arrays accepted in a payload (the payload itself is level 1). Real
+ * payloads stay within a handful of levels; the bound keeps class-transformer, class-validator and
+ * JSON handling further in from overflowing the stack on hostile input (`[[[…]]]`).
+ */
+export const MAX_INPUT_DEPTH = 32;
 
 /** Flattens class-validator's nested errors into `field: message` pairs with dotted paths. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
+    const constraints = Object.values(error.constraints ?? {});
+    // A missing field fails every rule of its own; one message says what is wrong.
+    if (error.value === undefined && constraints.length > 0) return [{ field, message: 'is required' }];
     // class-validator prefixes the property name ("amountCents must…", "property admin should…");
     // the field is reported separately, so keep only the reason.
     const prefixes = [`property ${error.property} `, `${error.property} `];
-    const own = Object.values(error.constraints ?? {}).map((message) => {
+    const own = constraints.map((message) => {
       const prefix = prefixes.find((p) => message.startsWith(p));
       return { field, message: prefix ? message.slice(prefix.length) : message };
     });
@@ -16,40 +27,80 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
-/** Paths of every string in `value` (nested objects and arrays included) that contains a NUL character. */
-export function findNulCharacters(value: unknown, path = ''): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [path || '(value)'] : [];
-  if (Array.isArray(value))
-    return value.flatMap((item, i) => findNulCharacters(item, path ? `${path}.${i}` : `${i}`));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, item]) => [
-      ...(key.includes('\u0000') ? [path ? `${path}.${key}` : key] : []),
-      ...findNulCharacters(item, path ? `${path}.${key}` : key),
-    ]);
+const NUL = '\u0000';
+
+/** Objects and arrays as JSON and protobuf decoding build them; class instances are not payload data. */
+const isPlainData = (value: unknown): value is Record<string, unknown> | unknown[] => {
+  if (Array.isArray(value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * What the edge refuses in the shape of a payload before anything else reads it: a string or key holding a
+ * NUL character (Postgres refuses them in text and jsonb) and objects or arrays nested deeper than
+ * `maxDepth` levels. Each problem names its dotted path (`(value)` for the payload itself); a too-deep
+ * branch is reported once, at the first level past the limit. Iterative and cycle-safe, so no input
+ * can overflow the stack; only plain objects and arrays are walked.
+ */
+export function findInputProblems(value: unknown, maxDepth = MAX_INPUT_DEPTH): FieldError[] {
+  const problems: FieldError[] = [];
+  const seen = new Set<object>();
+  // Depth-first in document order: children are pushed in reverse.
+  const stack: { value: unknown; path: string; depth: number; badKey?: boolean }[] = [
+    { value, path: '', depth: 1 },
+  ];
+  for (let frame = stack.pop(); frame; frame = stack.pop()) {
+    const field = frame.path || '(value)';
+    if (frame.badKey) problems.push({ field, message: 'must not contain NUL characters' });
+    if (typeof frame.value === 'string') {
+      if (frame.value.includes(NUL)) problems.push({ field, message: 'must not contain NUL characters' });
+      continue;
+    }
+    if (!isPlainData(frame.value) || seen.has(frame.value)) continue;
+    seen.add(frame.value);
+    if (frame.depth > maxDepth) {
+      problems.push({ field, message: `nested deeper than ${maxDepth} levels` });
+      continue;
+    }
+    const entries = Object.entries(frame.value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i];
+      const path = frame.path ? `${frame.path}.${key}` : key;
+      stack.push({ value: item, path, depth: frame.depth + 1, badKey: key.includes(NUL) });
+    }
   }
-  return [];
+  return problems;
 }
 
 /**
- * Class-validator validation plus one rule for every field of every payload: no NUL characters.
- * Postgres refuses them in text and jsonb, so without this check they would surface as a 500.
+ * Whether a handler argument is caller input: a REST body, query or path, or a gRPC / Kafka payload.
+ * A gRPC handler without `@Payload()` gets its metadata and the call object through the pipes too; the
+ * call holds sockets and timers (a cyclic graph) and is no one's input.
+ */
+const isCallerInput = ({ type }: ArgumentMetadata): boolean =>
+  type === 'body' || type === 'query' || type === 'param' || (type as unknown) === RpcParamtype.PAYLOAD;
+
+/**
+ * Class-validator validation plus two rules for every field of every payload, checked first: no NUL
+ * characters and no nesting deeper than {@link MAX_INPUT_DEPTH}. Without them Postgres would refuse the
+ * NULs and deep nesting would overflow the stack in class-transformer, both as a 500.
  */
 class EdgeValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const nul = findNulCharacters(value);
-    if (nul.length > 0) {
-      throw new ValidationFailedError(
-        nul.map((field) => ({ field, message: 'must not contain NUL characters' })),
-      );
-    }
+    if (!isCallerInput(metadata)) return value;
+    const problems = findInputProblems(value);
+    if (problems.length > 0) throw new ValidationFailedError(problems);
     return super.transform(value, metadata);
   }
 }
 
 /**
  * The edge validation used for REST and gRPC alike: unknown fields are rejected, payloads are turned
- * into DTO instances, NUL characters are refused anywhere, and failures become a
- * {@link ValidationFailedError} naming each field.
+ * into DTO instances, NUL characters and nesting deeper than {@link MAX_INPUT_DEPTH} are refused anywhere,
+ * and failures become a {@link ValidationFailedError} naming each field (a missing field once, as
+ * `is required`).
  */
 export function createValidationPipe(): ValidationPipe {
   return new EdgeValidationPipe({
@@ -57,7 +108,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
-    validationError: { target: false, value: false },
+    // The value stays on the error so a missing field can be told apart; callers only see `fields`.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => new ValidationFailedError(flattenValidationErrors(errors)),
   });
 }
