@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import jest from 'eslint-plugin-jest';
 
 /**
  * Module boundaries on two axes.
@@ -70,5 +71,16 @@ export default [
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', 'tools/**/*', 'scripts/**/*', '**/jest.config.js'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // A committed `.only` silently drops the rest of the file; a `.skip`/`xit`/`xdescribe` hides a test
+    // that no longer runs. Neither may reach the main branch. Also covers the shared suites specs call
+    // (`testing/` helpers such as the driver contract), which register tests on their behalf.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts', '**/testing/**/*.ts', '**/testing.ts'],
+    plugins: { jest },
+    rules: {
+      'jest/no-focused-tests': 'error',
+      'jest/no-disabled-tests': 'error',
+    },
   },
 ];

@@ -13,20 +13,6 @@ say "Running tests (nx run-many -t test)"
 status=0
 JEST_SUMMARY_DIR="$results" npx nx run-many -t test --parallel=2 --outputStyle=stream "$@" || status=$?
 
-# One plain closing line for CI, summed over every Jest project that ran.
-node -e '
-  const fs = require("fs"), path = require("path"), dir = process.argv[1];
-  let passed = 0, failed = 0, skipped = 0, suitesFailed = 0;
-  for (const f of fs.readdirSync(dir)) {
-    const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
-    passed += r.passed; failed += r.failed; skipped += r.skipped; suitesFailed += r.suitesFailed;
-  }
-  if (suitesFailed > 0 && failed === 0) failed = suitesFailed;
-  // A task can fail with no failing test (no tests found, a build error, a crash): never report 0 failed then.
-  if (process.argv[2] !== "0" && failed === 0) {
-    failed = 1;
-    console.log("A test task failed without a failing test (see the Nx summary above).");
-  }
-  console.log(`tests: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$results" "$status"
+# One plain closing line for CI, summed over every Jest project that ran; skipped or todo tests fail the run.
+node "$ROOT/tools/jest/summarize.js" "$results" "$status" || status=1
 exit "$status"

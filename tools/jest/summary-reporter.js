@@ -20,7 +20,8 @@ class SummaryReporter {
         project: this.rootDir,
         passed: results.numPassedTests,
         failed: results.numFailedTests,
-        skipped: results.numPendingTests + results.numTodoTests,
+        skipped: results.numPendingTests,
+        todo: results.numTodoTests,
         suitesFailed: results.numFailedTestSuites + (results.numRuntimeErrorTestSuites ?? 0),
       }),
     );

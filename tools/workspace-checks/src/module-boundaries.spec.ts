@@ -1,29 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { lintMessages } from './lint-probe';
 
-const root = join(__dirname, '../../..');
-const eslintBin = join(root, 'node_modules/eslint/bin/eslint.js');
-
-interface LintMessage {
-  ruleId: string | null;
-  message: string;
-}
-
-/**
- * Lints `code` with the real ESLint CLI and the root config, as if it were the file at `path`, and
- * returns the module-boundary messages. (The CLI, not the Node API: Jest's VM cannot load the ESM config.)
- */
+/** The module-boundary messages ESLint reports for `code` at `path`. */
 async function boundaryErrors(path: string, code: string): Promise<string[]> {
-  const run = spawnSync(
-    process.execPath,
-    [eslintBin, '--stdin', '--stdin-filename', join(root, path), '--format', 'json', '--no-warn-ignored'],
-    { cwd: root, input: code, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false' } },
-  );
-  if (run.status !== 0 && run.status !== 1) throw new Error(`eslint failed (${run.status}): ${run.stderr}`);
-  const [result] = JSON.parse(run.stdout) as { messages: LintMessage[] }[];
-  return result.messages
-    .filter((message) => message.ruleId === '@nx/enforce-module-boundaries')
-    .map((message) => message.message);
+  return lintMessages(path, code, '@nx/enforce-module-boundaries');
 }
 
 describe('module boundaries (@nx/enforce-module-boundaries, eslint.config.mjs)', () => {

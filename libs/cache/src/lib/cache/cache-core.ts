@@ -155,20 +155,23 @@ export class CacheCore {
     return hit.v;
   }
 
-  /** Reads one key through L1 then L2. Returns the entry only while fresh. */
-  async get<T>(full: string, ns: string): Promise<T | undefined> {
+  /**
+   * Reads one key through L1 then L2. Returns the entry only while fresh. `l1Ms` is the namespace's L1 TTL,
+   * which caps the copy an L2 hit leaves in L1.
+   */
+  async get<T>(full: string, ns: string, l1Ms: number): Promise<T | undefined> {
     const value = this.l1Fresh(full, ns);
     if (value !== MISS) return value as T;
-    return this.getAfterL1Miss<T>(full, ns);
+    return this.getAfterL1Miss<T>(full, ns, l1Ms);
   }
 
   /** The rest of `get` once L1 missed: L2, with metrics for the miss. */
-  async getAfterL1Miss<T>(full: string, ns: string): Promise<T | undefined> {
+  async getAfterL1Miss<T>(full: string, ns: string, l1Ms: number): Promise<T | undefined> {
     this.assertOpen();
     if (this.parts.l1 !== undefined) this.metrics.miss('l1', ns);
     const timed = (++this.sample & L2_LATENCY_SAMPLE_MASK) === 0;
     const t0 = timed ? performance.now() : 0;
-    const entry = await this.readL2<T>(full, ns);
+    const entry = await this.readL2<T>(full, ns, l1Ms);
     if (entry !== undefined) {
       if (timed) this.metrics.getLatency('l2', (performance.now() - t0) / 1000);
       return entry.v;
@@ -178,8 +181,8 @@ export class CacheCore {
     return undefined;
   }
 
-  /** Reads many keys: L1 first, then one batched L2 call for the rest. */
-  async getMany<T>(fulls: readonly string[], ns: string): Promise<(T | undefined)[]> {
+  /** Reads many keys: L1 first, then one batched L2 call for the rest (backfilled for at most `l1Ms`). */
+  async getMany<T>(fulls: readonly string[], ns: string, l1Ms: number): Promise<(T | undefined)[]> {
     const out = new Array<T | undefined>(fulls.length);
     const missing: number[] = [];
     const now = Date.now();
@@ -205,7 +208,7 @@ export class CacheCore {
         if (entry !== undefined && entry.e > readAt) {
           out[missing[j]] = entry.v;
           this.metrics.hit('l2', ns);
-          this.backfill(full, entry, raws[j] as string, start);
+          this.backfill(full, entry, raws[j] as string, start, l1Ms);
         } else {
           this.metrics.miss('l2', ns);
         }
@@ -222,9 +225,9 @@ export class CacheCore {
    * Remaining lifetime of a fresh entry: L2's (the entry's real expiry) when L2 answers, else L1's (which may be
    * shorter than the entry's, since L1 keeps entries for less time).
    */
-  async remaining(full: string): Promise<number | undefined> {
+  async remaining(full: string, l1Ms: number): Promise<number | undefined> {
     if (this.parts.l2 !== undefined) {
-      const entry = await this.fetchL2(full);
+      const entry = await this.fetchL2(full, l1Ms);
       if (entry !== undefined) {
         const left = entry.e - Date.now();
         return left > 0 ? left : undefined;
@@ -240,31 +243,31 @@ export class CacheCore {
    * Reads L2 (for `get`). Returns the entry only while fresh, counting the L2 hit or miss; an L2 failure is a
    * miss (the caller falls back to its loader or to the database).
    */
-  private async readL2<T>(full: string, ns: string, count = true): Promise<StoredEntry<T> | undefined> {
+  private async readL2<T>(full: string, ns: string, l1Ms: number): Promise<StoredEntry<T> | undefined> {
     if (this.parts.l2 === undefined) return undefined;
-    const entry = await this.fetchL2<T>(full);
+    const entry = await this.fetchL2<T>(full, l1Ms);
     if (entry !== undefined && entry.e > Date.now()) {
-      if (count) this.metrics.hit('l2', ns);
+      this.metrics.hit('l2', ns);
       if (this.events.has('hit')) this.events.emit('hit', { key: full, layer: 'l2', stale: false });
       return entry;
     }
-    if (count) this.metrics.miss('l2', ns);
+    this.metrics.miss('l2', ns);
     return undefined;
   }
 
   /**
-   * Reads the L2 entry, expired ones included (grace needs them), and backfills L1 with a fresh one's
-   * remaining lifetime. The backfill happens before the read is closed, while the mutation bookkeeping still
-   * knows whether the key changed during the read. `undefined` when absent or when L2 failed.
+   * Reads the L2 entry, expired ones included (grace needs them), and backfills L1 with a fresh one for at
+   * most `l1Ms`. The backfill happens before the read is closed, while the mutation bookkeeping still knows
+   * whether the key changed during the read. `undefined` when absent or when L2 failed.
    */
-  private async fetchL2<T>(full: string): Promise<StoredEntry<T> | undefined> {
+  private async fetchL2<T>(full: string, l1Ms: number): Promise<StoredEntry<T> | undefined> {
     const l2 = this.parts.l2;
     if (l2 === undefined) return undefined;
     const start = this.beginRead();
     try {
       const raw = await this.l2Call('get', () => l2.get(full));
       const entry = this.decode<T>(full, raw);
-      if (entry !== undefined && entry.e > Date.now()) this.backfill(full, entry, raw as string, start);
+      if (entry !== undefined && entry.e > Date.now()) this.backfill(full, entry, raw as string, start, l1Ms);
       return entry;
     } catch (error) {
       if (error instanceof L2UnavailableError) return undefined;
@@ -286,15 +289,11 @@ export class CacheCore {
     }
   }
 
-  /** L1 gets an L2 entry with its remaining lifetime, unless the key changed while L2 was being read. */
-  private backfill(full: string, entry: StoredEntry, raw: string, readStartedAt: number): void {
-    const l1 = this.parts.l1;
-    if (l1 === undefined) return;
+  /** L1 gets an entry read from L2 (see {@link keepInL1}), unless the key changed while L2 was being read. */
+  private backfill(full: string, entry: StoredEntry, raw: string, readStartedAt: number, l1Ms: number): void {
     if (this.bulkSeq > readStartedAt || (this.mutatedAt.get(full) ?? 0) > readStartedAt) return;
-    const now = Date.now();
-    const physicalEnd = entry.g !== undefined && entry.g > entry.e ? entry.g : entry.e;
-    if (physicalEnd <= now || raw.length > this.parts.maxEntryBytes) return;
-    this.putL1(full, entry, raw.length, physicalEnd - now);
+    if (raw.length > this.parts.maxEntryBytes) return;
+    this.keepInL1(full, entry, raw.length, l1Ms);
   }
 
   private beginRead(): number {
@@ -370,19 +369,25 @@ export class CacheCore {
       // Reads that started while L2 was being written may carry the old value: keep them out of L1.
       for (const p of entries) this.mutated(p.full);
     }
-    const now = Date.now();
     for (const p of entries) {
-      if (p.policy.l1Ms > 0) {
-        const l1Entry: StoredEntry =
-          p.policy.l1Ms < p.entry.e - now ? { ...p.entry, e: now + p.policy.l1Ms } : p.entry;
-        const end = l1Entry.g !== undefined ? Math.max(l1Entry.g, l1Entry.e) : l1Entry.e;
-        this.putL1(p.full, l1Entry, p.bytes, end - now);
-      } else {
-        this.dropL1(p.full);
-      }
+      if (p.policy.l1Ms > 0) this.keepInL1(p.full, p.entry, p.bytes, p.policy.l1Ms);
+      else this.dropL1(p.full);
       if (this.events.has('set')) this.events.emit('set', { key: p.full });
     }
     if (publish) this.publish({ type: 'keys', keys: entries.map((p) => p.full) });
+  }
+
+  /**
+   * The one way an entry enters L1, whether written here or read from L2: fresh for min(`l1Ms`, its remaining
+   * L2 lifetime), kept past that only for its grace. The L1 TTL is what bounds staleness when an invalidation
+   * message is lost, so a copy read from L2 must honour it as much as the writer's own copy.
+   */
+  private keepInL1(full: string, entry: StoredEntry, bytes: number, l1Ms: number): void {
+    if (l1Ms <= 0) return;
+    const now = Date.now();
+    const l1Entry: StoredEntry = entry.e - now > l1Ms ? { ...entry, e: now + l1Ms } : entry;
+    const end = l1Entry.g !== undefined && l1Entry.g > l1Entry.e ? l1Entry.g : l1Entry.e;
+    if (end > now) this.putL1(full, l1Entry, bytes, end - now);
   }
 
   private putL1(full: string, entry: StoredEntry, bytes: number, ttlMs: number): void {
@@ -586,7 +591,7 @@ export class CacheCore {
     const { full, ns } = req;
     let stale = staleL1;
     if (this.parts.l2 !== undefined) {
-      const entry = await this.fetchL2<T>(full);
+      const entry = await this.fetchL2<T>(full, req.policy.l1Ms);
       const now = Date.now();
       if (entry !== undefined && entry.e > now) {
         this.metrics.hit('l2', ns);
@@ -625,7 +630,7 @@ export class CacheCore {
       if (acquired) {
         try {
           // Someone may have stored the value between our miss and our lease.
-          const entry = await this.fetchL2<T>(full);
+          const entry = await this.fetchL2<T>(full, policy.l1Ms);
           if (entry !== undefined && entry.e > Date.now()) return entry.v;
           return await this.runLoader(req, stale);
         } finally {
@@ -636,7 +641,7 @@ export class CacheCore {
       while (Date.now() < deadline) {
         await sleep(pause);
         pause = Math.min(LEASE_POLL_MAX_MS, Math.ceil(pause * 1.5));
-        const entry = await this.fetchL2<T>(full);
+        const entry = await this.fetchL2<T>(full, policy.l1Ms);
         if (entry !== undefined && entry.e > Date.now()) return entry.v;
         const held = await this.l2Call('lease.isHeld', () => leases.isHeld(leaseKey)).catch(() => false);
         if (!held) break;

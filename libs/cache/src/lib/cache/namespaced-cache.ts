@@ -36,7 +36,7 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
       if (full.length <= this.core.maxKeyLength) {
         const value = this.core.l1Fresh(full, this.name);
         if (value !== MISS) return Promise.resolve(value as T);
-        return this.core.getAfterL1Miss<T>(full, this.name);
+        return this.core.getAfterL1Miss<T>(full, this.name, this.policy.l1Ms);
       }
     }
     try {
@@ -53,6 +53,7 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     return this.core.getMany<T>(
       keys.map((key) => this.full(key)),
       this.name,
+      this.policy.l1Ms,
     );
   }
 
@@ -100,12 +101,12 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
 
   /** @inheritdoc */
   async has(key: string): Promise<boolean> {
-    return (await this.core.remaining(this.full(key))) !== undefined;
+    return (await this.core.remaining(this.full(key), this.policy.l1Ms)) !== undefined;
   }
 
   /** @inheritdoc */
   async ttl(key: string): Promise<number | undefined> {
-    return this.core.remaining(this.full(key));
+    return this.core.remaining(this.full(key), this.policy.l1Ms);
   }
 
   /** @inheritdoc */

@@ -1,7 +1,7 @@
 import { CacheErrorCode } from '../core/errors';
 import type { RedisConnection } from '../redis-connection';
-import { delay, openRedis, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
-import type { CacheOptions } from './cache.types';
+import { openRedis, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
+import type { Cache, CacheOptions, TtlOption } from './cache.types';
 import { RedisInvalidationBus } from '../bus/redis-bus';
 import { useCacheFixture } from '../../test-support/cache-fixture';
 import { createCache } from './create-cache';
@@ -32,22 +32,53 @@ describe.each(REDIS_TARGETS)('TieredCache on real Redis (%s)', (target) => {
   }
 
   describe('get() / set()', () => {
-    it('should read from L2 on another instance and backfill its L1 with the remaining TTL, not a full one', async () => {
-      const { a, b } = await pair();
-      const bidsA = a.namespace<Bid>('bid');
-      const bidsB = b.namespace<Bid>('bid');
-      await bidsA.set('1', { id: '1', amount: 10 }, { ttl: { l1: '1m', l2: '2s' } });
+    /** The ways a reader fills its L1 from L2; each must cap the copy it keeps. */
+    const readPaths: [string, (cache: Cache<Bid>, key: string) => Promise<Bid | undefined>][] = [
+      ['get()', (cache, key) => cache.get(key)],
+      ['getMany()', async (cache, key) => (await cache.getMany([key]))[0]],
+      ['getOrSet()', (cache, key) => cache.getOrSet(key, () => ({ id: key, amount: -1 }))],
+    ];
 
-      await delay(800);
-      expect(await bidsB.get('1')).toEqual({ id: '1', amount: 10 });
-      // B's L1 now holds the entry, but only for what was left of the L2 lifetime.
-      const remaining = await bidsB.ttl('1');
-      expect(remaining).toBeDefined();
-      expect(remaining as number).toBeLessThanOrEqual(1300);
+    /**
+     * A writer stores bid `1` (amount 1), the reader reads it (filling its L1 from L2), then the value changes
+     * in L2 only, as when the invalidation message is lost. The reader must come back to L2 once its L1 copy
+     * ends, instead of serving amount 1 for as long as L2 would have kept it.
+     */
+    async function readerAfterLostInvalidation(
+      read: (cache: Cache<Bid>, key: string) => Promise<Bid | undefined>,
+      namespaceTtl: TtlOption,
+      writeTtl?: TtlOption,
+    ): Promise<void> {
+      const { prefix, a, b } = await pair({ namespaces: { bid: { ttl: namespaceTtl } } });
+      // The write's own bus message would evict the reader's copy: let it land before the reader reads.
+      const told = new Promise((resolve) => b.on('bus:received', resolve));
+      await a.namespace<Bid>('bid').set('1', { id: '1', amount: 1 }, { ttl: writeTtl });
+      await told;
+      const reader = b.namespace<Bid>('bid');
+      expect(await read(reader, '1')).toEqual({ id: '1', amount: 1 });
 
-      await delay((remaining as number) + 100);
-      expect(await bidsB.get('1')).toBeUndefined();
-    });
+      const changed = { v: { id: '1', amount: 2 }, e: Date.now() + 60_000 };
+      await redis.set(`${prefix}bid:1`, JSON.stringify(changed), 'PX', 60_000);
+      // Still amount 1: the reader serves its L1 copy (no bus message told it otherwise)...
+      expect(await read(reader, '1')).toEqual({ id: '1', amount: 1 });
+      // ...until that copy ends; before the fix it lived as long as the L2 entry (a minute).
+      await until(async () => (await read(reader, '1'))?.amount === 2, 10_000, 'the reader to re-read L2');
+    }
+
+    it.each(readPaths)(
+      'should keep an entry %s backfills from L2 in L1 no longer than the L1 TTL',
+      async (_, read) => {
+        await readerAfterLostInvalidation(read, { l1: '1s', l2: '1m' });
+      },
+    );
+
+    it.each(readPaths)(
+      'should keep an entry %s backfills from L2 in L1 no longer than its remaining L2 lifetime',
+      async (_, read) => {
+        // The namespace lets L1 keep entries for a minute, but this one ends in L2 after 1.5 s.
+        await readerAfterLostInvalidation(read, { l1: '1m', l2: '1m' }, '1500ms');
+      },
+    );
 
     it('should store keys under the spec names (prefix + namespace + key)', async () => {
       const { prefix, a } = await pair();
