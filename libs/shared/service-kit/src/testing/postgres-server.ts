@@ -23,7 +23,10 @@ export interface PostgresServerHandle {
    * checkpoint). The data directory is kept, so {@link PostgresServerHandle.start} brings the data back.
    */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
-  /** Starts the server again on the same port and data directory, and waits until it accepts connections. */
+  /**
+   * Starts the server again on the same port and data directory, and waits until it accepts connections.
+   * Does nothing when it runs.
+   */
   start(): Promise<void>;
   /** Stops the server (immediate) and deletes its directory. Idempotent. */
   destroy(): Promise<void>;
@@ -91,6 +94,7 @@ export async function startPostgresServer(
   };
 
   const start = async () => {
+    if (running) return;
     await run(pgCtl, [
       '-D',
       data,
