@@ -16,7 +16,8 @@ import { BidCacheKeys, bidServiceSpec } from '../src';
  * Postgres really down: the bid service runs on a throwaway Postgres of its own (the shared one is never
  * touched), which the test stops and starts again. Writes and uncached reads must answer 503 /
  * `UNAVAILABLE` with a stable code and a retry hint, never 500 / `INTERNAL`; a cached read still answers;
- * once Postgres is back, writes succeed again.
+ * once Postgres is back, writes succeed again. Readiness stays green throughout (every instance shares the
+ * database, so taking them out of rotation cures nothing) while `/health` and `/metrics` report the outage.
  */
 describe('bid service with Postgres stopped (throwaway Postgres)', () => {
   let postgres: PostgresServerHandle;
@@ -89,5 +90,35 @@ describe('bid service with Postgres stopped (throwaway Postgres)', () => {
     // Nothing that was refused was written.
     expect(await readJson(await fetch(`${service.httpUrl}/bids/${id}`))).toMatchObject({ amountCents: 700 });
     expect(await readJson(await fetch(`${service.httpUrl}/bids?callId=${refused.callId}`))).toEqual([]);
+  }, 120000);
+
+  it('should stay ready while Postgres is down and report it in /health and dependency_up', async () => {
+    const upGauge = async () => {
+      const text = await (await fetch(`${service.httpUrl}/metrics`)).text();
+      return /^dependency_up\{dependency="postgres"\} (\d)$/m.exec(text)?.[1];
+    };
+    expect(await upGauge()).toBe('1');
+
+    await postgres.stop('immediate');
+
+    const ready = await fetch(`${service.httpUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await readJson(ready)).toMatchObject({ status: 'ok', details: { lifecycle: { status: 'up' } } });
+    const health = await fetch(`${service.httpUrl}/health`);
+    expect(health.status).toBe(200);
+    expect(await readJson(health)).toMatchObject({
+      status: 'degraded',
+      error: { postgres: { status: 'down' } },
+      details: { lifecycle: { status: 'up' }, postgres: { status: 'down' }, redis: { status: 'up' } },
+    });
+    expect(await upGauge()).toBe('0');
+    expect((await fetch(`${service.httpUrl}/health/live`)).status).toBe(200);
+
+    await postgres.start();
+    await eventually(
+      async () => (await readJson(await fetch(`${service.httpUrl}/health`))).status === 'ok',
+      30000,
+    );
+    expect(await upGauge()).toBe('1');
   }, 120000);
 });
