@@ -95,3 +95,36 @@ describe('bid service readiness with Redis and Kafka down (throwaway servers)', 
     expect(await up('redis')).toBe('1');
   }, 180000);
 });
+
+/** The one thing that takes an instance out of rotation: its own shutdown. */
+describe('bid service readiness while draining (real Postgres, Redis, Kafka)', () => {
+  it('should answer 503 on /health/ready and /health once shutdown begins, and 200 on /health/live', async () => {
+    const service = await startTestService(bidServiceSpec(), {
+      SHUTDOWN_DRAIN_DELAY_MS: '5000',
+      LOG_LEVEL: 'fatal',
+    });
+    let closing: Promise<void> | undefined;
+    try {
+      expect((await fetch(`${service.httpUrl}/health/ready`)).status).toBe(200);
+      closing = service.app.close();
+      const ready = await eventually(
+        async () => {
+          const response = await fetch(`${service.httpUrl}/health/ready`);
+          return response.status === 503 && response;
+        },
+        4000,
+        50,
+      );
+      expect((await readJson(ready)).details).toEqual({ lifecycle: { status: 'down', state: 'draining' } });
+      const health = await fetch(`${service.httpUrl}/health`);
+      expect(health.status).toBe(503);
+      expect(await readJson(health)).toMatchObject({
+        status: 'error',
+        error: { lifecycle: { status: 'down', state: 'draining' } },
+      });
+      expect((await fetch(`${service.httpUrl}/health/live`)).status).toBe(200);
+    } finally {
+      await (closing ?? service.app.close());
+    }
+  }, 60000);
+});
