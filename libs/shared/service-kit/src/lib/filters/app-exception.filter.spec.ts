@@ -23,6 +23,13 @@ describe('toProblem()', () => {
     expect(toProblem(new NotFoundError('call-record', 'x')).code).toBe('CALL_RECORD.NOT_FOUND');
   });
 
+  it('should map a domain error thrown by a cache loader as if it were thrown directly', () => {
+    const wrapped = Object.assign(new Error('loader failed', { cause: new NotFoundError('bid', 'x') }), {
+      code: 'E_CACHE_LOADER_FAILED',
+    });
+    expect(toProblem(wrapped)).toMatchObject({ status: 404, code: 'BID.NOT_FOUND' });
+  });
+
   it('should map conflicts to 409 / ALREADY_EXISTS', () => {
     expect(toProblem(new ConflictError('BID.DUPLICATE', 'dup'))).toMatchObject({
       status: 409,

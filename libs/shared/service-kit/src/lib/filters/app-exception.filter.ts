@@ -8,6 +8,7 @@ import {
   DomainError,
   ErrorKind,
   FieldError,
+  unwrapLoaderError,
   ValidationFailedError,
 } from '../errors';
 
@@ -46,11 +47,13 @@ const grpcFromHttp = (status: number): GrpcStatus => {
 };
 
 /**
- * Maps any thrown value to a {@link Problem}. A lost or refused connection (Postgres down, pool exhausted,
+ * Maps any thrown value (unwrapping the cache's loader wrapper) to a {@link Problem}. A lost or refused connection (Postgres down, pool exhausted,
  * wherever it was wrapped) becomes 503 `DEPENDENCY.UNAVAILABLE`; other unknown errors a generic 500 with
  * no details.
  */
-export function toProblem(exception: unknown): Problem {
+export function toProblem(thrown: unknown): Problem {
+  // A DomainError a cache loader threw keeps its status, whether or not the caller unwrapped it.
+  const exception = unwrapLoaderError(thrown);
   if (exception instanceof DomainError) {
     return {
       ...BY_KIND[exception.kind],
