@@ -32,7 +32,8 @@ describe('the platform, four services as real processes on the real stack', () =
 
   it('should boot every service and report it ready, with each dependency checked', async () => {
     for (const name of SERVICES) {
-      const response = await fetch(`${service(name).httpUrl}/health/ready`);
+      expect((await fetch(`${service(name).httpUrl}/health/ready`)).status).toBe(200);
+      const response = await fetch(`${service(name).httpUrl}/health`);
       expect(response.status).toBe(200);
       const body = (await response.json()) as { status: string; details: Record<string, unknown> };
       expect(body.status).toBe('ok');

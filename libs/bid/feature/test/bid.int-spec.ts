@@ -180,10 +180,13 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
   describe('health', () => {
     it('should report live and ready with every dependency up', async () => {
       expect((await fetch(`${service.httpUrl}/health/live`)).status).toBe(200);
-      const ready = await fetch(`${service.httpUrl}/health/ready`);
-      const body = await readJson(ready);
-      expect(ready.status).toBe(200);
+      expect((await fetch(`${service.httpUrl}/health/ready`)).status).toBe(200);
+      const health = await fetch(`${service.httpUrl}/health`);
+      const body = await readJson(health);
+      expect(health.status).toBe(200);
+      expect(body.status).toBe('ok');
       expect(Object.keys(body.details).sort()).toEqual([
+        'cacheCircuitBreaker',
         'kafka',
         'lifecycle',
         'postgres',

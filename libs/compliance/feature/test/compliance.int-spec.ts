@@ -442,10 +442,13 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
   describe('health', () => {
     it('should report live and ready with every dependency up', async () => {
       expect((await http(`/health/live`)).status).toBe(200);
-      const ready = await http(`/health/ready`);
-      const body = await ready.json();
-      expect(ready.status).toBe(200);
+      expect((await http(`/health/ready`)).status).toBe(200);
+      const health = await http(`/health`);
+      const body = await health.json();
+      expect(health.status).toBe(200);
+      expect(body.status).toBe('ok');
       expect(Object.keys(body.details).sort()).toEqual([
+        'cacheCircuitBreaker',
         'kafka',
         'lifecycle',
         'postgres',

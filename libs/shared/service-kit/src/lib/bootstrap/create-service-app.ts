@@ -7,6 +7,7 @@ import { grpcLoaderOptions } from '@platform/proto';
 import { Logger } from 'nestjs-pino';
 import { KafkaService } from '../kafka/kafka.service';
 import { deadLetterTopics, EventConsumerService } from '../kafka/consumer/event-consumer.service';
+import { LifecycleService } from '../health/lifecycle.service';
 import { ServiceKitModule } from '../service-kit.module';
 import { acceptJsonBodiesOnly } from './json-body';
 import { ServiceSpec } from './service-spec';
@@ -86,6 +87,7 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
     // After listen, so every provider is initialised before the first event is handled. A new consumer
     // group starts from the oldest event: replaying an invalidation is harmless, missing one is not.
     await app.get(EventConsumerService).start(spec.kafka.consumes);
+    app.get(LifecycleService).markStarted();
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     return { app, config, httpUrl: `http://${config.http.host}:${port}`, grpcAddress };

@@ -1,2 +1,3 @@
 export * from './domain.error';
 export * from './request-body.error';
+export * from './dependency-unavailable.error';

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { ConflictError, NotFoundError, ValidationFailedError } from '../errors';
-import { toProblem } from './app-exception.filter';
+import { ConflictError, NotFoundError, UpstreamUnavailableError, ValidationFailedError } from '../errors';
+import { RETRY_AFTER_SECONDS, toProblem } from './app-exception.filter';
 
 describe('toProblem()', () => {
   it('should map a validation failure to 400 / INVALID_ARGUMENT with the fields', () => {
@@ -23,6 +23,13 @@ describe('toProblem()', () => {
     expect(toProblem(new NotFoundError('call-record', 'x')).code).toBe('CALL_RECORD.NOT_FOUND');
   });
 
+  it('should map a domain error thrown by a cache loader as if it were thrown directly', () => {
+    const wrapped = Object.assign(new Error('loader failed', { cause: new NotFoundError('bid', 'x') }), {
+      code: 'E_CACHE_LOADER_FAILED',
+    });
+    expect(toProblem(wrapped)).toMatchObject({ status: 404, code: 'BID.NOT_FOUND' });
+  });
+
   it('should map conflicts to 409 / ALREADY_EXISTS', () => {
     expect(toProblem(new ConflictError('BID.DUPLICATE', 'dup'))).toMatchObject({
       status: 409,
@@ -38,6 +45,54 @@ describe('toProblem()', () => {
       message: 'Unexpected end of JSON input',
     });
     expect(toProblem(new NotFoundException('Cannot GET /nope')).status).toBe(404);
+  });
+
+  describe('dependency outages', () => {
+    const unavailable = {
+      status: 503,
+      grpcCode: status.UNAVAILABLE,
+      code: 'DEPENDENCY.UNAVAILABLE',
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    };
+    const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+    it('should map refused and lost connections to 503 / UNAVAILABLE with a retry hint', () => {
+      expect(toProblem(coded('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))).toMatchObject(
+        unavailable,
+      );
+      expect(toProblem(new Error('Connection terminated unexpectedly'))).toMatchObject(unavailable);
+      expect(toProblem(new Error('timeout exceeded when trying to connect'))).toMatchObject(unavailable);
+      expect(toProblem(coded('terminating connection due to administrator command', '57P01'))).toMatchObject(
+        unavailable,
+      );
+      expect(toProblem(coded('sorry, too many clients already', '53300'))).toMatchObject(unavailable);
+    });
+
+    it('should find the connection failure inside TypeORM, cache-loader and aggregate wrappers', () => {
+      const refused = coded('connect ECONNREFUSED', 'ECONNREFUSED');
+      const queryFailed = Object.assign(new Error('Connection terminated'), { driverError: new Error('x') });
+      expect(toProblem(Object.assign(new Error('query failed'), { driverError: refused }))).toMatchObject(
+        unavailable,
+      );
+      expect(toProblem(queryFailed)).toMatchObject(unavailable);
+      expect(
+        toProblem(
+          Object.assign(new Error('loader failed', { cause: refused }), { code: 'E_CACHE_LOADER_FAILED' }),
+        ),
+      ).toMatchObject(unavailable);
+      expect(toProblem(new AggregateError([refused], 'all attempts failed'))).toMatchObject(unavailable);
+    });
+
+    it('should give an upstream outage the same retry hint and keep its own code', () => {
+      expect(toProblem(new UpstreamUnavailableError('routing', 'deadline'))).toMatchObject({
+        ...unavailable,
+        code: 'ROUTING.UNAVAILABLE',
+      });
+    });
+
+    it('should keep other database errors internal', () => {
+      expect(toProblem(coded('duplicate key value violates unique constraint', '23505')).status).toBe(500);
+    });
   });
 
   it('should hide the details of unexpected errors', () => {

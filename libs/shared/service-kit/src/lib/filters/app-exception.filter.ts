@@ -1,9 +1,16 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { KafkaContext } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
-import { DomainError, ErrorKind, FieldError, ValidationFailedError } from '../errors';
+import {
+  asDependencyUnavailable,
+  DomainError,
+  ErrorKind,
+  FieldError,
+  unwrapLoaderError,
+  ValidationFailedError,
+} from '../errors';
 
 /** What a caller is told about a failure, whatever the transport. */
 export interface Problem {
@@ -12,7 +19,12 @@ export interface Problem {
   code: string;
   message: string;
   fields?: FieldError[];
+  /** Seconds after which a retry may succeed: set for every 503 / `UNAVAILABLE`. */
+  retryAfterSeconds?: number;
 }
+
+/** `Retry-After` of a dependency outage: long enough not to hammer a recovering server, short enough to matter. */
+export const RETRY_AFTER_SECONDS = 5;
 
 const BY_KIND: Record<ErrorKind, { status: number; grpcCode: GrpcStatus }> = {
   invalid: { status: HttpStatus.BAD_REQUEST, grpcCode: GrpcStatus.INVALID_ARGUMENT },
@@ -34,14 +46,21 @@ const grpcFromHttp = (status: number): GrpcStatus => {
   return status >= 500 ? GrpcStatus.INTERNAL : GrpcStatus.FAILED_PRECONDITION;
 };
 
-/** Maps any thrown value to a {@link Problem}. Unknown errors become a generic 500 with no details. */
-export function toProblem(exception: unknown): Problem {
+/**
+ * Maps any thrown value (unwrapping the cache's loader wrapper) to a {@link Problem}. A lost or refused connection (Postgres down, pool exhausted,
+ * wherever it was wrapped) becomes 503 `DEPENDENCY.UNAVAILABLE`; other unknown errors a generic 500 with
+ * no details.
+ */
+export function toProblem(thrown: unknown): Problem {
+  // A DomainError a cache loader threw keeps its status, whether or not the caller unwrapped it.
+  const exception = unwrapLoaderError(thrown);
   if (exception instanceof DomainError) {
     return {
       ...BY_KIND[exception.kind],
       code: exception.code,
       message: exception.kind === 'internal' ? 'Internal error' : exception.message,
       fields: exception instanceof ValidationFailedError ? exception.fields : undefined,
+      retryAfterSeconds: exception.kind === 'unavailable' ? RETRY_AFTER_SECONDS : undefined,
     };
   }
   if (exception instanceof HttpException) {
@@ -68,6 +87,8 @@ export function toProblem(exception: unknown): Problem {
       message: exception.message,
     };
   }
+  const unavailable = asDependencyUnavailable(exception);
+  if (unavailable) return toProblem(unavailable);
   return { ...BY_KIND.internal, code: 'INTERNAL', message: 'Internal error' };
 }
 
@@ -82,8 +103,8 @@ const isExposedClientError = (error: unknown): error is Error & { status: number
 };
 
 /**
- * One filter for every transport. HTTP gets `{ statusCode, code, message, fields }`; gRPC gets the
- * matching status code with the message; Kafka handlers' errors are logged and rethrown for the consumer.
+ * One filter for every transport. HTTP gets `{ statusCode, code, message, fields }` (and `Retry-After` on a
+ * 503); gRPC gets the matching status code with the message (and `retry-after` trailing metadata); Kafka handlers' errors are logged and rethrown for the consumer.
  * Stack traces are logged, never sent to callers.
  */
 @Catch()
@@ -94,7 +115,9 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     const problem = toProblem(exception);
-    if (problem.status >= 500) {
+    if (problem.retryAfterSeconds !== undefined) {
+      this.logger.warn({ err: exception, code: problem.code }, 'Dependency unavailable');
+    } else if (problem.status >= 500) {
       this.logger.error({ err: exception, code: problem.code }, 'Unhandled error');
     }
     if (host.getType() === 'http') {
@@ -106,6 +129,9 @@ export class AppExceptionFilter implements ExceptionFilter {
         message: problem.message,
         ...(problem.fields ? { fields: problem.fields } : {}),
       };
+      if (problem.retryAfterSeconds !== undefined) {
+        this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(problem.retryAfterSeconds));
+      }
       this.adapterHost.httpAdapter.reply(response, body, problem.status);
       return;
     }
@@ -113,9 +139,13 @@ export class AppExceptionFilter implements ExceptionFilter {
       return throwError(() => exception);
     }
     const fields = problem.fields?.map((f) => `${f.field}: ${f.message}`).join('; ');
+    const metadata = new Metadata();
+    if (problem.retryAfterSeconds !== undefined)
+      metadata.set('retry-after', String(problem.retryAfterSeconds));
     return throwError(() => ({
       code: problem.grpcCode,
       message: fields ? `${problem.code}: ${fields}` : `${problem.code}: ${problem.message}`,
+      metadata,
     }));
   }
 }

@@ -1,6 +1,13 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import type { RedisConnection } from '@platform/cache';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
+import {
+  HealthIndicatorResult,
+  HealthIndicatorService,
+  HealthIndicatorStatus,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import type { RedisConnection, TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE, CACHE_METRICS_REGISTRY } from '@platform/cache/nest';
+import { Gauge, Registry } from 'prom-client';
 import { REDIS_CLUSTER_CONNECTION, REDIS_CONNECTION } from '../service-kit.constants';
 import { KafkaService } from '../kafka/kafka.service';
 import { LifecycleService } from './lifecycle.service';
@@ -14,16 +21,82 @@ const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
     );
   });
 
-/** Health indicators for Redis, Redis Cluster, Kafka and the shutdown state, each bounded in time. */
+/** Name of the gauge that says, per dependency, whether it answered its last probe. */
+export const DEPENDENCY_UP_METRIC = 'dependency_up';
+
+/** The state of every dependency, in the shape of a terminus health check result. */
+export interface DependencyReport {
+  /** `ok` when every dependency is up, `degraded` when one is down. */
+  status: 'ok' | 'degraded';
+  /** The dependencies that are up, by name. */
+  info: HealthIndicatorResult;
+  /** The dependencies that are down, by name, with why. */
+  error: HealthIndicatorResult;
+  /** Every dependency, by name: `postgres`, `redis`, `redisCluster`, `kafka`, `cacheCircuitBreaker`. */
+  details: HealthIndicatorResult;
+}
+
+/**
+ * Probes of the shared dependencies (Postgres, Redis, Redis Cluster, Kafka, the cache's L2 circuit breaker),
+ * each bounded in time, and the instance's own state. The probes feed `/health` and the
+ * `dependency_up{dependency}` gauge on `/metrics` (refreshed on every scrape); readiness uses only
+ * {@link DependencyHealthIndicators.acceptingTraffic}, because an outage of a dependency every instance
+ * shares is not cured by taking instances out of rotation.
+ */
 @Injectable()
 export class DependencyHealthIndicators implements OnApplicationShutdown {
   constructor(
     private readonly health: HealthIndicatorService,
+    private readonly db: TypeOrmHealthIndicator,
     private readonly kafka: KafkaService,
     private readonly lifecycle: LifecycleService,
     @Inject(REDIS_CONNECTION) private readonly redis: RedisConnection,
     @Inject(REDIS_CLUSTER_CONNECTION) private readonly cluster: RedisConnection | null,
-  ) {}
+    @Optional() @Inject(CACHE_INSTANCE) private readonly cache?: TieredCache,
+    @Optional() @Inject(CACHE_METRICS_REGISTRY) registry?: Registry,
+  ) {
+    if (registry && !registry.getSingleMetric(DEPENDENCY_UP_METRIC)) {
+      const probe = () => this.dependencies();
+      new Gauge({
+        name: DEPENDENCY_UP_METRIC,
+        help: 'Whether a dependency answered its health probe at the last scrape (1 up, 0 down)',
+        labelNames: ['dependency'],
+        registers: [registry],
+        async collect() {
+          const { details } = await probe();
+          for (const [dependency, { status }] of Object.entries(details)) {
+            this.set({ dependency }, status === 'up' ? 1 : 0);
+          }
+        },
+      });
+    }
+  }
+
+  /** Every dependency probed at once: `ok` when all are up, else `degraded` (never a thrown error). */
+  async dependencies(): Promise<DependencyReport> {
+    const results = await Promise.all([
+      this.postgres(),
+      this.redisStandalone(),
+      this.redisCluster(),
+      this.kafkaBroker(),
+      Promise.resolve(this.cacheCircuitBreaker()),
+    ]);
+    const details: HealthIndicatorResult = Object.assign({}, ...results);
+    const having = (status: HealthIndicatorStatus) =>
+      Object.fromEntries(Object.entries(details).filter(([, value]) => value.status === status));
+    const error = having('down');
+    return {
+      status: Object.keys(error).length === 0 ? 'ok' : 'degraded',
+      info: having('up'),
+      error,
+      details,
+    };
+  }
+
+  /** Postgres answers `SELECT 1` on the service's own connection pool. */
+  postgres(timeoutMs = 1500): Promise<HealthIndicatorResult> {
+    return this.db.pingCheck('postgres', { timeout: timeoutMs });
+  }
 
   /** Redis answers PING. */
   redisStandalone(timeoutMs = 1000): Promise<HealthIndicatorResult> {
@@ -57,10 +130,21 @@ export class DependencyHealthIndicators implements OnApplicationShutdown {
     );
   }
 
-  /** Down once shutdown has begun, so load balancers stop sending traffic before we close. */
+  /** The cache's L2 circuit breaker is closed (open or half-open: the cache is serving without its L2). */
+  cacheCircuitBreaker(): HealthIndicatorResult {
+    const indicator = this.health.check('cacheCircuitBreaker');
+    const state = this.cache?.breakerState ?? 'closed';
+    return state === 'closed' ? indicator.up({ state }) : indicator.down({ state });
+  }
+
+  /**
+   * Up once the service has started and until shutdown begins: whether THIS instance can take traffic.
+   * Down while draining, so load balancers stop sending traffic before we close.
+   */
   acceptingTraffic(): HealthIndicatorResult {
     const indicator = this.health.check('lifecycle');
-    return this.lifecycle.isShuttingDown ? indicator.down({ state: 'draining' }) : indicator.up();
+    if (this.lifecycle.isShuttingDown) return indicator.down({ state: 'draining' });
+    return this.lifecycle.isStarted ? indicator.up() : indicator.down({ state: 'starting' });
   }
 
   onApplicationShutdown(): void {

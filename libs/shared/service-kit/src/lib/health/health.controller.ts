@@ -1,22 +1,31 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { DependencyHealthIndicators } from './dependency.health';
+import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { DependencyHealthIndicators, DependencyReport } from './dependency.health';
 
 /** The part of the HTTP response the health endpoints touch (no Express types here). */
 interface StatusSettable {
   status(code: number): unknown;
 }
 
+/** `/health`: the instance's state and every dependency's. */
+export interface HealthReport extends Omit<DependencyReport, 'status'> {
+  /** `ok`, `degraded` (a dependency is down, the instance still serves) or `error` (the instance is not ready). */
+  status: 'ok' | 'degraded' | 'error';
+}
+
 /**
  * `/health/live`: the process runs (no dependency checks, so a database outage does not get pods killed).
- * `/health/ready`: Postgres, Redis (and Cluster if configured) and Kafka answer, and we are not draining.
- * A failing check answers 503 with terminus' per-dependency details, not the generic error body.
+ * `/health/ready`: THIS instance can take traffic: it has started and is not draining. Shared dependencies
+ * (Postgres, Redis, Kafka) are deliberately not part of it: every instance sees the same outage, so failing
+ * readiness would take all of them out of rotation at once, turning a degraded dependency (cached reads,
+ * writes through the outbox, 503s with Retry-After) into a full outage.
+ * `/health`: every dependency's state for people and monitoring; 200 `ok` or `degraded`, 503 `error` only
+ * when the instance itself is not ready. Dependency state is also the `dependency_up` gauge on `/metrics`.
  */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly db: TypeOrmHealthIndicator,
     private readonly deps: DependencyHealthIndicators,
   ) {}
 
@@ -30,26 +39,27 @@ export class HealthController {
   }
 
   @Get('ready')
-  ready(@Res({ passthrough: true }) response: StatusSettable): Promise<HealthCheckResult> {
-    return this.report(response, [
-      () => this.deps.acceptingTraffic(),
-      () => this.db.pingCheck('postgres', { timeout: 1500 }),
-      () => this.deps.redisStandalone(),
-      () => this.deps.redisCluster(),
-      () => this.deps.kafkaBroker(),
-    ]);
-  }
-
-  private async report(
-    response: StatusSettable,
-    checks: Parameters<HealthCheckService['check']>[0],
-  ): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) response: StatusSettable): Promise<HealthCheckResult> {
     try {
-      return await this.health.check(checks);
+      return await this.health.check([() => this.deps.acceptingTraffic()]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       response.status(503);
       return error.getResponse() as HealthCheckResult;
     }
+  }
+
+  @Get()
+  async report(@Res({ passthrough: true }) response: StatusSettable): Promise<HealthReport> {
+    const lifecycle = this.deps.acceptingTraffic();
+    const report = await this.deps.dependencies();
+    const ready = lifecycle['lifecycle'].status === 'up';
+    if (!ready) response.status(503);
+    return {
+      status: ready ? report.status : 'error',
+      info: ready ? { ...lifecycle, ...report.info } : report.info,
+      error: ready ? report.error : { ...lifecycle, ...report.error },
+      details: { ...lifecycle, ...report.details },
+    };
   }
 }

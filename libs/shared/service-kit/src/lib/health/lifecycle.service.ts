@@ -3,7 +3,7 @@ import type { ServiceConfig } from '@platform/config';
 import { SERVICE_CONFIG } from '../service-kit.constants';
 
 /**
- * Knows when the service has started to shut down. Readiness turns red at once, and the servers keep
+ * Knows when the service has finished starting, and when it has started to shut down. Readiness turns red at once, and the servers keep
  * serving for `SHUTDOWN_DRAIN_DELAY_MS` so that load balancers (and Kubernetes endpoints) stop sending
  * traffic before connections close; only then does Nest close HTTP, gRPC and the Kafka consumer.
  * It runs in `onModuleDestroy`, the first hook Nest calls on shutdown, so no other shutdown hook (such
@@ -13,8 +13,19 @@ import { SERVICE_CONFIG } from '../service-kit.constants';
 export class LifecycleService implements OnModuleDestroy {
   private readonly logger = new Logger(LifecycleService.name);
   private draining = false;
+  private started = false;
 
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+
+  /** True once HTTP, gRPC and the Kafka consumer have all started. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** Called by the bootstrap when every server and the consumer run: readiness may turn green. */
+  markStarted(): void {
+    this.started = true;
+  }
 
   /** True once shutdown has begun. */
   get isShuttingDown(): boolean {
