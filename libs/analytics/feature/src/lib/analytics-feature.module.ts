@@ -10,12 +10,15 @@ import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { CallRecordedListener } from './listeners/call-recorded.listener';
 import { routingProfileClientProviders } from '@platform/service-kit';
 import { ANALYTICS_CACHE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
+import { analyticsInvalidationMap } from './listeners/analytics-invalidation.map';
+import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The analytics service's behaviour: REST, gRPC and Kafka entry points over {@link AnalyticsService}. */
 @Module({
   imports: [AnalyticsDataAccessModule],
   controllers: [AnalyticsController, BuyerRevenueController, AnalyticsGrpcController],
   providers: [
+    provideInvalidationMap(analyticsInvalidationMap),
     AnalyticsService,
     BuyerRevenueService,
     ...routingProfileClientProviders({

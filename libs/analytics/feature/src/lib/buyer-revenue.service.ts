@@ -1,10 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { CallRevenueRepository } from '@platform/analytics-data-access';
-import type { TieredCache } from '@platform/cache';
-import { CACHE_INSTANCE } from '@platform/cache/nest';
-import { ValidationFailedError } from '@platform/service-kit';
-import { ANALYTICS_CACHE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
-import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/service-kit';
+import { BuyerRoutingProfile, RoutingProfileClient, ValidationFailedError } from '@platform/service-kit';
 
 /** A buyer's revenue over a period, with the routing criteria it was earned under. */
 export interface BuyerRevenueView {
@@ -35,18 +31,19 @@ export function periodWindow(period: string): { from: Date; to: Date } | undefin
 
 /**
  * The `analytics:revenue:{buyerID}:{period}` view: revenue from call records plus the buyer's routing
- * criteria from the routing service. Entries carry the tag `analytics:revenue:{buyerID}`, which
- * `analytics.call.recorded.v1` and `routing.buyer.changed.v1` invalidate (see the analytics invalidation map).
+ * criteria from the routing service. It is cached once, as the HTTP response of `BuyerRevenueController`
+ * (tag and surrogate key `analytics:revenue:{buyerID}`, which `analytics.call.recorded.v1` and
+ * `routing.buyer.changed.v1` invalidate). Not a second time here: a nested copy of the view under the same
+ * name could refill the response cache with the pre-write value after the invalidation.
  */
 @Injectable()
 export class BuyerRevenueService {
   constructor(
     private readonly revenue: CallRevenueRepository,
     private readonly routing: RoutingProfileClient,
-    @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
   ) {}
 
-  /** The view, from the cache when it has it; `VALIDATION.FAILED` for a period that is not a real date. */
+  /** The view, built from the database; `VALIDATION.FAILED` for a period that is not a real date. */
   async get(buyerId: string, period: string): Promise<BuyerRevenueView> {
     const window = periodWindow(period);
     if (!window) {
@@ -54,14 +51,7 @@ export class BuyerRevenueService {
         { field: 'period', message: 'must be a real month (YYYY-MM) or day (YYYY-MM-DD)' },
       ]);
     }
-    return (await this.cache.getOrSet(
-      AnalyticsCacheKeys.revenue(buyerId, period),
-      () => this.load(buyerId, period, window),
-      {
-        ttl: ANALYTICS_CACHE_TTL.analytics,
-        tags: [AnalyticsCacheKeys.revenueTag(buyerId)],
-      },
-    )) as BuyerRevenueView;
+    return this.load(buyerId, period, window);
   }
 
   private async load(

@@ -9,12 +9,15 @@ import { BidChangedListener } from './listeners/bid-changed.listener';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { routingProfileClientProviders } from '@platform/service-kit';
 import { BID_CACHE_TTL, BidCacheKeys } from './cache/bid-cache.keys';
+import { bidInvalidationMap } from './listeners/bid-invalidation.map';
+import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The bid service's behaviour: REST, gRPC and Kafka entry points over {@link BidService}. */
 @Module({
   imports: [BidDataAccessModule],
   controllers: [BidController, BuyerBidsController, BidGrpcController],
   providers: [
+    provideInvalidationMap(bidInvalidationMap),
     BidService,
     BuyerActiveBidsService,
     ...routingProfileClientProviders({ key: BidCacheKeys.buyerRouting, ttl: BID_CACHE_TTL.routing }),

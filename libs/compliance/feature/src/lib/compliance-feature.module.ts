@@ -5,12 +5,19 @@ import { ComplianceGrpcController } from './compliance.grpc.controller';
 import { ComplianceService } from './compliance.service';
 import { CallRecordedListener } from './listeners/call-recorded.listener';
 import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
+import { complianceInvalidationMap } from './listeners/compliance-invalidation.map';
+import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The compliance service's behaviour: REST, gRPC and Kafka entry points over {@link ComplianceService}. */
 @Module({
   imports: [ComplianceDataAccessModule],
   controllers: [ComplianceController, ComplianceGrpcController],
-  providers: [ComplianceService, CallRecordedListener, ComplianceRulesChangedListener],
+  providers: [
+    provideInvalidationMap(complianceInvalidationMap),
+    ComplianceService,
+    CallRecordedListener,
+    ComplianceRulesChangedListener,
+  ],
   exports: [ComplianceService],
 })
 export class ComplianceFeatureModule {}

@@ -5,12 +5,19 @@ import { RoutingGrpcController } from './routing.grpc.controller';
 import { RoutingService } from './routing.service';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
+import { routingInvalidationMap } from './listeners/routing-invalidation.map';
+import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The routing service's behaviour: REST, gRPC and Kafka entry points over {@link RoutingService}. */
 @Module({
   imports: [RoutingDataAccessModule],
   controllers: [RoutingController, RoutingGrpcController],
-  providers: [RoutingService, ComplianceRulesChangedListener, BuyerChangedListener],
+  providers: [
+    provideInvalidationMap(routingInvalidationMap),
+    RoutingService,
+    ComplianceRulesChangedListener,
+    BuyerChangedListener,
+  ],
   exports: [RoutingService],
 })
 export class RoutingFeatureModule {}

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@platform/contracts';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { OUTBOX_TABLE } from './outbox.constants';
 
@@ -25,19 +25,40 @@ export function outboxHeaders(event: EventEnvelope): Record<string, string> {
   return headers;
 }
 
+/** An event a committed transaction queued in the outbox. */
+export interface CommittedOutboxEvent {
+  readonly topic: string;
+  readonly event: EventEnvelope;
+}
+
+/**
+ * Called once a transaction that queued events has committed, before the transaction's promise resolves
+ * (so a request that wrote answers only after it). It must not throw: the write is committed whatever it does.
+ */
+export type OutboxCommitListener = (events: readonly CommittedOutboxEvent[]) => Promise<void>;
+
 /**
  * The producer side of the transactional outbox. `add` writes the event into `outbox_events` through the
  * caller's transaction, so the entity change and its event commit together or not at all; the relay
  * (`OutboxRelay` in `@platform/service-kit`) publishes the row to Kafka afterwards, keyed by `entityId`.
+ *
+ * It also remembers the events per transaction and, once the transaction commits, hands them to the
+ * {@link onCommit} listeners (service-kit evicts the writer's own cache there, without waiting for Kafka);
+ * a rolled-back transaction hands over nothing.
  */
 @Injectable()
-export class OutboxService {
+export class OutboxService implements EntitySubscriberInterface {
+  private readonly logger = new Logger(OutboxService.name);
+  private readonly queued = new WeakMap<QueryRunner, CommittedOutboxEvent[]>();
+  private readonly listeners = new Set<OutboxCommitListener>();
+
   /**
    * Queues `event` for `topic` inside the transaction of `manager` (from `dataSource.transaction(...)` or
    * `repository.manager.transaction(...)`). Throws {@link OutboxTransactionRequiredError} without one.
    */
   async add(manager: EntityManager, topic: string, event: EventEnvelope): Promise<void> {
-    if (!manager.queryRunner?.isTransactionActive) throw new OutboxTransactionRequiredError(topic);
+    const runner = manager.queryRunner;
+    if (!runner?.isTransactionActive) throw new OutboxTransactionRequiredError(topic);
     const schema = (manager.connection.options as PostgresConnectionOptions).schema ?? 'public';
     await manager.query(
       `INSERT INTO "${schema.replace(/"/g, '""')}".${OUTBOX_TABLE}
@@ -45,5 +66,45 @@ export class OutboxService {
        VALUES ($1, $2, $3, $4, $5)`,
       [event.eventId, topic, event.entityId, JSON.stringify(event), JSON.stringify(outboxHeaders(event))],
     );
+    if (this.listeners.size === 0) return;
+    this.subscribeTo(manager.connection);
+    let events = this.queued.get(runner);
+    if (events === undefined) this.queued.set(runner, (events = []));
+    events.push({ topic, event });
+  }
+
+  /** Adds a listener of committed events; returns the function that removes it. */
+  onCommit(listener: OutboxCommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** TypeORM hook: the outermost commit hands the transaction's events to the listeners. */
+  async afterTransactionCommit({ queryRunner }: { queryRunner: QueryRunner }): Promise<void> {
+    // A released savepoint: the outer transaction may still roll back.
+    if (queryRunner.isTransactionActive) return;
+    const events = this.queued.get(queryRunner);
+    if (events === undefined) return;
+    this.queued.delete(queryRunner);
+    // A listener failure must not reach TypeORM: it would turn a committed write into a failed request.
+    await Promise.all(
+      [...this.listeners].map((listener) =>
+        listener(events).catch((error: unknown) =>
+          this.logger.error(
+            `Outbox commit listener failed: ${error instanceof Error ? error.message : error}`,
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** TypeORM hook: a rolled-back transaction's events never happened. */
+  afterTransactionRollback({ queryRunner }: { queryRunner: QueryRunner }): void {
+    if (!queryRunner.isTransactionActive) this.queued.delete(queryRunner);
+  }
+
+  /** Registers this service for the transaction events of `dataSource` (once per data source). */
+  private subscribeTo(dataSource: DataSource): void {
+    if (!dataSource.subscribers.includes(this)) dataSource.subscribers.push(this);
   }
 }

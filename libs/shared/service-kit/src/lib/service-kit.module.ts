@@ -22,7 +22,12 @@ import {
   KafkaService,
   OutboxRelayService,
 } from './kafka';
-import { CacheInvalidationSink, EventInvalidator, INVALIDATION_SINK } from './invalidation';
+import {
+  CacheInvalidationSink,
+  CommitInvalidationService,
+  EventInvalidator,
+  INVALIDATION_SINK,
+} from './invalidation';
 import { loggerOptions } from './logging/logger-options';
 import { createValidationPipe } from './pipes/validation.pipe';
 import { redisProviders } from './redis/redis.providers';
@@ -87,6 +92,7 @@ export class ServiceKitModule {
         EventConsumerService,
         { provide: INVALIDATION_SINK, useClass: CacheInvalidationSink },
         EventInvalidator,
+        CommitInvalidationService,
       ],
       exports: [
         SERVICE_CONFIG,

@@ -8,6 +8,7 @@ export const CONSUMER_METRIC_NAMES = {
   consumed: 'events_consumed_total',
   lag: 'kafka_consumer_lag',
   invalidationLag: 'invalidation_lag_seconds',
+  localInvalidationFailures: 'local_invalidation_failures_total',
 } as const;
 
 /** Buckets of `invalidation_lag_seconds`: from a few milliseconds (healthy) to minutes (an outage). */
@@ -24,13 +25,16 @@ const existing = <T>(registry: Registry, name: string): T | undefined =>
  * - `events_consumed_total{topic,outcome}`: handled, duplicate (skipped by `eventId`), dlq, retry (attempts);
  * - `kafka_consumer_lag{topic,partition}`: high watermark minus committed offset, per partition this instance
  *   owns (refreshed from the broker on every scrape, so it keeps growing while the consumer is stuck);
- * - `invalidation_lag_seconds{topic}`: from the event's `occurredAt` to the end of the cache eviction it caused.
+ * - `invalidation_lag_seconds{topic}`: from the event's `occurredAt` to the end of the cache eviction it caused;
+ * - `local_invalidation_failures_total{topic}`: a writer's on-commit eviction of its own cache that failed (e.g.
+ *   Redis down); the event's Kafka consumer evicts later.
  * Registering twice on one registry reuses the metrics (two consumers in one process share them).
  */
 export class ConsumerMetrics {
   private readonly consumedTotal: Counter<'topic' | 'outcome'>;
   private readonly lag: Gauge<'topic' | 'partition'>;
   private readonly invalidationLag: Histogram<'topic'>;
+  private readonly localInvalidationFailures: Counter<'topic'>;
   private readonly refreshers: Set<() => Promise<void>>;
 
   constructor(readonly registry: Registry = new Registry()) {
@@ -70,6 +74,14 @@ export class ConsumerMetrics {
         buckets: INVALIDATION_LAG_BUCKETS,
         registers: [registry],
       });
+    this.localInvalidationFailures =
+      existing(registry, CONSUMER_METRIC_NAMES.localInvalidationFailures) ??
+      new Counter({
+        name: CONSUMER_METRIC_NAMES.localInvalidationFailures,
+        help: "On-commit evictions of the writer's own cache that failed (the Kafka consumer evicts later)",
+        labelNames: ['topic'],
+        registers: [registry],
+      });
   }
 
   /** Counts one outcome of one message. */
@@ -92,6 +104,11 @@ export class ConsumerMetrics {
     const at = Date.parse(occurredAt);
     if (Number.isNaN(at)) return;
     this.invalidationLag.observe({ topic }, Math.max(0, (now - at) / 1000));
+  }
+
+  /** Counts an on-commit eviction of the writer's own cache that failed. */
+  localInvalidationFailed(topic: string): void {
+    this.localInvalidationFailures.inc({ topic });
   }
 
   /**
