@@ -28,5 +28,8 @@ module.exports = {
   ],
   reporters: ['default', require.resolve('./tools/jest/summary-reporter.js')],
   testTimeout: 30000,
+  // A suite that leaves a socket or timer behind (a killed throwaway server's client still reconnecting)
+  // must not hang CI after its tests have finished and reported.
+  forceExit: true,
   restoreMocks: true,
 };

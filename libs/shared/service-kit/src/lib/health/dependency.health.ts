@@ -21,9 +21,6 @@ const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
     );
   });
 
-/** How long a dependency report is reused before the dependencies are probed again. */
-const REPORT_REUSE_MS = 1000;
-
 /** Name of the gauge that says, per dependency, whether it answered its last probe. */
 export const DEPENDENCY_UP_METRIC = 'dependency_up';
 
@@ -76,20 +73,15 @@ export class DependencyHealthIndicators implements OnApplicationShutdown {
   }
 
   private probing: Promise<DependencyReport> | undefined;
-  private lastReport: { at: number; report: DependencyReport } | undefined;
 
   /**
    * Every dependency probed at once: `ok` when all are up, else `degraded` (never a thrown error). Callers at
-   * the same moment (a scrape and a `/health` call, several scrapers) share one probe, and a report younger
-   * than {@link REPORT_REUSE_MS} is reused, so a dependency that hangs cannot multiply slow probes.
+   * the same moment (a scrape and a `/health` call, several scrapers) share one probe in flight, so a
+   * dependency that hangs cannot multiply slow probes; a later call probes afresh.
    */
   dependencies(): Promise<DependencyReport> {
-    if (this.lastReport && Date.now() - this.lastReport.at < REPORT_REUSE_MS) {
-      return Promise.resolve(this.lastReport.report);
-    }
     this.probing ??= this.probeAll().then(
       (report) => {
-        this.lastReport = { at: Date.now(), report };
         this.probing = undefined;
         return report;
       },
