@@ -11,6 +11,9 @@ import type {
 import { MISS, type CacheCore } from './cache-core';
 import { resolvePolicy, type ResolvedPolicy } from './policy';
 
+/** How many key → full key pairs a namespace remembers for `peek`. */
+const RECENT_KEYS_MAX = 16_384;
+
 /**
  * The typed, namespaced face of the cache. It validates input, applies the namespace's defaults and hands
  * full keys to the shared {@link CacheCore}.
@@ -18,6 +21,8 @@ import { resolvePolicy, type ResolvedPolicy } from './policy';
 export class NamespacedCache<T = unknown> implements Cache<T> {
   /** Prefix of every key in this namespace (global prefix + namespace + ':'). */
   protected readonly keyPrefix: string;
+  /** key → full key of recent `peek`s (see {@link recentFullKey}); created on first use. */
+  private recentKeys: Map<string, string> | undefined;
 
   constructor(
     protected readonly core: CacheCore,
@@ -45,6 +50,17 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
       return Promise.reject(error);
     }
     return Promise.resolve(undefined);
+  }
+
+  /** @inheritdoc */
+  peek(key: string): T | undefined {
+    if (typeof key === 'string' && key.length > 0) {
+      const full = this.recentFullKey(key);
+      if (full.length <= this.core.maxKeyLength)
+        return this.core.reads.peek(full, this.name) as T | undefined;
+    }
+    this.full(key); // throws the typed error that explains what is wrong with the key
+    return undefined;
   }
 
   /** @inheritdoc */
@@ -171,6 +187,23 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
       resolvePolicy(configured, defaults),
       this.namespaceDefaults,
     );
+  }
+
+  /**
+   * {@link fullKey}, remembered for recently peeked keys. Concatenating yields a new string whose hash V8 must
+   * compute on every lookup, which costs more than the L1 lookup itself; a remembered full key keeps its hash.
+   * Bounded: forgotten all at once when {@link RECENT_KEYS_MAX} keys are remembered (≈ 1–2 MB at most).
+   */
+  private recentFullKey(key: string): string {
+    if (this.keyPrefix === '') return key;
+    const recent = (this.recentKeys ??= new Map());
+    let full = recent.get(key);
+    if (full === undefined) {
+      if (recent.size >= RECENT_KEYS_MAX) recent.clear();
+      full = this.fullKey(key);
+      recent.set(key, full);
+    }
+    return full;
   }
 
   /** Full key for `key`: global prefix + namespace + ':' + key. */

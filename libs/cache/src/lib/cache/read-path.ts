@@ -39,6 +39,27 @@ export class ReadPath {
     return hit.v;
   }
 
+  /**
+   * The synchronous L1-only read behind `cache.peek`: the fresh L1 entry's value or `undefined`, never L2. It
+   * counts as an access for the eviction policy (a key read only through `peek` stays hot) and counts the L1
+   * hit or miss: each a plain increment, a few ns beside the lookup, so the hit ratio of hot in-process paths
+   * stays visible. No latency sampling: a `peek` is a map lookup, there is nothing to time.
+   */
+  peek(full: string, ns: string): unknown {
+    const { parts, metrics, events } = this.core;
+    if (this.core.closed) throw new CacheClosedError();
+    const l1 = parts.l1;
+    if (l1 === undefined) return undefined;
+    const hit = l1.get(full);
+    if (hit === undefined || hit.e <= now()) {
+      metrics.miss('l1', ns);
+      return undefined;
+    }
+    metrics.hit('l1', ns);
+    if (events.has('hit')) events.emit('hit', { key: full, layer: 'l1', stale: false });
+    return hit.v;
+  }
+
   /** Reads one key through L1 then L2. Returns the entry only while fresh; an L2 hit fills L1 for ≤ `l1Ms`. */
   async get<T>(full: string, ns: string, l1Ms: number): Promise<T | undefined> {
     const value = this.l1Fresh(full, ns);
