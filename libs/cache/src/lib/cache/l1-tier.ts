@@ -1,4 +1,5 @@
 import type { StoredEntry } from '../core/codec';
+import { estimateHeapBytes, L1_ENTRY_OVERHEAD_BYTES, stringBytes } from '../l1/heap-size';
 import type { L1Store } from '../l1/l1-store';
 import { L1TagIndex } from './tag-index';
 
@@ -18,9 +19,10 @@ export class L1Tier {
   /**
    * The one way an entry enters L1, whether written here or read from L2: fresh for min(`l1Ms`, its remaining
    * L2 lifetime), kept past that only for its grace. The L1 TTL is what bounds staleness when an invalidation
-   * message is lost, so a copy read from L2 must honour it as much as the writer's own copy.
+   * message is lost, so a copy read from L2 must honour it as much as the writer's own copy. The entry is
+   * weighed by {@link l1HeapBytes}, so the L1 budget bounds heap.
    */
-  keep(full: string, entry: StoredEntry, bytes: number, l1Ms: number): void {
+  keep(full: string, entry: StoredEntry, l1Ms: number): void {
     const store = this.store;
     if (l1Ms <= 0 || store === undefined) return;
     const now = Date.now();
@@ -28,7 +30,8 @@ export class L1Tier {
     const end = l1Entry.g !== undefined && l1Entry.g > l1Entry.e ? l1Entry.g : l1Entry.e;
     if (end <= now) return;
     this.tags.remove(full);
-    if (store.set(full, l1Entry, bytes, end - now) && l1Entry.t !== undefined) this.tags.add(full, l1Entry.t);
+    if (store.set(full, l1Entry, l1HeapBytes(full, l1Entry), end - now) && l1Entry.t !== undefined)
+      this.tags.add(full, l1Entry.t);
   }
 
   /** Removes a key; `true` when L1 held it live. */
@@ -60,4 +63,14 @@ export class L1Tier {
   onRemoved(full: string): void {
     this.tags.remove(full);
   }
+}
+
+/**
+ * What an entry costs L1 in heap, which is what the byte budget bounds: the value as objects (not its JSON
+ * length: a ~1 KB JSON object plus its key and bookkeeping costs ~1.3 KB), the key, the tags, and the node,
+ * map slot, envelope and sketch share every entry has.
+ */
+export function l1HeapBytes(full: string, entry: StoredEntry): number {
+  const tags = entry.t === undefined ? 0 : estimateHeapBytes(entry.t, false);
+  return L1_ENTRY_OVERHEAD_BYTES + stringBytes(full.length, false) + estimateHeapBytes(entry.v, false) + tags;
 }

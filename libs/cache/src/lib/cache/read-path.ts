@@ -200,6 +200,6 @@ export class ReadPath {
   private backfill(full: string, entry: StoredEntry, raw: string, readStartedAt: number, l1Ms: number): void {
     if (this.core.mutations.changedSince(full, readStartedAt)) return;
     if (raw.length > this.core.parts.maxEntryBytes) return;
-    this.core.l1.keep(full, entry, raw.length, l1Ms);
+    this.core.l1.keep(full, entry, l1Ms);
   }
 }

@@ -77,7 +77,7 @@ export class WritePath {
       for (const p of entries) mutations.mutated(p.full);
     }
     for (const p of entries) {
-      if (p.policy.l1Ms > 0) this.core.l1.keep(p.full, p.entry, p.bytes, p.policy.l1Ms);
+      if (p.policy.l1Ms > 0) this.core.l1.keep(p.full, p.entry, p.policy.l1Ms);
       else this.core.l1.drop(p.full);
       if (events.has('set')) events.emit('set', { key: p.full });
     }
