@@ -52,6 +52,8 @@ export interface BenchCache {
   /** Human-readable configuration, printed next to the numbers. */
   readonly config: string;
   get(key: string): Promise<unknown>;
+  /** Synchronous L1-only read, where the library has one. */
+  peek?(key: string): unknown;
   set(key: string, value: BenchValue): Promise<void>;
   getMany?(keys: string[]): Promise<unknown[]>;
   getOrSet?(key: string, loader: () => Promise<BenchValue>): Promise<unknown>;
@@ -67,6 +69,7 @@ export interface BenchCache {
 /** Structural view of our engine's API (see the brief); kept local so the bench compiles while it evolves. */
 interface OursNamespace {
   get(key: string): Promise<unknown>;
+  peek(key: string): unknown;
   getMany(keys: readonly string[]): Promise<unknown[]>;
   set(key: string, value: unknown, options?: unknown): Promise<void>;
   getOrSet(key: string, loader: () => Promise<unknown>, options?: unknown): Promise<unknown>;
@@ -164,6 +167,7 @@ async function ours(o: AdapterOptions): Promise<BenchCache> {
     label: LIB_LABEL.ours,
     config: `${tiered ? 'L1 256MB tinylfu + ' : 'L1 off, '}L2 ${o.topology} via ${how}${bus ? ' + bus' : ''}; ttl l1 30s / l2 5m`,
     get: (k) => ns.get(k),
+    peek: (k) => ns.peek(k),
     set: (k, v) => ns.set(k, v, ttl),
     getMany: (keys) => ns.getMany(keys),
     getOrSet: (k, loader) => ns.getOrSet(k, loader, ttl),

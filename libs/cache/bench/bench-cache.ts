@@ -3,7 +3,8 @@
  * cacheable, lru-cache and raw ioredis, in one run, on the local stack's real Redis and Redis Cluster.
  *
  * Scenarios: (a) L1-hit get, (b) L2-hit get at c=1/64, (c) getMany on Cluster, (d) stampede in one and two
- * processes, (e) invalidation lag between two processes, (f) LRU vs W-TinyLFU hit rate.
+ * processes, (e) invalidation lag between two processes, (f) LRU vs W-TinyLFU hit rate, (g) L1 byte budget vs
+ * measured heap.
  *
  * Only a full run (all scenarios, not quick) rewrites results/latest.json, BENCHMARKS.md and chart.svg; quick or
  * partial runs write $TMPDIR/bench-cache-dev.json.
@@ -46,6 +47,7 @@ import type { BenchContext } from './scenarios/context';
 import { runHitRate } from './scenarios/hit-rate';
 import { invalidationCount, runInvalidation } from './scenarios/invalidation';
 import { runL1Hit } from './scenarios/l1-hit';
+import { runL1Memory } from './scenarios/l1-memory';
 import { runL2Hit } from './scenarios/l2-hit';
 import { runStampede } from './scenarios/stampede';
 import { killAllChildren } from './workers/child';
@@ -65,6 +67,7 @@ const SCENARIOS: {
   { id: 'd', title: '(d) stampede', run: runStampede },
   { id: 'e', title: '(e) invalidation lag', run: runInvalidation },
   { id: 'f', title: '(f) hit rate', run: (ctx, budget) => runHitRate(ctx, Math.max(10_000, budget)) },
+  { id: 'g', title: '(g) L1 budget vs heap', run: () => runL1Memory() },
 ];
 
 /** Runs every selected scenario, prints tables, writes results/latest.json, BENCHMARKS.md and chart.svg. */
@@ -74,7 +77,7 @@ export async function main(): Promise<void> {
     if (a === '--quick') process.env['BENCH_QUICK'] = '1';
     if (a.startsWith('--only=')) process.env['BENCH_ONLY'] = a.slice('--only='.length);
   }
-  const only = new Set((process.env['BENCH_ONLY'] ?? 'a,b,c,d,e,f').split(',').map((s) => s.trim()));
+  const only = new Set((process.env['BENCH_ONLY'] ?? 'a,b,c,d,e,f,g').split(',').map((s) => s.trim()));
   const budgetMs = Number(process.env['BENCH_BUDGET_S'] ?? 330) * 1000;
   assertLoopback();
 

@@ -84,6 +84,13 @@ export interface Cache<T = unknown> {
   readonly name: string;
   /** Reads L1, then L2 (backfilling L1 with the entry's remaining TTL). */
   get(key: string): Promise<T | undefined>;
+  /**
+   * Reads L1 only, synchronously: the fresh value this process holds, or `undefined` (absent, expired, evicted
+   * by a write, delete, tag invalidation or clear here or on another instance). Never reads L2, never loads.
+   * For hot in-process paths that can fall back themselves; throws (does not reject) on a bad key or once
+   * disconnected.
+   */
+  peek(key: string): T | undefined;
   /** Reads many keys at once (L2 batched by Cluster slot); results follow the order of `keys`. */
   getMany(keys: readonly string[]): Promise<(T | undefined)[]>;
   /** Writes L2 then L1, and evicts the key from other instances' L1. */

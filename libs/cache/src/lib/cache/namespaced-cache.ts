@@ -11,6 +11,9 @@ import type {
 import { MISS, type CacheCore } from './cache-core';
 import { resolvePolicy, type ResolvedPolicy } from './policy';
 
+/** How many key → full key pairs a namespace remembers for `peek`. */
+const RECENT_KEYS_MAX = 16_384;
+
 /**
  * The typed, namespaced face of the cache. It validates input, applies the namespace's defaults and hands
  * full keys to the shared {@link CacheCore}.
@@ -18,6 +21,8 @@ import { resolvePolicy, type ResolvedPolicy } from './policy';
 export class NamespacedCache<T = unknown> implements Cache<T> {
   /** Prefix of every key in this namespace (global prefix + namespace + ':'). */
   protected readonly keyPrefix: string;
+  /** key → full key of recent `peek`s (see {@link recentFullKey}); created on first use. */
+  private recentKeys: Map<string, string> | undefined;
 
   constructor(
     protected readonly core: CacheCore,
@@ -34,9 +39,9 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     if (typeof key === 'string' && key.length > 0) {
       const full = this.fullKey(key);
       if (full.length <= this.core.maxKeyLength) {
-        const value = this.core.l1Fresh(full, this.name);
+        const value = this.core.reads.l1Fresh(full, this.name);
         if (value !== MISS) return Promise.resolve(value as T);
-        return this.core.getAfterL1Miss<T>(full, this.name, this.policy.l1Ms);
+        return this.core.reads.getAfterL1Miss<T>(full, this.name, this.policy.l1Ms);
       }
     }
     try {
@@ -48,9 +53,20 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
   }
 
   /** @inheritdoc */
+  peek(key: string): T | undefined {
+    if (typeof key === 'string' && key.length > 0) {
+      const full = this.recentFullKey(key);
+      if (full.length <= this.core.maxKeyLength)
+        return this.core.reads.peek(full, this.name) as T | undefined;
+    }
+    this.full(key); // throws the typed error that explains what is wrong with the key
+    return undefined;
+  }
+
+  /** @inheritdoc */
   async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
     if (!Array.isArray(keys)) throw new InvalidOptionError('keys: expected an array of strings');
-    return this.core.getMany<T>(
+    return this.core.reads.getMany<T>(
       keys.map((key) => this.full(key)),
       this.name,
       this.policy.l1Ms,
@@ -62,7 +78,10 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     const full = this.full(key);
     this.core.assertOpen();
     const tags = this.tags(options?.tags);
-    await this.core.write([this.core.prepare(full, value, resolvePolicy(this.policy, options), tags)], true);
+    await this.core.writes.write(
+      [this.core.writes.prepare(full, value, resolvePolicy(this.policy, options), tags)],
+      true,
+    );
   }
 
   /** @inheritdoc */
@@ -75,20 +94,20 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
       if (entry === null || typeof entry !== 'object')
         throw new InvalidOptionError(`entries[${i}]: expected { key, value }`);
       const own = entry.options;
-      return this.core.prepare(
+      return this.core.writes.prepare(
         this.full(entry.key),
         entry.value,
         resolvePolicy(base, own),
         this.tags(own?.tags ?? options?.tags),
       );
     });
-    if (prepared.length > 0) await this.core.write(prepared, true);
+    if (prepared.length > 0) await this.core.writes.write(prepared, true);
   }
 
   /** @inheritdoc */
   async delete(key: string): Promise<boolean> {
     this.core.assertOpen();
-    return (await this.core.deleteMany([this.full(key)])) > 0;
+    return (await this.core.writes.deleteMany([this.full(key)])) > 0;
   }
 
   /** @inheritdoc */
@@ -96,17 +115,17 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     if (!Array.isArray(keys)) throw new InvalidOptionError('keys: expected an array of strings');
     this.core.assertOpen();
     const fulls = keys.map((key) => this.full(key));
-    return fulls.length === 0 ? 0 : this.core.deleteMany(fulls);
+    return fulls.length === 0 ? 0 : this.core.writes.deleteMany(fulls);
   }
 
   /** @inheritdoc */
   async has(key: string): Promise<boolean> {
-    return (await this.core.remaining(this.full(key), this.policy.l1Ms)) !== undefined;
+    return (await this.core.reads.remaining(this.full(key), this.policy.l1Ms)) !== undefined;
   }
 
   /** @inheritdoc */
   async ttl(key: string): Promise<number | undefined> {
-    return this.core.remaining(this.full(key), this.policy.l1Ms);
+    return this.core.reads.remaining(this.full(key), this.policy.l1Ms);
   }
 
   /** @inheritdoc */
@@ -120,15 +139,15 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
       this.core.assertOpen();
       if (typeof loader !== 'function') throw new InvalidOptionError('loader: expected a function');
       const policy = options === undefined ? this.policy : resolvePolicy(this.policy, options);
-      return this.core.getOrSet<T>(
+      return this.core.loader.getOrSet<T>({
         full,
         key,
-        this.name,
+        ns: this.name,
         loader,
         policy,
-        this.tags(options?.tags),
-        options?.lease !== false,
-      );
+        tags: this.tags(options?.tags),
+        useLease: options?.lease !== false,
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -139,7 +158,7 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     assertTags(tags);
     this.core.assertOpen();
     if (tags.length === 0) return 0;
-    return this.core.invalidateTags(tags.map((tag) => this.keyPrefix + tag));
+    return this.core.writes.invalidateTags(tags.map((tag) => this.keyPrefix + tag));
   }
 
   /** @inheritdoc */
@@ -147,14 +166,14 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     this.core.assertOpen();
     if (namespace !== undefined) {
       assertNamespace(namespace);
-      return this.core.clearPrefix(`${this.keyPrefix}${namespace}:`);
+      return this.core.writes.clearPrefix(`${this.keyPrefix}${namespace}:`);
     }
     if (this.keyPrefix === '') {
       throw new InvalidOptionError(
         'clear(): the root cache has no prefix, so clearing it would delete every key in Redis; pass a namespace or set `prefix`',
       );
     }
-    return this.core.clearPrefix(this.keyPrefix);
+    return this.core.writes.clearPrefix(this.keyPrefix);
   }
 
   /** @inheritdoc */
@@ -168,6 +187,23 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
       resolvePolicy(configured, defaults),
       this.namespaceDefaults,
     );
+  }
+
+  /**
+   * {@link fullKey}, remembered for recently peeked keys. Concatenating yields a new string whose hash V8 must
+   * compute on every lookup, which costs more than the L1 lookup itself; a remembered full key keeps its hash.
+   * Bounded: forgotten all at once when {@link RECENT_KEYS_MAX} keys are remembered (≈ 1–2 MB at most).
+   */
+  private recentFullKey(key: string): string {
+    if (this.keyPrefix === '') return key;
+    const recent = (this.recentKeys ??= new Map());
+    let full = recent.get(key);
+    if (full === undefined) {
+      if (recent.size >= RECENT_KEYS_MAX) recent.clear();
+      full = this.fullKey(key);
+      recent.set(key, full);
+    }
+    return full;
   }
 
   /** Full key for `key`: global prefix + namespace + ':' + key. */

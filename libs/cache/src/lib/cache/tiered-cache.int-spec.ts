@@ -184,6 +184,43 @@ describe.each(REDIS_TARGETS)('TieredCache on real Redis (%s)', (target) => {
     });
   });
 
+  describe('peek()', () => {
+    it("should miss once another instance's set, delete or tag invalidation reaches this one over the bus", async () => {
+      const { a, b } = await pair();
+      /** Runs a write on b and waits until its bus message was applied by a. */
+      const onB = async (write: () => Promise<unknown>) => {
+        const applied = new Promise<void>((resolve) => {
+          const done = () => {
+            a.off('bus:received', done);
+            resolve();
+          };
+          a.on('bus:received', done);
+        });
+        await write();
+        await applied;
+      };
+      const rules = a.namespace<string>('compliance');
+      const peer = b.namespace<string>('compliance');
+
+      await onB(() => peer.set('tcpa:v1', 'v1', { tags: ['tcpa'] }));
+      expect(await rules.get('tcpa:v1')).toBe('v1'); // fills a's L1 from L2
+      expect(rules.peek('tcpa:v1')).toBe('v1');
+      await onB(() => peer.set('tcpa:v1', 'v2', { tags: ['tcpa'] }));
+      expect(rules.peek('tcpa:v1')).toBeUndefined();
+
+      expect(await rules.get('tcpa:v1')).toBe('v2');
+      expect(rules.peek('tcpa:v1')).toBe('v2');
+      await onB(() => peer.invalidateTags(['tcpa']));
+      expect(rules.peek('tcpa:v1')).toBeUndefined();
+
+      await onB(() => peer.set('dnc:1', 'listed'));
+      expect(await rules.get('dnc:1')).toBe('listed');
+      expect(rules.peek('dnc:1')).toBe('listed');
+      await onB(() => peer.delete('dnc:1'));
+      expect(rules.peek('dnc:1')).toBeUndefined();
+    });
+  });
+
   describe('bus resync', () => {
     it('should drop L1 when the bus subscriber reconnects, since messages may have been missed', async () => {
       const prefix = uniquePrefix(`resync-${target}`);

@@ -181,6 +181,73 @@ describe('createCache()', () => {
     });
   });
 
+  describe('peek()', () => {
+    it('should return the L1 value synchronously, and undefined once it expired (even while L1 keeps it for grace)', async () => {
+      const cache = createCache({ metrics: false });
+      const bids = cache.namespace<{ n: number }>('bid');
+      expect(bids.peek('1')).toBeUndefined();
+      await bids.set('1', { n: 1 }, { ttl: '100ms', grace: '1m' });
+      const value = bids.peek('1');
+      expect(value).not.toBeInstanceOf(Promise);
+      expect(value).toEqual({ n: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(bids.peek('1')).toBeUndefined();
+    });
+
+    it('should miss after a delete, a tag invalidation and a clear', async () => {
+      const cache = createCache({ metrics: false });
+      const rules = cache.namespace('compliance');
+      await rules.setMany([
+        { key: 'a', value: 'a' },
+        { key: 'b', value: 'b', options: { tags: ['tcpa'] } },
+        { key: 'c', value: 'c' },
+      ]);
+      expect([rules.peek('a'), rules.peek('b'), rules.peek('c')]).toEqual(['a', 'b', 'c']);
+      await rules.delete('a');
+      expect(rules.peek('a')).toBeUndefined();
+      await rules.invalidateTags(['tcpa']);
+      expect(rules.peek('b')).toBeUndefined();
+      expect(rules.peek('c')).toBe('c');
+      await cache.clear('compliance');
+      expect(rules.peek('c')).toBeUndefined();
+    });
+
+    it('should never read L2, even when L2 holds the key', async () => {
+      const l2 = new MemoryDriver();
+      const writer = createCache({ l2: { driver: l2 }, metrics: false });
+      const reader = createCache({ l2: { driver: l2 }, metrics: false });
+      await writer.set('k', 'in-l2');
+      const get = jest.spyOn(l2, 'get');
+      expect(reader.peek('k')).toBeUndefined();
+      expect(get).not.toHaveBeenCalled();
+      expect(await reader.get('k')).toBe('in-l2'); // the async read fills L1...
+      expect(reader.peek('k')).toBe('in-l2'); // ...which peek then serves
+    });
+
+    it('should count L1 hits and misses per namespace', async () => {
+      const metrics = new PrometheusMetrics();
+      const cache = createCache({ metrics });
+      const rules = cache.namespace('compliance');
+      rules.peek('x');
+      await rules.set('x', 1);
+      rules.peek('x');
+      rules.peek('x');
+      const text = await metrics.registry.metrics();
+      expect(text).toMatch(/cache_hits_total\{layer="l1",namespace="compliance"\} 2/);
+      expect(text).toMatch(/cache_misses_total\{layer="l1",namespace="compliance"\} 1/);
+    });
+
+    it('should throw typed errors for a bad key and once disconnected', async () => {
+      const cache = createCache({ metrics: false, maxKeyLength: 8 });
+      expect(() => cache.peek('')).toThrow(expect.objectContaining({ code: CacheErrorCode.InvalidKey }));
+      expect(() => cache.peek('much-too-long')).toThrow(
+        expect.objectContaining({ code: CacheErrorCode.InvalidKey }),
+      );
+      await cache.disconnect();
+      expect(() => cache.peek('k')).toThrow(expect.objectContaining({ code: CacheErrorCode.Closed }));
+    });
+  });
+
   describe('events and metrics', () => {
     it('should emit typed events and count hits and misses per layer and namespace', async () => {
       const metrics = new PrometheusMetrics();

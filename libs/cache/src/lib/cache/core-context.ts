@@ -1,0 +1,42 @@
+import type { InvalidationBus, InvalidationOp } from '../bus/bus';
+import type { CircuitBreaker } from '../core/circuit-breaker';
+import type { StoredEntry } from '../core/codec';
+import type { CacheDriver } from '../core/driver';
+import type { TypedEmitter } from '../core/typed-emitter';
+import type { L1Store } from '../l1/l1-store';
+import type { MetricsSink } from '../metrics/metrics-sink';
+import type { CacheEvents } from './cache.types';
+import type { L1Tier } from './l1-tier';
+import type { L2Guard } from './l2-guard';
+import type { MutationLog } from './mutation-log';
+
+/** Wiring the core needs; built by `createCache` from {@link CacheOptions}. */
+export interface CacheCoreParts {
+  readonly prefix: string;
+  readonly l1: L1Store<StoredEntry> | undefined;
+  readonly maxEntryBytes: number;
+  readonly l2: CacheDriver | undefined;
+  readonly l2TimeoutMs: number;
+  readonly breaker: CircuitBreaker;
+  readonly bus: InvalidationBus | undefined;
+  readonly leaseMs: number | false;
+  readonly metrics: MetricsSink;
+  readonly maxKeyLength: number;
+}
+
+/**
+ * What the read path, the write path and the loader share: the tiers, the bookkeeping that orders them, and
+ * the ways out (events, metrics, the bus). {@link CacheCore} is the one implementation.
+ */
+export interface CoreContext {
+  readonly parts: CacheCoreParts;
+  readonly events: TypedEmitter<CacheEvents>;
+  readonly metrics: MetricsSink;
+  readonly l1: L1Tier;
+  readonly l2: L2Guard;
+  readonly mutations: MutationLog;
+  /** Whether `disconnect` ran. */
+  readonly closed: boolean;
+  /** Tells the other instances to evict. */
+  publish(op: InvalidationOp): void;
+}

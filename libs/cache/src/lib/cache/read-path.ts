@@ -1,0 +1,205 @@
+import { performance } from 'node:perf_hooks';
+import { decodeEntry, type StoredEntry } from '../core/codec';
+import { CacheClosedError, L2UnavailableError } from '../core/errors';
+import { defaultClock } from '../l1/coarse-clock';
+import type { CoreContext } from './core-context';
+
+const L1_LATENCY_SAMPLE_MASK = 63;
+const L2_LATENCY_SAMPLE_MASK = 7;
+
+/** Returned by {@link ReadPath.l1Fresh} when L1 cannot serve. */
+export const MISS: unique symbol = Symbol('cache.miss');
+
+/** The L1 stores' coarse clock: one `Date.now()` per timer tick on the hit path. */
+const now = defaultClock.now;
+
+/**
+ * Reads: L1, then L2 with backfill into L1. Methods take full keys (prefix and namespace applied). An L2
+ * failure is a miss here; the caller falls back to its loader or to the database.
+ */
+export class ReadPath {
+  private sample = 0;
+
+  constructor(private readonly core: CoreContext) {}
+
+  /**
+   * The L1 hit path, kept synchronous and allocation-free: the fresh L1 entry's value, or {@link MISS}. Counts
+   * the hit (the miss is counted by {@link getAfterL1Miss}).
+   */
+  l1Fresh(full: string, ns: string): unknown {
+    const l1 = this.core.parts.l1;
+    if (l1 === undefined || this.core.closed) return MISS;
+    const timed = (++this.sample & L1_LATENCY_SAMPLE_MASK) === 0;
+    const t0 = timed ? performance.now() : 0;
+    const hit = l1.get(full);
+    if (hit === undefined || hit.e <= now()) return MISS;
+    this.core.metrics.hit('l1', ns);
+    if (timed) this.core.metrics.getLatency('l1', (performance.now() - t0) / 1000);
+    if (this.core.events.has('hit')) this.core.events.emit('hit', { key: full, layer: 'l1', stale: false });
+    return hit.v;
+  }
+
+  /**
+   * The synchronous L1-only read behind `cache.peek`: the fresh L1 entry's value or `undefined`, never L2. It
+   * counts as an access for the eviction policy (a key read only through `peek` stays hot) and counts the L1
+   * hit or miss: each a plain increment, a few ns beside the lookup, so the hit ratio of hot in-process paths
+   * stays visible. No latency sampling: a `peek` is a map lookup, there is nothing to time.
+   */
+  peek(full: string, ns: string): unknown {
+    const { parts, metrics, events } = this.core;
+    if (this.core.closed) throw new CacheClosedError();
+    const l1 = parts.l1;
+    if (l1 === undefined) return undefined;
+    const hit = l1.get(full);
+    if (hit === undefined || hit.e <= now()) {
+      metrics.miss('l1', ns);
+      return undefined;
+    }
+    metrics.hit('l1', ns);
+    if (events.has('hit')) events.emit('hit', { key: full, layer: 'l1', stale: false });
+    return hit.v;
+  }
+
+  /** Reads one key through L1 then L2. Returns the entry only while fresh; an L2 hit fills L1 for ≤ `l1Ms`. */
+  async get<T>(full: string, ns: string, l1Ms: number): Promise<T | undefined> {
+    const value = this.l1Fresh(full, ns);
+    if (value !== MISS) return value as T;
+    return this.getAfterL1Miss<T>(full, ns, l1Ms);
+  }
+
+  /** The rest of `get` once L1 missed: L2, with metrics for the miss. */
+  async getAfterL1Miss<T>(full: string, ns: string, l1Ms: number): Promise<T | undefined> {
+    const { metrics, events, parts } = this.core;
+    if (this.core.closed) throw new CacheClosedError();
+    if (parts.l1 !== undefined) metrics.miss('l1', ns);
+    const timed = (++this.sample & L2_LATENCY_SAMPLE_MASK) === 0;
+    const t0 = timed ? performance.now() : 0;
+    const entry = await this.readL2<T>(full, ns, l1Ms);
+    if (entry !== undefined) {
+      if (timed) metrics.getLatency('l2', (performance.now() - t0) / 1000);
+      return entry.v;
+    }
+    if (timed) metrics.getLatency('miss', (performance.now() - t0) / 1000);
+    if (events.has('miss')) events.emit('miss', { key: full });
+    return undefined;
+  }
+
+  /** Reads many keys: L1 first, then one batched L2 call for the rest (backfilled for at most `l1Ms`). */
+  async getMany<T>(fulls: readonly string[], ns: string, l1Ms: number): Promise<(T | undefined)[]> {
+    const { metrics, parts, mutations } = this.core;
+    const out = new Array<T | undefined>(fulls.length);
+    const missing: number[] = [];
+    const now = Date.now();
+    for (let i = 0; i < fulls.length; i++) {
+      const hit = parts.l1?.get(fulls[i]);
+      if (hit !== undefined && hit.e > now) {
+        out[i] = hit.v as T;
+        metrics.hit('l1', ns);
+      } else {
+        if (parts.l1) metrics.miss('l1', ns);
+        missing.push(i);
+      }
+    }
+    const l2 = parts.l2;
+    if (missing.length === 0 || l2 === undefined) return out;
+    const start = mutations.beginRead();
+    try {
+      const raws = await this.core.l2.call('getMany', () => l2.getMany(missing.map((i) => fulls[i])));
+      const readAt = Date.now();
+      for (let j = 0; j < missing.length; j++) {
+        const full = fulls[missing[j]];
+        const entry = this.decode<T>(full, raws[j]);
+        if (entry !== undefined && entry.e > readAt) {
+          out[missing[j]] = entry.v;
+          metrics.hit('l2', ns);
+          this.backfill(full, entry, raws[j] as string, start, l1Ms);
+        } else {
+          metrics.miss('l2', ns);
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof L2UnavailableError)) throw error;
+    } finally {
+      mutations.endRead();
+    }
+    return out;
+  }
+
+  /**
+   * Remaining lifetime of a fresh entry: L2's (the entry's real expiry) when L2 answers, else L1's (which may be
+   * shorter than the entry's, since L1 keeps entries for less time).
+   */
+  async remaining(full: string, l1Ms: number): Promise<number | undefined> {
+    const { parts } = this.core;
+    if (parts.l2 !== undefined) {
+      const entry = await this.fetchL2(full, l1Ms);
+      if (entry !== undefined) {
+        const left = entry.e - Date.now();
+        return left > 0 ? left : undefined;
+      }
+      if (parts.breaker.state === 'closed') return undefined;
+    }
+    const hit = parts.l1?.peek(full);
+    const left = hit === undefined ? 0 : hit.e - Date.now();
+    return left > 0 ? left : undefined;
+  }
+
+  /**
+   * Reads the L2 entry, expired ones included (grace needs them), and backfills L1 with a fresh one for at
+   * most `l1Ms`. The backfill happens before the read is closed, while the mutation bookkeeping still knows
+   * whether the key changed during the read. `undefined` when absent or when L2 failed.
+   */
+  async fetchL2<T>(full: string, l1Ms: number): Promise<StoredEntry<T> | undefined> {
+    const { parts, mutations } = this.core;
+    const l2 = parts.l2;
+    if (l2 === undefined) return undefined;
+    const start = mutations.beginRead();
+    try {
+      const raw = await this.core.l2.call('get', () => l2.get(full));
+      const entry = this.decode<T>(full, raw);
+      if (entry !== undefined && entry.e > Date.now()) this.backfill(full, entry, raw as string, start, l1Ms);
+      return entry;
+    } catch (error) {
+      if (error instanceof L2UnavailableError) return undefined;
+      throw error;
+    } finally {
+      mutations.endRead();
+    }
+  }
+
+  /**
+   * Reads L2 (for `get`). Returns the entry only while fresh, counting the L2 hit or miss; an L2 failure is a
+   * miss.
+   */
+  private async readL2<T>(full: string, ns: string, l1Ms: number): Promise<StoredEntry<T> | undefined> {
+    const { metrics, events } = this.core;
+    if (this.core.parts.l2 === undefined) return undefined;
+    const entry = await this.fetchL2<T>(full, l1Ms);
+    if (entry !== undefined && entry.e > Date.now()) {
+      metrics.hit('l2', ns);
+      if (events.has('hit')) events.emit('hit', { key: full, layer: 'l2', stale: false });
+      return entry;
+    }
+    metrics.miss('l2', ns);
+    return undefined;
+  }
+
+  private decode<T>(full: string, raw: string | undefined): StoredEntry<T> | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    try {
+      return decodeEntry<T>(full, raw);
+    } catch (error) {
+      // A foreign or corrupt value: a miss, and removed so it does not keep failing.
+      this.core.events.emit('error', { message: `undecodable L2 value at ${full}`, error });
+      void this.core.parts.l2?.delete(full).catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  /** L1 gets an entry read from L2 (see {@link L1Tier.keep}), unless the key changed while L2 was being read. */
+  private backfill(full: string, entry: StoredEntry, raw: string, readStartedAt: number, l1Ms: number): void {
+    if (this.core.mutations.changedSince(full, readStartedAt)) return;
+    if (raw.length > this.core.parts.maxEntryBytes) return;
+    this.core.l1.keep(full, entry, l1Ms);
+  }
+}

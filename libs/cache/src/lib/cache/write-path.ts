@@ -1,0 +1,154 @@
+import type { InvalidationOp } from '../bus/bus';
+import { encodeEntry, type StoredEntry } from '../core/codec';
+import type { DriverEntry } from '../core/driver';
+import { EntryTooLargeError, L2UnavailableError, UnsupportedOperationError } from '../core/errors';
+import type { CoreContext } from './core-context';
+import type { ResolvedPolicy } from './policy';
+
+/** An entry ready to be written: encoded once, sized once. */
+export interface PreparedEntry {
+  readonly full: string;
+  readonly entry: StoredEntry;
+  readonly raw: string;
+  readonly bytes: number;
+  readonly policy: ResolvedPolicy;
+}
+
+/**
+ * Writes and invalidations: L2 first, then this process's L1, then the other instances (the bus). Methods take
+ * full keys. A failed L2 write is reported but does not fail the write (L1 still holds the value); a failed L2
+ * delete or invalidation rejects with `E_L2_UNAVAILABLE` after evicting locally, so the caller can retry.
+ */
+export class WritePath {
+  constructor(private readonly core: CoreContext) {}
+
+  /** Validates, encodes and sizes an entry; throws before anything is written. */
+  prepare(
+    full: string,
+    value: unknown,
+    policy: ResolvedPolicy,
+    tags: readonly string[] | undefined,
+  ): PreparedEntry {
+    const { l2, maxEntryBytes } = this.core.parts;
+    const now = Date.now();
+    const lifetime = l2 !== undefined ? policy.l2Ms : policy.l1Ms || policy.l2Ms;
+    const e = now + lifetime;
+    const entry: { v: unknown; e: number; s?: number; g?: number; t?: readonly string[] } = { v: value, e };
+    if (policy.softMs > 0 && policy.softMs < lifetime) entry.s = now + policy.softMs;
+    if (policy.graceMs > 0) entry.g = e + policy.graceMs;
+    if (tags !== undefined && tags.length > 0) entry.t = tags;
+    const raw = encodeEntry(full, entry);
+    const bytes = raw.length < 1 << 16 ? Buffer.byteLength(raw) : raw.length * 2;
+    if (bytes > maxEntryBytes) throw new EntryTooLargeError(full, bytes, maxEntryBytes);
+    return { full, entry, raw, bytes, policy };
+  }
+
+  /** Writes prepared entries to L2 (then the tag index), then L1, then tells other instances. */
+  async write(entries: readonly PreparedEntry[], publish: boolean): Promise<void> {
+    const { parts, mutations, events } = this.core;
+    const l2 = parts.l2;
+    for (const p of entries) mutations.mutated(p.full);
+    if (l2 !== undefined) {
+      try {
+        const now = Date.now();
+        const batch: DriverEntry[] = entries.map((p) => ({
+          key: p.full,
+          value: p.raw,
+          ttlMs: Math.max(1, (p.entry.g ?? p.entry.e) - now),
+        }));
+        if (batch.length === 1)
+          await this.core.l2.call('set', () => l2.set(batch[0].key, batch[0].value, batch[0].ttlMs));
+        else await this.core.l2.call('setMany', () => l2.setMany(batch));
+        const tags = l2.tags;
+        if (tags !== undefined) {
+          const tagged = entries.flatMap((p, i) =>
+            p.entry.t === undefined ? [] : [{ tags: p.entry.t, ...batch[i] }],
+          );
+          if (tagged.length > 0) {
+            await this.core.l2.call('tags.add', () =>
+              Promise.all(tagged.map((e) => tags.add(e.key, e.tags, e.ttlMs))),
+            );
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof L2UnavailableError)) throw error;
+      }
+      // Reads that started while L2 was being written may carry the old value: keep them out of L1.
+      for (const p of entries) mutations.mutated(p.full);
+    }
+    for (const p of entries) {
+      if (p.policy.l1Ms > 0) this.core.l1.keep(p.full, p.entry, p.policy.l1Ms);
+      else this.core.l1.drop(p.full);
+      if (events.has('set')) events.emit('set', { key: p.full });
+    }
+    if (publish) this.core.publish({ type: 'keys', keys: entries.map((p) => p.full) });
+  }
+
+  /** Deletes keys from L1, L2 and every other instance's L1; resolves how many existed. */
+  async deleteMany(fulls: readonly string[]): Promise<number> {
+    const { mutations, events } = this.core;
+    let local = 0;
+    for (const full of fulls) {
+      mutations.mutated(full);
+      if (this.core.l1.drop(full)) local++;
+      if (events.has('delete')) events.emit('delete', { key: full });
+    }
+    const l2 = this.core.parts.l2;
+    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, async () => {
+      if (l2 === undefined) return local;
+      return fulls.length === 1
+        ? Number(await this.core.l2.call('delete', () => l2.delete(fulls[0])))
+        : this.core.l2.call('deleteMany', () => l2.deleteMany(fulls));
+    });
+  }
+
+  /** Evicts every entry carrying one of the tags, everywhere. */
+  async invalidateTags(fullTags: readonly string[]): Promise<number> {
+    let local = 0;
+    for (const tag of fullTags) local += this.core.l1.dropTag(tag);
+    this.core.mutations.mutated(undefined);
+    const l2 = this.core.parts.l2;
+    const count = await this.thenPublish({ type: 'tags', tags: fullTags }, undefined, async () => {
+      if (l2 === undefined) return local;
+      const tags = l2.tags;
+      if (tags === undefined) throw new UnsupportedOperationError(`L2 driver ${l2.name} cannot index tags`);
+      const keys = await this.core.l2.call('tags.take', () => tags.take(fullTags));
+      return keys.length > 0 ? this.core.l2.call('deleteMany', () => l2.deleteMany(keys)) : 0;
+    });
+    this.core.events.emit('tags:invalidated', { tags: fullTags, keys: count });
+    return count;
+  }
+
+  /** Deletes every key under `prefix` in L1, on every L2 master, and on every instance. */
+  async clearPrefix(prefix: string): Promise<number> {
+    this.core.mutations.mutated(undefined);
+    const local = this.core.l1.dropPrefix(prefix);
+    const l2 = this.core.parts.l2;
+    const count = await this.thenPublish({ type: 'prefix', prefix }, undefined, async () =>
+      l2 === undefined ? local : this.core.l2.call('deleteByPrefix', () => l2.deleteByPrefix(prefix)),
+    );
+    this.core.events.emit('cleared', { prefix, count });
+    return count;
+  }
+
+  /**
+   * Runs the L2 side of an invalidation, then tells the other instances, even when L2 failed (their L1 must
+   * go either way). Publishing only once L2 is updated matters: a peer that evicts and re-reads L2 before the
+   * delete landed would put the old value back into its L1. Marking the keys mutated again afterwards keeps
+   * local reads that started during the L2 call from backfilling what they read.
+   */
+  private async thenPublish<R>(
+    op: InvalidationOp,
+    fulls: readonly string[] | undefined,
+    work: () => Promise<R>,
+  ): Promise<R> {
+    try {
+      return await work();
+    } finally {
+      const { mutations } = this.core;
+      if (fulls === undefined) mutations.mutated(undefined);
+      else for (const full of fulls) mutations.mutated(full);
+      this.core.publish(op);
+    }
+  }
+}
