@@ -49,6 +49,14 @@ describe.each(['fastify', 'express'])(
         expect(response.status).toBe(201);
       });
 
+      it('should refuse a NUL character in the query string naming the parameter', async () => {
+        const response = await fetch(`${service.httpUrl}/compliance/dnc/check?phoneNumber=%2B1555%00`);
+        expect(response.status).toBe(400);
+        expect((await readJson(response)).fields).toEqual([
+          { field: 'phoneNumber', message: 'must not contain NUL characters' },
+        ]);
+      });
+
       it('should answer INVALID_ARGUMENT naming rulesJson when it is nested too deep over gRPC', async () => {
         for (const shape of ['array', 'object'] as const) {
           await expect(

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpAdapterName } from '@platform/config';
 import type { ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { acceptJsonBodiesOnExpress, acceptJsonBodiesOnFastify, JSON_BODY_LIMIT_BYTES } from './json-body';
 
 /**
@@ -38,7 +39,12 @@ export async function createHttpApp(
   }
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: JSON_BODY_LIMIT_BYTES }),
+    new FastifyAdapter({
+      bodyLimit: JSON_BODY_LIMIT_BYTES,
+      // Express's own ('simple') parser, so `@Query()` objects are the same plain data on both: Fastify's
+      // default builds objects on a custom prototype, which the validation pipe's NUL and depth walk skips.
+      routerOptions: { querystringParser: (query) => parseQuery(query) },
+    }),
     options,
   );
   acceptJsonBodiesOnFastify(app);
