@@ -1,4 +1,4 @@
-import type { Duration } from '../../core/duration';
+import type { Duration } from '../core/duration';
 
 /** The parts of an HTTP request the caching interceptor reads (Express's `Request` satisfies it). */
 export interface HttpCacheRequest {
