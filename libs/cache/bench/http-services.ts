@@ -3,7 +3,7 @@
  * (each in its own process, as in production, through tools/bench/swc-register.cjs), migrated first, on the
  * local stack's Postgres, Redis and Kafka. Forked by path rather than imported, so the cache library does not
  * depend on the domains. Keys go under the run's cache prefix; consumer groups are the run's own; the outbox
- * relay is off, so the benchmark publishes nothing.
+ * relay is off, so the benchmark publishes nothing. `BENCH_HTTP_CPU_PROF=<dir>` profiles the served services.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -43,9 +43,13 @@ const stack = () => ({
   KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092',
 });
 
+/** `BENCH_HTTP_CPU_PROF=<dir>`: each served service writes a V8 CPU profile there when it stops. */
+const CPU_PROF_DIR = process.env['BENCH_HTTP_CPU_PROF'];
+
 function run(name: BenchService, command: string, env: Record<string, string>): ChildProcess {
+  const profile = CPU_PROF_DIR !== undefined && command === 'serve';
   return fork(join(ROOT, 'apps', name, 'src', 'main.ts'), [command], {
-    execArgv: ['-r', REGISTER],
+    execArgv: ['-r', REGISTER, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
