@@ -348,7 +348,10 @@ function markdown(results: HttpBenchResults): string {
     '',
     '> Ours answers hot keys from L1 like the in-memory `@nestjs/cache-manager` setup does, and from Redis on other ' +
       'instances; it also computes a strong ETag and sends `Cache-Control` / `Surrogate-Key` on every response. ' +
-      'The Keyv Redis variant reads Redis on every hit.',
+      'The Keyv Redis variant reads Redis on every hit. The service rows are the real services started from their ' +
+      '`main.ts` (logging at `info`, metrics, validation pipe, exception filter, Kafka consumer running); the ' +
+      'Express rows are how they ran before `HTTP_ADAPTER` defaulted to Fastify. Profile one of them with ' +
+      '`npx tsx libs/cache/bench/profile-http-route.ts`.',
     '',
     END,
   ].join('\n');
