@@ -113,6 +113,25 @@ describe.each(['fastify', 'express'])(
       });
     });
 
+    describe('HTTP defaults', () => {
+      it('should tell shared caches no-store on routes that do not say otherwise, errors included', async () => {
+        const ok = await fetch(`${service.httpUrl}/compliance/tcpa-rule-sets/active`);
+        const bad = await fetch(`${service.httpUrl}/compliance/dnc/check?phoneNumber=%00`);
+        expect(bad.status).toBe(400);
+        for (const response of [ok, bad]) expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(ok.headers.get('x-powered-by')).toBeNull();
+      });
+
+      it('should serve health and Prometheus metrics', async () => {
+        const ready = await fetch(`${service.httpUrl}/health/ready`);
+        expect(ready.status).toBe(200);
+        const metrics = await fetch(`${service.httpUrl}/metrics`);
+        expect(metrics.status).toBe(200);
+        expect(metrics.headers.get('content-type')).toContain('text/plain');
+        expect(await metrics.text()).toContain('# TYPE');
+      });
+    });
+
     describe('request bodies', () => {
       it.each(writes)('should refuse a form body on $method $path with 415', async ({ method, path }) => {
         const response = await fetch(`${service.httpUrl}${path}`, {
