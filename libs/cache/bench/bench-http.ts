@@ -1,9 +1,14 @@
 /**
- * `npm run bench:http`: one cached GET route, side by side in one run —
+ * `npm run bench:http`: cached GET routes, side by side in one run —
  *
- * - the bare handler (the framework floor: no cache; every request pays the simulated database call),
+ * - the floors: a bare Nest hello-world route (a constant ~1 KB JSON) on Fastify and on Express,
+ * - the bare handler (no cache; every request pays the simulated database call),
  * - `@nestjs/cache-manager`'s CacheInterceptor with its default in-memory store, and with a Keyv Redis store,
- * - ours: `HttpCacheInterceptor` over L1 + Redis L2 (with ETag, Cache-Control and Surrogate-Key headers).
+ * - ours: `HttpCacheInterceptor` over L1 + Redis L2 (with ETag, Cache-Control and Surrogate-Key headers), on
+ *   Express and on Fastify,
+ * - the real services' cached routes (see `http-services.ts`): analytics' revenue route (an HTTP-cache L1 hit)
+ *   and bid's active list of a buyer (an engine L1 hit behind validation), on Fastify (the default) and on
+ *   Express (how they ran before), with logging, metrics, validation and the exception filter as deployed.
  *
  * Each app runs in its own process (forked, with SWC for Nest's decorator metadata) and autocannon drives it
  * from this one, over loopback, so load generator and app never share an event loop. Same handler (a ~1 KB
@@ -26,6 +31,7 @@ import { Redis } from 'ioredis';
 import { RedisDriver } from '../src';
 import { assertLoopback, machineInfo, REDIS_URL, type MachineInfo } from './common';
 import { BENCHMARKS_MD, prettierFile, RESULTS_DIR } from './report';
+import { startBenchService, type RunningBenchService } from './http-services';
 import type { HttpAppConfig } from './workers/http-app.worker';
 
 const DURATION_S = Number(process.env['BENCH_HTTP_DURATION_S'] ?? 8);
@@ -42,11 +48,90 @@ const END = '<!-- bench:http:end -->';
 /** Results of the last full run. */
 export const HTTP_LATEST_JSON = join(RESULTS_DIR, 'http-latest.json');
 
-const VARIANTS: readonly { id: HttpAppConfig['variant']; label: string }[] = [
-  { id: 'bare', label: 'bare handler, no cache (floor)' },
-  { id: 'nest-cache-manager', label: '@nestjs/cache-manager CacheInterceptor, in-memory' },
-  { id: 'nest-cache-manager-redis', label: '@nestjs/cache-manager CacheInterceptor, Keyv Redis' },
-  { id: 'ours', label: 'ours: HttpCacheInterceptor, L1 + Redis L2' },
+/** A variant served by the bench's own app (`workers/http-app.worker.ts`). */
+interface AppVariant {
+  readonly kind: 'app';
+  readonly id: string;
+  readonly label: string;
+  readonly app: HttpAppConfig['variant'];
+  readonly adapter: HttpAppConfig['adapter'];
+}
+
+/** A real service's cached route; the runner starts the services once and reuses them. */
+interface ServiceVariant {
+  readonly kind: 'service';
+  readonly id: string;
+  readonly label: string;
+  readonly service: 'bid' | 'analytics';
+  readonly adapter: 'fastify' | 'express';
+  readonly path: string;
+}
+
+type Variant = AppVariant | ServiceVariant;
+
+const BUYER = 'bench-http-buyer';
+const VARIANTS: readonly Variant[] = [
+  {
+    kind: 'app',
+    id: 'hello-fastify',
+    label: 'floor: bare Nest + Fastify, 1 KB JSON',
+    app: 'hello',
+    adapter: 'fastify',
+  },
+  {
+    kind: 'app',
+    id: 'hello-express',
+    label: 'floor: bare Nest + Express, 1 KB JSON',
+    app: 'hello',
+    adapter: 'express',
+  },
+  { kind: 'app', id: 'bare', label: 'bare handler, no cache (Express)', app: 'bare', adapter: 'express' },
+  {
+    kind: 'app',
+    id: 'nest-cache-manager',
+    label: '@nestjs/cache-manager CacheInterceptor, in-memory (Express)',
+    app: 'nest-cache-manager',
+    adapter: 'express',
+  },
+  {
+    kind: 'app',
+    id: 'nest-cache-manager-redis',
+    label: '@nestjs/cache-manager CacheInterceptor, Keyv Redis (Express)',
+    app: 'nest-cache-manager-redis',
+    adapter: 'express',
+  },
+  {
+    kind: 'app',
+    id: 'ours',
+    label: 'ours: HttpCacheInterceptor, L1 + Redis L2 (Express)',
+    app: 'ours',
+    adapter: 'express',
+  },
+  {
+    kind: 'app',
+    id: 'ours-fastify',
+    label: 'ours: HttpCacheInterceptor, L1 + Redis L2 (Fastify)',
+    app: 'ours',
+    adapter: 'fastify',
+  },
+  ...(['fastify', 'express'] as const).flatMap((adapter): ServiceVariant[] => [
+    {
+      kind: 'service',
+      id: `analytics-revenue-${adapter}`,
+      label: `analytics service: revenue, HTTP-cache L1 hit (${adapter === 'fastify' ? 'Fastify' : 'Express'})`,
+      service: 'analytics',
+      adapter,
+      path: `/analytics/revenue/${BUYER}?period=2026-01`,
+    },
+    {
+      kind: 'service',
+      id: `bid-active-${adapter}`,
+      label: `bid service: buyer's active bids, engine L1 hit (${adapter === 'fastify' ? 'Fastify' : 'Express'})`,
+      service: 'bid',
+      adapter,
+      path: `/bids/buyers/${BUYER}/active`,
+    },
+  ]),
 ];
 
 /** One variant's figures. */
@@ -60,9 +145,9 @@ interface VariantResult {
   readonly non2xx: number;
   readonly errors: number;
   /** Handler runs during warm-up and measurement. */
-  readonly handlerCalls: number;
-  /** Handler runs for {@link COLD_BURST} concurrent GETs on a cold key. */
-  readonly coldBurstCalls: number;
+  readonly handlerCalls: number | undefined;
+  /** Handler runs for {@link COLD_BURST} concurrent GETs on a cold key (the bench's own apps only). */
+  readonly coldBurstCalls: number | undefined;
   readonly bytesPerResponse: number;
   readonly headers: string;
 }
@@ -139,9 +224,44 @@ function cannon(url: string, duration: number): Promise<autocannon.Result> {
   return autocannon({ url, connections: CONNECTIONS, pipelining: 1, duration });
 }
 
-async function runVariant(variant: (typeof VARIANTS)[number], prefix: string): Promise<VariantResult> {
+/** Drives `url` (already warm): warm-up, then the measured run; the figures of one variant. */
+async function measure(
+  variant: Variant,
+  url: string,
+  handlerRuns: () => Promise<number | undefined>,
+  coldBurstCalls: number | undefined,
+): Promise<VariantResult> {
+  const probe = await fetch(url);
+  const body = await probe.text();
+  if (probe.status !== 200) throw new Error(`${variant.id}: GET ${url} answered ${probe.status}: ${body}`);
+  const headers = ['x-cache', 'etag', 'cache-control', 'surrogate-key']
+    .filter((name) => probe.headers.get(name) !== null)
+    .join(', ');
+  const before = await handlerRuns();
+  await cannon(url, WARMUP_S);
+  const result = await cannon(url, DURATION_S);
+  // The probe filled the cache: what follows counts the hot key's handler runs only.
+  const after = await handlerRuns();
+  return {
+    id: variant.id,
+    label: variant.label,
+    reqPerSec: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    handlerCalls: before === undefined || after === undefined ? undefined : after - before,
+    coldBurstCalls,
+    bytesPerResponse: Buffer.byteLength(body),
+    headers: headers || '—',
+  };
+}
+
+async function runAppVariant(variant: AppVariant, prefix: string): Promise<VariantResult> {
   const { child, port } = await startApp({
-    variant: variant.id,
+    variant: variant.app,
+    adapter: variant.adapter,
     redisUrl: REDIS_URL,
     prefix,
     costMs: COST_MS,
@@ -154,46 +274,53 @@ async function runVariant(variant: (typeof VARIANTS)[number], prefix: string): P
     if (burst.some((response) => response.status !== 200))
       throw new Error(`${variant.id}: cold burst failed`);
     const coldBurstCalls = (await ask<{ calls: number }>(child, 'calls')).calls;
-
-    const url = `http://127.0.0.1:${port}${PATH}`;
-    const probe = await fetch(url);
-    const body = await probe.text();
-    if (probe.status !== 200) throw new Error(`${variant.id}: GET ${PATH} answered ${probe.status}`);
-    const headers = ['x-cache', 'etag', 'cache-control', 'surrogate-key']
-      .filter((name) => probe.headers.get(name) !== null)
-      .join(', ');
-    await cannon(url, WARMUP_S);
-    const result = await cannon(url, DURATION_S);
-    // The probe filled the cache: what follows counts the hot key's handler runs only.
-    const calls = (await ask<{ calls: number }>(child, 'calls')).calls - coldBurstCalls - 1;
-    return {
-      id: variant.id,
-      label: variant.label,
-      reqPerSec: Math.round(result.requests.average),
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      requests: result.requests.total,
-      non2xx: result.non2xx,
-      errors: result.errors + result.timeouts,
-      handlerCalls: calls,
-      coldBurstCalls,
-      bytesPerResponse: Buffer.byteLength(body),
-      headers: headers || '—',
-    };
+    const calls = async () => (await ask<{ calls: number }>(child, 'calls')).calls;
+    return await measure(variant, `http://127.0.0.1:${port}${PATH}`, calls, coldBurstCalls);
   } finally {
     await stopApp(child);
   }
 }
 
+/** Runs the service variants of one adapter against one set of started services (routing, bid, analytics). */
+async function runServiceVariants(
+  variants: readonly ServiceVariant[],
+  adapter: 'fastify' | 'express',
+  prefix: string,
+): Promise<VariantResult[]> {
+  const started: RunningBenchService[] = [];
+  try {
+    const routing = await startBenchService({ name: 'routing', adapter, prefix });
+    started.push(routing);
+    const services = new Map<string, RunningBenchService>();
+    for (const name of ['bid', 'analytics'] as const) {
+      const service = await startBenchService({ name, adapter, prefix, routingGrpc: routing.grpcAddress });
+      started.push(service);
+      services.set(name, service);
+    }
+    const results: VariantResult[] = [];
+    for (const variant of variants) {
+      process.stdout.write(`bench:http ${variant.id} …\n`);
+      const base = services.get(variant.service) as RunningBenchService;
+      results.push(await measure(variant, base.httpUrl + variant.path, async () => undefined, undefined));
+    }
+    return results;
+  } finally {
+    for (const service of started.reverse()) await service.stop();
+  }
+}
+
 function table(results: HttpBenchResults): string {
-  const floor = results.variants.find((v) => v.id === 'bare');
+  const ratio = (v: VariantResult, id: string) => {
+    const floor = results.variants.find((f) => f.id === id);
+    return floor ? `${(v.reqPerSec / floor.reqPerSec).toFixed(2)}×` : '';
+  };
+  const count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
   const rows = results.variants.map((v) => {
-    const ratio = floor ? `${(v.reqPerSec / floor.reqPerSec).toFixed(2)}×` : '';
-    return `| ${v.label} | ${v.reqPerSec.toLocaleString('en-US')} | ${ratio} | ${v.p50Ms} | ${v.p99Ms} | ${v.handlerCalls.toLocaleString('en-US')} | ${v.coldBurstCalls} | ${v.non2xx + v.errors} | ${v.headers} |`;
+    return `| ${v.label} | ${v.reqPerSec.toLocaleString('en-US')} | ${ratio(v, 'hello-fastify')} | ${ratio(v, 'hello-express')} | ${v.p50Ms} | ${v.p99Ms} | ${count(v.handlerCalls)} | ${count(v.coldBurstCalls)} | ${v.non2xx + v.errors} | ${v.headers} |`;
   });
   return [
-    `| variant | req/s | vs floor | p50 ms | p99 ms | handler runs, hot key | handler runs, ${results.settings.coldBurst} concurrent GETs on a cold key | errors + non-2xx | cache headers sent |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| variant | req/s | vs Fastify floor | vs Express floor | p50 ms | p99 ms | handler runs, hot key | handler runs, ${results.settings.coldBurst} concurrent GETs on a cold key | errors + non-2xx | cache headers sent |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }
@@ -221,7 +348,10 @@ function markdown(results: HttpBenchResults): string {
     '',
     '> Ours answers hot keys from L1 like the in-memory `@nestjs/cache-manager` setup does, and from Redis on other ' +
       'instances; it also computes a strong ETag and sends `Cache-Control` / `Surrogate-Key` on every response. ' +
-      'The Keyv Redis variant reads Redis on every hit.',
+      'The Keyv Redis variant reads Redis on every hit. The service rows are the real services started from their ' +
+      '`main.ts` (logging at `info`, metrics, validation pipe, exception filter, Kafka consumer running); the ' +
+      'Express rows are how they ran before `HTTP_ADAPTER` defaulted to Fastify. Profile one of them with ' +
+      '`npx tsx libs/cache/bench/profile-http-route.ts`.',
     '',
     END,
   ].join('\n');
@@ -253,8 +383,15 @@ async function main(): Promise<void> {
   const variants: VariantResult[] = [];
   try {
     for (const variant of VARIANTS) {
+      if (variant.kind !== 'app') continue;
       process.stdout.write(`bench:http ${variant.id} …\n`);
-      variants.push(await runVariant(variant, `bench-http:${runId}:${variant.id}:`));
+      variants.push(await runAppVariant(variant, `bench-http:${runId}:${variant.id}:`));
+    }
+    for (const adapter of ['fastify', 'express'] as const) {
+      const ofAdapter = VARIANTS.filter(
+        (v): v is ServiceVariant => v.kind === 'service' && v.adapter === adapter,
+      );
+      variants.push(...(await runServiceVariants(ofAdapter, adapter, `bench-http:${runId}:${adapter}:`)));
     }
   } finally {
     await new RedisDriver(redis).deleteByPrefix(`bench-http:${runId}:`);

@@ -21,3 +21,5 @@ export { PrometheusMetrics, type PrometheusMetricsOptions } from './lib/metrics/
 export { NoopMetrics } from './lib/metrics/noop.metrics';
 export { toCacheManager, type CacheManagerAdapterOptions } from './lib/compat/cache-manager.adapter';
 export * from './lib/redis-connection';
+// The HTTP response cache's framework-free core (keys, plans, Cache-Control, ETag, surrogate keys).
+export * from './lib/http';

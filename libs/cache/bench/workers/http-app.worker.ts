@@ -1,6 +1,7 @@
 /**
  * One app of `npm run bench:http`, in its own process (started with tools/bench/swc-register.cjs): the same handler
- * behind no cache, `@nestjs/cache-manager`'s CacheInterceptor (in-memory or Keyv Redis) or ours. It listens on
+ * behind no cache, `@nestjs/cache-manager`'s CacheInterceptor (in-memory or Keyv Redis) or ours, or a bare
+ * hello-world route (the framework's floor), on Express or Fastify. It listens on
  * a free loopback port, reports it over IPC, answers `{ type: 'calls' }` with its handler count and exits on
  * `{ type: 'stop' }`.
  */
@@ -8,13 +9,16 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Controller, Get, Module, Param, UseInterceptors, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CacheInterceptor, CacheModule as NestCacheModule } from '@nestjs/cache-manager';
 import { createKeyv } from '@keyv/redis';
 import { CacheModule, CacheRoute, HttpCacheInterceptor } from '../../src/nest';
 
 /** What the runner passes as the single argument. */
 export interface HttpAppConfig {
-  readonly variant: 'bare' | 'nest-cache-manager' | 'nest-cache-manager-redis' | 'ours';
+  readonly variant: 'hello' | 'bare' | 'nest-cache-manager' | 'nest-cache-manager-redis' | 'ours';
+  /** The HTTP framework under Nest. */
+  readonly adapter: 'express' | 'fastify';
   readonly redisUrl: string;
   readonly prefix: string;
   /** Simulated database wait of the handler, in ms. */
@@ -47,7 +51,31 @@ async function loadBid(id: string) {
   };
 }
 
+/** The hello-world floor's answer: a constant ~1 KB JSON object, no work. */
+const HELLO = {
+  id: '42',
+  buyerId: 'buyer-7',
+  amount: 12.5,
+  status: 'active',
+  history: Array.from({ length: 12 }, (_, i) => ({
+    at: 1_700_000_000_000 + i * 1000,
+    amount: 10 + i / 4,
+    by: `b${i}`,
+  })),
+};
+
 function controllerFor(variant: HttpAppConfig['variant']): Type {
+  if (variant === 'hello') {
+    @Controller()
+    class HelloController {
+      @Get('bids/:id')
+      find() {
+        counter.calls++;
+        return HELLO;
+      }
+    }
+    return HelloController;
+  }
   if (variant === 'bare') {
     @Controller()
     class BareController {
@@ -83,6 +111,7 @@ function controllerFor(variant: HttpAppConfig['variant']): Type {
 
 function cacheImports(variant: HttpAppConfig['variant']) {
   switch (variant) {
+    case 'hello':
     case 'bare':
       return [];
     case 'nest-cache-manager':
@@ -112,7 +141,10 @@ async function main(): Promise<void> {
   })
   class AppModule {}
 
-  const app = await NestFactory.create(AppModule, { logger: ['error'] });
+  const app =
+    config.adapter === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: ['error'] })
+      : await NestFactory.create(AppModule, { logger: ['error'] });
   await app.listen(0, '127.0.0.1');
   const port = Number(new URL(await app.getUrl()).port);
   process.on('message', (message: { type: string }) => {

@@ -23,7 +23,7 @@ describe('loadServiceConfig()', () => {
     const config = loadServiceConfig(defaults, validEnv);
     expect(config).toMatchObject({
       name: 'bid',
-      http: { host: '127.0.0.1', port: 3101 },
+      http: { host: '127.0.0.1', port: 3101, adapter: 'fastify' },
       grpc: { port: 5101 },
       database: { schema: 'bid', poolSize: 10 },
       redis: { clusterNodes: [] },
@@ -147,5 +147,15 @@ describe('loadServiceConfig()', () => {
     expect(
       failureOf({ ...validEnv, EDGE_VARNISH_URLS: 'varnish:6081' }).issues.map((i) => i.variable),
     ).toEqual(['EDGE_VARNISH_URLS']);
+  });
+
+  it('should run on Fastify unless HTTP_ADAPTER asks for Express, and refuse any other framework', () => {
+    expect(loadServiceConfig(defaults, validEnv).http.adapter).toBe('fastify');
+    expect(loadServiceConfig(defaults, { ...validEnv, HTTP_ADAPTER: 'express' }).http.adapter).toBe(
+      'express',
+    );
+    expect(failureOf({ ...validEnv, HTTP_ADAPTER: 'koa' }).issues).toEqual([
+      { variable: 'HTTP_ADAPTER', message: 'must be one of fastify, express' },
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { toMs, type Duration } from '../../core/duration';
 import { InvalidOptionError } from '../../core/errors';
 import { EdgePurgeError } from './edge-purge.error';
 import type { EdgePurger } from './edge-purger';
-import { surrogateKeys } from './surrogate-keys';
+import { surrogateKeys } from '../../http/surrogate-keys';
 
 /** Options of {@link VarnishPurger}. */
 export interface VarnishPurgerOptions {

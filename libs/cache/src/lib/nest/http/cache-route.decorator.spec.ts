@@ -1,6 +1,6 @@
 import { CACHE_METADATA } from '../cache.constants';
 import { CacheRoute, NoCache } from './cache-route.decorator';
-import { compileRouteTemplate } from './route-template';
+import { compileRouteTemplate } from '../../http/route-template';
 
 const request = (url: string, params: Record<string, string> = {}) => ({
   method: 'GET',

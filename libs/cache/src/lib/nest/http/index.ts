@@ -1,17 +1,14 @@
-export {
-  HttpCacheInterceptor,
-  type CachedHttpResponse,
-  type HttpCachePlan,
-  type HttpCacheStatus,
-  type ResolvedRouteTtl,
-} from './http-cache.interceptor';
+export { HttpCacheInterceptor } from './http-cache.interceptor';
 export { CacheRoute, NoCache } from './cache-route.decorator';
-export { buildCacheControl, type CacheControlInput } from './cache-control';
-export { strongEtag, etagMatches } from './etag';
+// Framework-free parts, re-exported so existing `@platform/cache/nest` imports keep working.
+export type { CachedHttpResponse, HttpCacheStatus } from '../../http/cached-response';
+export type { HttpCachePlan, ResolvedRouteTtl } from '../../http/request-planner';
+export { buildCacheControl, type CacheControlInput } from '../../http/cache-control';
+export { strongEtag, etagMatches } from '../../http/etag';
 export {
   normalizeQuery,
   buildRequestKey,
   defaultIdentity,
   DEFAULT_IGNORED_QUERY_PARAMS,
   type RequestKeyParts,
-} from './request-key';
+} from '../../http/request-key';

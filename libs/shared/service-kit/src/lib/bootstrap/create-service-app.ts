@@ -1,7 +1,5 @@
 import { INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServiceConfig } from '@platform/config';
 import { grpcLoaderOptions } from '@platform/proto';
 import { Logger } from 'nestjs-pino';
@@ -9,7 +7,7 @@ import { KafkaService } from '../kafka/kafka.service';
 import { deadLetterTopics, EventConsumerService } from '../kafka/consumer/event-consumer.service';
 import { LifecycleService } from '../health/lifecycle.service';
 import { ServiceKitModule } from '../service-kit.module';
-import { acceptJsonBodiesOnly } from './json-body';
+import { createHttpApp } from './http-app';
 import { ServiceSpec } from './service-spec';
 
 /** A started service and the addresses it listens on. */
@@ -23,7 +21,8 @@ export interface RunningService {
 }
 
 /**
- * Builds and starts a service as a Nest hybrid application: HTTP and a gRPC server sharing the global
+ * Builds and starts a service as a Nest hybrid application: HTTP (Fastify, or Express by `HTTP_ADAPTER`)
+ * and a gRPC server sharing the global
  * validation pipe and exception filter, and (when the service consumes topics) the Kafka consumer of its
  * `@ConsumeEvent` handlers ({@link EventConsumerService}: manual commits, retries, `<topic>.dlq`).
  */
@@ -31,29 +30,15 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   @Module({})
   class AppModule {}
 
-  const app = await NestFactory.create<NestExpressApplication>(
+  const app = await createHttpApp(
     {
       module: AppModule,
       imports: [ServiceKitModule.forRoot({ config, database: spec.database }), ...spec.features],
     },
-    // abortOnError: false — a failing boot must reject (main logs it and exits 1; a test sees the error)
-    // rather than Nest calling process.exit() itself.
-    // bodyParser: false — JSON only, installed below; Nest's defaults would also parse form bodies.
-    { bufferLogs: true, abortOnError: false, bodyParser: false },
+    config.http.adapter,
   );
-  acceptJsonBodiesOnly(app);
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  // Do not advertise the framework to callers.
-  app.getHttpAdapter().getInstance().disable?.('x-powered-by');
-  // Defense in depth behind the VCL's own rule: no shared cache (a CDN that ignores our VCL) keeps what a
-  // route did not mark. `@CacheRoute` (HttpCacheInterceptor) and `@Header('Cache-Control', …)` replace it.
-  app.use(
-    (_request: unknown, response: { setHeader(name: string, value: string): void }, next: () => void) => {
-      response.setHeader('Cache-Control', 'no-store');
-      next();
-    },
-  );
 
   try {
     if (config.kafka.ensureTopics) {

@@ -1,10 +1,15 @@
-import { UnsupportedMediaTypeException } from '@nestjs/common';
+import { PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { IncomingMessage } from 'node:http';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Transform, type Readable } from 'node:stream';
 import { InvalidJsonBodyError } from '../errors';
 
 /** The one body type the services accept. */
 export const JSON_MEDIA_TYPE = 'application/json';
+
+/** The largest request body accepted, in bytes (Express's `json()` default, kept on Fastify): 413 past it. */
+export const JSON_BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Whether a `Content-Type` header names JSON: `application/json` or `application/<x>+json`, any parameters. */
 export function isJsonMediaType(contentType: string | undefined): boolean {
@@ -13,33 +18,83 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 }
 
 /** Whether a request carries a body (a chunked one, or a non-zero Content-Length). */
-const hasBody = (req: IncomingMessage): boolean =>
-  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+const hasBody = (headers: IncomingHttpHeaders): boolean =>
+  headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+
+/** The 415 for a body that is not JSON, naming the accepted type. */
+const unsupportedType = (type: string | undefined): UnsupportedMediaTypeException =>
+  new UnsupportedMediaTypeException(
+    `${type ? `Content-Type ${type} is not supported` : 'The request body has no Content-Type'}: send it as ${JSON_MEDIA_TYPE}`,
+  );
+
+/** The 413 both adapters answer (Express's body-parser says the same words). */
+const tooLarge = (): PayloadTooLargeException => new PayloadTooLargeException('request entity too large');
 
 type Next = (error?: unknown) => void;
 
 /**
- * Request bodies for JSON APIs, replacing Nest's default parsers (call with `bodyParser: false` at create):
- * a body of any other type is refused with 415 naming the accepted type (form bodies are not parsed into
- * DTOs), and a body that is not JSON is an {@link InvalidJsonBodyError} (400) that says it is the body.
- * Nesting depth and NUL characters are checked by the validation pipe, for gRPC too.
+ * Request bodies for JSON APIs on Express, replacing Nest's default parsers (create the app with
+ * `bodyParser: false`): a body of any other type is refused with 415 naming the accepted type (form bodies
+ * are not parsed into DTOs), a body that is not JSON is an {@link InvalidJsonBodyError} (400) that says it
+ * is the body, one over {@link JSON_BODY_LIMIT_BYTES} a 413. Nesting depth and NUL characters are checked by
+ * the validation pipe, for gRPC too.
  */
-export function acceptJsonBodiesOnly(app: NestExpressApplication): void {
+export function acceptJsonBodiesOnExpress(app: NestExpressApplication): void {
   app.use((req: IncomingMessage, _res: unknown, next: Next) => {
-    if (!hasBody(req) || isJsonMediaType(req.headers['content-type'])) return next();
-    const type = req.headers['content-type'];
-    next(
-      new UnsupportedMediaTypeException(
-        `${type ? `Content-Type ${type} is not supported` : 'The request body has no Content-Type'}: send it as ${JSON_MEDIA_TYPE}`,
-      ),
-    );
+    if (!hasBody(req.headers) || isJsonMediaType(req.headers['content-type'])) return next();
+    next(unsupportedType(req.headers['content-type']));
   });
   app.useBodyParser('json', {
     type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']),
+    limit: JSON_BODY_LIMIT_BYTES,
   });
   // Four parameters: Express hands this the parser's errors (and only errors).
   app.use((error: unknown, _req: IncomingMessage, _res: unknown, next: Next) => {
     const failure = error as { type?: unknown } | null;
     next(failure?.type === 'entity.parse.failed' ? new InvalidJsonBodyError(error as Error) : error);
   });
+}
+
+/**
+ * The same rules on Fastify (create the app with `bodyParser: false`): its parsers are replaced by one for
+ * JSON (secure against prototype poisoning, as Fastify's own) and a catch-all that answers 415; the size
+ * limit is checked before parsing, so an oversized body is the same 413 `HttpException` as on Express
+ * rather than Fastify's own error, which the exception filter does not know.
+ */
+export function acceptJsonBodiesOnFastify(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (request, _payload, done) =>
+    done(unsupportedType(request.headers['content-type']), undefined),
+  );
+  fastify.addContentTypeParser(
+    /^application\/(?:[^/\s;]+\+)?json(?:\s*;|$)/i,
+    { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT_BYTES },
+    (request, body, done) => {
+      const text = body.toString();
+      if (text === '') return done(null, undefined); // as body-parser: no body, no `@Body()` value
+      parseJson(request, text, (error, value) =>
+        error ? done(new InvalidJsonBodyError(error), undefined) : done(null, value),
+      );
+    },
+  );
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    if (!hasBody(request.headers)) return payload;
+    if (Number(request.headers['content-length']) > JSON_BODY_LIMIT_BYTES) throw tooLarge();
+    return limitBytes(payload, JSON_BODY_LIMIT_BYTES);
+  });
+}
+
+/** `payload` that fails with a 413 once it has carried more than `limit` bytes (chunked bodies). */
+function limitBytes(payload: Readable, limit: number): Readable {
+  let received = 0;
+  const limited = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      callback(received > limit ? tooLarge() : null, chunk);
+    },
+  });
+  payload.on('error', (error) => limited.destroy(error));
+  return payload.pipe(limited);
 }

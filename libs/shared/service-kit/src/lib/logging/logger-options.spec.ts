@@ -1,5 +1,5 @@
 import { loadServiceConfig } from '@platform/config';
-import { loggerOptions } from './logger-options';
+import { loggerOptions, requestLogLevel } from './logger-options';
 
 describe('loggerOptions()', () => {
   const config = loadServiceConfig(
@@ -34,5 +34,14 @@ describe('loggerOptions()', () => {
   it('should not log health probes', () => {
     expect(http.autoLogging.ignore({ url: '/health/ready' })).toBe(true);
     expect(http.autoLogging.ignore({ url: '/bids' })).toBe(false);
+  });
+
+  it('should log successful reads at debug, writes at info and failures at warn or error', () => {
+    expect(requestLogLevel({ method: 'GET' }, { statusCode: 200 })).toBe('debug');
+    expect(requestLogLevel({ method: 'HEAD' }, { statusCode: 304 })).toBe('debug');
+    expect(requestLogLevel({ method: 'POST' }, { statusCode: 201 })).toBe('info');
+    expect(requestLogLevel({ method: 'GET' }, { statusCode: 404 })).toBe('warn');
+    expect(requestLogLevel({ method: 'GET' }, { statusCode: 503 })).toBe('error');
+    expect(requestLogLevel({ method: 'PATCH' }, { statusCode: 200 }, new Error('x'))).toBe('error');
   });
 });

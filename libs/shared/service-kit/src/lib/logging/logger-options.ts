@@ -6,7 +6,9 @@ import type { IncomingMessage } from 'node:http';
 /**
  * Structured JSON logs (pino): one line per event with `service`, request id and correlation id.
  * Health probes are not logged (they would drown everything else); requests are logged by path only,
- * never with their query string or headers.
+ * never with their query string or headers. A successful read (GET/HEAD under 400: most traffic, and mostly
+ * cache hits) is logged at `debug`: at `info` its line cost more than answering it from the cache, and
+ * the cache's metrics count such reads; writes and failures stay at `info` / `warn` / `error`.
  */
 export function loggerOptions(config: ServiceConfig): Params {
   return {
@@ -30,7 +32,19 @@ export function loggerOptions(config: ServiceConfig): Params {
         const header = req.headers['x-request-id'];
         return (Array.isArray(header) ? header[0] : header) ?? randomUUID();
       },
+      customLogLevel: requestLogLevel,
       autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
     },
   };
+}
+
+/** The level of a request's log line (see {@link loggerOptions}). */
+export function requestLogLevel(
+  req: { method?: string },
+  res: { statusCode: number },
+  error?: unknown,
+): 'error' | 'warn' | 'info' | 'debug' {
+  if (error !== undefined || res.statusCode >= 500) return 'error';
+  if (res.statusCode >= 400) return 'warn';
+  return req.method === 'GET' || req.method === 'HEAD' ? 'debug' : 'info';
 }

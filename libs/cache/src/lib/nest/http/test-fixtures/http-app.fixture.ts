@@ -6,6 +6,7 @@
  * runs, so several app instances play one backend.
  */
 import {
+  type CanActivate,
   Controller,
   Get,
   Header,
@@ -19,9 +20,11 @@ import {
   Req,
   Res,
   ServiceUnavailableException,
+  type ExecutionContext,
   type INestApplication,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { TieredCache } from '../../../cache/create-cache';
 import type { RedisConnection } from '../../../redis-connection';
@@ -68,13 +71,30 @@ export class RouteCalls {
 
 const CALLS = Symbol('fixture.routeCalls');
 
-/** The bits of Express's request and response the fixture touches. */
+/** HTTP frameworks the fixture runs on; every HTTP cache spec runs on each. */
+export const HTTP_ADAPTERS = ['fastify', 'express'] as const;
+
+/** The bits of the request and response (Express's or Fastify's alike) the fixture touches. */
 interface FixtureRequest {
   headers: Record<string, string | string[] | undefined>;
   user?: { id: string };
 }
 interface FixtureResponse {
-  json(body: unknown): void;
+  send(body: unknown): void;
+}
+
+/**
+ * A bearer token is the user id (`Authorization: Bearer alice` → `request.user = { id: 'alice' }`), as an
+ * auth guard would set it (a guard, so it runs before the interceptor on either framework).
+ */
+class BearerUserGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FixtureRequest>();
+    const authorization = request.headers['authorization'];
+    const bearer = /^Bearer (.+)$/.exec(typeof authorization === 'string' ? authorization : '');
+    if (bearer !== null) request.user = { id: bearer[1] };
+    return true;
+  }
 }
 
 /** Every scenario's route. */
@@ -155,7 +175,7 @@ export class FixtureController {
   @Get('raw')
   @CacheRoute()
   raw(@Res() response: FixtureResponse) {
-    response.json({ raw: true, served: this.calls.hit('raw') });
+    response.send({ raw: true, served: this.calls.hit('raw') });
     // Nest ignores what a raw @Res() handler returns; a cache must not store (or replay) it either.
     return { ignored: true };
   }
@@ -230,6 +250,8 @@ export interface HttpFixtureOptions {
   readonly hardTimeout?: string;
   /** How long start-up waits for the cache's bus (short when Redis is meant to be down). */
   readonly connectTimeout?: string;
+  /** The HTTP framework under Nest (default Fastify, as the services run). */
+  readonly adapter?: (typeof HTTP_ADAPTERS)[number];
 }
 
 /** A running fixture app. */
@@ -243,10 +265,7 @@ export interface HttpFixture {
   close(): Promise<void>;
 }
 
-/**
- * Starts the fixture app on a free loopback port. A bearer token is the user id (`Authorization: Bearer
- * alice` → `request.user = { id: 'alice' }`), as an auth guard would set it.
- */
+/** Starts the fixture app on a free loopback port (see {@link BearerUserGuard} for users). */
 export async function startHttpFixture(options: HttpFixtureOptions): Promise<HttpFixture> {
   const calls = options.calls ?? new RouteCalls();
   const http = options.http ?? {};
@@ -268,19 +287,17 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
     controllers: [FixtureController],
     providers: [
       { provide: CALLS, useValue: calls },
+      { provide: APP_GUARD, useClass: BearerUserGuard },
       { provide: APP_INTERCEPTOR, useClass: HttpCacheInterceptor },
     ],
   })
   class FixtureAppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [FixtureAppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  app.use((request: FixtureRequest, _response: unknown, next: () => void) => {
-    const authorization = request.headers['authorization'];
-    const bearer = /^Bearer (.+)$/.exec(typeof authorization === 'string' ? authorization : '');
-    if (bearer !== null) request.user = { id: bearer[1] };
-    next();
-  });
+  const app =
+    options.adapter === 'express'
+      ? moduleRef.createNestApplication({ logger: false })
+      : moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

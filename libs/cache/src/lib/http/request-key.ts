@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HttpCacheRequest } from '../interfaces/http-cache-options.interface';
+import type { HttpCacheRequest } from './http-cache-options';
 
 /** Tracking parameters left out of cache keys unless `query.ignore` says otherwise. */
 export const DEFAULT_IGNORED_QUERY_PARAMS: readonly (string | RegExp)[] = [

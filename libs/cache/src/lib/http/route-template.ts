@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '../../core/errors';
-import type { HttpCacheRequest } from '../interfaces/http-cache-options.interface';
+import { InvalidOptionError } from '../core/errors';
+import type { HttpCacheRequest } from './http-cache-options';
 import { splitUrl } from './request-key';
 
 /** A compiled `@CacheRoute` key or tag template. */

@@ -1,0 +1,110 @@
+/**
+ * The real services for `npm run bench:http`: routing, bid and analytics started from their own `main.ts`
+ * (each in its own process, as in production, through tools/bench/swc-register.cjs), migrated first, on the
+ * local stack's Postgres, Redis and Kafka. Forked by path rather than imported, so the cache library does not
+ * depend on the domains. Keys go under the run's cache prefix; consumer groups are the run's own; the outbox
+ * relay is off, so the benchmark publishes nothing. `BENCH_HTTP_CPU_PROF=<dir>` profiles the served services.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../src/testing';
+import { REDIS_URL } from './common';
+
+/** A service name under `apps/`. */
+export type BenchService = 'routing' | 'bid' | 'analytics';
+
+/** A started service. */
+export interface RunningBenchService {
+  readonly name: BenchService;
+  readonly httpUrl: string;
+  readonly grpcAddress: string;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startBenchService}. */
+export interface StartBenchServiceOptions {
+  readonly name: BenchService;
+  readonly adapter: 'fastify' | 'express';
+  /** Cache prefix of the run (`bench-http:<runId>:`); the service adds its name. */
+  readonly prefix: string;
+  /** `host:port` of the routing service's gRPC server, for the services that call it. */
+  readonly routingGrpc?: string;
+}
+
+const ROOT = join(__dirname, '..', '..', '..');
+const REGISTER = join(ROOT, 'tools', 'bench', 'swc-register.cjs');
+
+/** Stack connections: the environment (`. .stack/stack.env`), else the stack's default ports. */
+const stack = () => ({
+  DATABASE_URL:
+    process.env['DATABASE_URL'] ??
+    `postgres://platform:platform@127.0.0.1:${process.env['PG_PORT'] ?? 15432}/platform`,
+  REDIS_URL,
+  KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092',
+});
+
+/** `BENCH_HTTP_CPU_PROF=<dir>`: each served service writes a V8 CPU profile there when it stops. */
+const CPU_PROF_DIR = process.env['BENCH_HTTP_CPU_PROF'];
+
+function run(name: BenchService, command: string, env: Record<string, string>): ChildProcess {
+  const profile = CPU_PROF_DIR !== undefined && command === 'serve';
+  return fork(join(ROOT, 'apps', name, 'src', 'main.ts'), [command], {
+    execArgv: ['-r', REGISTER, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
+
+/** Migrates and starts a service, and waits until `/health/ready` answers 200. */
+export async function startBenchService(options: StartBenchServiceOptions): Promise<RunningBenchService> {
+  const { name } = options;
+  const env: Record<string, string> = {
+    ...stack(),
+    NODE_ENV: 'production',
+    HTTP_ADAPTER: options.adapter,
+    HTTP_PORT: String(await freePort()),
+    GRPC_PORT: String(await freePort()),
+    CACHE_PREFIX: `${options.prefix}${name}:`,
+    KAFKA_GROUP_ID: `${options.prefix.replace(/:/g, '-')}${name}`,
+    OUTBOX_RELAY_ENABLED: 'false',
+    LOG_LEVEL: process.env['BENCH_HTTP_LOG_LEVEL'] ?? 'info',
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
+    ...(options.routingGrpc === undefined ? {} : { ROUTING_GRPC_ADDRESS: options.routingGrpc }),
+  };
+  const migrated = await exited(run(name, 'migrate', env));
+  if (migrated !== 0) throw new Error(`${name}: migrate exited with ${migrated}`);
+  const child = run(name, 'serve', env);
+  const httpUrl = `http://127.0.0.1:${env['HTTP_PORT']}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name}: exited with ${child.exitCode} while starting`);
+    const ready = await fetch(`${httpUrl}/health/ready`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name}: not ready after 60 s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    name,
+    httpUrl,
+    grpcAddress: `127.0.0.1:${env['GRPC_PORT']}`,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const done = exited(child);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}

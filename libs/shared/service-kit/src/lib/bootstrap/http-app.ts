@@ -1,0 +1,60 @@
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { HttpAdapterName } from '@platform/config';
+import type { ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import { acceptJsonBodiesOnExpress, acceptJsonBodiesOnFastify, JSON_BODY_LIMIT_BYTES } from './json-body';
+
+/**
+ * Defense in depth behind the VCL's own rule: no shared cache (a CDN that ignores our VCL) keeps what a
+ * route did not mark. `@CacheRoute` (HttpCacheInterceptor) and `@Header('Cache-Control', …)` replace it.
+ */
+export const DEFAULT_CACHE_CONTROL = 'no-store';
+
+/**
+ * Creates the Nest application of a service on the chosen HTTP framework, with the same HTTP rules on
+ * both: JSON-only bodies (see `json-body.ts`), `Cache-Control: no-store` unless a route says otherwise,
+ * and no framework advertised to callers. Fastify is the default: it costs about half of what Express
+ * costs per request, and a cached answer is mostly framework.
+ */
+export async function createHttpApp(
+  module: DynamicModule,
+  adapter: HttpAdapterName,
+): Promise<INestApplication> {
+  // abortOnError: false — a failing boot must reject (main logs it and exits 1; a test sees the error)
+  // rather than Nest calling process.exit() itself.
+  // bodyParser: false — JSON only, installed below; Nest's defaults would also parse form bodies.
+  const options = { bufferLogs: true, abortOnError: false, bodyParser: false } as const;
+  if (adapter === 'express') {
+    const app = await NestFactory.create<NestExpressApplication>(module, options);
+    acceptJsonBodiesOnExpress(app);
+    app.disable('x-powered-by');
+    app.use((_request: unknown, response: ServerResponse, next: () => void) => {
+      response.setHeader('Cache-Control', DEFAULT_CACHE_CONTROL);
+      next();
+    });
+    return app;
+  }
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({
+      bodyLimit: JSON_BODY_LIMIT_BYTES,
+      // Express's own ('simple') parser, so `@Query()` objects are the same plain data on both: Fastify's
+      // default builds objects on a custom prototype, which the validation pipe's NUL and depth walk skips.
+      routerOptions: { querystringParser: (query) => parseQuery(query) },
+    }),
+    options,
+  );
+  acceptJsonBodiesOnFastify(app);
+  // A hook rather than middleware: Fastify runs hooks without the Express-compatibility layer.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      reply.header('cache-control', DEFAULT_CACHE_CONTROL);
+      done();
+    });
+  return app;
+}
