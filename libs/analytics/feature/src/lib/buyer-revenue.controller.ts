@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
 import { CacheRoute, HttpCacheInterceptor } from '@platform/cache/nest';
-import { IsEntityId, unwrapLoaderError } from '@platform/service-kit';
+import { IsEntityId } from '@platform/service-kit';
 import { Matches } from 'class-validator';
 import { BuyerRevenueService, BuyerRevenueView, REVENUE_PERIOD_PATTERN } from './buyer-revenue.service';
 import { ANALYTICS_ROUTE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
@@ -39,14 +39,7 @@ export class BuyerRevenueController {
     tags: [AnalyticsCacheKeys.revenueTag('{buyerId}')],
     ttl: ANALYTICS_ROUTE_TTL,
   })
-  async get(
-    @Param() { buyerId }: RevenueBuyerParam,
-    @Query() { period }: RevenueQuery,
-  ): Promise<BuyerRevenueView> {
-    try {
-      return await this.revenue.get(buyerId, period);
-    } catch (error) {
-      throw unwrapLoaderError(error);
-    }
+  get(@Param() { buyerId }: RevenueBuyerParam, @Query() { period }: RevenueQuery): Promise<BuyerRevenueView> {
+    return this.revenue.get(buyerId, period);
   }
 }

@@ -3,7 +3,6 @@ import type { TieredCache, TtlOption } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import type { routingV1 } from '@platform/proto';
-import { unwrapLoaderError } from '../errors/domain.error';
 import { createGrpcClient, GrpcClient } from '../grpc/grpc-client';
 import { SERVICE_CONFIG } from '../service-kit.constants';
 
@@ -44,13 +43,9 @@ export class RoutingProfileClient implements OnApplicationShutdown {
 
   /** The buyer's routing profile, or null when the buyer has no criteria; `ROUTING.UNAVAILABLE` (503) on outage. */
   async get(buyerId: string): Promise<BuyerRoutingProfile | null> {
-    try {
-      return (await this.cache.getOrSet(this.policy.key(buyerId), () => this.fetch(buyerId), {
-        ttl: this.policy.ttl,
-      })) as BuyerRoutingProfile | null;
-    } catch (error) {
-      throw unwrapLoaderError(error);
-    }
+    return (await this.cache.getOrSet(this.policy.key(buyerId), () => this.fetch(buyerId), {
+      ttl: this.policy.ttl,
+    })) as BuyerRoutingProfile | null;
   }
 
   onApplicationShutdown(): void {
