@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/routing-client';
 import { MAX_PAGE_LIMIT } from '@platform/service-kit';
 import { BidService } from './bid.service';
 import { BidView, toBidView } from './bid.mapper';
 import { BID_CACHE_TTL, BidCacheKeys } from './cache/bid-cache.keys';
-import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/service-kit';
 
 /** An open bid and whether the buyer's routing criteria let it compete. */
 export interface ActiveBidView extends BidView {

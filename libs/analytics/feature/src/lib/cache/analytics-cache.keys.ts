@@ -1,5 +1,6 @@
 import type { TtlOption } from '@platform/cache';
 import type { HttpCacheTtl } from '@platform/cache/nest';
+import { routingProfileKey } from '@platform/routing-client';
 
 /** Every cache key and tag of the analytics service, built in one place (the spec's names). */
 export const AnalyticsCacheKeys = {
@@ -21,14 +22,13 @@ export const AnalyticsCacheKeys = {
   performance: (metric: string) => `analytics:performance:${metric}`,
   /** The namespace of every KPI. */
   performanceNamespace: 'analytics:performance',
-  /** This service's copy of a buyer's routing profile, read from the routing service: `routing:buyer:{buyerID}`. */
-  buyerRouting: (buyerId: string) => `routing:buyer:${buyerId}`,
+  /** This service's copy of a buyer's routing profile (kept by routing's client): `routing:buyer:{buyerID}`. */
+  buyerRouting: routingProfileKey,
 } as const;
 
-/** TTLs per the spec: analytics L1 5 min / L2 1 h; routing data L1 60 s / L2 15 min. */
+/** TTLs per the spec: analytics L1 5 min / L2 1 h (routing data: routing's client keeps its own). */
 export const ANALYTICS_CACHE_TTL = {
   analytics: { l1: '5m', l2: '1h' },
-  routing: { l1: '60s', l2: '15m' },
 } as const satisfies Record<string, TtlOption>;
 
 /**

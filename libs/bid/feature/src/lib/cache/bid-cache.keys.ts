@@ -1,4 +1,5 @@
 import type { TtlOption } from '@platform/cache';
+import { routingProfileKey } from '@platform/routing-client';
 
 /**
  * Every cache key of the bid service, built in one place (the spec's names). The service's `CACHE_PREFIX`
@@ -11,12 +12,11 @@ export const BidCacheKeys = {
   byCall: (callId: string) => `bids:call:${callId}`,
   /** A buyer's open bids with their eligibility: `bids:buyer:{buyerID}:active`. */
   activeByBuyer: (buyerId: string) => `bids:buyer:${buyerId}:active`,
-  /** This service's copy of a buyer's routing profile, read from the routing service: `routing:buyer:{buyerID}`. */
-  buyerRouting: (buyerId: string) => `routing:buyer:${buyerId}`,
+  /** This service's copy of a buyer's routing profile (kept by routing's client): `routing:buyer:{buyerID}`. */
+  buyerRouting: routingProfileKey,
 } as const;
 
-/** TTLs per the spec: bid data L1 30 s / L2 5 min; routing data L1 60 s / L2 15 min. */
+/** TTLs per the spec: bid data L1 30 s / L2 5 min (routing data: routing's client keeps its own). */
 export const BID_CACHE_TTL = {
   bid: { l1: '30s', l2: '5m' },
-  routing: { l1: '60s', l2: '15m' },
 } as const satisfies Record<string, TtlOption>;
