@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@platform/cache/nest';
 import { AnalyticsDataAccessModule } from '@platform/analytics-data-access';
 import { RoutingClientModule } from '@platform/routing-client';
 import { AnalyticsController } from './analytics.controller';
@@ -9,12 +10,17 @@ import { BuyerRevenueService } from './buyer-revenue.service';
 import { BidChangedListener } from './listeners/bid-changed.listener';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { CallRecordedListener } from './listeners/call-recorded.listener';
+import { ANALYTICS_CACHE_NAMESPACE } from './cache/analytics-cache.keys';
 import { analyticsInvalidationMap } from './listeners/analytics-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The analytics service's behaviour: REST, gRPC and Kafka entry points over {@link AnalyticsService}. */
 @Module({
-  imports: [AnalyticsDataAccessModule, RoutingClientModule],
+  imports: [
+    AnalyticsDataAccessModule,
+    RoutingClientModule,
+    CacheModule.forFeature(ANALYTICS_CACHE_NAMESPACE),
+  ],
   controllers: [AnalyticsController, BuyerRevenueController, AnalyticsGrpcController],
   providers: [
     provideInvalidationMap(analyticsInvalidationMap),

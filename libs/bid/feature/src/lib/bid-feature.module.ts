@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@platform/cache/nest';
 import { BidDataAccessModule } from '@platform/bid-data-access';
 import { RoutingClientModule } from '@platform/routing-client';
 import { BidController } from './bid.controller';
@@ -8,12 +9,17 @@ import { BuyerActiveBidsService } from './buyer-active-bids.service';
 import { BuyerBidsController } from './buyer-bids.controller';
 import { BidChangedListener } from './listeners/bid-changed.listener';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
+import { BID_CACHE_NAMESPACES } from './cache/bid-cache.keys';
 import { bidInvalidationMap } from './listeners/bid-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The bid service's behaviour: REST, gRPC and Kafka entry points over {@link BidService}. */
 @Module({
-  imports: [BidDataAccessModule, RoutingClientModule],
+  imports: [
+    BidDataAccessModule,
+    RoutingClientModule,
+    CacheModule.forFeature(Object.values(BID_CACHE_NAMESPACES)),
+  ],
   controllers: [BidController, BuyerBidsController, BidGrpcController],
   providers: [
     provideInvalidationMap(bidInvalidationMap),

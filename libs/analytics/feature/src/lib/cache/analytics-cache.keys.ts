@@ -1,5 +1,4 @@
-import type { TtlOption } from '@platform/cache';
-import type { HttpCacheTtl } from '@platform/cache/nest';
+import type { CacheFeatureOptions } from '@platform/cache/nest';
 import { routingProfileKey } from '@platform/routing-client';
 
 /** Every cache key and tag of the analytics service, built in one place (the spec's names). */
@@ -26,14 +25,13 @@ export const AnalyticsCacheKeys = {
   buyerRouting: routingProfileKey,
 } as const;
 
-/** TTLs per the spec: analytics L1 5 min / L2 1 h (routing data: routing's client keeps its own). */
-export const ANALYTICS_CACHE_TTL = {
-  analytics: { l1: '5m', l2: '1h' },
-} as const satisfies Record<string, TtlOption>;
-
 /**
- * TTLs of analytics responses cached over HTTP, per the spec: L1 5 min, L2 1 h, and 24 h at the L3 edge
- * (CDN distribution for dashboards). The edge copy is purged by surrogate key whenever its tags are
- * invalidated, so the long L3 TTL never outlives an invalidation.
+ * The analytics namespace and the spec's TTLs, for `CacheModule.forFeature` (set here only): L1 5 min, L2 1 h,
+ * and 24 h at the L3 edge (CDN distribution for dashboards), which `@CacheRoute` responses under `analytics:`
+ * take. The edge copy is purged by surrogate key whenever its tags are invalidated, so the long L3 TTL never
+ * outlives an invalidation. (Routing data: routing's client registers its own namespace.)
  */
-export const ANALYTICS_ROUTE_TTL = { l1: '5m', l2: '1h', l3: '24h' } as const satisfies HttpCacheTtl;
+export const ANALYTICS_CACHE_NAMESPACE = {
+  namespace: 'analytics',
+  ttl: { l1: '5m', l2: '1h', l3: '24h' },
+} as const satisfies CacheFeatureOptions;

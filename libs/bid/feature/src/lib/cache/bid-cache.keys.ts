@@ -1,4 +1,4 @@
-import type { TtlOption } from '@platform/cache';
+import type { CacheFeatureOptions } from '@platform/cache/nest';
 import { routingProfileKey } from '@platform/routing-client';
 
 /**
@@ -11,12 +11,25 @@ export const BidCacheKeys = {
   /** The bids of a call: `bids:call:{callID}`. */
   byCall: (callId: string) => `bids:call:${callId}`,
   /** A buyer's open bids with their eligibility: `bids:buyer:{buyerID}:active`. */
-  activeByBuyer: (buyerId: string) => `bids:buyer:${buyerId}:active`,
+  activeByBuyer: (buyerId: string) => `bids:${BidsNamespaceKeys.activeByBuyer(buyerId)}`,
   /** This service's copy of a buyer's routing profile (kept by routing's client): `routing:buyer:{buyerID}`. */
   buyerRouting: routingProfileKey,
 } as const;
 
-/** TTLs per the spec: bid data L1 30 s / L2 5 min (routing data: routing's client keeps its own). */
-export const BID_CACHE_TTL = {
-  bid: { l1: '30s', l2: '5m' },
-} as const satisfies Record<string, TtlOption>;
+/** Keys within the `bids` namespace (what the service's `@InjectCache('bids')` cache is given). */
+export const BidsNamespaceKeys = {
+  /** `buyer:{buyerID}:active`, i.e. `bids:buyer:{buyerID}:active`. */
+  activeByBuyer: (buyerId: string) => `buyer:${buyerId}:active`,
+} as const;
+
+/** The spec's bid TTLs: L1 30 s, L2 5 min. Set here only. */
+const BID_TTL = { l1: '30s', l2: '5m' } as const;
+
+/**
+ * The bid service's cache namespaces and their TTLs, for `CacheModule.forFeature` (routing data: routing's
+ * client registers its own namespace with the routing TTLs).
+ */
+export const BID_CACHE_NAMESPACES = {
+  bid: { namespace: 'bid', ttl: BID_TTL },
+  bids: { namespace: 'bids', ttl: BID_TTL },
+} as const satisfies Record<string, CacheFeatureOptions>;
