@@ -3,22 +3,47 @@ import jest from 'eslint-plugin-jest';
 
 /**
  * Module boundaries on two axes.
- * scope: a domain may use itself and `scope:shared`; shared code never reaches into a domain.
- * type:  app → feature → data-access → util, with contracts (event/DTO/proto types) usable from every layer
- *        and depending on nothing but other contracts.
+ * scope: a domain may use itself and `scope:shared`; shared code never reaches into a domain. A domain reaches
+ *        another one only through that domain's `type:client` lib (e.g. `@platform/routing-client`), never its
+ *        feature or data-access libs.
+ * type:  app → feature → client → data-access → util, with contracts (event/DTO/proto types) usable from every
+ *        layer and depending on nothing but other contracts. A client may use the service kit (`type:feature`)
+ *        for its gRPC client and config.
  */
 const depConstraints = [
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  { sourceTag: 'scope:bid', onlyDependOnLibsWithTags: ['scope:bid', 'scope:shared'] },
+  { sourceTag: 'scope:bid', onlyDependOnLibsWithTags: ['scope:bid', 'scope:shared', 'type:client'] },
   { sourceTag: 'scope:routing', onlyDependOnLibsWithTags: ['scope:routing', 'scope:shared'] },
-  { sourceTag: 'scope:compliance', onlyDependOnLibsWithTags: ['scope:compliance', 'scope:shared'] },
-  { sourceTag: 'scope:analytics', onlyDependOnLibsWithTags: ['scope:analytics', 'scope:shared'] },
+  {
+    sourceTag: 'scope:compliance',
+    onlyDependOnLibsWithTags: ['scope:compliance', 'scope:shared', 'type:client'],
+  },
+  {
+    sourceTag: 'scope:analytics',
+    onlyDependOnLibsWithTags: ['scope:analytics', 'scope:shared', 'type:client'],
+  },
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:contracts'],
+    onlyDependOnLibsWithTags: [
+      'type:feature',
+      'type:client',
+      'type:data-access',
+      'type:util',
+      'type:contracts',
+    ],
   },
   {
     sourceTag: 'type:feature',
+    onlyDependOnLibsWithTags: [
+      'type:feature',
+      'type:client',
+      'type:data-access',
+      'type:util',
+      'type:contracts',
+    ],
+  },
+  {
+    sourceTag: 'type:client',
     onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:contracts'],
   },
   {

@@ -12,8 +12,26 @@ describe('module boundaries (@nx/enforce-module-boundaries, eslint.config.mjs)',
       "import { RoutingService } from '@platform/routing-feature';\nexport const probe = RoutingService;\n",
     );
     expect(errors.join('\n')).toMatch(
-      /scope:bid.*can only depend on libs tagged with "scope:bid", "scope:shared"/s,
+      /scope:bid.*can only depend on libs tagged with "scope:bid", "scope:shared", "type:client"/s,
     );
+  });
+
+  it("should let bid and analytics use routing's client lib, and nothing else of routing", async () => {
+    const client =
+      "import { RoutingProfileClient } from '@platform/routing-client';\nexport const probe = RoutingProfileClient;\n";
+    expect(await boundaryErrors('libs/bid/feature/src/lib/probe.ts', client)).toEqual([]);
+    expect(await boundaryErrors('libs/analytics/feature/src/lib/probe.ts', client)).toEqual([]);
+
+    for (const [lib, name] of [
+      ['@platform/routing-feature', 'RoutingService'],
+      ['@platform/routing-data-access', 'BuyerRoutingRepository'],
+    ]) {
+      const errors = await boundaryErrors(
+        'libs/bid/feature/src/lib/probe.ts',
+        `import { ${name} } from '${lib}';\nexport const probe = ${name};\n`,
+      );
+      expect(errors.join('\n')).toMatch(/scope:bid.*can only depend on libs tagged with/s);
+    }
   });
 
   it('should fail lint when shared code imports a domain', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MAX_INPUT_DEPTH } from '@platform/service-kit';
 import { deeplyNestedBodies, readJson, sendJson, useTestService } from '@platform/service-kit/testing';
 import { analyticsServiceSpec } from '../src';
@@ -33,5 +34,15 @@ describe('analytics service with bad input (real Postgres, Redis, Kafka)', () =>
     });
     expect(response.status).toBe(415);
     expect(await readJson(response)).toMatchObject({ message: expect.stringContaining('application/json') });
+  });
+
+  it('should answer 400 naming `period` when the cached revenue route is asked for a day that does not exist', async () => {
+    // The check runs behind the HTTP cache interceptor, which must pass the domain error through untouched.
+    const response = await fetch(`${service.httpUrl}/analytics/revenue/${randomUUID()}?period=2026-02-30`);
+    expect(response.status).toBe(400);
+    expect(await readJson(response)).toMatchObject({
+      code: 'VALIDATION.FAILED',
+      fields: [{ field: 'period', message: 'must be a real month (YYYY-MM) or day (YYYY-MM-DD)' }],
+    });
   });
 });

@@ -4,7 +4,9 @@ import { InboxService } from '@platform/database';
 import { KafkaService } from '@platform/service-kit';
 import { eventually, readJson, recordTopic, sendJson, useTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
-import { analyticsServiceSpec } from '../src';
+import type { TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { AnalyticsCacheKeys, analyticsServiceSpec } from '../src';
 
 /** A valid call, `minutesAgo` minutes old, with a fresh callId unless overridden. */
 const aCall = (overrides: Record<string, unknown> = {}, minutesAgo = 10) => ({
@@ -111,6 +113,18 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
         code: status.NOT_FOUND,
         details: expect.stringContaining('CALL_RECORD.NOT_FOUND'),
       });
+    });
+  });
+
+  describe('cached revenue route', () => {
+    it("should take the analytics namespace's TTLs (set once, in forFeature): 24 h at the edge", async () => {
+      const buyerId = `buyer-${randomUUID()}`;
+      // No routing criteria, cached as such, so the view needs no routing service.
+      const cache = service.app.get<TieredCache>(CACHE_INSTANCE);
+      await cache.set(AnalyticsCacheKeys.buyerRouting(buyerId), null, { ttl: '1h' });
+      const response = await fetch(`${service.httpUrl}/analytics/revenue/${buyerId}?period=2025-03`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toMatch(/^public, .*s-maxage=86400/);
     });
   });
 

@@ -10,4 +10,3 @@ export * from './lib/bootstrap';
 export { loggerOptions } from './lib/logging/logger-options';
 export * from './lib/invalidation';
 export * from './lib/grpc/grpc-client';
-export * from './lib/peers';

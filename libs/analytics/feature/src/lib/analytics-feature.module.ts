@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@platform/cache/nest';
 import { AnalyticsDataAccessModule } from '@platform/analytics-data-access';
+import { RoutingClientModule } from '@platform/routing-client';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsGrpcController } from './analytics.grpc.controller';
 import { AnalyticsService } from './analytics.service';
@@ -8,23 +10,22 @@ import { BuyerRevenueService } from './buyer-revenue.service';
 import { BidChangedListener } from './listeners/bid-changed.listener';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { CallRecordedListener } from './listeners/call-recorded.listener';
-import { routingProfileClientProviders } from '@platform/service-kit';
-import { ANALYTICS_CACHE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
+import { ANALYTICS_CACHE_NAMESPACE } from './cache/analytics-cache.keys';
 import { analyticsInvalidationMap } from './listeners/analytics-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The analytics service's behaviour: REST, gRPC and Kafka entry points over {@link AnalyticsService}. */
 @Module({
-  imports: [AnalyticsDataAccessModule],
+  imports: [
+    AnalyticsDataAccessModule,
+    RoutingClientModule,
+    CacheModule.forFeature(ANALYTICS_CACHE_NAMESPACE),
+  ],
   controllers: [AnalyticsController, BuyerRevenueController, AnalyticsGrpcController],
   providers: [
     provideInvalidationMap(analyticsInvalidationMap),
     AnalyticsService,
     BuyerRevenueService,
-    ...routingProfileClientProviders({
-      key: AnalyticsCacheKeys.buyerRouting,
-      ttl: ANALYTICS_CACHE_TTL.routing,
-    }),
     BidChangedListener,
     BuyerChangedListener,
     CallRecordedListener,

@@ -1,12 +1,19 @@
 import { ANALYTICS_DATABASE } from '@platform/analytics-data-access';
 import { Topic } from '@platform/contracts';
 import { grpcPackage, protoPath } from '@platform/proto';
+import { ROUTING_PEER } from '@platform/routing-client';
 import type { ServiceSpec } from '@platform/service-kit';
 import { AnalyticsFeatureModule } from './analytics-feature.module';
 
 /** How the analytics service is assembled; `apps/analytics` runs it, tests start it. */
 export const analyticsServiceSpec = (): ServiceSpec => ({
-  defaults: { name: 'analytics', httpPort: 3104, grpcPort: 5104, dbSchema: 'analytics' },
+  defaults: {
+    name: 'analytics',
+    httpPort: 3104,
+    grpcPort: 5104,
+    dbSchema: 'analytics',
+    peers: [ROUTING_PEER],
+  },
   features: [AnalyticsFeatureModule],
   database: ANALYTICS_DATABASE,
   grpc: { package: grpcPackage.analytics, protoPath: protoPath('analytics') },

@@ -1,9 +1,9 @@
 import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
 import { CacheRoute, HttpCacheInterceptor } from '@platform/cache/nest';
-import { IsEntityId, unwrapLoaderError } from '@platform/service-kit';
+import { IsEntityId } from '@platform/service-kit';
 import { Matches } from 'class-validator';
 import { BuyerRevenueService, BuyerRevenueView, REVENUE_PERIOD_PATTERN } from './buyer-revenue.service';
-import { ANALYTICS_ROUTE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
+import { AnalyticsCacheKeys } from './cache/analytics-cache.keys';
 
 /** A buyer id in a path. */
 export class RevenueBuyerParam {
@@ -28,7 +28,7 @@ export class BuyerRevenueController {
 
   /**
    * The buyer's revenue over `period` (the view is cached as `analytics:revenue:{buyerID}:{period}`). The
-   * response is the same for every caller (`public`), so the edge keeps it for 24 h; it carries the view's
+   * response is the same for every caller (`public`), so the edge keeps it for 24 h (the `analytics` namespace's TTLs); it carries the view's
    * tag `analytics:revenue:{buyerID}` as a surrogate key, so the invalidation that drops the view (a recorded
    * call, a routing change of the buyer) also drops the stored response in L1/L2 and purges it at the edge.
    */
@@ -37,16 +37,8 @@ export class BuyerRevenueController {
     public: true,
     key: AnalyticsCacheKeys.revenue('{buyerId}', '{period}'),
     tags: [AnalyticsCacheKeys.revenueTag('{buyerId}')],
-    ttl: ANALYTICS_ROUTE_TTL,
   })
-  async get(
-    @Param() { buyerId }: RevenueBuyerParam,
-    @Query() { period }: RevenueQuery,
-  ): Promise<BuyerRevenueView> {
-    try {
-      return await this.revenue.get(buyerId, period);
-    } catch (error) {
-      throw unwrapLoaderError(error);
-    }
+  get(@Param() { buyerId }: RevenueBuyerParam, @Query() { period }: RevenueQuery): Promise<BuyerRevenueView> {
+    return this.revenue.get(buyerId, period);
   }
 }

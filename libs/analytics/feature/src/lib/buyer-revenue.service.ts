@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CallRevenueRepository } from '@platform/analytics-data-access';
-import { BuyerRoutingProfile, RoutingProfileClient, ValidationFailedError } from '@platform/service-kit';
+import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/routing-client';
+import { ValidationFailedError } from '@platform/service-kit';
 
 /** A buyer's revenue over a period, with the routing criteria it was earned under. */
 export interface BuyerRevenueView {

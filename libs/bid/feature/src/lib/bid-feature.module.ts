@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@platform/cache/nest';
 import { BidDataAccessModule } from '@platform/bid-data-access';
+import { RoutingClientModule } from '@platform/routing-client';
 import { BidController } from './bid.controller';
 import { BidGrpcController } from './bid.grpc.controller';
 import { BidService } from './bid.service';
@@ -7,20 +9,22 @@ import { BuyerActiveBidsService } from './buyer-active-bids.service';
 import { BuyerBidsController } from './buyer-bids.controller';
 import { BidChangedListener } from './listeners/bid-changed.listener';
 import { BuyerChangedListener } from './listeners/buyer-changed.listener';
-import { routingProfileClientProviders } from '@platform/service-kit';
-import { BID_CACHE_TTL, BidCacheKeys } from './cache/bid-cache.keys';
+import { BID_CACHE_NAMESPACES } from './cache/bid-cache.keys';
 import { bidInvalidationMap } from './listeners/bid-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The bid service's behaviour: REST, gRPC and Kafka entry points over {@link BidService}. */
 @Module({
-  imports: [BidDataAccessModule],
+  imports: [
+    BidDataAccessModule,
+    RoutingClientModule,
+    CacheModule.forFeature(Object.values(BID_CACHE_NAMESPACES)),
+  ],
   controllers: [BidController, BuyerBidsController, BidGrpcController],
   providers: [
     provideInvalidationMap(bidInvalidationMap),
     BidService,
     BuyerActiveBidsService,
-    ...routingProfileClientProviders({ key: BidCacheKeys.buyerRouting, ttl: BID_CACHE_TTL.routing }),
     BidChangedListener,
     BuyerChangedListener,
   ],

@@ -1,12 +1,13 @@
 import { BID_DATABASE } from '@platform/bid-data-access';
 import { Topic } from '@platform/contracts';
 import { grpcPackage, protoPath } from '@platform/proto';
+import { ROUTING_PEER } from '@platform/routing-client';
 import type { ServiceSpec } from '@platform/service-kit';
 import { BidFeatureModule } from './bid-feature.module';
 
 /** How the bid service is assembled; `apps/bid` runs it, tests start it. */
 export const bidServiceSpec = (): ServiceSpec => ({
-  defaults: { name: 'bid', httpPort: 3101, grpcPort: 5101, dbSchema: 'bid' },
+  defaults: { name: 'bid', httpPort: 3101, grpcPort: 5101, dbSchema: 'bid', peers: [ROUTING_PEER] },
   features: [BidFeatureModule],
   database: BID_DATABASE,
   grpc: { package: grpcPackage.bid, protoPath: protoPath('bid') },

@@ -1,11 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { TieredCache } from '@platform/cache';
-import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { Injectable } from '@nestjs/common';
+import type { Cache } from '@platform/cache';
+import { InjectCache } from '@platform/cache/nest';
+import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/routing-client';
 import { MAX_PAGE_LIMIT } from '@platform/service-kit';
 import { BidService } from './bid.service';
 import { BidView, toBidView } from './bid.mapper';
-import { BID_CACHE_TTL, BidCacheKeys } from './cache/bid-cache.keys';
-import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/service-kit';
+import { BID_CACHE_NAMESPACES, BidsNamespaceKeys } from './cache/bid-cache.keys';
 
 /** An open bid and whether the buyer's routing criteria let it compete. */
 export interface ActiveBidView extends BidView {
@@ -32,15 +32,12 @@ export class BuyerActiveBidsService {
   constructor(
     private readonly bids: BidService,
     private readonly routing: RoutingProfileClient,
-    @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
+    @InjectCache(BID_CACHE_NAMESPACES.bids.namespace) private readonly cache: Cache<BuyerActiveBidsView>,
   ) {}
 
   /** The view, from the cache when it has it. */
-  async get(buyerId: string): Promise<BuyerActiveBidsView> {
-    const load = () => this.load(buyerId);
-    return (await this.cache.getOrSet(BidCacheKeys.activeByBuyer(buyerId), load, {
-      ttl: BID_CACHE_TTL.bid,
-    })) as BuyerActiveBidsView;
+  get(buyerId: string): Promise<BuyerActiveBidsView> {
+    return this.cache.getOrSet(BidsNamespaceKeys.activeByBuyer(buyerId), () => this.load(buyerId));
   }
 
   private async load(buyerId: string): Promise<BuyerActiveBidsView> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { IsEntityId, unwrapLoaderError } from '@platform/service-kit';
+import { IsEntityId } from '@platform/service-kit';
 import { BuyerActiveBidsService, BuyerActiveBidsView } from './buyer-active-bids.service';
 
 /** A buyer id in a path. */
@@ -15,11 +15,7 @@ export class BuyerBidsController {
 
   /** The buyer's open bids and their eligibility (cached as `bids:buyer:{buyerID}:active`). */
   @Get(':buyerId/active')
-  async active(@Param() { buyerId }: BuyerIdParam): Promise<BuyerActiveBidsView> {
-    try {
-      return await this.activeBids.get(buyerId);
-    } catch (error) {
-      throw unwrapLoaderError(error);
-    }
+  active(@Param() { buyerId }: BuyerIdParam): Promise<BuyerActiveBidsView> {
+    return this.activeBids.get(buyerId);
   }
 }

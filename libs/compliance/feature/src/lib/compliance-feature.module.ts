@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@platform/cache/nest';
 import { ComplianceDataAccessModule } from '@platform/compliance-data-access';
 import { ComplianceController } from './compliance.controller';
 import { ComplianceGrpcController } from './compliance.grpc.controller';
 import { ComplianceService } from './compliance.service';
 import { CallRecordedListener } from './listeners/call-recorded.listener';
 import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
+import { COMPLIANCE_CACHE_NAMESPACE } from './cache/compliance-cache.keys';
 import { complianceInvalidationMap } from './listeners/compliance-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The compliance service's behaviour: REST, gRPC and Kafka entry points over {@link ComplianceService}. */
 @Module({
-  imports: [ComplianceDataAccessModule],
+  imports: [ComplianceDataAccessModule, CacheModule.forFeature(COMPLIANCE_CACHE_NAMESPACE)],
   controllers: [ComplianceController, ComplianceGrpcController],
   providers: [
     provideInvalidationMap(complianceInvalidationMap),

@@ -1,7 +1,14 @@
 import { ConfigValidationError } from './config-validation.error';
 import { loadServiceConfig, ServiceDefaults } from './service-config';
 
-const defaults: ServiceDefaults = { name: 'bid', httpPort: 3101, grpcPort: 5101, dbSchema: 'bid' };
+// A peer as a client lib declares it; config knows its variable only through this declaration.
+const defaults: ServiceDefaults = {
+  name: 'bid',
+  httpPort: 3101,
+  grpcPort: 5101,
+  dbSchema: 'bid',
+  peers: [{ name: 'pricing', addressVar: 'PRICING_GRPC_ADDRESS', defaultAddress: '127.0.0.1:5109' }],
+};
 const validEnv = {
   DATABASE_URL: 'postgres://platform:platform@127.0.0.1:15432/platform',
   REDIS_URL: 'redis://127.0.0.1:16379',
@@ -112,20 +119,25 @@ describe('loadServiceConfig()', () => {
       consumer: { maxAttempts: 5, retryInitialMs: 100, retryMaxMs: 5000, partitionsConsumedConcurrently: 3 },
       cache: { prefix: 'bid:', l2: 'standalone' },
       edge: { varnishUrls: [] },
-      peers: { routingGrpc: '127.0.0.1:5102' },
+      peers: { pricing: '127.0.0.1:5109' },
     });
     expect(loadServiceConfig(defaults, { ...validEnv, CACHE_PREFIX: '' }).cache.prefix).toBe('');
     const error = failureOf({
       ...validEnv,
       KAFKA_CONSUMER_MAX_ATTEMPTS: '0',
       CACHE_PREFIX: 'no colon',
-      ROUTING_GRPC_ADDRESS: 'routing',
+      PRICING_GRPC_ADDRESS: 'pricing',
     });
     expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
       'CACHE_PREFIX',
       'KAFKA_CONSUMER_MAX_ATTEMPTS',
-      'ROUTING_GRPC_ADDRESS',
+      'PRICING_GRPC_ADDRESS',
     ]);
+    expect(loadServiceConfig(defaults, { ...validEnv, PRICING_GRPC_ADDRESS: 'p:1' }).peers).toEqual({
+      pricing: 'p:1',
+    });
+    const { peers: _none, ...withoutPeers } = defaults;
+    expect(loadServiceConfig(withoutPeers, { ...validEnv, PRICING_GRPC_ADDRESS: 'bad' }).peers).toEqual({});
   });
 
   it('should put L2 on the Redis Cluster only when its nodes are given, and parse the Varnish URLs', () => {

@@ -11,6 +11,19 @@ export const HTTP_ADAPTERS = ['fastify', 'express'] as const;
 /** One of {@link HTTP_ADAPTERS}. */
 export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
 
+/**
+ * Another service this one calls over gRPC. Declared by the caller's client lib (e.g. routing's client), so
+ * shared config validates the address variable without knowing which domains exist.
+ */
+export interface PeerDefaults {
+  /** Key of the address in {@link ServiceConfig.peers}, e.g. `routing`. */
+  name: string;
+  /** The environment variable holding its `host:port`, e.g. `ROUTING_GRPC_ADDRESS`. */
+  addressVar: string;
+  /** The address when the variable is unset. */
+  defaultAddress: string;
+}
+
 /** Per-service defaults: the ports and schema that differ between the four services. */
 export interface ServiceDefaults {
   /** Service name, used for logs, the Kafka client id and the consumer group. */
@@ -19,6 +32,8 @@ export interface ServiceDefaults {
   grpcPort: number;
   /** Postgres schema that holds this service's tables. */
   dbSchema: string;
+  /** Services this one calls; each adds its address variable to the validated config. */
+  peers?: readonly PeerDefaults[];
 }
 
 /** The validated configuration every service runs with. */
@@ -63,13 +78,24 @@ export interface ServiceConfig {
    * key (xkey) whenever the service invalidates cache keys or tags. Empty: no edge purge.
    */
   edge: { varnishUrls: string[] };
-  /** Other services this one calls (`<NAME>_GRPC_ADDRESS`, `host:port`). */
-  peers: { routingGrpc: string };
+  /** gRPC `host:port` of each service this one calls, by {@link PeerDefaults.name}. */
+  peers: Readonly<Record<string, string>>;
   log: { level: (typeof LOG_LEVELS)[number] };
   shutdownTimeoutMs: number;
   /** How long readiness reports 'draining' before the servers stop accepting work. */
   shutdownDrainDelayMs: number;
 }
+
+const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
+
+/** One `host:port` variable per peer; typed as no keys, so the fixed variables keep their types. */
+const peerVars = (peers: readonly PeerDefaults[]) =>
+  Object.fromEntries(
+    peers.map((peer) => [
+      peer.addressVar,
+      z.string().regex(HOST_PORT, 'must be host:port').default(peer.defaultAddress),
+    ]),
+  ) as Record<never, never>;
 
 const schemaFor = (defaults: ServiceDefaults) =>
   z
@@ -125,10 +151,6 @@ const schemaFor = (defaults: ServiceDefaults) =>
       CACHE_L2: z
         .enum(['standalone', 'cluster'], { message: 'must be standalone or cluster' })
         .default('standalone'),
-      ROUTING_GRPC_ADDRESS: z
-        .string()
-        .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
-        .default('127.0.0.1:5102'),
       LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
       SHUTDOWN_TIMEOUT_MS: positiveIntVar().default(10000),
       SHUTDOWN_DRAIN_DELAY_MS: z.coerce
@@ -137,6 +159,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
         .min(0, 'must be >= 0')
         .default(3000),
     })
+    .extend(peerVars(defaults.peers ?? []))
     .refine((vars) => vars.SHUTDOWN_DRAIN_DELAY_MS < vars.SHUTDOWN_TIMEOUT_MS, {
       path: ['SHUTDOWN_DRAIN_DELAY_MS'],
       message: 'must be smaller than SHUTDOWN_TIMEOUT_MS',
@@ -188,7 +211,12 @@ export function loadServiceConfig(
     },
     cache: { prefix: vars.CACHE_PREFIX, l2: vars.CACHE_L2 },
     edge: { varnishUrls: vars.EDGE_VARNISH_URLS },
-    peers: { routingGrpc: vars.ROUTING_GRPC_ADDRESS },
+    peers: Object.fromEntries(
+      (defaults.peers ?? []).map((peer) => [
+        peer.name,
+        (vars as Record<string, unknown> as Record<string, string>)[peer.addressVar],
+      ]),
+    ),
     log: { level: vars.LOG_LEVEL },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainDelayMs: vars.SHUTDOWN_DRAIN_DELAY_MS,

@@ -1,5 +1,5 @@
-import type { TtlOption } from '@platform/cache';
-import type { HttpCacheTtl } from '@platform/cache/nest';
+import type { CacheFeatureOptions } from '@platform/cache/nest';
+import { routingProfileKey } from '@platform/routing-client';
 
 /** Every cache key and tag of the analytics service, built in one place (the spec's names). */
 export const AnalyticsCacheKeys = {
@@ -21,19 +21,17 @@ export const AnalyticsCacheKeys = {
   performance: (metric: string) => `analytics:performance:${metric}`,
   /** The namespace of every KPI. */
   performanceNamespace: 'analytics:performance',
-  /** This service's copy of a buyer's routing profile, read from the routing service: `routing:buyer:{buyerID}`. */
-  buyerRouting: (buyerId: string) => `routing:buyer:${buyerId}`,
+  /** This service's copy of a buyer's routing profile (kept by routing's client): `routing:buyer:{buyerID}`. */
+  buyerRouting: routingProfileKey,
 } as const;
 
-/** TTLs per the spec: analytics L1 5 min / L2 1 h; routing data L1 60 s / L2 15 min. */
-export const ANALYTICS_CACHE_TTL = {
-  analytics: { l1: '5m', l2: '1h' },
-  routing: { l1: '60s', l2: '15m' },
-} as const satisfies Record<string, TtlOption>;
-
 /**
- * TTLs of analytics responses cached over HTTP, per the spec: L1 5 min, L2 1 h, and 24 h at the L3 edge
- * (CDN distribution for dashboards). The edge copy is purged by surrogate key whenever its tags are
- * invalidated, so the long L3 TTL never outlives an invalidation.
+ * The analytics namespace and the spec's TTLs, for `CacheModule.forFeature` (set here only): L1 5 min, L2 1 h,
+ * and 24 h at the L3 edge (CDN distribution for dashboards), which `@CacheRoute` responses under `analytics:`
+ * take. The edge copy is purged by surrogate key whenever its tags are invalidated, so the long L3 TTL never
+ * outlives an invalidation. (Routing data: routing's client registers its own namespace.)
  */
-export const ANALYTICS_ROUTE_TTL = { l1: '5m', l2: '1h', l3: '24h' } as const satisfies HttpCacheTtl;
+export const ANALYTICS_CACHE_NAMESPACE = {
+  namespace: 'analytics',
+  ttl: { l1: '5m', l2: '1h', l3: '24h' },
+} as const satisfies CacheFeatureOptions;

@@ -1,4 +1,5 @@
-import type { TtlOption } from '@platform/cache';
+import type { CacheFeatureOptions } from '@platform/cache/nest';
+import { routingProfileKey } from '@platform/routing-client';
 
 /**
  * Every cache key of the bid service, built in one place (the spec's names). The service's `CACHE_PREFIX`
@@ -10,13 +11,25 @@ export const BidCacheKeys = {
   /** The bids of a call: `bids:call:{callID}`. */
   byCall: (callId: string) => `bids:call:${callId}`,
   /** A buyer's open bids with their eligibility: `bids:buyer:{buyerID}:active`. */
-  activeByBuyer: (buyerId: string) => `bids:buyer:${buyerId}:active`,
-  /** This service's copy of a buyer's routing profile, read from the routing service: `routing:buyer:{buyerID}`. */
-  buyerRouting: (buyerId: string) => `routing:buyer:${buyerId}`,
+  activeByBuyer: (buyerId: string) => `bids:${BidsNamespaceKeys.activeByBuyer(buyerId)}`,
+  /** This service's copy of a buyer's routing profile (kept by routing's client): `routing:buyer:{buyerID}`. */
+  buyerRouting: routingProfileKey,
 } as const;
 
-/** TTLs per the spec: bid data L1 30 s / L2 5 min; routing data L1 60 s / L2 15 min. */
-export const BID_CACHE_TTL = {
-  bid: { l1: '30s', l2: '5m' },
-  routing: { l1: '60s', l2: '15m' },
-} as const satisfies Record<string, TtlOption>;
+/** Keys within the `bids` namespace (what the service's `@InjectCache('bids')` cache is given). */
+export const BidsNamespaceKeys = {
+  /** `buyer:{buyerID}:active`, i.e. `bids:buyer:{buyerID}:active`. */
+  activeByBuyer: (buyerId: string) => `buyer:${buyerId}:active`,
+} as const;
+
+/** The spec's bid TTLs: L1 30 s, L2 5 min. Set here only. */
+const BID_TTL = { l1: '30s', l2: '5m' } as const;
+
+/**
+ * The bid service's cache namespaces and their TTLs, for `CacheModule.forFeature` (routing data: routing's
+ * client registers its own namespace with the routing TTLs).
+ */
+export const BID_CACHE_NAMESPACES = {
+  bid: { namespace: 'bid', ttl: BID_TTL },
+  bids: { namespace: 'bids', ttl: BID_TTL },
+} as const satisfies Record<string, CacheFeatureOptions>;

@@ -1,4 +1,4 @@
-import type { TtlOption } from '@platform/cache';
+import type { CacheFeatureOptions } from '@platform/cache/nest';
 
 /** Every cache key of the compliance service, built in one place (the spec's names). */
 export const ComplianceCacheKeys = {
@@ -10,5 +10,11 @@ export const ComplianceCacheKeys = {
   state: (state: string) => `compliance:state:${state}`,
 } as const;
 
-/** TTLs per the spec: L1 5 min (local copy), L2 24 h (shared compliance data). */
-export const COMPLIANCE_CACHE_TTL = { l1: '5m', l2: '24h' } as const satisfies TtlOption;
+/**
+ * The compliance namespace and the spec's TTLs (L1 5 min local copy, L2 24 h shared compliance data), for
+ * `CacheModule.forFeature`; inject it with `@InjectCache(COMPLIANCE_CACHE_NAMESPACE.namespace)`.
+ */
+export const COMPLIANCE_CACHE_NAMESPACE = {
+  namespace: 'compliance',
+  ttl: { l1: '5m', l2: '24h' },
+} as const satisfies CacheFeatureOptions;

@@ -1,4 +1,4 @@
-import type { TtlOption } from '@platform/cache';
+import type { CacheFeatureOptions } from '@platform/cache/nest';
 
 /** Every cache key of the routing service, built in one place (the spec's names). */
 export const RoutingCacheKeys = {
@@ -12,5 +12,11 @@ export const RoutingCacheKeys = {
   stats: (hour: string) => `routing:stats:${hour}`,
 } as const;
 
-/** TTLs per the spec: L1 60 s (routing rules), L2 15 min (buyer preferences). */
-export const ROUTING_CACHE_TTL = { l1: '60s', l2: '15m' } as const satisfies TtlOption;
+/**
+ * The routing namespace and the spec's TTLs (L1 60 s routing rules, L2 15 min buyer preferences), for
+ * `CacheModule.forFeature`; inject it with `@InjectCache(ROUTING_CACHE_NAMESPACE.namespace)`.
+ */
+export const ROUTING_CACHE_NAMESPACE = {
+  namespace: 'routing',
+  ttl: { l1: '60s', l2: '15m' },
+} as const satisfies CacheFeatureOptions;

@@ -76,12 +76,3 @@ export class UpstreamUnavailableError extends DomainError {
     this.code = `${upstream.toUpperCase()}.UNAVAILABLE`;
   }
 }
-
-/**
- * The error a cache loader threw, when `error` is the cache engine's `E_CACHE_LOADER_FAILED` wrapper (so a
- * `DomainError` from the loader keeps its status); any other error is returned as it is.
- */
-export function unwrapLoaderError(error: unknown): unknown {
-  const wrapper = error as { code?: unknown; cause?: unknown } | null;
-  return wrapper?.code === 'E_CACHE_LOADER_FAILED' && wrapper.cause !== undefined ? wrapper.cause : error;
-}

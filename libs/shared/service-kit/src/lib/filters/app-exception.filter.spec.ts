@@ -30,6 +30,15 @@ describe('toProblem()', () => {
     expect(toProblem(wrapped)).toMatchObject({ status: 404, code: 'BID.NOT_FOUND' });
   });
 
+  it('should unwrap loader errors nested in one another (a loader that reads through the cache)', () => {
+    const wrap = (cause: unknown) =>
+      Object.assign(new Error('loader failed', { cause }), { code: 'E_CACHE_LOADER_FAILED' });
+    expect(toProblem(wrap(wrap(new UpstreamUnavailableError('routing', 'down'))))).toMatchObject({
+      status: 503,
+      code: 'ROUTING.UNAVAILABLE',
+    });
+  });
+
   it('should map conflicts to 409 / ALREADY_EXISTS', () => {
     expect(toProblem(new ConflictError('BID.DUPLICATE', 'dup'))).toMatchObject({
       status: 409,

@@ -8,7 +8,6 @@ import {
   DomainError,
   ErrorKind,
   FieldError,
-  unwrapLoaderError,
   ValidationFailedError,
 } from '../errors';
 
@@ -47,13 +46,26 @@ const grpcFromHttp = (status: number): GrpcStatus => {
 };
 
 /**
- * Maps any thrown value (unwrapping the cache's loader wrapper) to a {@link Problem}. A lost or refused connection (Postgres down, pool exhausted,
- * wherever it was wrapped) becomes 503 `DEPENDENCY.UNAVAILABLE`; other unknown errors a generic 500 with
- * no details.
+ * The error a cache loader threw, when `error` is the cache engine's `E_CACHE_LOADER_FAILED` wrapper, however
+ * deeply nested (a cached read whose loader makes another cached read); any other error as it is.
+ */
+function loaderCause(error: unknown): unknown {
+  let current = error;
+  for (;;) {
+    const wrapper = current as { code?: unknown; cause?: unknown } | null;
+    if (wrapper?.code !== 'E_CACHE_LOADER_FAILED' || wrapper.cause === undefined) return current;
+    current = wrapper.cause;
+  }
+}
+
+/**
+ * Maps any thrown value to a {@link Problem}. This is the one place the cache's loader wrapper is unwrapped:
+ * a `DomainError` thrown inside a cached read keeps its status, so services and controllers never catch
+ * `E_CACHE_LOADER_FAILED` themselves. A lost or refused connection (Postgres down, pool exhausted, wherever
+ * it was wrapped) becomes 503 `DEPENDENCY.UNAVAILABLE`; other unknown errors a generic 500 with no details.
  */
 export function toProblem(thrown: unknown): Problem {
-  // A DomainError a cache loader threw keeps its status, whether or not the caller unwrapped it.
-  const exception = unwrapLoaderError(thrown);
+  const exception = loaderCause(thrown);
   if (exception instanceof DomainError) {
     return {
       ...BY_KIND[exception.kind],
