@@ -5,9 +5,6 @@ import { AnalyticsGrpcController } from './analytics.grpc.controller';
 import { AnalyticsService } from './analytics.service';
 import { BuyerRevenueController } from './buyer-revenue.controller';
 import { BuyerRevenueService } from './buyer-revenue.service';
-import { BidChangedListener } from './listeners/bid-changed.listener';
-import { BuyerChangedListener } from './listeners/buyer-changed.listener';
-import { CallRecordedListener } from './listeners/call-recorded.listener';
 import { routingProfileClientProviders } from '@platform/service-kit';
 import { ANALYTICS_CACHE_TTL, AnalyticsCacheKeys } from './cache/analytics-cache.keys';
 import { analyticsInvalidationMap } from './listeners/analytics-invalidation.map';
@@ -25,9 +22,6 @@ import { provideInvalidationMap } from '@platform/service-kit';
       key: AnalyticsCacheKeys.buyerRouting,
       ttl: ANALYTICS_CACHE_TTL.routing,
     }),
-    BidChangedListener,
-    BuyerChangedListener,
-    CallRecordedListener,
   ],
   exports: [AnalyticsService],
 })

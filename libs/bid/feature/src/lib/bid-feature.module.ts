@@ -5,8 +5,6 @@ import { BidGrpcController } from './bid.grpc.controller';
 import { BidService } from './bid.service';
 import { BuyerActiveBidsService } from './buyer-active-bids.service';
 import { BuyerBidsController } from './buyer-bids.controller';
-import { BidChangedListener } from './listeners/bid-changed.listener';
-import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { routingProfileClientProviders } from '@platform/service-kit';
 import { BID_CACHE_TTL, BidCacheKeys } from './cache/bid-cache.keys';
 import { bidInvalidationMap } from './listeners/bid-invalidation.map';
@@ -21,8 +19,6 @@ import { provideInvalidationMap } from '@platform/service-kit';
     BidService,
     BuyerActiveBidsService,
     ...routingProfileClientProviders({ key: BidCacheKeys.buyerRouting, ttl: BID_CACHE_TTL.routing }),
-    BidChangedListener,
-    BuyerChangedListener,
   ],
   exports: [BidService],
 })

@@ -3,8 +3,6 @@ import { RoutingDataAccessModule } from '@platform/routing-data-access';
 import { RoutingController } from './routing.controller';
 import { RoutingGrpcController } from './routing.grpc.controller';
 import { RoutingService } from './routing.service';
-import { BuyerChangedListener } from './listeners/buyer-changed.listener';
-import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
 import { routingInvalidationMap } from './listeners/routing-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
 
@@ -12,12 +10,7 @@ import { provideInvalidationMap } from '@platform/service-kit';
 @Module({
   imports: [RoutingDataAccessModule],
   controllers: [RoutingController, RoutingGrpcController],
-  providers: [
-    provideInvalidationMap(routingInvalidationMap),
-    RoutingService,
-    ComplianceRulesChangedListener,
-    BuyerChangedListener,
-  ],
+  providers: [provideInvalidationMap(routingInvalidationMap), RoutingService],
   exports: [RoutingService],
 })
 export class RoutingFeatureModule {}
