@@ -7,9 +7,6 @@ import { AnalyticsGrpcController } from './analytics.grpc.controller';
 import { AnalyticsService } from './analytics.service';
 import { BuyerRevenueController } from './buyer-revenue.controller';
 import { BuyerRevenueService } from './buyer-revenue.service';
-import { BidChangedListener } from './listeners/bid-changed.listener';
-import { BuyerChangedListener } from './listeners/buyer-changed.listener';
-import { CallRecordedListener } from './listeners/call-recorded.listener';
 import { ANALYTICS_CACHE_NAMESPACE } from './cache/analytics-cache.keys';
 import { analyticsInvalidationMap } from './listeners/analytics-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
@@ -22,14 +19,7 @@ import { provideInvalidationMap } from '@platform/service-kit';
     CacheModule.forFeature(ANALYTICS_CACHE_NAMESPACE),
   ],
   controllers: [AnalyticsController, BuyerRevenueController, AnalyticsGrpcController],
-  providers: [
-    provideInvalidationMap(analyticsInvalidationMap),
-    AnalyticsService,
-    BuyerRevenueService,
-    BidChangedListener,
-    BuyerChangedListener,
-    CallRecordedListener,
-  ],
+  providers: [provideInvalidationMap(analyticsInvalidationMap), AnalyticsService, BuyerRevenueService],
   exports: [AnalyticsService],
 })
 export class AnalyticsFeatureModule {}

@@ -7,8 +7,6 @@ import { BidGrpcController } from './bid.grpc.controller';
 import { BidService } from './bid.service';
 import { BuyerActiveBidsService } from './buyer-active-bids.service';
 import { BuyerBidsController } from './buyer-bids.controller';
-import { BidChangedListener } from './listeners/bid-changed.listener';
-import { BuyerChangedListener } from './listeners/buyer-changed.listener';
 import { BID_CACHE_NAMESPACES } from './cache/bid-cache.keys';
 import { bidInvalidationMap } from './listeners/bid-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
@@ -21,13 +19,7 @@ import { provideInvalidationMap } from '@platform/service-kit';
     CacheModule.forFeature(Object.values(BID_CACHE_NAMESPACES)),
   ],
   controllers: [BidController, BuyerBidsController, BidGrpcController],
-  providers: [
-    provideInvalidationMap(bidInvalidationMap),
-    BidService,
-    BuyerActiveBidsService,
-    BidChangedListener,
-    BuyerChangedListener,
-  ],
+  providers: [provideInvalidationMap(bidInvalidationMap), BidService, BuyerActiveBidsService],
   exports: [BidService],
 })
 export class BidFeatureModule {}

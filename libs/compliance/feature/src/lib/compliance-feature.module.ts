@@ -4,8 +4,6 @@ import { ComplianceDataAccessModule } from '@platform/compliance-data-access';
 import { ComplianceController } from './compliance.controller';
 import { ComplianceGrpcController } from './compliance.grpc.controller';
 import { ComplianceService } from './compliance.service';
-import { CallRecordedListener } from './listeners/call-recorded.listener';
-import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
 import { COMPLIANCE_CACHE_NAMESPACE } from './cache/compliance-cache.keys';
 import { complianceInvalidationMap } from './listeners/compliance-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
@@ -14,12 +12,7 @@ import { provideInvalidationMap } from '@platform/service-kit';
 @Module({
   imports: [ComplianceDataAccessModule, CacheModule.forFeature(COMPLIANCE_CACHE_NAMESPACE)],
   controllers: [ComplianceController, ComplianceGrpcController],
-  providers: [
-    provideInvalidationMap(complianceInvalidationMap),
-    ComplianceService,
-    CallRecordedListener,
-    ComplianceRulesChangedListener,
-  ],
+  providers: [provideInvalidationMap(complianceInvalidationMap), ComplianceService],
   exports: [ComplianceService],
 })
 export class ComplianceFeatureModule {}

@@ -4,8 +4,6 @@ import { RoutingDataAccessModule } from '@platform/routing-data-access';
 import { RoutingController } from './routing.controller';
 import { RoutingGrpcController } from './routing.grpc.controller';
 import { RoutingService } from './routing.service';
-import { BuyerChangedListener } from './listeners/buyer-changed.listener';
-import { ComplianceRulesChangedListener } from './listeners/compliance-rules-changed.listener';
 import { ROUTING_CACHE_NAMESPACE } from './cache/routing-cache.keys';
 import { routingInvalidationMap } from './listeners/routing-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
@@ -14,12 +12,7 @@ import { provideInvalidationMap } from '@platform/service-kit';
 @Module({
   imports: [RoutingDataAccessModule, CacheModule.forFeature(ROUTING_CACHE_NAMESPACE)],
   controllers: [RoutingController, RoutingGrpcController],
-  providers: [
-    provideInvalidationMap(routingInvalidationMap),
-    RoutingService,
-    ComplianceRulesChangedListener,
-    BuyerChangedListener,
-  ],
+  providers: [provideInvalidationMap(routingInvalidationMap), RoutingService],
   exports: [RoutingService],
 })
 export class RoutingFeatureModule {}

@@ -36,6 +36,31 @@ export class InboxService {
     return rows.length === 1;
   }
 
+  /** Of `eventIds`, those already processed: one statement for a whole consumed batch. */
+  async processedAmong(eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows: { event_id: string }[] = await this.dataSource.query(
+      `SELECT event_id FROM "${this.schema}".processed_events WHERE event_id = ANY($1::uuid[])`,
+      [eventIds],
+    );
+    return new Set(rows.map((row) => row.event_id));
+  }
+
+  /**
+   * Records a batch of events in one statement; resolves the ids recorded now (an id missing from the
+   * result had been recorded already, e.g. by another instance racing on a redelivery).
+   */
+  async recordMany(events: readonly ConsumedEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const rows: { event_id: string }[] = await this.dataSource.query(
+      `INSERT INTO "${this.schema}".processed_events (event_id, topic, entity_id)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [events.map((e) => e.eventId), events.map((e) => e.topic), events.map((e) => e.entityId)],
+    );
+    return new Set(rows.map((row) => row.event_id));
+  }
+
   private get schema(): string {
     return (this.dataSource.options as { schema?: string }).schema ?? 'public';
   }

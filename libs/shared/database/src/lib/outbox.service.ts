@@ -57,20 +57,38 @@ export class OutboxService implements EntitySubscriberInterface {
    * `repository.manager.transaction(...)`). Throws {@link OutboxTransactionRequiredError} without one.
    */
   async add(manager: EntityManager, topic: string, event: EventEnvelope): Promise<void> {
+    await this.addMany(manager, topic, [event]);
+  }
+
+  /**
+   * Queues `events` for `topic`, in order, inside the transaction of `manager`, in one statement (a use case
+   * that changes many entities at once). Throws {@link OutboxTransactionRequiredError} without a transaction.
+   */
+  async addMany(manager: EntityManager, topic: string, events: readonly EventEnvelope[]): Promise<void> {
     const runner = manager.queryRunner;
     if (!runner?.isTransactionActive) throw new OutboxTransactionRequiredError(topic);
+    if (events.length === 0) return;
     const schema = (manager.connection.options as PostgresConnectionOptions).schema ?? 'public';
+    // unnest keeps the array order, and the bigserial id follows it: the relay publishes in that order.
     await manager.query(
       `INSERT INTO "${schema.replace(/"/g, '""')}".${OUTBOX_TABLE}
          (event_id, topic, message_key, payload, headers)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [event.eventId, topic, event.entityId, JSON.stringify(event), JSON.stringify(outboxHeaders(event))],
+       SELECT e, $2, k, p::jsonb, h::jsonb
+         FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(e, k, p, h, n)
+        ORDER BY n`,
+      [
+        events.map((event) => event.eventId),
+        topic,
+        events.map((event) => event.entityId),
+        events.map((event) => JSON.stringify(event)),
+        events.map((event) => JSON.stringify(outboxHeaders(event))),
+      ],
     );
     if (this.listeners.size === 0) return;
     this.subscribeTo(manager.connection);
-    let events = this.queued.get(runner);
-    if (events === undefined) this.queued.set(runner, (events = []));
-    events.push({ topic, event });
+    let queued = this.queued.get(runner);
+    if (queued === undefined) this.queued.set(runner, (queued = []));
+    for (const event of events) queued.push({ topic, event });
   }
 
   /** Adds a listener of committed events; returns the function that removes it. */

@@ -2,12 +2,13 @@
  * The service of `npm run bench:events`, in its own process (started with tools/bench/swc-register.cjs, as Nest's
  * dependency injection needs decorator metadata). A real service booted by `startServiceApp` exactly as the
  * four services are (outbox relay, Kafka consumer, cache, health), whose one feature is an `items` table:
- * `PATCH /items/:id` changes an item and queues its `item` change event in the outbox in the same
- * transaction; the service's consumer invalidates `item:{id}` through the `EventInvalidator` and records,
- * per event, the time from `occurredAt` to the end of the eviction. Results go to the parent over IPC.
+ * a writer (standing for another instance: its commits evict nothing locally) changes items and queues
+ * their `item` change events in the outbox in the same transaction; the service's consumer applies its
+ * invalidation map (`item:{id}`) a batch at a time, and a `@ConsumeEvent` handler, which runs after the
+ * batch's eviction, records per event the time from `occurredAt` to then. Results go to the parent over IPC.
  */
 import 'reflect-metadata';
-import { Body, Controller, Injectable, Logger, Module, Param, Patch } from '@nestjs/common';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { loadServiceConfig } from '@platform/config';
@@ -23,12 +24,12 @@ import { grpcPackage, protoPath } from '@platform/proto';
 import {
   ConsumeEvent,
   deadLetterTopics,
-  EventInvalidator,
+  defineInvalidationMap,
   invalidateOn,
+  provideInvalidationMap,
   ServiceSpec,
   startServiceApp,
 } from '../../src';
-import { IsInt } from 'class-validator';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -44,8 +45,8 @@ export interface EventsBenchConfig {
   readonly items: number;
   /** Events of the burst phase (a multiple of `items`). */
   readonly burstEvents: number;
-  /** HTTP writes in flight during the burst. */
-  readonly concurrency: number;
+  /** Events per writer transaction during the burst (each item at most once per transaction). */
+  readonly perTransaction: number;
   /** Paced phase: duration; its rate is half the burst's end-to-end throughput (capped). */
   readonly pacedSeconds: number;
   readonly pacedMaxRate: number;
@@ -70,7 +71,8 @@ export interface PhaseResult {
   readonly notEvicted: number;
   /** Outbox rows still unsent after the phase (should be 0). */
   readonly outboxPending: number;
-  readonly httpErrors: number;
+  /** Writer transactions that failed. */
+  readonly writeErrors: number;
 }
 
 const config = JSON.parse(process.argv[2]) as EventsBenchConfig;
@@ -83,6 +85,7 @@ const ItemChanged = entityChangedSchema('item', ItemSnapshot);
 type ItemChanged = z.infer<typeof ItemChanged>;
 const itemKey = (id: string) => `item:${id}`;
 const itemInvalidation = invalidateOn(topic, ItemChanged, [{ keys: (item) => [itemKey(item.id)] }]);
+const itemInvalidationMap = defineInvalidationMap('bench-events', [itemInvalidation]);
 
 /** When each event's eviction finished (first handling only), and how many were handled again. */
 const evictions = new Map<string, { occurredAt: number; evictedAt: number }>();
@@ -100,70 +103,53 @@ class CreateBenchItems1765000000900 implements MigrationInterface {
   }
 }
 
-class UpdateItemDto {
-  @IsInt()
-  value: number;
-}
-
-@Injectable()
-class ItemsService {
+/** Changes items and queues their events in the same transaction, as the services' use cases do. */
+class ItemsWriter {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Changes the item and queues its event in the same transaction, as the services' use cases do. */
-  update(id: string, value: number): Promise<void> {
+  /** Sets every listed item to `value` in one transaction (each item once), queuing one event per item. */
+  update(ids: readonly string[], value: number): Promise<void> {
     return this.dataSource.transaction(async (tx) => {
-      const [current] = await tx.query(
-        `SELECT value, version FROM "${schema}".items WHERE id = $1 FOR UPDATE`,
-        [id],
+      // TypeORM answers an UPDATE … RETURNING with [rows, affected].
+      const [rows]: [{ id: string; value: number; version: number }[], number] = await tx.query(
+        `UPDATE "${schema}".items AS i SET value = $2, version = i.version + 1
+           FROM (SELECT id, value AS old FROM "${schema}".items WHERE id = ANY($1::text[]) FOR UPDATE) AS o
+          WHERE i.id = o.id RETURNING i.id, o.old AS value, i.version`,
+        [ids, value],
       );
-      await tx.query(`UPDATE "${schema}".items SET value = $2, version = version + 1 WHERE id = $1`, [
-        id,
-        value,
-      ]);
-      await this.outbox.add(
+      await this.outbox.addMany(
         tx,
         topic,
-        createEnvelope({
-          entity: 'item' as const,
-          entityId: id,
-          op: 'updated',
-          version: current.version + 1,
-          before: { id, value: current.value },
-          after: { id, value },
-        }),
+        rows.map((row) =>
+          createEnvelope({
+            entity: 'item' as const,
+            entityId: row.id,
+            op: 'updated',
+            version: row.version,
+            before: { id: row.id, value: row.value },
+            after: { id: row.id, value },
+          }),
+        ),
       );
     });
   }
 }
 
-@Controller('items')
-class ItemsController {
-  constructor(private readonly items: ItemsService) {}
-
-  @Patch(':id')
-  async update(@Param('id') id: string, @Body() body: UpdateItemDto): Promise<{ ok: true }> {
-    await this.items.update(id, body.value);
-    return { ok: true };
-  }
-}
-
+/** Runs after the batch's eviction (the map is applied first): when each event's eviction was done. */
 @Injectable()
-class ItemChangedListener {
-  constructor(private readonly invalidator: EventInvalidator) {}
-
+class ItemEvictionRecorder {
   @ConsumeEvent(topic, ItemChanged)
-  async handle(event: ItemChanged): Promise<void> {
-    await this.invalidator.invalidate(itemInvalidation, event);
+  record(event: ItemChanged): void {
     const evictedAt = performance.timeOrigin + performance.now();
     if (evictions.has(event.eventId)) redelivered++;
     else evictions.set(event.eventId, { occurredAt: Date.parse(event.occurredAt), evictedAt });
   }
 }
 
-@Module({ controllers: [ItemsController], providers: [ItemsService, ItemChangedListener] })
+@Module({ providers: [provideInvalidationMap(itemInvalidationMap), ItemEvictionRecorder] })
 class BenchItemsModule {}
 
 const spec: ServiceSpec = {
@@ -195,6 +181,7 @@ async function main(): Promise<void> {
     KAFKA_GROUP_ID: `bench-events-${config.runId}`,
     CACHE_PREFIX: `bench-events-${config.runId}:`,
     SHUTDOWN_DRAIN_DELAY_MS: '0',
+    OUTBOX_BATCH_SIZE: '1000',
   });
   await runMigrations(serviceConfig, spec.database);
   const running = await startServiceApp(spec, serviceConfig);
@@ -206,15 +193,16 @@ async function main(): Promise<void> {
       `INSERT INTO "${schema}".items (id, value, version) SELECT unnest($1::text[]), 0, 0`,
       [ids],
     );
-    const patch = async (id: string, value: number): Promise<boolean> => {
-      const response = await fetch(`${running.httpUrl}/items/${id}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value }),
-      });
-      await response.arrayBuffer();
-      return response.ok;
-    };
+    // Another instance's writer: its commits do not evict here, so only the consumer under test does.
+    const writer = new ItemsWriter(dataSource, new OutboxService());
+    const write = (batch: readonly string[], value: number): Promise<boolean> =>
+      writer.update(batch, value).then(
+        () => true,
+        (error: Error) => {
+          process.stderr.write(`write failed: ${error.message}\n`);
+          return false;
+        },
+      );
     const warm = async () => {
       for (let i = 0; i < ids.length; i += 100) {
         await Promise.all(
@@ -233,7 +221,7 @@ async function main(): Promise<void> {
       targetRate: number | null,
       writeStart: number,
       writeEnd: number,
-      httpErrors: number,
+      writeErrors: number,
       since: Set<string>,
     ): Promise<PhaseResult> => {
       const phase = [...evictions.entries()].filter(([eventId]) => !since.has(eventId)).map(([, e]) => e);
@@ -256,26 +244,24 @@ async function main(): Promise<void> {
         redelivered,
         notEvicted: present.filter(Boolean).length,
         outboxPending: pending,
-        httpErrors,
+        writeErrors,
       };
     };
     const now = () => performance.timeOrigin + performance.now();
 
-    // Burst: every item updated `rounds` times, `concurrency` writes in flight, as fast as it goes.
+    // Burst: every item updated `rounds` times, `perTransaction` events per transaction, 4 transactions in
+    // flight on distinct items (a round at a time, so one item's events are written, and relayed, in order).
     await warm();
     const rounds = Math.max(1, Math.round(config.burstEvents / ids.length));
-    const lanes = Array.from({ length: config.concurrency }, (_, lane) =>
-      ids.filter((_, i) => i % config.concurrency === lane),
-    );
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += config.perTransaction)
+      chunks.push(ids.slice(i, i + config.perTransaction));
     let burstErrors = 0;
     const burstStart = now();
-    await Promise.all(
-      lanes.map(async (lane) => {
-        for (let round = 1; round <= rounds; round++) {
-          for (const id of lane) if (!(await patch(id, round))) burstErrors++;
-        }
-      }),
-    );
+    for (let round = 1; round <= rounds; round++) {
+      const written = await Promise.all(chunks.map((chunk) => write(chunk, round)));
+      burstErrors += written.filter((ok) => !ok).length;
+    }
     const burstWritten = now();
     await settle(rounds * ids.length, 90_000);
     const burst = await measure('burst', null, burstStart, burstWritten, burstErrors, new Set());
@@ -297,7 +283,7 @@ async function main(): Promise<void> {
       const wait = due - now();
       if (wait > 1) await sleep(wait);
       writes.push(
-        patch(ids[i % ids.length], rounds + 1 + Math.floor(i / ids.length)).then(
+        write([ids[i % ids.length]], rounds + 1 + Math.floor(i / ids.length)).then(
           (ok) => void (ok || pacedErrors++),
         ),
       );

@@ -22,12 +22,7 @@ import {
   KafkaService,
   OutboxRelayService,
 } from './kafka';
-import {
-  CacheInvalidationSink,
-  CommitInvalidationService,
-  EventInvalidator,
-  INVALIDATION_SINK,
-} from './invalidation';
+import { CommitInvalidationService, InvalidationApplier } from './invalidation';
 import { loggerOptions } from './logging/logger-options';
 import { createValidationPipe } from './pipes/validation.pipe';
 import { redisProviders } from './redis/redis.providers';
@@ -90,8 +85,7 @@ export class ServiceKitModule {
         DependencyHealthIndicators,
         consumerMetricsProvider,
         EventConsumerService,
-        { provide: INVALIDATION_SINK, useClass: CacheInvalidationSink },
-        EventInvalidator,
+        InvalidationApplier,
         CommitInvalidationService,
       ],
       exports: [
@@ -106,8 +100,7 @@ export class ServiceKitModule {
         LifecycleService,
         CONSUMER_METRICS,
         EventConsumerService,
-        INVALIDATION_SINK,
-        EventInvalidator,
+        InvalidationApplier,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { BidChanged, BuyerRoutingChanged, CallRecorded, createEnvelope, Topic } from '@platform/contracts';
-import { SmartInvalidator } from '@platform/service-kit';
+import { planEvent } from '@platform/service-kit';
 import {
   analyticsInvalidationMap,
   bidChangedInvalidation,
@@ -35,7 +35,7 @@ describe('analyticsInvalidationMap', () => {
         before: null,
         after: call,
       });
-      expect(new SmartInvalidator(callRecordedInvalidation.rules).planEvent(event)).toEqual({
+      expect(planEvent(callRecordedInvalidation, event)).toEqual({
         keys: ['analytics:calls:2025-03-04:22'],
         tags: ['analytics:revenue:buyer-a'],
         namespaces: ['analytics:performance'],
@@ -61,7 +61,7 @@ describe('analyticsInvalidationMap', () => {
         before: buyer,
         after: { ...buyer, priority: 5 },
       });
-      expect(new SmartInvalidator(buyerRoutingChangedInvalidation.rules).planEvent(event)).toEqual({
+      expect(planEvent(buyerRoutingChangedInvalidation, event)).toEqual({
         keys: ['routing:buyer:buyer-a'],
         tags: ['analytics:revenue:buyer-a'],
         namespaces: [],
@@ -87,7 +87,7 @@ describe('analyticsInvalidationMap', () => {
         before: null,
         after: bid,
       });
-      expect(new SmartInvalidator(bidChangedInvalidation.rules).planEvent(event)).toEqual({
+      expect(planEvent(bidChangedInvalidation, event)).toEqual({
         keys: [],
         tags: [],
         namespaces: [],

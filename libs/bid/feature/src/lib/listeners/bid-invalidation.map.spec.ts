@@ -1,5 +1,5 @@
 import { BidChanged, BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
-import { SmartInvalidator } from '@platform/service-kit';
+import { planEvent } from '@platform/service-kit';
 import {
   bidChangedInvalidation,
   bidInvalidationMap,
@@ -38,7 +38,8 @@ describe('bidInvalidationMap', () => {
       after: BidChanged.Snapshot | null,
       op: 'created' | 'updated' | 'deleted',
     ) =>
-      new SmartInvalidator(bidChangedInvalidation.rules).planEvent(
+      planEvent(
+        bidChangedInvalidation,
         createEnvelope({ entity: 'bid' as const, entityId: bid().id, op, version: 2, before, after }),
       );
 
@@ -79,7 +80,7 @@ describe('bidInvalidationMap', () => {
         before: buyer(),
         after: buyer({ minBidCents: 900 }),
       });
-      expect(new SmartInvalidator(buyerRoutingChangedInvalidation.rules).planEvent(event)).toEqual({
+      expect(planEvent(buyerRoutingChangedInvalidation, event)).toEqual({
         keys: ['bids:buyer:buyer-a:active', 'routing:buyer:buyer-a'],
         tags: [],
         namespaces: [],

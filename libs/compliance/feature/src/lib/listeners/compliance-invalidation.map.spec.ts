@@ -1,5 +1,5 @@
 import { CallRecorded, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
-import { SmartInvalidator } from '@platform/service-kit';
+import { planEvent } from '@platform/service-kit';
 import {
   callRecordedInvalidation,
   complianceInvalidationMap,
@@ -10,7 +10,8 @@ const plan = (
   before: ComplianceRulesChanged.Snapshot | null,
   after: ComplianceRulesChanged.Snapshot | null,
 ) =>
-  new SmartInvalidator(complianceRulesChangedInvalidation.rules).planEvent(
+  planEvent(
+    complianceRulesChangedInvalidation,
     createEnvelope({
       entity: 'compliance-rule' as const,
       entityId: 'x',
@@ -63,7 +64,7 @@ describe('complianceInvalidationMap', () => {
         before: null,
         after: call,
       });
-      expect(new SmartInvalidator(callRecordedInvalidation.rules).planEvent(event)).toEqual({
+      expect(planEvent(callRecordedInvalidation, event)).toEqual({
         keys: [],
         tags: [],
         namespaces: [],

@@ -1,5 +1,5 @@
 import { BuyerRoutingChanged, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
-import { SmartInvalidator } from '@platform/service-kit';
+import { planEvent } from '@platform/service-kit';
 import {
   buyerRoutingChangedInvalidation,
   complianceRulesChangedInvalidation,
@@ -20,7 +20,8 @@ const rulePlan = (
   before: ComplianceRulesChanged.Snapshot | null,
   after: ComplianceRulesChanged.Snapshot | null,
 ) =>
-  new SmartInvalidator(complianceRulesChangedInvalidation.rules).planEvent(
+  planEvent(
+    complianceRulesChangedInvalidation,
     createEnvelope({
       entity: 'compliance-rule' as const,
       entityId: 'x',
@@ -48,7 +49,7 @@ describe('routingInvalidationMap', () => {
         before: buyer(),
         after: buyer({ states: ['NV', 'TX'] }),
       });
-      expect(new SmartInvalidator(buyerRoutingChangedInvalidation.rules).planEvent(event).keys).toEqual([
+      expect(planEvent(buyerRoutingChangedInvalidation, event).keys).toEqual([
         'routing:buyer:buyer-a',
         'routing:geo:CA',
         'routing:geo:NV',
@@ -65,7 +66,7 @@ describe('routingInvalidationMap', () => {
         before: buyer(),
         after: null,
       });
-      expect(new SmartInvalidator(buyerRoutingChangedInvalidation.rules).planEvent(event).keys).toEqual([
+      expect(planEvent(buyerRoutingChangedInvalidation, event).keys).toEqual([
         'routing:buyer:buyer-a',
         'routing:geo:CA',
         'routing:geo:NV',

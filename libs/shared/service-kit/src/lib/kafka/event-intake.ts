@@ -3,9 +3,13 @@ import { ContractViolationError, EventEnvelope, parseEvent, Topic } from '@platf
 import { InboxService } from '@platform/database';
 import type { z } from 'zod';
 import { PoisonMessageError, TransientConsumerError } from './consumer/consumer-errors';
+import type { BatchOutcome } from './consumer/batch-runner';
 
 /** A handler of a validated event. */
 export type EventHandlerFn<E> = (event: E) => Promise<void> | void;
+
+/** A handler of a batch's fresh (not yet processed) events, in offset order. */
+export type BatchHandlerFn<E> = (events: readonly E[]) => Promise<void> | void;
 
 /**
  * The common path of every Kafka listener: validate the message against its contract, skip one already
@@ -43,6 +47,48 @@ export class EventIntake {
       this.inbox.recordOnce({ eventId: event.eventId, topic, entityId: event.entityId }),
     );
     return first ? 'handled' : 'duplicate';
+  }
+
+  /**
+   * Used by the Kafka consumer for a whole batch of one partition: parses and validates each record (a
+   * malformed one gets its {@link PoisonMessageError} in its slot and does not hold the others back), drops
+   * events already processed (by `eventId`, in one inbox statement, and repeats within the batch), hands the
+   * rest to `handle` at once in offset order, then records them in one statement. Resolves one outcome per
+   * record, in order. An inbox (Postgres) failure rejects with a {@link TransientConsumerError}; a `handle`
+   * failure rejects unchanged; either way nothing was recorded, so the whole batch can be retried.
+   */
+  async processBatch<S extends z.ZodType<EventEnvelope>>(
+    topic: Topic,
+    schema: S,
+    raws: readonly (Buffer | string | null)[],
+    handle: BatchHandlerFn<z.output<S>>,
+  ): Promise<BatchOutcome[]> {
+    const outcomes: BatchOutcome[] = new Array(raws.length);
+    const parsed: { index: number; event: z.output<S>; id: string }[] = [];
+    raws.forEach((raw, index) => {
+      try {
+        const event = parseRecord(topic, schema, raw);
+        parsed.push({ index, event, id: event.eventId.toLowerCase() });
+      } catch (error) {
+        outcomes[index] = { poison: error };
+      }
+    });
+    const done = await this.inboxCall(() => this.inbox.processedAmong(parsed.map((p) => p.id)));
+    const fresh: typeof parsed = [];
+    for (const item of parsed) {
+      if (done.has(item.id)) {
+        outcomes[item.index] = 'duplicate';
+      } else {
+        done.add(item.id); // a repeat later in the same batch is a duplicate too
+        fresh.push(item);
+      }
+    }
+    if (fresh.length > 0) await handle(fresh.map((item) => item.event));
+    const recorded = await this.inboxCall(() =>
+      this.inbox.recordMany(fresh.map(({ event, id }) => ({ eventId: id, topic, entityId: event.entityId }))),
+    );
+    for (const item of fresh) outcomes[item.index] = recorded.has(item.id) ? 'handled' : 'duplicate';
+    return outcomes;
   }
 
   private async inboxCall<T>(call: () => Promise<T>): Promise<T> {

@@ -1,30 +1,18 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, type Provider } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { CACHE_METRICS_REGISTRY } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import type { EventEnvelope, Topic } from '@platform/contracts';
-import { Registry } from 'prom-client';
 import type { z } from 'zod';
+import { InvalidationApplier } from '../../invalidation/invalidation-applier.service';
 import { SERVICE_CONFIG } from '../../service-kit.constants';
 import { EventHandlerFn, EventIntake } from '../event-intake';
 import { KafkaService } from '../kafka.service';
+import type { BatchProcessor } from './batch-runner';
 import { CONSUME_EVENT_METADATA, ConsumeEventMetadata } from './consume-event.decorator';
-import { ConsumerMetrics } from './consumer.metrics';
+import { CONSUMER_METRICS } from './consumer-metrics.provider';
+import type { ConsumerMetrics } from './consumer.metrics';
 import { EventConsumer } from './event-consumer';
 import { deadLetterTopic, MessageProcessor } from './message-runner';
-
-/** Injection token of the service's {@link ConsumerMetrics}. */
-export const CONSUMER_METRICS = Symbol('service-kit:consumer-metrics');
-
-/**
- * Provides {@link ConsumerMetrics} on the registry served at `/metrics` (`CACHE_METRICS_REGISTRY` of the
- * cache module), or on a registry of its own when the cache module is not there.
- */
-export const consumerMetricsProvider: Provider = {
-  provide: CONSUMER_METRICS,
-  inject: [{ token: CACHE_METRICS_REGISTRY, optional: true }],
-  useFactory: (registry?: Registry | null) => new ConsumerMetrics(registry ?? new Registry()),
-};
 
 /** One discovered `@ConsumeEvent` method. */
 export interface DiscoveredEventHandler {
@@ -36,9 +24,11 @@ export interface DiscoveredEventHandler {
 }
 
 /**
- * The Nest face of {@link EventConsumer}: finds the `@ConsumeEvent` methods of every provider and controller,
- * runs each record through {@link EventIntake.process} (validate, dedupe by `eventId`, handle, record) and
- * commits it only then. `startServiceApp` starts it after the topics exist; it stops before the application
+ * The Nest face of {@link EventConsumer}, the one generic consumer of a service: for each consumed topic it
+ * applies the service's invalidation map (through {@link InvalidationApplier}, one merged invalidation per
+ * fetched batch) and then runs the `@ConsumeEvent` methods, where an event also does domain work, with the
+ * batch's events in order. A batch goes through {@link EventIntake.processBatch} (validate, dedupe by
+ * `eventId` in one query, handle, record in one statement) and is committed only then. `startServiceApp` starts it after the topics exist; it stops before the application
  * shuts down its connections (`beforeApplicationShutdown`), after readiness has turned red.
  */
 @Injectable()
@@ -52,6 +42,7 @@ export class EventConsumerService implements BeforeApplicationShutdown {
     private readonly reflector: Reflector,
     private readonly kafka: KafkaService,
     private readonly intake: EventIntake,
+    private readonly applier: InvalidationApplier,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(CONSUMER_METRICS) readonly metrics: ConsumerMetrics,
   ) {}
@@ -81,8 +72,9 @@ export class EventConsumerService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Starts consuming `topics` (the service spec's `kafka.consumes`). Fails at boot when a topic has no
-   * handler, when a handler's topic is not listed, or when one topic's handlers disagree on the schema.
+   * Starts consuming `topics` (the service spec's `kafka.consumes`). Fails at boot when a topic has neither
+   * an invalidation map entry nor a handler, when a handler's topic is not listed, or when one topic's map
+   * entry and handlers disagree on the schema.
    */
   async start(topics: readonly Topic[]): Promise<void> {
     if (this.consumer) throw new Error('EventConsumerService: already started');
@@ -94,18 +86,35 @@ export class EventConsumerService implements BeforeApplicationShutdown {
       }
     }
     const processors = new Map<string, MessageProcessor>();
+    const batchProcessors = new Map<string, BatchProcessor>();
     for (const topic of topics) {
+      const entry = this.applier.entry(topic);
       const own = handlers.filter((handler) => handler.topic === topic);
-      if (own.length === 0) {
-        problems.push(`no @ConsumeEvent handler for ${topic}`);
+      if (entry === undefined && own.length === 0) {
+        problems.push(`no invalidation map entry or @ConsumeEvent handler for ${topic}`);
         continue;
       }
-      const schema = own[0].schema;
+      const schema = entry?.schema ?? own[0].schema;
       if (own.some((handler) => handler.schema !== schema)) {
-        problems.push(`the handlers of ${topic} use different schemas: ${own.map((h) => h.name).join(', ')}`);
+        const names = [...(entry ? ['the invalidation map'] : []), ...own.map((h) => h.name)];
+        problems.push(`${names.join(', ')} use different schemas for ${topic}`);
       }
       const fns = own.map((handler) => handler.handle);
-      processors.set(topic, (message) => this.intake.process(topic, schema, message.value, fns));
+      const handle = async (events: readonly EventEnvelope[]): Promise<void> => {
+        if (entry) await this.applier.apply(events.map((event) => ({ topic, event })));
+        for (const event of events) for (const fn of fns) await fn(event);
+      };
+      batchProcessors.set(topic, (messages) =>
+        this.intake.processBatch(
+          topic,
+          schema,
+          messages.map((message) => message.value),
+          handle,
+        ),
+      );
+      processors.set(topic, (message) =>
+        this.intake.process(topic, schema, message.value, [(event) => handle([event])]),
+      );
     }
     if (problems.length > 0) throw new Error(`Kafka consumer misconfigured: ${problems.join('; ')}`);
     if (processors.size === 0) return;
@@ -115,6 +124,7 @@ export class EventConsumerService implements BeforeApplicationShutdown {
       kafka: this.kafka.kafka,
       groupId: kafka.groupId,
       processors,
+      batchProcessors,
       retry: {
         maxAttempts: settings.maxAttempts,
         initialMs: settings.retryInitialMs,
@@ -140,7 +150,7 @@ export class EventConsumerService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Stops consuming: the in-flight record finishes and is committed, then the consumer leaves its group.
+   * Stops consuming: the in-flight batch finishes and is committed, then the consumer leaves its group.
    * The topics of the last {@link start} can be consumed again with `start()`.
    */
   async stop(): Promise<void> {

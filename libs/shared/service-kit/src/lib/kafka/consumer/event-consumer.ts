@@ -2,7 +2,14 @@ import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { ConsumerMetrics } from './consumer.metrics';
 import { errorMessage } from './consumer-errors';
-import { MessageProcessor, MessageRunner, RetryPolicy, RunnerLogger } from './message-runner';
+import { BatchProcessor, BatchRunner } from './batch-runner';
+import {
+  ConsumedMessage,
+  MessageProcessor,
+  MessageRunner,
+  RetryPolicy,
+  RunnerLogger,
+} from './message-runner';
 
 /** Options of {@link EventConsumer}. */
 export interface EventConsumerOptions {
@@ -12,6 +19,11 @@ export interface EventConsumerOptions {
   readonly groupId: string;
   /** One processor per topic; the consumer subscribes to exactly these topics. */
   readonly processors: ReadonlyMap<string, MessageProcessor>;
+  /**
+   * Topics handled a whole batch at once (see {@link BatchRunner}); their `processors` entry is the
+   * record-by-record fallback after a batch failed for a reason other than a dependency outage.
+   */
+  readonly batchProcessors?: ReadonlyMap<string, BatchProcessor>;
   /** Retries and backoff. */
   readonly retry: RetryPolicy;
   /**
@@ -46,16 +58,19 @@ const LAG_REFRESH_TIMEOUT_MS = 2000;
  * A Kafka consumer for entity-change events that never loses one and never blocks on a bad one, built on
  * kafkajs without Nest:
  *
+ * - a topic with a batch processor is handled a fetched batch at a time (one inbox query, one merged
+ *   invalidation, one dead-letter request for its poison records; see {@link BatchRunner}), others record
+ *   by record;
  * - offsets are committed by hand, per partition and in order, only after the processor succeeded (or the
  *   record was dead-lettered), so a crash redelivers rather than skips;
  * - retries with exponential backoff and jitter, then `<topic>.dlq`, and the partition moves on
  *   (see {@link MessageRunner}); a transient failure (Redis down) holds the partition until it recovers;
- * - `stop()` lets the in-flight record finish, commits it, leaves the group and disconnects;
+ * - `stop()` lets the in-flight batch finish, commits it, leaves the group and disconnects;
  * - lag per owned partition is kept in `kafka_consumer_lag`, refreshed from the broker on every scrape.
  */
 export class EventConsumer {
   private readonly logger: RunnerLogger;
-  private readonly runner: MessageRunner;
+  private readonly runner: BatchRunner;
   private readonly stopping = new AbortController();
   private consumer?: Consumer;
   private admin?: Promise<Admin>;
@@ -68,17 +83,23 @@ export class EventConsumer {
 
   constructor(private readonly options: EventConsumerOptions) {
     this.logger = options.logger ?? new Logger(EventConsumer.name);
-    this.runner = new MessageRunner({
+    const records = new MessageRunner({
       processors: options.processors,
       retry: options.retry,
       groupId: options.groupId,
       metrics: options.metrics,
       logger: this.logger,
       random: options.random,
-      publishDeadLetter: async (topic, message) => {
+      publishDeadLetter: async (topic, messages) => {
         const producer = await this.deadLetterProducer();
-        await producer.send({ topic, acks: -1, messages: [message] });
+        await producer.send({ topic, acks: -1, messages: [...messages] });
       },
+    });
+    this.runner = new BatchRunner({
+      processors: options.batchProcessors ?? new Map(),
+      runner: records,
+      metrics: options.metrics,
+      logger: this.logger,
     });
   }
 
@@ -134,8 +155,8 @@ export class EventConsumer {
   }
 
   /**
-   * Stops consuming: a record being handled finishes and is committed, waits between retries are cut short
-   * (that record stays uncommitted and is redelivered), then the consumer leaves its group and disconnects.
+   * Stops consuming: a batch (or record) being handled finishes and is committed, waits between retries are
+   * cut short (what is left stays uncommitted and is redelivered), then the consumer leaves its group and disconnects.
    */
   async stop(): Promise<void> {
     this.stopping.abort();
@@ -162,29 +183,26 @@ export class EventConsumer {
       if (!isRunning() || isStale()) stop();
     }, 200);
     try {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale() || this.stopping.signal.aborted) break;
-        const done = await this.runner.run(
-          {
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key,
-            value: message.value,
-            headers: message.headers ?? {},
-            timestamp: message.timestamp,
-          },
-          { heartbeat, signal: partitionGone.signal },
-        );
-        if (!done) break;
-        const next = (BigInt(message.offset) + 1n).toString();
-        resolveOffset(message.offset);
+      if (!isRunning() || isStale() || this.stopping.signal.aborted) return;
+      const messages: ConsumedMessage[] = batch.messages.map((message) => ({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: message.headers ?? {},
+        timestamp: message.timestamp,
+      }));
+      await this.runner.run(messages, { heartbeat, signal: partitionGone.signal }, async (count) => {
+        const last = messages[count - 1].offset;
+        const next = (BigInt(last) + 1n).toString();
+        resolveOffset(last);
         // The payload's commit, unlike consumer.commitOffsets(), still works while the consumer stops,
-        // so the record that was in flight at shutdown is committed too.
+        // so the batch that was in flight at shutdown is committed too.
         await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
         this.options.metrics?.setLag(topic, partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
         await heartbeat();
-      }
+      });
     } finally {
       clearInterval(watcher);
       this.stopping.signal.removeEventListener('abort', stop);

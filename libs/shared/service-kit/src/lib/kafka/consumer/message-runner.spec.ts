@@ -38,7 +38,7 @@ describe(MessageRunner.name, () => {
 
   const runner = (
     processor: MessageProcessor,
-    publish?: (topic: string, message: Message) => Promise<void>,
+    publish?: (topic: string, messages: readonly Message[]) => Promise<void>,
   ) =>
     new MessageRunner({
       processors: new Map([[message().topic, processor]]),
@@ -49,8 +49,8 @@ describe(MessageRunner.name, () => {
       random: () => 0.5,
       publishDeadLetter:
         publish ??
-        (async (topic, record) => {
-          deadLetters.push({ topic, message: record });
+        (async (topic, records) => {
+          for (const record of records) deadLetters.push({ topic, message: record });
         }),
     });
   const context = (signal = new AbortController().signal) => ({

@@ -31,8 +31,18 @@ export interface RetryPolicy {
   readonly maxMs: number;
 }
 
-/** Publishes one dead-letter record (the consumer's idempotent producer in production). */
-export type DeadLetterPublisher = (topic: string, message: Message) => Promise<void>;
+/**
+ * Publishes dead-letter records to one topic in one request (the consumer's idempotent producer in
+ * production).
+ */
+export type DeadLetterPublisher = (topic: string, messages: readonly Message[]) => Promise<void>;
+
+/** A record bound for the dead-letter topic, with why and after how many attempts. */
+export interface DeadLetter {
+  readonly message: ConsumedMessage;
+  readonly error: unknown;
+  readonly attempts: number;
+}
 
 /** What the runner needs from the loop that feeds it (kafkajs' eachBatch in production, a fake in tests). */
 export interface RunContext {
@@ -152,7 +162,7 @@ export class MessageRunner {
       const fields = { ...where, attempt, kind, code: errorCode(failure), err: errorMessage(failure) };
       if (kind === 'poison' || (kind === 'failed' && attempt >= retry.maxAttempts)) {
         logger.warn(fields, 'Sending message to the dead-letter topic');
-        return this.deadLetter(message, failure, attempt, context);
+        return this.deadLetter([{ message, error: failure, attempts: attempt }], context);
       }
       if (context.signal.aborted) return false;
       // Transient failures are logged on the first attempt and then every tenth, not on every retry.
@@ -163,36 +173,41 @@ export class MessageRunner {
         );
       }
       metrics?.consumed(message.topic, 'retry');
-      if (!(await this.wait(backoffDelay(attempt, retry, this.options.random), context))) return false;
+      if (!(await this.backoff(attempt, context))) return false;
     }
   }
 
-  /** Publishes the dead-letter record, retrying (as a transient failure) until it is accepted or we stop. */
-  private async deadLetter(
-    message: ConsumedMessage,
-    error: unknown,
-    attempts: number,
-    context: RunContext,
-  ): Promise<boolean> {
-    const record = deadLetterRecord(message, error, attempts, this.options.groupId);
+  /**
+   * Publishes the dead-letter records of one topic in one request, retrying (as a transient failure) until
+   * they are accepted or we stop; true once accepted.
+   */
+  async deadLetter(letters: readonly DeadLetter[], context: RunContext): Promise<boolean> {
+    if (letters.length === 0) return true;
+    const topic = letters[0].message.topic;
+    const records = letters.map(({ message, error, attempts }) =>
+      deadLetterRecord(message, error, attempts, this.options.groupId),
+    );
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.publishDeadLetter(deadLetterTopic(message.topic), record);
-        this.options.metrics?.consumed(message.topic, 'dlq');
+        await this.options.publishDeadLetter(deadLetterTopic(topic), records);
+        for (let i = 0; i < letters.length; i++) this.options.metrics?.consumed(topic, 'dlq');
         return true;
       } catch (publishError) {
         if (context.signal.aborted) return false;
         if (attempt === 1 || attempt % 10 === 0) {
           this.options.logger.error(
-            { topic: message.topic, offset: message.offset, attempt, err: errorMessage(publishError) },
+            { topic, offset: letters[0].message.offset, attempt, err: errorMessage(publishError) },
             'Dead-letter publish failed, retrying',
           );
         }
-        if (!(await this.wait(backoffDelay(attempt, this.options.retry, this.options.random), context))) {
-          return false;
-        }
+        if (!(await this.backoff(attempt, context))) return false;
       }
     }
+  }
+
+  /** Waits the backoff of `attempt`, heartbeating; false when aborted first. */
+  backoff(attempt: number, context: RunContext): Promise<boolean> {
+    return this.wait(backoffDelay(attempt, this.options.retry, this.options.random), context);
   }
 
   /** Sleeps `ms` in slices of at most 1 s with a heartbeat after each; false when aborted. */

@@ -1,8 +1,8 @@
 import { createEnvelope, Topic } from '@platform/contracts';
 import { z } from 'zod';
 import { entityChangedSchema } from '@platform/contracts';
-import { InvalidationPlan } from './invalidation-plan';
-import { defineInvalidationMap, invalidateOn, SmartInvalidator } from './smart-invalidator';
+import type { InvalidationTarget } from '@platform/cache/nest';
+import { defineInvalidationMap, invalidateOn, mergeTargets, planEvent, planStates } from './invalidation-map';
 
 interface Thing {
   id: string;
@@ -25,24 +25,21 @@ const thing = (over: Partial<Thing> = {}): Thing => ({
   ...over,
 });
 
-describe(SmartInvalidator.name, () => {
-  const planner = new SmartInvalidator<Thing>(rules);
-
-  describe('planCreate() / planDelete()', () => {
+describe('planning', () => {
+  describe('planStates()', () => {
     it('should compute every rule from the one state, skipping empty names', () => {
-      const expected: InvalidationPlan = {
+      const expected: InvalidationTarget = {
         keys: ['thing:t1', 'things:owner:o1'],
         tags: ['tag:a'],
         namespaces: ['reds'],
       };
-      expect(planner.planCreate(thing({ tags: ['a'], color: 'red' }))).toEqual(expected);
-      expect(planner.planDelete(thing({ tags: ['a'], color: 'red' }))).toEqual(expected);
+      expect(planStates(rules, [thing({ tags: ['a'], color: 'red' })])).toEqual(expected);
     });
   });
 
-  describe('planUpdate()', () => {
+  describe('planStates() of an update', () => {
     it('should union the old and the new state (an entity moved to another owner evicts both)', () => {
-      expect(planner.planUpdate(thing(), thing({ ownerId: 'o2' })).keys).toEqual([
+      expect(planStates(rules, [thing(), thing({ ownerId: 'o2' })]).keys).toEqual([
         'thing:t1',
         'things:owner:o1',
         'things:owner:o2',
@@ -51,10 +48,10 @@ describe(SmartInvalidator.name, () => {
 
     it('should skip a rule whose onChangeOf fields did not change', () => {
       const old = thing({ tags: ['a'] });
-      expect(planner.planUpdate(old, { ...old, color: 'green' }, ['color']).tags).toEqual([]);
-      expect(planner.planUpdate(old, { ...old, tags: ['b'] }, ['tags']).tags).toEqual(['tag:a', 'tag:b']);
+      expect(planStates(rules, [old, { ...old, color: 'green' }], ['color']).tags).toEqual([]);
+      expect(planStates(rules, [old, { ...old, tags: ['b'] }], ['tags']).tags).toEqual(['tag:a', 'tag:b']);
       // Without changedFields, every rule applies.
-      expect(planner.planUpdate(old, { ...old, color: 'green' }).tags).toEqual(['tag:a']);
+      expect(planStates(rules, [old, { ...old, color: 'green' }]).tags).toEqual(['tag:a']);
     });
   });
 
@@ -69,9 +66,10 @@ describe(SmartInvalidator.name, () => {
       );
 
     it('should pick the plan by op, using the envelope changedFields for updates', () => {
-      expect(planner.planEvent(event(null, thing({ tags: ['a'] }), 'created')).tags).toEqual(['tag:a']);
-      expect(planner.planEvent(event(thing({ tags: ['a'] }), null, 'deleted')).tags).toEqual(['tag:a']);
-      const moved = planner.planEvent(
+      expect(planEvent({ rules }, event(null, thing({ tags: ['a'] }), 'created')).tags).toEqual(['tag:a']);
+      expect(planEvent({ rules }, event(thing({ tags: ['a'] }), null, 'deleted')).tags).toEqual(['tag:a']);
+      const moved = planEvent(
+        { rules },
         event(thing({ tags: ['a'] }), thing({ tags: ['a'], ownerId: 'o2' }), 'updated'),
       );
       expect(moved.keys).toContain('things:owner:o2');
@@ -79,37 +77,18 @@ describe(SmartInvalidator.name, () => {
     });
 
     it('should plan an update without its old state from the new one, every rule applying', () => {
-      expect(planner.planEvent(event(null, thing({ tags: ['a'] }), 'updated'))).toMatchObject({
+      expect(planEvent({ rules }, event(null, thing({ tags: ['a'] }), 'updated'))).toMatchObject({
         keys: ['thing:t1', 'things:owner:o1'],
         tags: ['tag:a'],
       });
     });
   });
 
-  describe('onCreate() / onUpdate() / onDelete() / onEvent()', () => {
-    it('should apply the computed plan through the sink and resolve it', async () => {
-      const sink = { apply: jest.fn().mockResolvedValue(undefined) };
-      const invalidator = new SmartInvalidator<Thing>(rules, sink);
-      const plan = await invalidator.onUpdate(thing(), thing({ ownerId: 'o2' }));
-      expect(sink.apply).toHaveBeenCalledWith(plan);
-      await invalidator.onCreate(thing());
-      await invalidator.onDelete(thing());
-      expect(sink.apply).toHaveBeenCalledTimes(3);
-    });
-
-    it('should not call the sink for an empty plan', async () => {
-      const sink = { apply: jest.fn() };
-      await new SmartInvalidator<Thing>([], sink).onCreate(thing());
-      expect(sink.apply).not.toHaveBeenCalled();
-    });
-
-    it('should reject when the sink rejects, so the consumer retries', async () => {
-      const sink = {
-        apply: jest.fn().mockRejectedValue(Object.assign(new Error('down'), { code: 'E_L2_UNAVAILABLE' })),
-      };
-      await expect(new SmartInvalidator<Thing>(rules, sink).onDelete(thing())).rejects.toMatchObject({
-        code: 'E_L2_UNAVAILABLE',
-      });
+  describe('mergeTargets()', () => {
+    it('should union a batch of plans, each list de-duplicated and sorted', () => {
+      expect(
+        mergeTargets([{ keys: ['b:2', 'b:1'], tags: ['t'] }, { keys: ['b:1'], namespaces: ['ns'] }, {}]),
+      ).toEqual({ keys: ['b:1', 'b:2'], tags: ['t'], namespaces: ['ns'] });
     });
   });
 });
