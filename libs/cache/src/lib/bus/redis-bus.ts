@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionError, L2UnavailableError } from '../core/errors';
-import { keySlot } from '../core/cluster-slots';
+import { isClusterClient, keySlot } from '../core/cluster-slots';
 import type { BusMessageMeta, InvalidationBus, InvalidationOp, ResyncReason } from './bus';
 import { BusSubscription } from './bus-subscription';
 import { PendingOps } from './pending-ops';
@@ -167,6 +167,22 @@ export class RedisInvalidationBus implements InvalidationBus {
     if (this.state === 'stopping') return;
     if (this.flushHandle === undefined) this.flushHandle = setImmediate(() => this.flush());
     this.counters.opsCollapsed += this.pending.add(op);
+  }
+
+  /**
+   * Sends `op` and whatever is queued now, when `connection` is this bus's standalone publisher and its commands
+   * keep their order (no auto-pipelining, or auto-pipelining for every command); see
+   * {@link InvalidationBus.publishBehind}. Never throws.
+   */
+  publishBehind(connection: unknown, op: InvalidationOp): boolean {
+    const publisher = this.publisher;
+    if (connection !== publisher || isClusterClient(publisher) || this.state === 'stopping') return false;
+    const { enableAutoPipelining, autoPipeliningIgnoredCommands } = publisher.options;
+    if (enableAutoPipelining && (autoPipeliningIgnoredCommands?.length ?? 0) > 0) return false;
+    this.counters.opsCollapsed += this.pending.add(op);
+    clearImmediate(this.flushHandle);
+    this.flush();
+    return true;
   }
 
   /** Registers a receiver of remote batches (several may be registered). */

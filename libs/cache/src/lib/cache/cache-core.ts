@@ -26,6 +26,8 @@ export interface CacheCoreParts {
   readonly maxEntryBytes: number;
   readonly l2: CacheDriver | undefined;
   readonly l2TimeoutMs: number;
+  /** The Redis connection `l2` writes on, when known: the bus may publish right behind its commands. */
+  readonly l2Connection?: unknown;
   readonly breaker: CircuitBreaker;
   readonly bus: InvalidationBus | undefined;
   readonly leaseMs: number | false;
@@ -340,6 +342,8 @@ export class CacheCore {
    */
   async write(entries: readonly PreparedEntry[], publish: boolean): Promise<void> {
     const l2 = this.parts.l2;
+    const op: InvalidationOp = { type: 'keys', keys: entries.map((p) => p.full) };
+    let publishAfter = publish;
     for (const p of entries) this.mutated(p.full);
     if (l2 !== undefined) {
       try {
@@ -349,9 +353,12 @@ export class CacheCore {
           value: p.raw,
           ttlMs: Math.max(1, (p.entry.g ?? p.entry.e) - now),
         }));
-        if (batch.length === 1)
-          await this.l2Call('set', () => l2.set(batch[0].key, batch[0].value, batch[0].ttlMs));
-        else await this.l2Call('setMany', () => l2.setMany(batch));
+        const written =
+          batch.length === 1
+            ? this.l2Call('set', () => l2.set(batch[0].key, batch[0].value, batch[0].ttlMs))
+            : this.l2Call('setMany', () => l2.setMany(batch));
+        if (publishAfter && this.publishBehindL2(op)) publishAfter = false;
+        await written;
         const tags = l2.tags;
         if (tags !== undefined) {
           const tagged = entries.flatMap((p, i) =>
@@ -374,7 +381,7 @@ export class CacheCore {
       else this.dropL1(p.full);
       if (this.events.has('set')) this.events.emit('set', { key: p.full });
     }
-    if (publish) this.publish({ type: 'keys', keys: entries.map((p) => p.full) });
+    if (publishAfter) this.publish(op);
   }
 
   /**
@@ -434,12 +441,13 @@ export class CacheCore {
       if (this.events.has('delete')) this.events.emit('delete', { key: full });
     }
     const l2 = this.parts.l2;
-    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, async () => {
+    const work = async () => {
       if (l2 === undefined) return local;
       return fulls.length === 1
         ? Number(await this.l2Call('delete', () => l2.delete(fulls[0])))
         : this.l2Call('deleteMany', () => l2.deleteMany(fulls));
-    });
+    };
+    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, work, true);
   }
 
   /** Evicts every entry carrying one of the tags, everywhere. */
@@ -469,13 +477,17 @@ export class CacheCore {
     op: InvalidationOp,
     fulls: readonly string[] | undefined,
     work: () => Promise<R>,
+    oneCommand = false,
   ): Promise<R> {
+    // `oneCommand`: `work` issues its only L2 command synchronously, so the message may go right behind it.
+    const pending = work();
+    const sent = oneCommand && this.publishBehindL2(op);
     try {
-      return await work();
+      return await pending;
     } finally {
       if (fulls === undefined) this.mutated(undefined);
       else for (const full of fulls) this.mutated(full);
-      this.publish(op);
+      if (!sent) this.publish(op);
     }
   }
 
@@ -503,6 +515,17 @@ export class CacheCore {
     this.mutated(undefined);
     for (const full of [...this.keyTags.keys()]) if (full.startsWith(prefix)) this.untag(full);
     return this.parts.l1?.deleteByPrefix(prefix) ?? 0;
+  }
+
+  /**
+   * Publishes `op` right behind the L2 command just issued, when the bus publishes on L2's connection in order
+   * (standalone Redis): peers hear of a write one round trip sooner, and still only after Redis applied it.
+   */
+  private publishBehindL2(op: InvalidationOp): boolean {
+    const bus = this.parts.bus;
+    if (bus?.publishBehind === undefined || !bus.publishBehind(this.parts.l2Connection, op)) return false;
+    this.metrics.invalidationSent(op.type);
+    return true;
   }
 
   private publish(op: InvalidationOp): void {
