@@ -28,6 +28,14 @@ export interface InvalidationBus {
   readonly instanceId: string;
   /** Queues an op; queued ops are flushed together (same tick) as one message. */
   publish(op: InvalidationOp): void;
+  /**
+   * Sends `op` (with anything queued) at once, on `connection`, right behind the commands the caller just
+   * issued on it, and returns `true`. Redis runs one connection's commands in order, so a receiver that
+   * re-reads L2 on this message sees those commands' effect without the caller waiting for their reply.
+   * Returns `false`, sending nothing, when the bus does not publish on that connection in order (a Cluster,
+   * another client): the caller then publishes once L2 has replied.
+   */
+  publishBehind?(connection: unknown, op: InvalidationOp): boolean;
   /** Registers the receiver of remote batches. */
   onMessage(handler: (ops: readonly InvalidationOp[], meta: BusMessageMeta) => void): void;
   /** Registers the handler told to drop L1 because messages may have been missed. */

@@ -396,7 +396,7 @@ describe.each(REDIS_TARGETS)('RedisInvalidationBus on real Redis (%s)', (target)
         const [before] = await serversWithConnection(redis, name);
         expect(before).toBeDefined();
         // End the connection the way a node that stays unreachable does after its retries: 'end', no reconnect.
-        (b.bus as unknown as { link: { conn: Redis } }).link.conn.disconnect();
+        (b.bus as unknown as { subscription: { link: { conn: Redis } } }).subscription.link.conn.disconnect();
         await until(() => b.resyncs.length === 1, 10_000, "resync('reconnect')");
         expect(b.resyncs).toEqual(['reconnect']);
         const after = await serversWithConnection(redis, name);

@@ -100,6 +100,17 @@ export class CacheCore implements CoreContext {
     this.metrics.invalidationSent(op.type);
   }
 
+  /**
+   * Publishes `op` right behind the L2 command just issued, when the bus publishes on L2's connection in order
+   * (standalone Redis): peers hear of a write one round trip sooner, and still only after Redis applied it.
+   */
+  publishBehindL2(op: InvalidationOp): boolean {
+    const bus = this.parts.bus;
+    if (bus?.publishBehind === undefined || !bus.publishBehind(this.parts.l2Connection, op)) return false;
+    this.metrics.invalidationSent(op.type);
+    return true;
+  }
+
   /** Applies another instance's invalidations to this process's L1. */
   private applyRemote(ops: readonly InvalidationOp[], source: string, sentAt: number): void {
     const lag = Math.max(0, Date.now() - sentAt) / 1000;

@@ -17,6 +17,8 @@ export interface CacheCoreParts {
   readonly maxEntryBytes: number;
   readonly l2: CacheDriver | undefined;
   readonly l2TimeoutMs: number;
+  /** The Redis connection `l2` writes on, when known: the bus may publish right behind its commands. */
+  readonly l2Connection?: unknown;
   readonly breaker: CircuitBreaker;
   readonly bus: InvalidationBus | undefined;
   readonly leaseMs: number | false;
@@ -39,4 +41,9 @@ export interface CoreContext {
   readonly closed: boolean;
   /** Tells the other instances to evict. */
   publish(op: InvalidationOp): void;
+  /**
+   * Publishes `op` right behind the L2 command just issued, when the bus publishes in order on L2's connection
+   * (standalone Redis); false when it cannot, and the caller publishes after L2 answered.
+   */
+  publishBehindL2(op: InvalidationOp): boolean;
 }

@@ -146,6 +146,7 @@ export function createCache(options: CacheOptions = {}): TieredCache {
     maxEntryBytes,
     l2,
     l2TimeoutMs: toMs(l2Options?.timeout ?? DEFAULT_L2_TIMEOUT_MS, 'l2.timeout'),
+    l2Connection: redis,
     breaker,
     bus,
     leaseMs: lease,

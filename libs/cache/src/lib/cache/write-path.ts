@@ -47,6 +47,8 @@ export class WritePath {
   async write(entries: readonly PreparedEntry[], publish: boolean): Promise<void> {
     const { parts, mutations, events } = this.core;
     const l2 = parts.l2;
+    const op: InvalidationOp = { type: 'keys', keys: entries.map((p) => p.full) };
+    let publishAfter = publish;
     for (const p of entries) mutations.mutated(p.full);
     if (l2 !== undefined) {
       try {
@@ -56,9 +58,12 @@ export class WritePath {
           value: p.raw,
           ttlMs: Math.max(1, (p.entry.g ?? p.entry.e) - now),
         }));
-        if (batch.length === 1)
-          await this.core.l2.call('set', () => l2.set(batch[0].key, batch[0].value, batch[0].ttlMs));
-        else await this.core.l2.call('setMany', () => l2.setMany(batch));
+        const written =
+          batch.length === 1
+            ? this.core.l2.call('set', () => l2.set(batch[0].key, batch[0].value, batch[0].ttlMs))
+            : this.core.l2.call('setMany', () => l2.setMany(batch));
+        if (publishAfter && this.core.publishBehindL2(op)) publishAfter = false;
+        await written;
         const tags = l2.tags;
         if (tags !== undefined) {
           const tagged = entries.flatMap((p, i) =>
@@ -81,7 +86,7 @@ export class WritePath {
       else this.core.l1.drop(p.full);
       if (events.has('set')) events.emit('set', { key: p.full });
     }
-    if (publish) this.core.publish({ type: 'keys', keys: entries.map((p) => p.full) });
+    if (publishAfter) this.core.publish(op);
   }
 
   /** Deletes keys from L1, L2 and every other instance's L1; resolves how many existed. */
@@ -94,12 +99,13 @@ export class WritePath {
       if (events.has('delete')) events.emit('delete', { key: full });
     }
     const l2 = this.core.parts.l2;
-    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, async () => {
+    const work = async () => {
       if (l2 === undefined) return local;
       return fulls.length === 1
         ? Number(await this.core.l2.call('delete', () => l2.delete(fulls[0])))
         : this.core.l2.call('deleteMany', () => l2.deleteMany(fulls));
-    });
+    };
+    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, work, true);
   }
 
   /** Evicts every entry carrying one of the tags, everywhere. */
@@ -141,14 +147,18 @@ export class WritePath {
     op: InvalidationOp,
     fulls: readonly string[] | undefined,
     work: () => Promise<R>,
+    oneCommand = false,
   ): Promise<R> {
+    // `oneCommand`: `work` issues its only L2 command synchronously, so the message may go right behind it.
+    const pending = work();
+    const sent = oneCommand && this.core.publishBehindL2(op);
     try {
-      return await work();
+      return await pending;
     } finally {
       const { mutations } = this.core;
       if (fulls === undefined) mutations.mutated(undefined);
       else for (const full of fulls) mutations.mutated(full);
-      this.core.publish(op);
+      if (!sent) this.core.publish(op);
     }
   }
 }
