@@ -62,7 +62,9 @@ export class WritePath {
           batch.length === 1
             ? this.core.l2.call('set', () => l2.set(batch[0].key, batch[0].value, batch[0].ttlMs))
             : this.core.l2.call('setMany', () => l2.setMany(batch));
-        if (publishAfter && this.core.publishBehindL2(op)) publishAfter = false;
+        // A single key's message goes right behind its SET (a writer's latency path); a batch keeps one
+        // merged message per tick, so a consumer's batch of evictions stays one bus message.
+        if (publishAfter && batch.length === 1 && this.core.publishBehindL2(op)) publishAfter = false;
         await written;
         const tags = l2.tags;
         if (tags !== undefined) {
@@ -105,7 +107,7 @@ export class WritePath {
         ? Number(await this.core.l2.call('delete', () => l2.delete(fulls[0])))
         : this.core.l2.call('deleteMany', () => l2.deleteMany(fulls));
     };
-    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, work, true);
+    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, work, fulls.length === 1);
   }
 
   /** Evicts every entry carrying one of the tags, everywhere. */
