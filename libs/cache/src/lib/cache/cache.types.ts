@@ -210,6 +210,8 @@ export interface CacheEvents {
   'bus:resync': { reason: string };
   'l2:error': { op: string; error: Error };
   'loader:error': { key: string; error: unknown };
+  /** A loaded value was returned but not stored: its key was written or invalidated while it loaded. */
+  'loader:overtaken': { key: string };
   stale: { key: string; reason: 'swr' | 'grace' };
   breaker: { state: 'closed' | 'open' | 'half_open' };
   error: { message: string; error: unknown };

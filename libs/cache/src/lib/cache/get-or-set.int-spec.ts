@@ -160,6 +160,51 @@ describe.each(REDIS_TARGETS)('TieredCache.getOrSet() on real Redis (%s)', (targe
     });
   });
 
+  describe('a load overtaken by a change of its key', () => {
+    /** A loader that returns `value` only when `release()` is called, counting its runs. */
+    function gatedLoader(value: string) {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const loader = {
+        calls: 0,
+        release: () => release(),
+        fn: async () => (loader.calls++, await gate, value),
+      };
+      return loader;
+    }
+
+    it('should not store a value whose key was deleted while it loaded, and not join that load', async () => {
+      const prefix = uniquePrefix('overtaken');
+      const cache = await instance(prefix);
+      const old = gatedLoader('old');
+      const first = cache.getOrSet('k', old.fn);
+      await until(() => old.calls === 1);
+      await cache.delete('k'); // the source changed and was invalidated while the load was reading it
+      const second = cache.getOrSet('k', async () => 'new');
+      old.release();
+      expect(await first).toBe('old');
+      expect(await second).toBe('new');
+      expect(await cache.get('k')).toBe('new');
+      expect(await redis.get(`${prefix}k`)).not.toContain('old');
+    });
+
+    it('should not store it when another instance invalidated the key over the bus during the load', async () => {
+      const prefix = uniquePrefix('overtaken-bus');
+      const [a, b] = [await instance(prefix), await instance(prefix)];
+      const old = gatedLoader('old');
+      const loading = b.getOrSet('k', old.fn);
+      await until(() => old.calls === 1);
+      const heard = new Promise((resolve) => b.on('bus:received', resolve));
+      await a.delete('k');
+      await heard;
+      old.release();
+      expect(await loading).toBe('old');
+      expect(await b.get('k')).toBeUndefined();
+      expect(await a.get('k')).toBeUndefined();
+      expect(await redis.exists(`${prefix}k`)).toBe(0);
+    });
+  });
+
   describe('uncacheable values', () => {
     it('should return a loaded value that is too large to cache instead of failing the call', async () => {
       const cache = await instance(uniquePrefix('large'), { l1: { maxEntryBytes: '1KB' } });

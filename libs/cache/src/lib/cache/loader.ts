@@ -31,6 +31,13 @@ const LEASE_POLL_MAX_MS = 50;
 /** Returned by {@link Loader.withLease} when another process holds the lease. */
 const BUSY: unique symbol = Symbol('lease.busy');
 
+/** A load other callers of the same key may join while no change to the key has overtaken it. */
+interface InflightLoad {
+  readonly promise: Promise<unknown>;
+  /** {@link MutationLog} mark taken when the load began. */
+  readonly mark: number;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
 /**
@@ -38,8 +45,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * with soft TTL (stale-while-revalidate), grace and loader timeouts.
  */
 export class Loader {
-  /** In-flight loads per full key (in-process coalescing). */
-  private readonly inflight = new Map<string, Promise<unknown>>();
+  /** In-flight loads per full key (in-process coalescing), with the mutation mark taken when each began. */
+  private readonly inflight = new Map<string, InflightLoad>();
   /** Keys being refreshed in the background (stale-while-revalidate). */
   private readonly refreshing = new Set<string>();
 
@@ -61,17 +68,29 @@ export class Loader {
       return Promise.resolve(cached.v as T);
     }
     if (parts.l1) metrics.miss('l1', ns);
+    const { mutations } = this.core;
     const running = this.inflight.get(full);
-    if (running !== undefined) return running as Promise<T>;
+    // A load that a write or an invalidation of its key overtook may return the old value: start a new one.
+    if (running !== undefined && !mutations.changedSince(full, running.mark))
+      return running.promise as Promise<T>;
     const stale = cached !== undefined && cached.g !== undefined && cached.g > now ? cached : undefined;
-    const load = this.readThrough(req, stale as StoredEntry<T>);
-    this.inflight.set(full, load);
-    const forget = () => this.inflight.delete(full);
+    const mark = mutations.beginRead();
+    const load = this.readThrough(req, stale as StoredEntry<T>, mark);
+    const entry: InflightLoad = { promise: load, mark };
+    this.inflight.set(full, entry);
+    const forget = () => {
+      mutations.endRead();
+      if (this.inflight.get(full) === entry) this.inflight.delete(full);
+    };
     load.then(forget, forget);
     return load;
   }
 
-  private async readThrough<T>(req: GetOrSetRequest<T>, staleL1: StoredEntry<T> | undefined): Promise<T> {
+  private async readThrough<T>(
+    req: GetOrSetRequest<T>,
+    staleL1: StoredEntry<T> | undefined,
+    mark: number,
+  ): Promise<T> {
     const { full, ns } = req;
     const { parts, metrics } = this.core;
     let stale = staleL1;
@@ -88,8 +107,8 @@ export class Loader {
         stale = entry;
     }
     const leases = this.leasesFor(req);
-    if (leases === undefined) return this.runLoader(req, stale);
-    return this.loadUnderLease(req, stale, leases);
+    if (leases === undefined) return this.runLoader(req, stale, mark);
+    return this.loadUnderLease(req, stale, leases, mark);
   }
 
   /** Cross-process coalescing: one process holds the lease and loads; the others wait for its value. */
@@ -97,6 +116,7 @@ export class Loader {
     req: GetOrSetRequest<T>,
     stale: StoredEntry<T> | undefined,
     leases: LeaseProvider,
+    mark: number,
   ): Promise<T> {
     const { full, ns, policy } = req;
     const leaseMs = this.core.parts.leaseMs as number;
@@ -110,7 +130,7 @@ export class Loader {
           const entry = await this.reads.fetchL2<T>(full, policy.l1Ms);
           if (entry !== undefined && entry.e > Date.now()) return entry.v;
         }
-        return this.runLoader(req, stale);
+        return this.runLoader(req, stale, mark);
       });
       if (loaded !== BUSY) return loaded;
       // Another process is loading: wait for its value, or for its lease to lapse.
@@ -124,7 +144,7 @@ export class Loader {
       }
       if (Date.now() >= deadline) {
         if (stale !== undefined) return this.serveStale(full, ns, stale, 'grace');
-        return this.runLoader(req, stale);
+        return this.runLoader(req, stale, mark);
       }
     }
   }
@@ -163,24 +183,38 @@ export class Loader {
     return parts.l2?.leases;
   }
 
-  /** Runs the loader with soft/hard timeouts and grace, then stores its value. */
-  private runLoader<T>(req: GetOrSetRequest<T>, stale: StoredEntry<T> | undefined): Promise<T> {
+  /**
+   * Runs the loader with soft/hard timeouts and grace, then stores its value, unless a write or an
+   * invalidation of the key (local, or from another instance over the bus) landed after `mark`, the
+   * {@link MutationLog} mark taken when the load began: the loader may have read the source before that
+   * change committed, and storing its value would bring the evicted state back until the TTL runs out. The
+   * caller still gets the value (it was current when the caller asked).
+   */
+  private runLoader<T>(req: GetOrSetRequest<T>, stale: StoredEntry<T> | undefined, mark: number): Promise<T> {
     const { full, key, ns, loader, policy, tags } = req;
-    const { metrics, events } = this.core;
+    const { metrics, events, mutations } = this.core;
     const controller = new AbortController();
     const started = performance.now();
+    // Keeps the mutation marks alive for the loader's whole run, even past a hard timeout.
+    mutations.beginRead();
     const loaded = (async () => {
-      const value = await loader({ key, signal: controller.signal, stale: stale?.v });
-      metrics.loader(ns, 'ok', (performance.now() - started) / 1000);
-      if (value !== undefined) {
-        try {
-          await this.writes.write([this.writes.prepare(full, value, policy, tags)], false);
-        } catch (error) {
-          // Uncacheable (too large, not serializable): the caller still gets the value.
-          events.emit('error', { message: `value loaded for ${full} was not cached`, error });
+      try {
+        const value = await loader({ key, signal: controller.signal, stale: stale?.v });
+        metrics.loader(ns, 'ok', (performance.now() - started) / 1000);
+        if (value !== undefined && mutations.changedSince(full, mark)) {
+          if (events.has('loader:overtaken')) events.emit('loader:overtaken', { key: full });
+        } else if (value !== undefined) {
+          try {
+            await this.writes.write([this.writes.prepare(full, value, policy, tags)], false);
+          } catch (error) {
+            // Uncacheable (too large, not serializable): the caller still gets the value.
+            events.emit('error', { message: `value loaded for ${full} was not cached`, error });
+          }
         }
+        return value;
+      } finally {
+        mutations.endRead();
       }
-      return value;
     })();
     const { softTimeoutMs, hardTimeoutMs } = policy;
     const timers: NodeJS.Timeout[] = [];
@@ -239,7 +273,8 @@ export class Loader {
     if (this.refreshing.has(full) || this.inflight.has(full)) return;
     this.refreshing.add(full);
     this.serveStale(full, ns, current as StoredEntry<T>, 'swr');
-    const load = () => this.runLoader(req, current as StoredEntry<T>);
+    const mark = this.core.mutations.beginRead();
+    const load = () => this.runLoader(req, current as StoredEntry<T>, mark);
     const leases = this.leasesFor(req);
     // Another process holding the lease is already refreshing: nothing to do.
     const run = leases === undefined ? load() : this.withLease(leases, full, load);
@@ -247,6 +282,9 @@ export class Loader {
       .catch((error: unknown) =>
         this.core.events.emit('error', { message: `background refresh of ${full} failed`, error }),
       )
-      .finally(() => this.refreshing.delete(full));
+      .finally(() => {
+        this.core.mutations.endRead();
+        this.refreshing.delete(full);
+      });
   }
 }
