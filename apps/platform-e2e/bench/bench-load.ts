@@ -50,9 +50,11 @@ const WARMUP_S = num('BENCH_LOAD_WARMUP_S', 10, 3);
 const DURATION_S = num('BENCH_LOAD_DURATION_S', 30, 5);
 const CONNECTIONS = num('BENCH_LOAD_CONNECTIONS', 32, 16);
 const ZIPF_S = num('BENCH_LOAD_ZIPF', 0.99, 0.99);
+/** Processes per service: L2 and the invalidation bus only matter once a key is read on more than one. */
+const INSTANCES = num('BENCH_LOAD_INSTANCES', 2, 1);
 const SEED_CHUNK = 10_000;
 /** Past this the watchdog stops everything: start-up, seeding and both modes, with room to spare. */
-const BUDGET_MS = (240 + 2 * (WARMUP_S + DURATION_S)) * 1000;
+const BUDGET_MS = (240 + 60 * INSTANCES + 2 * (WARMUP_S + DURATION_S)) * 1000;
 const SERVICES: readonly LoadService[] = ['routing', 'bid']; // bid calls routing: routing starts first
 const MODES = ['off', 'on'] as const;
 type Mode = (typeof MODES)[number];
@@ -140,78 +142,93 @@ async function seed(databaseUrl: string): Promise<void> {
 /** Answers other than 2xx, by route name and status: a mix that sends wrong keys shows up here. */
 type Failures = Map<string, Map<number, number>>;
 
-/** Drives every service with its part of the mix for `seconds`, all at once. */
+/** Drives every instance of every service with the service's part of the mix for `seconds`, all at once. */
 async function drive(
-  services: Record<LoadService, ServiceProcess>,
+  services: Record<LoadService, ServiceProcess[]>,
   seconds: number,
   seed: number,
   failures: Failures = new Map(),
-): Promise<Record<LoadService, autocannon.Result>> {
-  const weightOf = (service: LoadService) =>
-    LOAD_MIX.filter((r) => r.service === service).reduce((w, r) => w + r.weight, 0);
+): Promise<Record<LoadService, autocannon.Result[]>> {
   const runs = SERVICES.map(async (service, index) => {
     const routes = LOAD_MIX.filter((r) => r.service === service);
-    const weight = weightOf(service);
-    const random = mulberry32(seed + index);
-    const samplers: Record<KeySpace, () => number> = {
-      bids: zipfSampler(DATA.bids, ZIPF_S, random),
-      buyers: zipfSampler(DATA.buyers, ZIPF_S, random),
-    };
-    const pick = () => {
-      let x = random() * weight;
-      for (const route of routes) if ((x -= route.weight) < 0) return route;
-      return routes[routes.length - 1];
-    };
-    const result = await autocannon({
-      url: services[service].httpUrl,
-      connections: Math.max(1, Math.round((CONNECTIONS * weight) / 100)),
-      duration: seconds,
-      requests: [
-        {
-          setupRequest: (request, context) => {
-            const route = pick();
-            (context as { route?: LoadRoute }).route = route;
-            const { method, path, body } = route.request(samplers[route.keys](), random);
-            return {
-              ...request,
-              method,
-              path,
-              headers: { 'content-type': 'application/json' },
-              body: body === undefined ? undefined : JSON.stringify(body),
-            };
+    const weight = routes.reduce((w, r) => w + r.weight, 0);
+    const instances = services[service];
+    const results = instances.map((instance, i) => {
+      const random = mulberry32(seed * 1000 + index * 100 + i);
+      const samplers: Record<KeySpace, () => number> = {
+        bids: zipfSampler(DATA.bids, ZIPF_S, random),
+        buyers: zipfSampler(DATA.buyers, ZIPF_S, random),
+      };
+      const pick = () => {
+        let x = random() * weight;
+        for (const route of routes) if ((x -= route.weight) < 0) return route;
+        return routes[routes.length - 1];
+      };
+      return autocannon({
+        url: instance.httpUrl,
+        connections: Math.max(1, Math.round((CONNECTIONS * weight) / 100 / instances.length)),
+        duration: seconds,
+        requests: [
+          {
+            setupRequest: (request, context) => {
+              const route = pick();
+              (context as { route?: LoadRoute }).route = route;
+              const { method, path, body } = route.request(samplers[route.keys](), random);
+              return {
+                ...request,
+                method,
+                path,
+                headers: { 'content-type': 'application/json' },
+                body: body === undefined ? undefined : JSON.stringify(body),
+              };
+            },
+            onResponse: (status, _body, context) => {
+              if (status >= 200 && status < 300) return;
+              const name = (context as { route?: LoadRoute }).route?.name ?? '?';
+              const byStatus = failures.get(name) ?? new Map<number, number>();
+              byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+              failures.set(name, byStatus);
+            },
           },
-          onResponse: (status, _body, context) => {
-            if (status >= 200 && status < 300) return;
-            const name = (context as { route?: LoadRoute }).route?.name ?? '?';
-            const byStatus = failures.get(name) ?? new Map<number, number>();
-            byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-            failures.set(name, byStatus);
-          },
-        },
-      ],
+        ],
+      });
     });
-    return [service, result] as const;
+    return [service, await Promise.all(results)] as const;
   });
-  return Object.fromEntries(await Promise.all(runs)) as Record<LoadService, autocannon.Result>;
+  return Object.fromEntries(await Promise.all(runs)) as Record<LoadService, autocannon.Result[]>;
+}
+
+/** The counters of every instance of every service, summed per service. */
+async function scrapeAll(
+  services: Record<LoadService, ServiceProcess[]>,
+): Promise<Record<LoadService, ServiceCounters>> {
+  const entries = await Promise.all(
+    SERVICES.map(async (service) => {
+      const counters = await Promise.all(
+        services[service].map((instance) => scrapeCounters(instance.httpUrl)),
+      );
+      return [service, counters.reduce(add)] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<LoadService, ServiceCounters>;
 }
 
 /** One mode: start the services, warm up, measure, stop. */
 async function measure(mode: Mode): Promise<ModeRun> {
-  const routing = await startService('routing', serviceEnv('routing', mode, {}));
-  started.push(routing);
-  const bid = await startService(
-    'bid',
-    serviceEnv('bid', mode, { ROUTING_GRPC_ADDRESS: routing.grpcAddress }),
-  );
-  started.push(bid);
-  const services = { routing, bid };
+  const services: Record<LoadService, ServiceProcess[]> = { routing: [], bid: [] };
   try {
+    for (const service of SERVICES) {
+      for (let i = 0; i < INSTANCES; i++) {
+        const peers: Record<string, string> =
+          service === 'bid' ? { ROUTING_GRPC_ADDRESS: services.routing[0].grpcAddress } : {};
+        const instance = await startService(service, serviceEnv(service, mode, peers));
+        started.push(instance);
+        services[service].push(instance);
+      }
+    }
     process.stdout.write(`cache ${mode}: warm-up ${WARMUP_S} s…\n`);
     await drive(services, WARMUP_S, 1);
-    const before = {
-      routing: await scrapeCounters(routing.httpUrl),
-      bid: await scrapeCounters(bid.httpUrl),
-    };
+    const before = await scrapeAll(services);
     process.stdout.write(`cache ${mode}: measuring ${DURATION_S} s…\n`);
     const failures: Failures = new Map();
     const results = await drive(services, DURATION_S, 2, failures);
@@ -219,24 +236,23 @@ async function measure(mode: Mode): Promise<ModeRun> {
       const counts = [...byStatus].map(([status, count]) => `${count}× ${status}`).join(', ');
       process.stdout.write(`cache ${mode}: ${name} answered ${counts}\n`);
     }
-    const after = {
-      routing: await scrapeCounters(routing.httpUrl),
-      bid: await scrapeCounters(bid.httpUrl),
-    };
+    const after = await scrapeAll(services);
     const of = (service: LoadService): ServiceRun => {
-      const r = results[service];
+      const rs = results[service];
+      const requests = rs.reduce((n, r) => n + r.requests.total, 0);
+      const seconds = Math.max(...rs.map((r) => r.duration));
       return {
-        requests: r.requests.total,
-        reqPerSec: r.requests.total / r.duration,
-        avgMs: r.latency.average,
-        p99Ms: r.latency.p99,
-        failed: r.non2xx + r.errors + r.timeouts,
+        requests,
+        reqPerSec: requests / seconds / rs.length,
+        avgMs: rs.reduce((t, r) => t + r.latency.average * r.requests.total, 0) / Math.max(1, requests),
+        p99Ms: Math.max(...rs.map((r) => r.latency.p99)),
+        failed: rs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
         counters: delta(before[service], after[service]),
       };
     };
     return { routing: of('routing'), bid: of('bid') };
   } finally {
-    await Promise.all([stopService(bid), stopService(routing)]);
+    await Promise.all([...services.bid, ...services.routing].map(stopService));
   }
 }
 
@@ -279,7 +295,7 @@ function table(runs: Record<Mode, ModeRun>): string {
         `${(b.avgMs / a.avgMs).toFixed(2)}×`,
       ],
       [
-        `${service}: p99 response`,
+        `${service}: p99 response (worst instance)`,
         '≥ 10× lower',
         ms(a.p99Ms) + mark(b.p99Ms / a.p99Ms >= 10),
         ms(b.p99Ms),
@@ -367,7 +383,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(
       `bench:load ${QUICK ? '(quick) ' : ''}run ${run}: ${DATA.bids} bids, ${DATA.buyers} buyers, Zipf(${ZIPF_S}), ` +
-        `${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per mode\n`,
+        `${INSTANCES} instance(s) per service, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per mode\n`,
     );
     await migrate(env);
     await seed(env['DATABASE_URL']);
@@ -380,8 +396,9 @@ async function main(): Promise<void> {
       '',
       `${DATA.bids} bids and ${DATA.buyers} buyers seeded; the mix of \`apps/platform-e2e/bench/load-mix.ts\` ` +
         `(${LOAD_MIX.map((r) => `${r.name} ${r.weight} %`).join(', ')}), keys Zipf(${ZIPF_S}); ${CONNECTIONS} ` +
-        `connections over loopback; ${WARMUP_S} s warm-up, then ${DURATION_S} s measured per mode. One process ` +
-        'per service; the same code with `CACHE_ENABLED=false` (off) and `true` (on). Hit rates from the ' +
+        `connections over loopback; ${WARMUP_S} s warm-up, then ${DURATION_S} s measured per mode. ` +
+        `${INSTANCES} process(es) per service sharing L2 and the invalidation bus (connections split evenly, ` +
+        "average response weighted by requests, p99 the worst instance's); the same code with `CACHE_ENABLED=false` (off) and `true` (on). Hit rates from the " +
         "services' `cache_hits_total` / `cache_misses_total` (cache lookups only: a route that does not read " +
         'through the cache makes none), DB queries from `db_queries_total`, both read before and after the window.',
       '',
