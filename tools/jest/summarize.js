@@ -11,6 +11,7 @@ let failed = 0;
 let skipped = 0;
 let todo = 0;
 let suitesFailed = 0;
+const failures = [];
 for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
   const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
   passed += r.passed;
@@ -18,7 +19,9 @@ for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
   skipped += r.skipped;
   todo += r.todo ?? 0;
   suitesFailed += r.suitesFailed;
+  for (const f of r.failures ?? []) failures.push({ project: path.basename(r.project), ...f });
 }
+for (const f of failures) console.log(`FAILED ${f.project}/${f.where} › ${f.test}\n    ${f.why}`);
 if (suitesFailed > 0 && failed === 0) failed = suitesFailed;
 // A task can fail with no failing test (no tests found, a build error, a crash): never report 0 failed then.
 if (status !== '0' && failed === 0) {

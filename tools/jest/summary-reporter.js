@@ -23,9 +23,30 @@ class SummaryReporter {
         skipped: results.numPendingTests,
         todo: results.numTodoTests,
         suitesFailed: results.numFailedTestSuites + (results.numRuntimeErrorTestSuites ?? 0),
+        failures: failuresOf(this.rootDir, results),
       }),
     );
   }
+}
+
+// What failed, kept short: CI shows only the tail of the log, so the closing lines must name the failing tests.
+function failuresOf(rootDir, results) {
+  const out = [];
+  for (const file of results.testResults) {
+    const where = path.relative(rootDir, file.testFilePath);
+    if (file.testExecError)
+      out.push({ where, test: '(suite did not run)', why: firstLine(file.testExecError.message) });
+    for (const t of file.testResults) {
+      if (t.status === 'failed') out.push({ where, test: t.fullName, why: firstLine(t.failureMessages[0]) });
+    }
+  }
+  return out;
+}
+
+function firstLine(text = '') {
+  // eslint-disable-next-line no-control-regex
+  const plain = String(text).replace(/\u001b\[[0-9;]*m/g, '');
+  return (plain.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 300);
 }
 
 module.exports = SummaryReporter;
