@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CallRecord, CallRecordRepository, isDuplicateCallId } from '@platform/analytics-data-access';
+import {
+  CallMetricsRepository,
+  CallRecord,
+  CallRecordRepository,
+  isDuplicateCallId,
+} from '@platform/analytics-data-access';
 import { CallRecorded, createEnvelope, Topic } from '@platform/contracts';
 import { OutboxService } from '@platform/database';
 import { ConflictError, NotFoundError } from '@platform/service-kit';
@@ -27,12 +32,14 @@ export interface ListCallRecordsInput {
 
 /**
  * Call-record use cases; transport-neutral (REST and gRPC controllers both call it). Recording a call
- * queues its `analytics.call.recorded.v1` event in the outbox inside the same transaction.
+ * adds it to its hour's counters and queues its `analytics.call.recorded.v1` event in the outbox, inside the
+ * same transaction.
  */
 @Injectable()
 export class AnalyticsService {
   constructor(
     private readonly records: CallRecordRepository,
+    private readonly counters: CallMetricsRepository,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -49,7 +56,10 @@ export class AnalyticsService {
           revenueCents: input.revenueCents,
           outcome: input.outcome,
         },
-        (tx, record) => this.announce(tx, record),
+        async (tx, record) => {
+          await this.counters.countCall(tx, record);
+          await this.announce(tx, record);
+        },
       );
     } catch (error) {
       if (isDuplicateCallId(error)) {
