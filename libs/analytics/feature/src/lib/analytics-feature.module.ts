@@ -8,6 +8,7 @@ import { AnalyticsService } from './analytics.service';
 import { BuyerRevenueController } from './buyer-revenue.controller';
 import { BuyerRevenueService } from './buyer-revenue.service';
 import { ANALYTICS_CACHE_NAMESPACE } from './cache/analytics-cache.keys';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { analyticsInvalidationMap } from './listeners/analytics-invalidation.map';
 import { CallMetricsController } from './metrics/call-metrics.controller';
 import { CallMetricsService } from './metrics/call-metrics.service';
@@ -21,7 +22,13 @@ import { provideInvalidationMap } from '@platform/service-kit';
     RoutingClientModule,
     CacheModule.forFeature(ANALYTICS_CACHE_NAMESPACE),
   ],
-  controllers: [AnalyticsController, BuyerRevenueController, CallMetricsController, AnalyticsGrpcController],
+  controllers: [
+    AnalyticsController,
+    BuyerRevenueController,
+    CallMetricsController,
+    DashboardController,
+    AnalyticsGrpcController,
+  ],
   providers: [
     provideInvalidationMap(analyticsInvalidationMap),
     AnalyticsService,
