@@ -11,6 +11,15 @@ const ARTIFACTS = join(__dirname, '../../../../tmp/test-results');
 const HOUR_MS = 3_600_000;
 const run = randomUUID().slice(0, 8);
 
+/** What the test reads of a page canvas (the test's tsconfig has no DOM types). */
+interface PaintedCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  };
+}
+
 interface PlottedChart {
   labels: string[];
   datasets: { label: string; data: (number | null)[] }[];
@@ -62,10 +71,10 @@ describe('analytics dashboard page in headless Chromium (real Postgres, Redis, K
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${service.httpUrl}/analytics/dashboard`);
-    await page.waitForFunction(() => (window as { dashboard?: unknown }).dashboard !== undefined, null, {
+    await page.waitForFunction(() => (globalThis as { dashboard?: unknown }).dashboard !== undefined, null, {
       timeout: 20_000,
     });
-    const dashboard = (await page.evaluate(() => (window as { dashboard?: unknown }).dashboard)) as {
+    const dashboard = (await page.evaluate(() => (globalThis as { dashboard?: unknown }).dashboard)) as {
       ready: boolean;
       error?: string;
       charts: Record<string, PlottedChart>;
@@ -90,10 +99,8 @@ describe('analytics dashboard page in headless Chromium (real Postgres, Redis, K
 
     // Every canvas has pixels drawn on it, not just a chart object.
     const painted = await page.$$eval('canvas', (canvases) =>
-      canvases.map((canvas) => {
-        const { data } = (canvas as HTMLCanvasElement)
-          .getContext('2d')!
-          .getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height);
+      (canvases as unknown as PaintedCanvas[]).map((canvas) => {
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
         let opaque = 0;
         for (let i = 3; i < data.length; i += 4) if (data[i] > 0) opaque++;
         return opaque;
