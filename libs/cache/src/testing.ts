@@ -8,3 +8,4 @@ export {
   type VarnishHandle,
   type StartVarnishOptions,
 } from './lib/nest/edge/testing/varnish-server';
+export { mulberry32, permutation, zipfSampler, zipfSequence } from './lib/testing/zipf';

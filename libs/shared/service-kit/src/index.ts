@@ -10,3 +10,4 @@ export * from './lib/bootstrap';
 export { loggerOptions } from './lib/logging/logger-options';
 export * from './lib/invalidation';
 export * from './lib/grpc/grpc-client';
+export { DB_QUERIES_METRIC } from './lib/database/db-metrics.provider';

@@ -24,6 +24,8 @@ export class CacheCore implements CoreContext {
   readonly events = new TypedEmitter<CacheEvents>();
   readonly prefix: string;
   readonly maxKeyLength: number;
+  /** `false`: the cache-off switch ({@link CacheCoreParts.enabled}). */
+  readonly enabled: boolean;
   readonly metrics: MetricsSink;
   readonly l1: L1Tier;
   readonly l2: L2Guard;
@@ -39,6 +41,7 @@ export class CacheCore implements CoreContext {
   constructor(readonly parts: CacheCoreParts) {
     this.prefix = parts.prefix;
     this.maxKeyLength = parts.maxKeyLength;
+    this.enabled = parts.enabled;
     this.metrics = parts.metrics;
     this.l1 = new L1Tier(parts.l1);
     this.l2 = new L2Guard({

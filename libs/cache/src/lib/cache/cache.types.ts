@@ -196,6 +196,13 @@ export interface CacheOptions extends EntryPolicy {
   readonly maxKeyLength?: number;
   /** Id of this instance on the bus. Default random. */
   readonly instanceId?: string;
+  /**
+   * `false` turns the cache off, e.g. to measure a service without it on the same code: reads miss, `getOrSet`
+   * runs its loader on every call (no coalescing, nothing stored), `set`/`setMany` evict the keys everywhere
+   * instead of storing them (so instances with the cache on never keep an older value), and deletes, tag
+   * invalidations and clears work as usual. Default `true`.
+   */
+  readonly enabled?: boolean;
 }
 
 /** Typed events; subscribe with `cache.on(name, listener)`. */

@@ -24,6 +24,11 @@ export interface CacheCoreParts {
   readonly leaseMs: number | false;
   readonly metrics: MetricsSink;
   readonly maxKeyLength: number;
+  /**
+   * `false`: the cache-off switch. Reads miss, `getOrSet` runs its loader every time, writes evict instead of
+   * storing; deletes, tag invalidations and clears still reach L2 and the other instances.
+   */
+  readonly enabled: boolean;
 }
 
 /**

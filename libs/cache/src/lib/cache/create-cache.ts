@@ -63,6 +63,11 @@ export class TieredCache extends NamespacedCache<unknown> {
     return this;
   }
 
+  /** Whether the cache stores and serves values (`false`: the cache-off switch, see `CacheOptions.enabled`). */
+  get enabled(): boolean {
+    return this.core.enabled;
+  }
+
   /** State of the L2 circuit breaker (`'closed'` when healthy). */
   get breakerState(): 'closed' | 'open' | 'half_open' {
     return this.core.breakerState;
@@ -88,6 +93,8 @@ export function createCache(options: CacheOptions = {}): TieredCache {
   if (!Number.isInteger(maxKeyLength) || maxKeyLength < 1) {
     throw new InvalidOptionError('maxKeyLength: expected a positive integer');
   }
+  const enabled = options.enabled ?? true;
+  if (typeof enabled !== 'boolean') throw new InvalidOptionError('enabled: expected a boolean');
   const basePolicy = resolvePolicy(DEFAULT_POLICY, options);
 
   const { sink, registry } = buildMetrics(options.metrics);
@@ -152,6 +159,7 @@ export function createCache(options: CacheOptions = {}): TieredCache {
     leaseMs: lease,
     metrics: sink,
     maxKeyLength,
+    enabled,
   });
   late.core = core;
   const namespaces = options.namespaces ?? {};

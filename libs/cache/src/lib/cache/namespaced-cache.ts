@@ -1,5 +1,5 @@
 import { assertKey, assertNamespace, assertTags } from '../core/keys';
-import { InvalidOptionError, UnsupportedOperationError } from '../core/errors';
+import { InvalidOptionError, LoaderFailedError, UnsupportedOperationError } from '../core/errors';
 import type {
   Cache,
   EntryPolicy,
@@ -39,6 +39,7 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     if (typeof key === 'string' && key.length > 0) {
       const full = this.fullKey(key);
       if (full.length <= this.core.maxKeyLength) {
+        if (!this.core.enabled) return Promise.resolve(undefined);
         const value = this.core.reads.l1Fresh(full, this.name);
         if (value !== MISS) return Promise.resolve(value as T);
         return this.core.reads.getAfterL1Miss<T>(full, this.name, this.policy.l1Ms);
@@ -57,7 +58,7 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     if (typeof key === 'string' && key.length > 0) {
       const full = this.recentFullKey(key);
       if (full.length <= this.core.maxKeyLength)
-        return this.core.reads.peek(full, this.name) as T | undefined;
+        return this.core.enabled ? (this.core.reads.peek(full, this.name) as T | undefined) : undefined;
     }
     this.full(key); // throws the typed error that explains what is wrong with the key
     return undefined;
@@ -66,11 +67,9 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
   /** @inheritdoc */
   async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
     if (!Array.isArray(keys)) throw new InvalidOptionError('keys: expected an array of strings');
-    return this.core.reads.getMany<T>(
-      keys.map((key) => this.full(key)),
-      this.name,
-      this.policy.l1Ms,
-    );
+    const fulls = keys.map((key) => this.full(key));
+    if (!this.core.enabled) return fulls.map(() => undefined);
+    return this.core.reads.getMany<T>(fulls, this.name, this.policy.l1Ms);
   }
 
   /** @inheritdoc */
@@ -78,6 +77,8 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     const full = this.full(key);
     this.core.assertOpen();
     const tags = this.tags(options?.tags);
+    // Cache off: what was stored under the key is now older than the caller's value, so nobody may keep it.
+    if (!this.core.enabled) return void (await this.core.writes.deleteMany([full]));
     await this.core.writes.write(
       [this.core.writes.prepare(full, value, resolvePolicy(this.policy, options), tags)],
       true,
@@ -101,7 +102,9 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
         this.tags(own?.tags ?? options?.tags),
       );
     });
-    if (prepared.length > 0) await this.core.writes.write(prepared, true);
+    if (prepared.length === 0) return;
+    if (!this.core.enabled) return void (await this.core.writes.deleteMany(prepared.map((p) => p.full)));
+    await this.core.writes.write(prepared, true);
   }
 
   /** @inheritdoc */
@@ -120,12 +123,13 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
 
   /** @inheritdoc */
   async has(key: string): Promise<boolean> {
-    return (await this.core.reads.remaining(this.full(key), this.policy.l1Ms)) !== undefined;
+    return (await this.ttl(key)) !== undefined;
   }
 
   /** @inheritdoc */
   async ttl(key: string): Promise<number | undefined> {
-    return this.core.reads.remaining(this.full(key), this.policy.l1Ms);
+    const full = this.full(key);
+    return this.core.enabled ? this.core.reads.remaining(full, this.policy.l1Ms) : undefined;
   }
 
   /** @inheritdoc */
@@ -139,6 +143,7 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
       this.core.assertOpen();
       if (typeof loader !== 'function') throw new InvalidOptionError('loader: expected a function');
       const policy = options === undefined ? this.policy : resolvePolicy(this.policy, options);
+      if (!this.core.enabled) return this.loadUncached(full, key, loader);
       return this.core.loader.getOrSet<T>({
         full,
         key,
@@ -187,6 +192,22 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
       resolvePolicy(configured, defaults),
       this.namespaceDefaults,
     );
+  }
+
+  /**
+   * `getOrSet` with the cache off: the loader runs for this call alone and its value is not stored. Its failure
+   * rejects as it would with the cache on (`E_CACHE_LOADER_FAILED`, the loader's error as `cause`).
+   */
+  private async loadUncached<U>(
+    full: string,
+    key: string,
+    loader: (ctx: LoaderContext<U>) => Promise<U> | U,
+  ): Promise<U> {
+    try {
+      return await loader({ key, signal: new AbortController().signal, stale: undefined });
+    } catch (error) {
+      throw new LoaderFailedError(full, error);
+    }
   }
 
   /**

@@ -117,7 +117,7 @@ describe('loadServiceConfig()', () => {
   it('should default the consumer, cache and peer settings, and name each malformed one', () => {
     expect(loadServiceConfig(defaults, validEnv)).toMatchObject({
       consumer: { maxAttempts: 5, retryInitialMs: 100, retryMaxMs: 5000, partitionsConsumedConcurrently: 3 },
-      cache: { prefix: 'bid:', l2: 'standalone' },
+      cache: { enabled: true, prefix: 'bid:', l2: 'standalone' },
       edge: { varnishUrls: [] },
       peers: { pricing: '127.0.0.1:5109' },
     });
@@ -138,6 +138,15 @@ describe('loadServiceConfig()', () => {
     });
     const { peers: _none, ...withoutPeers } = defaults;
     expect(loadServiceConfig(withoutPeers, { ...validEnv, PRICING_GRPC_ADDRESS: 'bad' }).peers).toEqual({});
+  });
+
+  it('should turn the cache off only when CACHE_ENABLED says so, and name a malformed switch', () => {
+    expect(loadServiceConfig(defaults, { ...validEnv, CACHE_ENABLED: 'false' }).cache.enabled).toBe(false);
+    expect(loadServiceConfig(defaults, { ...validEnv, CACHE_ENABLED: '0' }).cache.enabled).toBe(false);
+    expect(loadServiceConfig(defaults, { ...validEnv, CACHE_ENABLED: 'true' }).cache.enabled).toBe(true);
+    expect(failureOf({ ...validEnv, CACHE_ENABLED: 'off' }).issues).toEqual([
+      { variable: 'CACHE_ENABLED', message: 'must be true, false, 1 or 0' },
+    ]);
   });
 
   it('should put L2 on the Redis Cluster only when its nodes are given, and parse the Varnish URLs', () => {

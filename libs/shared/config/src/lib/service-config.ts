@@ -69,10 +69,12 @@ export interface ServiceConfig {
     partitionsConsumedConcurrently: number;
   };
   /**
-   * The cache: `CACHE_PREFIX`, the prefix of this service's keys in the shared Redis and of its bus channel;
+   * The cache: `CACHE_ENABLED`, the cache-off switch (`false`: every read goes to the source, HTTP responses
+   * are `no-store`, writes evict instead of storing; for measuring the service without its cache);
+   * `CACHE_PREFIX`, the prefix of this service's keys in the shared Redis and of its bus channel;
    * `CACHE_L2`, where L2 lives: `standalone` (`REDIS_URL`) or `cluster` (`REDIS_CLUSTER_NODES`).
    */
-  cache: { prefix: string; l2: 'standalone' | 'cluster' };
+  cache: { enabled: boolean; prefix: string; l2: 'standalone' | 'cluster' };
   /**
    * The L3 edge (`EDGE_VARNISH_URLS`): the Varnish listeners in front of this service, purged by surrogate
    * key (xkey) whenever the service invalidates cache keys or tags. Empty: no edge purge.
@@ -132,6 +134,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
       KAFKA_CONSUMER_RETRY_INITIAL_MS: positiveIntVar().default(100),
       KAFKA_CONSUMER_RETRY_MAX_MS: positiveIntVar().default(5000),
       KAFKA_CONSUMER_CONCURRENCY: positiveIntVar().max(64, 'must be <= 64').default(3),
+      CACHE_ENABLED: boolVar().default(true),
       CACHE_PREFIX: z
         .string()
         .regex(/^([A-Za-z0-9_.-]+:)*$/, 'must be empty or `segment:` parts of letters, digits, _ . -')
@@ -209,7 +212,7 @@ export function loadServiceConfig(
       retryMaxMs: vars.KAFKA_CONSUMER_RETRY_MAX_MS,
       partitionsConsumedConcurrently: vars.KAFKA_CONSUMER_CONCURRENCY,
     },
-    cache: { prefix: vars.CACHE_PREFIX, l2: vars.CACHE_L2 },
+    cache: { enabled: vars.CACHE_ENABLED, prefix: vars.CACHE_PREFIX, l2: vars.CACHE_L2 },
     edge: { varnishUrls: vars.EDGE_VARNISH_URLS },
     peers: Object.fromEntries(
       (defaults.peers ?? []).map((peer) => [

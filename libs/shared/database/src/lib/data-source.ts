@@ -2,6 +2,7 @@ import type { ServiceConfig } from '@platform/config';
 import * as pg from 'pg';
 import { DataSource, MixedList } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { QueryCounter } from './query-counter';
 import { SLOW_QUERY_MS, TypeOrmLogger } from './typeorm-logger';
 
 /** Entities and migrations of one service; migrations are listed explicitly (bundlers cannot glob). */
@@ -12,11 +13,21 @@ export interface DatabaseSpec {
   migrations: MixedList<Function>;
 }
 
+/** Extras of {@link dataSourceOptions}. */
+export interface DataSourceExtras {
+  /** Counts every statement the data source runs (the service's `db_queries_total`). */
+  queries?: QueryCounter;
+}
+
 /**
  * TypeORM options for a service: its own schema, explicit migrations, never `synchronize`, bounded
  * pool and statement timeout so a slow query cannot pin every connection.
  */
-export function dataSourceOptions(config: ServiceConfig, spec: DatabaseSpec): PostgresConnectionOptions {
+export function dataSourceOptions(
+  config: ServiceConfig,
+  spec: DatabaseSpec,
+  extras: DataSourceExtras = {},
+): PostgresConnectionOptions {
   return {
     type: 'postgres',
     // Passed explicitly (TypeORM would require() it lazily) so bundlers and generated package.json see it.
@@ -29,7 +40,7 @@ export function dataSourceOptions(config: ServiceConfig, spec: DatabaseSpec): Po
     migrationsTransactionMode: 'each',
     migrationsRun: false,
     synchronize: false,
-    logger: new TypeOrmLogger(),
+    logger: new TypeOrmLogger({ queries: extras.queries }),
     logging: ['error', 'warn', 'migration'],
     maxQueryExecutionTime: SLOW_QUERY_MS,
     applicationName: config.name,

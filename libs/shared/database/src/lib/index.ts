@@ -8,3 +8,4 @@ export * from './in-transaction';
 export * from './data-source';
 export * from './inbox.service';
 export * from './typeorm-logger';
+export * from './query-counter';

@@ -1,5 +1,6 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import type { Logger, QueryRunner } from 'typeorm';
+import type { QueryCounter } from './query-counter';
 
 /** Queries slower than this are logged as warnings. */
 export const SLOW_QUERY_MS = 500;
@@ -8,12 +9,16 @@ export const SLOW_QUERY_MS = 500;
  * Sends TypeORM's own messages through Nest's logger (pino JSON in the services) instead of the
  * console. Failed queries log at debug: the error reaches the caller, which decides whether it is
  * expected (a duplicate key turned into a 409) or worth an error log (the exception filter's 500).
+ * TypeORM calls `logQuery` for every statement whatever `logging` says, so it also feeds a {@link QueryCounter}.
  */
 export class TypeOrmLogger implements Logger {
   private readonly logger = new NestLogger('TypeORM');
 
+  constructor(private readonly options: { queries?: QueryCounter } = {}) {}
+
   logQuery(): void {
-    // Every query at info would drown the logs; slow ones are reported by logQuerySlow.
+    // Counted, not logged: every query at info would drown the logs; slow ones are reported by logQuerySlow.
+    this.options.queries?.add();
   }
 
   logQueryError(error: string | Error, query: string, _parameters?: unknown[], _runner?: QueryRunner): void {

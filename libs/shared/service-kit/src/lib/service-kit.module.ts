@@ -11,7 +11,9 @@ import {
   InboxService,
   OutboxService,
   ProcessedEvent,
+  QueryCounter,
 } from '@platform/database';
+import { dbQueryMetricsProvider } from './database/db-metrics.provider';
 import { AppExceptionFilter } from './filters/app-exception.filter';
 import { DependencyHealthIndicators, HealthController, LifecycleService } from './health';
 import {
@@ -45,11 +47,12 @@ export interface ServiceKitOptions {
 export class ServiceKitModule {
   static forRoot({ config, database }: ServiceKitOptions): DynamicModule {
     const entities = [...(Array.isArray(database.entities) ? database.entities : []), ProcessedEvent];
+    const queries = new QueryCounter();
     return {
       module: ServiceKitModule,
       imports: [
         LoggerModule.forRoot(loggerOptions(config)),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config, { ...database, entities }) }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config, { ...database, entities }, { queries }) }),
         TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
         DiscoveryModule,
         // The service's cache (global: CACHE_INSTANCE, CacheInvalidator, CACHE_METRICS_REGISTRY, /metrics).
@@ -57,6 +60,7 @@ export class ServiceKitModule {
         CacheModule.forRoot({
           isGlobal: true,
           service: config.name,
+          enabled: config.cache.enabled,
           prefix: config.cache.prefix,
           redis:
             config.cache.l2 === 'cluster'
@@ -73,6 +77,8 @@ export class ServiceKitModule {
       controllers: [HealthController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
+        { provide: QueryCounter, useValue: queries },
+        dbQueryMetricsProvider,
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AppExceptionFilter },
         ...redisProviders,

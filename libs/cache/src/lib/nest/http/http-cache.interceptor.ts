@@ -108,11 +108,13 @@ export class HttpCacheInterceptor implements NestInterceptor {
   }
 
   /**
-   * Whether the request may be served from (and stored in) the cache: an HTTP request with a cached method
+   * Whether the request may be served from (and stored in) the cache: the cache is on, an HTTP request with a cached method
    * (GET/HEAD), on a route that is cached (`@CacheRoute`, or every route in `routes: 'all'` mode) and not
    * `@NoCache`, that sends its own response through Nest (no raw `@Res()`, SSE, render or redirect).
    */
   protected isRequestCacheable(context: ExecutionContext): boolean {
+    // Cache off: the handler answers with the app's default headers (no X-Cache, no edge headers).
+    if (!this.cache.enabled) return false;
     const request = context.switchToHttp().getRequest<HttpCacheRequest>();
     if (!this.settings.methods.has(request.method)) return false;
     return this.route(context) !== null;
