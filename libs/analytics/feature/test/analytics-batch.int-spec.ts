@@ -52,6 +52,13 @@ describe('analytics batch ingest (real Postgres, Redis, Kafka)', () => {
     const replay = await readJson(await batch([b, a]));
     expect(replay).toEqual({ recorded: [], duplicateCallIds: [b.callId, a.callId] });
     expect((await announced([a.callId, b.callId])).sort()).toEqual([a.callId, b.callId].sort());
+
+    // The hour's counters count each recorded call once, repeats and replays not at all.
+    const hour = new Date(a.startedAt).toISOString();
+    const metrics = await readJson(
+      await fetch(`${service.httpUrl}/analytics/calls/${hour.slice(0, 10)}/${hour.slice(11, 13)}`),
+    );
+    expect(metrics).toMatchObject({ calls: 2, connectedCalls: 1, revenueCents: 700 });
   });
 
   it('should record a batch over gRPC, with the outcome as the proto enum', async () => {
