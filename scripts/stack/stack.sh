@@ -151,6 +151,8 @@ ensure_installed() {
   command -v ss >/dev/null || pkgs+=(iproute2) # only for port diagnostics
   # promtool checks and unit-tests the cache alert rules (libs/cache/monitoring); no server is started.
   command -v promtool >/dev/null || pkgs+=(prometheus)
+  # Headless browser for the analytics dashboard's page test (playwright-core drives it); no server is started.
+  command -v chromium >/dev/null || pkgs+=(chromium)
   if want postgres; then
     local bin; bin="$(pg_bin_dir)"
     [[ -n "$bin" && -x "$bin/initdb" ]] && command -v psql >/dev/null || pkgs+=(postgresql)

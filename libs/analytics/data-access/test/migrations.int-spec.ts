@@ -55,8 +55,30 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
       'CreateProcessedEvents1764000000000',
       'CreateCallRecords1764000000301',
       'CreateOutboxEvents1765000000000',
+      'CreateCallMetricViews1766000000301',
     ]);
-    expect(await tables()).toEqual(['call_records', 'migrations', 'outbox_events', 'processed_events']);
+    expect(await tables()).toEqual([
+      'call_hour_counters',
+      'call_records',
+      'migrations',
+      'outbox_events',
+      'processed_events',
+      'view_refreshes',
+    ]);
+    await withClient(url, async (client) => {
+      const { rows } = await client.query<{ matviewname: string }>(
+        `SELECT matviewname FROM pg_matviews WHERE schemaname = 'analytics' ORDER BY 1`,
+      );
+      expect(rows.map((row) => row.matviewname)).toEqual([
+        'buyer_revenue_daily',
+        'call_kpis_daily',
+        'call_metrics_hourly',
+      ]);
+      // CONCURRENTLY needs a unique index on each view.
+      for (const view of rows.map((row) => row.matviewname)) {
+        await client.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY analytics.${view}`);
+      }
+    });
 
     await withClient(url, async (client) => {
       const { rows } = await client.query<{ indexname: string; indexdef: string }>(
@@ -92,6 +114,7 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
   it('should drop every table on down-all', async () => {
     const reverted = await runMigrations(config, ANALYTICS_DATABASE, 'down-all');
     expect(reverted).toEqual([
+      'CreateCallMetricViews1766000000301',
       'CreateOutboxEvents1765000000000',
       'CreateCallRecords1764000000301',
       'CreateProcessedEvents1764000000000',

@@ -1,10 +1,24 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { MAX_INPUT_DEPTH } from '@platform/service-kit';
-import { deeplyNestedBodies, readJson, sendJson, useTestService } from '@platform/service-kit/testing';
+import {
+  deeplyNestedBodies,
+  dropSchema,
+  readJson,
+  sendJson,
+  stackEnv,
+  useTestService,
+} from '@platform/service-kit/testing';
 import { analyticsServiceSpec } from '../src';
 
 describe('analytics service with bad input (real Postgres, Redis, Kafka)', () => {
-  const service = useTestService(analyticsServiceSpec(), 'analytics');
+  const schema = `analytics_bad_${randomBytes(4).toString('hex')}`;
+  const service = useTestService(analyticsServiceSpec(), 'analytics', {
+    // A schema of its own: the shared `analytics` schema may hold another branch's migrations.
+    DB_SCHEMA: schema,
+    CACHE_PREFIX: `${schema}:`,
+    KAFKA_GROUP_ID: `analytics-${schema}`,
+  });
+  afterAll(async () => dropSchema(stackEnv()['DATABASE_URL'], schema), 60000);
   const writes = [{ method: 'POST', path: '/analytics/calls', field: 'callId' }];
 
   it.each(writes)(

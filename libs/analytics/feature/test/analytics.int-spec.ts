@@ -2,8 +2,16 @@ import { ServiceError, status } from '@grpc/grpc-js';
 import { BidChanged, CallRecorded, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { KafkaService } from '@platform/service-kit';
-import { eventually, readJson, recordTopic, sendJson, useTestService } from '@platform/service-kit/testing';
-import { randomUUID } from 'node:crypto';
+import {
+  dropSchema,
+  eventually,
+  readJson,
+  recordTopic,
+  sendJson,
+  stackEnv,
+  useTestService,
+} from '@platform/service-kit/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { AnalyticsCacheKeys, analyticsServiceSpec } from '../src';
@@ -21,7 +29,14 @@ const aCall = (overrides: Record<string, unknown> = {}, minutesAgo = 10) => ({
 });
 
 describe('analytics service (real Postgres, Redis, Kafka)', () => {
-  const service = useTestService(analyticsServiceSpec(), 'analytics');
+  const schema = `analytics_main_${randomBytes(4).toString('hex')}`;
+  const service = useTestService(analyticsServiceSpec(), 'analytics', {
+    // A schema of its own: the shared `analytics` schema may hold another branch's migrations.
+    DB_SCHEMA: schema,
+    CACHE_PREFIX: `${schema}:`,
+    KAFKA_GROUP_ID: `analytics-${schema}`,
+  });
+  afterAll(async () => dropSchema(stackEnv()['DATABASE_URL'], schema), 60000);
 
   const post = (path: string, body: unknown) => sendJson('POST', `${service.httpUrl}${path}`, body);
 

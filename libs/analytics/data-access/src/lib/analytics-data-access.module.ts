@@ -7,8 +7,10 @@ import {
 } from '@platform/database';
 import { CallRecord } from './call-record.entity';
 import { CallRecordRepository } from './call-record.repository';
+import { CallMetricsRepository } from './call-metrics.repository';
 import { CallRevenueRepository } from './call-revenue.repository';
 import { CreateCallRecords1764000000301 } from './migrations/1764000000301-create-call-records.migration';
+import { CreateCallMetricViews1766000000301 } from './migrations/1766000000301-create-call-metric-views.migration';
 
 /** The analytics service's schema: its entities and its migrations, in order. */
 export const ANALYTICS_DATABASE: DatabaseSpec = {
@@ -17,13 +19,14 @@ export const ANALYTICS_DATABASE: DatabaseSpec = {
     CreateProcessedEvents1764000000000,
     CreateCallRecords1764000000301,
     CreateOutboxEvents1765000000000,
+    CreateCallMetricViews1766000000301,
   ],
 };
 
-/** Provides {@link CallRecordRepository} and {@link CallRevenueRepository}. */
+/** Provides {@link CallRecordRepository}, {@link CallRevenueRepository} and {@link CallMetricsRepository}. */
 @Module({
   imports: [TypeOrmModule.forFeature([CallRecord])],
-  providers: [CallRecordRepository, CallRevenueRepository],
-  exports: [CallRecordRepository, CallRevenueRepository],
+  providers: [CallRecordRepository, CallRevenueRepository, CallMetricsRepository],
+  exports: [CallRecordRepository, CallRevenueRepository, CallMetricsRepository],
 })
 export class AnalyticsDataAccessModule {}

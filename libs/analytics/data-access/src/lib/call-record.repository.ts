@@ -5,6 +5,7 @@ import {
   And,
   FindOperator,
   FindOptionsWhere,
+  In,
   LessThan,
   MoreThanOrEqual,
   QueryFailedError,
@@ -38,6 +39,33 @@ export class CallRecordRepository {
       const record = await tx.save(tx.create(CallRecord, data));
       await then?.(tx, record);
       return record;
+    });
+  }
+
+  /**
+   * Inserts the records whose `callId` is new (`ON CONFLICT DO NOTHING`: a replayed or repeated call is
+   * skipped, never an error) and returns the inserted ones in input order. `then` runs in the same transaction.
+   */
+  createMany(
+    data: readonly Omit<CallRecord, 'id' | 'createdAt'>[],
+    then?: InTransaction<CallRecord[]>,
+  ): Promise<CallRecord[]> {
+    return this.records.manager.transaction(async (tx) => {
+      const result = await tx
+        .createQueryBuilder()
+        .insert()
+        .into(CallRecord)
+        .values(data.map((row) => ({ ...row })))
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      const ids = (result.raw as { id: string }[]).map((row) => row.id);
+      const inserted = ids.length === 0 ? [] : await tx.findBy(CallRecord, { id: In(ids) });
+      const order = new Map<string, number>();
+      data.forEach((row, i) => order.set(row.callId, order.get(row.callId) ?? i));
+      inserted.sort((a, b) => (order.get(a.callId) ?? 0) - (order.get(b.callId) ?? 0));
+      await then?.(tx, inserted);
+      return inserted;
     });
   }
 

@@ -8,7 +8,11 @@ import { AnalyticsService } from './analytics.service';
 import { BuyerRevenueController } from './buyer-revenue.controller';
 import { BuyerRevenueService } from './buyer-revenue.service';
 import { ANALYTICS_CACHE_NAMESPACE } from './cache/analytics-cache.keys';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { analyticsInvalidationMap } from './listeners/analytics-invalidation.map';
+import { CallMetricsController } from './metrics/call-metrics.controller';
+import { CallMetricsService } from './metrics/call-metrics.service';
+import { CallViewRefresher } from './metrics/call-view-refresher';
 import { provideInvalidationMap } from '@platform/service-kit';
 
 /** The analytics service's behaviour: REST, gRPC and Kafka entry points over {@link AnalyticsService}. */
@@ -18,8 +22,20 @@ import { provideInvalidationMap } from '@platform/service-kit';
     RoutingClientModule,
     CacheModule.forFeature(ANALYTICS_CACHE_NAMESPACE),
   ],
-  controllers: [AnalyticsController, BuyerRevenueController, AnalyticsGrpcController],
-  providers: [provideInvalidationMap(analyticsInvalidationMap), AnalyticsService, BuyerRevenueService],
+  controllers: [
+    AnalyticsController,
+    BuyerRevenueController,
+    CallMetricsController,
+    DashboardController,
+    AnalyticsGrpcController,
+  ],
+  providers: [
+    provideInvalidationMap(analyticsInvalidationMap),
+    AnalyticsService,
+    BuyerRevenueService,
+    CallMetricsService,
+    CallViewRefresher,
+  ],
   exports: [AnalyticsService],
 })
 export class AnalyticsFeatureModule {}

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { AnalyticsService } from './analytics.service';
 import { CallRecordView, toCallRecordView } from './call-record.mapper';
-import { CallRecordIdDto, ListCallRecordsQuery, RecordCallDto } from './dto/call-record.dto';
+import { CallRecordIdDto, ListCallRecordsQuery, RecordCallDto, RecordCallsDto } from './dto/call-record.dto';
 
 /** REST API of call records. */
 @Controller('analytics/calls')
@@ -11,6 +11,16 @@ export class AnalyticsController {
   @Post()
   async record(@Body() body: RecordCallDto): Promise<CallRecordView> {
     return toCallRecordView(await this.analytics.record(body));
+  }
+
+  /** Idempotent by `callId`: 200 with the calls it recorded and the `callId`s that were already recorded. */
+  @Post('batch')
+  @HttpCode(200)
+  async recordMany(
+    @Body() { calls }: RecordCallsDto,
+  ): Promise<{ recorded: CallRecordView[]; duplicateCallIds: string[] }> {
+    const { recorded, duplicateCallIds } = await this.analytics.recordMany(calls);
+    return { recorded: recorded.map(toCallRecordView), duplicateCallIds };
   }
 
   @Get()

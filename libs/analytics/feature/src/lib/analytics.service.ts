@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { CallRecord, CallRecordRepository, isDuplicateCallId } from '@platform/analytics-data-access';
+import {
+  CallMetricsRepository,
+  CallRecord,
+  CallRecordRepository,
+  isDuplicateCallId,
+} from '@platform/analytics-data-access';
 import { CallRecorded, createEnvelope, Topic } from '@platform/contracts';
 import { OutboxService } from '@platform/database';
 import { ConflictError, NotFoundError } from '@platform/service-kit';
-import type { EntityManager } from 'typeorm';
 import { toCallRecordSnapshot } from './call-record.mapper';
 
 /** A call to record, transport-neutral (REST sends the outcome as a word, gRPC as an enum, both end up here). */
@@ -25,32 +29,52 @@ export interface ListCallRecordsInput {
   limit?: number;
 }
 
+/** What {@link AnalyticsService.recordMany} did. */
+export interface RecordedBatch {
+  recorded: CallRecord[];
+  duplicateCallIds: string[];
+}
+
+const toRecordData = (input: RecordCallInput): Omit<CallRecord, 'id' | 'createdAt'> => ({
+  callId: input.callId,
+  buyerId: input.buyerId,
+  state: input.state,
+  startedAt: new Date(input.startedAt),
+  durationSeconds: input.durationSeconds,
+  revenueCents: input.revenueCents,
+  outcome: input.outcome,
+});
+
+const toEvent = (record: CallRecord) =>
+  createEnvelope({
+    entity: 'call-record' as const,
+    entityId: record.id,
+    op: 'created',
+    version: 1,
+    before: null,
+    after: toCallRecordSnapshot(record),
+  });
+
 /**
  * Call-record use cases; transport-neutral (REST and gRPC controllers both call it). Recording a call
- * queues its `analytics.call.recorded.v1` event in the outbox inside the same transaction.
+ * adds it to its hour's counters and queues its `analytics.call.recorded.v1` event in the outbox, inside the
+ * same transaction.
  */
 @Injectable()
 export class AnalyticsService {
   constructor(
     private readonly records: CallRecordRepository,
+    private readonly counters: CallMetricsRepository,
     private readonly outbox: OutboxService,
   ) {}
 
   /** Records a completed call and announces it; a second record of the same `callId` is `CALL_RECORD.DUPLICATE`. */
   async record(input: RecordCallInput): Promise<CallRecord> {
     try {
-      return await this.records.create(
-        {
-          callId: input.callId,
-          buyerId: input.buyerId,
-          state: input.state,
-          startedAt: new Date(input.startedAt),
-          durationSeconds: input.durationSeconds,
-          revenueCents: input.revenueCents,
-          outcome: input.outcome,
-        },
-        (tx, record) => this.announce(tx, record),
-      );
+      return await this.records.create(toRecordData(input), async (tx, record) => {
+        await this.counters.countCall(tx, record);
+        await this.outbox.add(tx, Topic.CallRecorded, toEvent(record));
+      });
     } catch (error) {
       if (isDuplicateCallId(error)) {
         throw new ConflictError('CALL_RECORD.DUPLICATE', `call ${input.callId} is already recorded`, {
@@ -59,6 +83,22 @@ export class AnalyticsService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Records a batch of calls in one transaction, idempotent by `callId`: calls already recorded (earlier, or
+   * earlier in the batch) are returned as `duplicateCallIds` and announce nothing; the others are recorded
+   * and announced together.
+   */
+  async recordMany(inputs: readonly RecordCallInput[]): Promise<RecordedBatch> {
+    const recorded = await this.records.createMany(inputs.map(toRecordData), async (tx, records) => {
+      if (records.length === 0) return;
+      for (const record of records) await this.counters.countCall(tx, record);
+      await this.outbox.addMany(tx, Topic.CallRecorded, records.map(toEvent));
+    });
+    const fresh = new Set(recorded.map((record) => record.callId));
+    const duplicateCallIds = inputs.map((input) => input.callId).filter((callId) => !fresh.delete(callId));
+    return { recorded, duplicateCallIds };
   }
 
   /** The call record, or `CALL_RECORD.NOT_FOUND`. */
@@ -76,20 +116,5 @@ export class AnalyticsService {
       to: filter.to ? new Date(filter.to) : undefined,
       limit: filter.limit ?? 50,
     });
-  }
-
-  private announce(tx: EntityManager, record: CallRecord): Promise<void> {
-    return this.outbox.add(
-      tx,
-      Topic.CallRecorded,
-      createEnvelope({
-        entity: 'call-record' as const,
-        entityId: record.id,
-        op: 'created',
-        version: 1,
-        before: null,
-        after: toCallRecordSnapshot(record),
-      }),
-    );
   }
 }

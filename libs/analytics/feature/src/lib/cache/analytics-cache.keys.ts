@@ -19,8 +19,6 @@ export const AnalyticsCacheKeys = {
   revenueTag: (buyerId: string) => `analytics:revenue:${buyerId}`,
   /** KPIs: `analytics:performance:{metric}`. */
   performance: (metric: string) => `analytics:performance:${metric}`,
-  /** The namespace of every KPI. */
-  performanceNamespace: 'analytics:performance',
   /** This service's copy of a buyer's routing profile (kept by routing's client): `routing:buyer:{buyerID}`. */
   buyerRouting: routingProfileKey,
 } as const;

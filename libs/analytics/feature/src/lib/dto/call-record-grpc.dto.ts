@@ -1,6 +1,7 @@
 import { analyticsV1 } from '@platform/proto';
-import { IsIn } from 'class-validator';
-import { CallFieldsDto } from './call-record.dto';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested } from 'class-validator';
+import { CallFieldsDto, MAX_BATCH_CALLS } from './call-record.dto';
 
 const OUTCOME_VALUES = [1, 2, 3, 4];
 const OUTCOME_MESSAGE = 'must be a CallOutcome other than CALL_OUTCOME_UNSPECIFIED';
@@ -9,4 +10,14 @@ const OUTCOME_MESSAGE = 'must be a CallOutcome other than CALL_OUTCOME_UNSPECIFI
 export class RecordCallGrpcDto extends CallFieldsDto {
   @IsIn(OUTCOME_VALUES, { message: OUTCOME_MESSAGE })
   outcome: analyticsV1.CallOutcome;
+}
+
+/** gRPC `RecordCalls`. */
+export class RecordCallsGrpcDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_CALLS)
+  @ValidateNested({ each: true })
+  @Type(() => RecordCallGrpcDto)
+  calls: RecordCallGrpcDto[];
 }

@@ -1,6 +1,19 @@
 import { CallRecorded } from '@platform/contracts';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateBy, ValidationArguments } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  ValidateNested,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Max,
+  Min,
+  ValidateBy,
+  ValidationArguments,
+} from 'class-validator';
 import { emptyAsMissing, IsEntityId, IsRfc3339, IsUsState, PageLimit } from '@platform/service-kit';
 
 // prettier-ignore
@@ -72,6 +85,19 @@ export abstract class CallFieldsDto {
 export class RecordCallDto extends CallFieldsDto {
   @IsIn(CallRecorded.CallOutcome.options)
   outcome: CallRecorded.CallOutcome;
+}
+
+/** Most calls one batch may carry. */
+export const MAX_BATCH_CALLS = 500;
+
+/** Body of `POST /analytics/calls/batch`. */
+export class RecordCallsDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_CALLS)
+  @ValidateNested({ each: true })
+  @Type(() => RecordCallDto)
+  calls: RecordCallDto[];
 }
 
 /** Query of `GET /analytics/calls` and request of gRPC `ListCallRecords` (`''` and `limit: 0` mean unset). */

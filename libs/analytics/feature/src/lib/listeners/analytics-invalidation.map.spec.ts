@@ -26,7 +26,7 @@ describe('analyticsInvalidationMap', () => {
   });
 
   describe(Topic.CallRecorded, () => {
-    it('should drop the buyer’s revenue (every period), the UTC hour’s metrics and the KPIs', () => {
+    it('should drop the buyer’s revenue (every period) and the UTC hour’s metrics, not the view-backed KPIs', () => {
       const event = createEnvelope({
         entity: 'call-record' as const,
         entityId: call.id,
@@ -38,7 +38,7 @@ describe('analyticsInvalidationMap', () => {
       expect(planEvent(callRecordedInvalidation, event)).toEqual({
         keys: ['analytics:calls:2025-03-04:22'],
         tags: ['analytics:revenue:buyer-a'],
-        namespaces: ['analytics:performance'],
+        namespaces: [],
       });
     });
   });

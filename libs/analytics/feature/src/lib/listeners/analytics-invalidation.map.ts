@@ -3,8 +3,10 @@ import { defineInvalidationMap, invalidateOn } from '@platform/service-kit';
 import { AnalyticsCacheKeys } from '../cache/analytics-cache.keys';
 
 /**
- * What a recorded call makes stale in the analytics service: the buyer's revenue views (every period, by
- * tag), the metrics of the hour the call started in, and the KPIs.
+ * What a recorded call makes stale in the analytics service at once: the buyer's revenue views (every period,
+ * by tag; read from the records) and the metrics of the hour the call started in (the open hour is read from
+ * counters the record bumped). The KPIs and closed hours come from materialized views, which this call does
+ * not change until the next refresh: `CallViewRefresher` invalidates them then.
  */
 export const callRecordedInvalidation = invalidateOn(Topic.CallRecorded, CallRecorded.Value, [
   {
@@ -12,7 +14,6 @@ export const callRecordedInvalidation = invalidateOn(Topic.CallRecorded, CallRec
     tags: (call) => [AnalyticsCacheKeys.revenueTag(call.buyerId)],
   },
   { reason: 'hourly call metrics', keys: (call) => [AnalyticsCacheKeys.callsAt(call.startedAt)] },
-  { reason: 'KPIs aggregate every call', namespaces: () => [AnalyticsCacheKeys.performanceNamespace] },
 ]);
 
 /**

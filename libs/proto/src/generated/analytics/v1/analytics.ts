@@ -78,6 +78,17 @@ export interface ListCallRecordsResponse {
   records: CallRecord[];
 }
 
+export interface RecordCallsRequest {
+  calls: RecordCallRequest[];
+}
+
+export interface RecordCallsResponse {
+  /** The calls recorded by this request, in request order. */
+  recorded: CallRecord[];
+  /** call_ids already recorded (by an earlier request, or earlier in this one): nothing was written for them. */
+  duplicateCallIds: string[];
+}
+
 export const ANALYTICS_V1_PACKAGE_NAME = "analytics.v1";
 
 /** Records and queries call records. */
@@ -88,6 +99,10 @@ export interface AnalyticsServiceClient {
   getCallRecord(request: GetCallRecordRequest): Observable<GetCallRecordResponse>;
 
   listCallRecords(request: ListCallRecordsRequest): Observable<ListCallRecordsResponse>;
+
+  /** Records up to 500 calls at once, idempotently: a call_id already recorded is reported, not an error. */
+
+  recordCalls(request: RecordCallsRequest): Observable<RecordCallsResponse>;
 }
 
 /** Records and queries call records. */
@@ -104,11 +119,17 @@ export interface AnalyticsServiceController {
   listCallRecords(
     request: ListCallRecordsRequest,
   ): Promise<ListCallRecordsResponse> | Observable<ListCallRecordsResponse> | ListCallRecordsResponse;
+
+  /** Records up to 500 calls at once, idempotently: a call_id already recorded is reported, not an error. */
+
+  recordCalls(
+    request: RecordCallsRequest,
+  ): Promise<RecordCallsResponse> | Observable<RecordCallsResponse> | RecordCallsResponse;
 }
 
 export function AnalyticsServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["recordCall", "getCallRecord", "listCallRecords"];
+    const grpcMethods: string[] = ["recordCall", "getCallRecord", "listCallRecords", "recordCalls"];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("AnalyticsService", method)(constructor.prototype[method], method, descriptor);

@@ -1,0 +1,39 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { metricsTargets, scrapeHitRates, type ServiceHitRates } from './cache-hit-rates';
+import { DASHBOARD_HTML } from './dashboard.page';
+
+/**
+ * The dashboard page, the Chart.js bundle it uses (from this service's own `node_modules`, never a CDN) and the
+ * live hit rates it polls. Not cached: the page is small and the hit rates must be live; the figures it draws
+ * come from the cached `/analytics/calls` and `/analytics/performance` routes.
+ */
+@Controller('analytics/dashboard')
+export class DashboardController {
+  private chartJs?: string;
+
+  constructor() {
+    metricsTargets(); // a malformed ANALYTICS_DASHBOARD_METRICS_URLS fails the boot, not the first request
+  }
+
+  /** The page. */
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  page(): string {
+    return DASHBOARD_HTML;
+  }
+
+  /** Chart.js's UMD build, read once. */
+  @Get('chart.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  chart(): string {
+    this.chartJs ??= readFileSync(require.resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+    return this.chartJs;
+  }
+
+  /** L1, L2 and overall hit rates of every service, read from their `/metrics` now. */
+  @Get('hit-rates')
+  hitRates(): Promise<ServiceHitRates[]> {
+    return scrapeHitRates(metricsTargets());
+  }
+}
