@@ -57,6 +57,7 @@ export class RoutingWarmer implements OnApplicationBootstrap {
   /** Refreshes the keys the detector predicts hot. */
   @Cron(ROUTING_WARM_CRON)
   warmPredicted(): Promise<WarmKeysResult> {
+    if (this.running) return this.running; // a cron tick never queues behind a run still going
     return this.warm(
       this.hotKeys.hottest(ROUTING_WARMING.topKeys).map((hot) => hot.key),
       'cron',
@@ -78,29 +79,33 @@ export class RoutingWarmer implements OnApplicationBootstrap {
     ];
   }
 
-  /** Refreshes `keys` (one run at a time: a run that is still going is joined, not doubled). */
+  /** Refreshes `keys`, one run at a time (a run waits for the one still going). */
   warm(
     keys: readonly string[],
     trigger: string,
     onProgress?: (done: number, total: number) => void,
   ): Promise<WarmKeysResult> {
-    this.running ??= (async () => {
-      const stop = this.duration.startTimer({ trigger });
-      try {
-        const result = await warmKeys({
-          keys,
-          refresh: (key) => this.reader.refresh(key),
-          concurrency: ROUTING_WARMING.concurrency,
-          onProgress,
-        });
-        this.warmedKeys.inc({ outcome: 'warmed' }, result.warmed);
-        this.warmedKeys.inc({ outcome: 'failed' }, result.failed);
-        return result;
-      } finally {
-        stop();
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    const previous = this.running ?? Promise.resolve();
+    const run: Promise<WarmKeysResult> = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const stop = this.duration.startTimer({ trigger });
+        try {
+          const result = await warmKeys({
+            keys,
+            refresh: (key) => this.reader.refresh(key),
+            concurrency: ROUTING_WARMING.concurrency,
+            onProgress,
+          });
+          this.warmedKeys.inc({ outcome: 'warmed' }, result.warmed);
+          this.warmedKeys.inc({ outcome: 'failed' }, result.failed);
+          return result;
+        } finally {
+          stop();
+          if (this.running === run) this.running = undefined;
+        }
+      });
+    this.running = run;
+    return run;
   }
 }
