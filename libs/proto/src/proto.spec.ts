@@ -22,7 +22,14 @@ const expectedServices: Record<ProtoService, { service: string; methods: string[
   bid: { service: 'BidService', methods: ['CreateBid', 'GetBid', 'ListBids', 'UpdateBid', 'DeleteBid'] },
   routing: {
     service: 'RoutingService',
-    methods: ['UpsertBuyerCriteria', 'GetBuyerCriteria', 'ListBuyerCriteria', 'DeleteBuyerCriteria'],
+    methods: [
+      'UpsertBuyerCriteria',
+      'GetBuyerCriteria',
+      'ListBuyerCriteria',
+      'DeleteBuyerCriteria',
+      'DecideRoute',
+      'GetRoutingStats',
+    ],
   },
   compliance: {
     service: 'ComplianceService',

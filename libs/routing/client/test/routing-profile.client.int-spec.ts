@@ -58,6 +58,10 @@ describe('RoutingProfileClient (real routing service over gRPC, Redis)', () => {
       priority: 0,
       active: true,
       version: 1,
+      timeZone: 'UTC',
+      hoursStart: '00:00',
+      hoursEnd: '24:00',
+      dailyCap: null,
     });
     const copy = await caller.get<TieredCache>(CACHE_INSTANCE).get(routingProfileKey(buyerId));
     expect(copy).toEqual(profile);

@@ -3,7 +3,13 @@ import { dataSourceOptions, runMigrations } from '@platform/database';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { BuyerRoutingCriteria, BuyerRoutingRepository, ROUTING_DATABASE } from '../src';
+import {
+  BuyerRoutingCriteria,
+  BuyerRoutingRepository,
+  ROUTING_DATABASE,
+  RoutingHourlyStats,
+  RoutingStatsRepository,
+} from '../src';
 
 // Data-access may not import @platform/service-kit (module boundaries), so no `stackEnv()` here.
 const ADMIN_URL = process.env['DATABASE_URL'] ?? 'postgres://platform:platform@127.0.0.1:15432/platform';
@@ -62,6 +68,7 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       'CreateProcessedEvents1764000000000',
       'CreateBuyerRoutingCriteria1764000000101',
       'CreateOutboxEvents1765000000000',
+      'AddRoutingHoursCapsAndStats1766000000101',
     ];
     expect(ran).toEqual(all);
     expect(await tables()).toEqual([
@@ -69,6 +76,7 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       'migrations',
       'outbox_events',
       'processed_events',
+      'routing_hourly_stats',
     ]);
     expect(await applied()).toEqual(all);
 
@@ -104,6 +112,15 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       );
     await expect(insert(-1, 1)).rejects.toMatchObject({ code: '23514' });
     await expect(insert(1, -1)).rejects.toMatchObject({ code: '23514' });
+    const hours = (start: number, end: number) =>
+      db.query(
+        `INSERT INTO routing.buyer_routing_criteria
+           (buyer_id, states, min_bid_cents, max_concurrent_calls, version, hours_start_minute, hours_end_minute)
+         VALUES ($1, ARRAY['CA'], 1, 1, 1, $2, $3)`,
+        [`check-${randomUUID()}`, start, end],
+      );
+    await expect(hours(1440, 1440)).rejects.toMatchObject({ code: '23514' });
+    await expect(hours(0, 0)).rejects.toMatchObject({ code: '23514' });
   });
 
   describe('BuyerRoutingRepository on the migrated schema', () => {
@@ -120,13 +137,17 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       await dataSource?.destroy();
     });
 
-    const data = (buyerId: string, states: string[], priority = 0) => ({
+    const data = (buyerId: string, states: string[], priority = 0, minBidCents = 100) => ({
       buyerId,
       states,
-      minBidCents: 100,
+      minBidCents,
       maxConcurrentCalls: 3,
       priority,
       active: true,
+      timeZone: 'America/New_York',
+      hoursStartMinute: 9 * 60,
+      hoursEndMinute: 17 * 60,
+      dailyCap: null,
     });
 
     it('should round-trip states as string[] and keep one row per buyer', async () => {
@@ -162,6 +183,45 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       expect(await repository.list({ limit: 2 })).toHaveLength(2);
     });
 
+    it('should give the active buyers of a state in routing order: priority, then price floor', async () => {
+      await repository.upsert(data('rank-low', ['OR'], 1, 500));
+      await repository.upsert(data('rank-high-cheap', ['OR'], 5, 100));
+      await repository.upsert(data('rank-high-rich', ['OR', 'WA'], 5, 900));
+      await repository.upsert({ ...data('rank-off', ['OR'], 9), active: false });
+      const routes = await repository.activeForState('OR');
+      expect(routes.map((c) => c.buyerId)).toEqual(['rank-high-rich', 'rank-high-cheap', 'rank-low']);
+      expect(routes[0]).toMatchObject({
+        timeZone: 'America/New_York',
+        hoursStartMinute: 540,
+        dailyCap: null,
+      });
+      const found = await repository.findByBuyerIds(['rank-low', 'nobody']);
+      expect(found.map((c) => c.buyerId)).toEqual(['rank-low']);
+    });
+
+    it('should add hourly counts up and sum them per buyer and per state', async () => {
+      const stats = new RoutingStatsRepository(dataSource.getRepository(RoutingHourlyStats));
+      const hour = new Date('2026-01-02T03:00:00Z');
+      await stats.add([
+        { hour, state: 'CA', buyerId: 'b1', calls: 2 },
+        { hour, state: 'CA', buyerId: '', calls: 1 },
+      ]);
+      await stats.add([{ hour, state: 'CA', buyerId: 'b1', calls: 3 }]);
+      await stats.add([{ hour, state: 'NY', buyerId: 'b2', calls: 1 }]);
+      expect((await stats.ofHour(hour)).map((r) => [r.state, r.buyerId, r.calls])).toEqual([
+        ['CA', '', 1],
+        ['CA', 'b1', 5],
+        ['NY', 'b2', 1],
+      ]);
+      expect([...(await stats.callsPerBuyerSince(hour))].sort()).toEqual([
+        ['b1', 5],
+        ['b2', 1],
+      ]);
+      const busiest = await stats.busiestSince(hour, 1);
+      expect(busiest.states).toEqual([{ key: 'CA', calls: 6 }]);
+      expect(busiest.buyers).toEqual([{ key: 'b1', calls: 5 }]);
+    });
+
     it('should bump the version on a real change, report what it replaced, and delete once', async () => {
       const { before, after } = await repository.upsert(data('buyer-a', ['NV']));
       expect(before?.states).toEqual(['CA', 'NY']);
@@ -186,12 +246,13 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
 
   it('should apply nothing the second time (idempotent)', async () => {
     expect(await runMigrations(config, ROUTING_DATABASE, 'up')).toEqual([]);
-    expect(await applied()).toHaveLength(3);
+    expect(await applied()).toHaveLength(4);
   });
 
   it('should drop the tables on down-all', async () => {
     const reverted = await runMigrations(config, ROUTING_DATABASE, 'down-all');
     expect(reverted).toEqual([
+      'AddRoutingHoursCapsAndStats1766000000101',
       'CreateOutboxEvents1765000000000',
       'CreateBuyerRoutingCriteria1764000000101',
       'CreateProcessedEvents1764000000000',

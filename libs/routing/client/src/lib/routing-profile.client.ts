@@ -15,6 +15,13 @@ export interface BuyerRoutingProfile {
   priority: number;
   active: boolean;
   version: number;
+  /** IANA time zone of the calling hours (absent from routing versions before it existed). */
+  timeZone?: string;
+  /** Calling hours `HH:MM` in `timeZone`; the end is exclusive (`24:00`: to midnight). */
+  hoursStart?: string;
+  hoursEnd?: string;
+  /** Most calls routed per UTC day; null: no cap. */
+  dailyCap?: number | null;
 }
 
 /**
@@ -62,6 +69,10 @@ export class RoutingProfileClient implements OnApplicationShutdown {
       priority: criteria.priority,
       active: criteria.active,
       version: criteria.version,
+      timeZone: criteria.timeZone,
+      hoursStart: criteria.hoursStart,
+      hoursEnd: criteria.hoursEnd,
+      dailyCap: criteria.dailyCap ?? null,
     };
   }
 }

@@ -14,7 +14,16 @@ export interface BuyerRoutingFilter {
 /** The fields a caller sets on a buyer's criteria; the rest are generated. */
 export type BuyerRoutingData = Pick<
   BuyerRoutingCriteria,
-  'buyerId' | 'states' | 'minBidCents' | 'maxConcurrentCalls' | 'priority' | 'active'
+  | 'buyerId'
+  | 'states'
+  | 'minBidCents'
+  | 'maxConcurrentCalls'
+  | 'priority'
+  | 'active'
+  | 'timeZone'
+  | 'hoursStartMinute'
+  | 'hoursEndMinute'
+  | 'dailyCap'
 >;
 
 /** What {@link BuyerRoutingRepository.upsert} wrote: the criteria before (null if created) and after. */
@@ -59,6 +68,30 @@ export class BuyerRoutingRepository {
       .orderBy('criteria.priority', 'DESC')
       .addOrderBy('criteria.buyerId', 'ASC')
       .take(filter.limit)
+      .getMany();
+  }
+
+  /**
+   * The active buyers that take calls from `state`, in routing order: highest priority first, then highest
+   * price floor, then buyer id. One query (GIN index on `states`); no limit, a state has at most every buyer.
+   */
+  activeForState(state: string): Promise<BuyerRoutingCriteria[]> {
+    return this.criteria
+      .createQueryBuilder('criteria')
+      .where('criteria.states @> ARRAY[:state]::char(2)[]', { state })
+      .andWhere('criteria.active = true')
+      .orderBy('criteria.priority', 'DESC')
+      .addOrderBy('criteria.minBidCents', 'DESC')
+      .addOrderBy('criteria.buyerId', 'ASC')
+      .getMany();
+  }
+
+  /** The buyers' criteria (those that exist), in no particular order. One query. */
+  findByBuyerIds(buyerIds: readonly string[]): Promise<BuyerRoutingCriteria[]> {
+    if (buyerIds.length === 0) return Promise.resolve([]);
+    return this.criteria
+      .createQueryBuilder('criteria')
+      .where('criteria.buyerId IN (:...buyerIds)', { buyerIds })
       .getMany();
   }
 

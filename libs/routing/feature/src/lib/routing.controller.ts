@@ -1,6 +1,22 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { RoutingService } from './routing.service';
 import { BuyerRoutingView, toBuyerRoutingView } from './routing.mapper';
+import type { RouteDecision } from './decision/route-decision.service';
+import { RouteDecisionService } from './decision/route-decision.service';
+import { DecideRouteDto, StatsHourDto } from './dto/route-decision.dto';
+import { RoutingStatsService } from './stats/routing-stats.service';
 import { BuyerIdDto, ListBuyerCriteriaQuery, UpsertBuyerCriteriaDto } from './dto/routing.dto';
 
 /** The part of the HTTP response the controller touches (Express's `Response` satisfies it). */
@@ -20,7 +36,7 @@ export class RoutingController {
   ): Promise<BuyerRoutingView> {
     const { criteria, created } = await this.routing.upsert(buyerId, body);
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
-    return toBuyerRoutingView(criteria);
+    return criteria;
   }
 
   @Get()
@@ -30,12 +46,34 @@ export class RoutingController {
 
   @Get(':buyerId')
   async get(@Param() { buyerId }: BuyerIdDto): Promise<BuyerRoutingView> {
-    return toBuyerRoutingView(await this.routing.get(buyerId));
+    return this.routing.get(buyerId);
   }
 
   @Delete(':buyerId')
   @HttpCode(204)
   async remove(@Param() { buyerId }: BuyerIdDto): Promise<void> {
     await this.routing.delete(buyerId);
+  }
+}
+
+/** REST API of route decisions and routing statistics. */
+@Controller('routing')
+export class RouteDecisionController {
+  constructor(
+    private readonly decisions: RouteDecisionService,
+    private readonly stats: RoutingStatsService,
+  ) {}
+
+  /** Ranks the buyers eligible for a call (200; the first one gets it). */
+  @Post('decisions')
+  @HttpCode(200)
+  decide(@Body() body: DecideRouteDto): Promise<RouteDecision> {
+    return this.decisions.decide(body);
+  }
+
+  /** Calls routed in one UTC hour (`YYYY-MM-DDTHH`), by state and buyer. */
+  @Get('stats/:hour')
+  hourStats(@Param() { hour }: StatsHourDto) {
+    return this.stats.ofHour(hour);
   }
 }

@@ -2,7 +2,10 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { routingV1 } from '@platform/proto';
 import { RoutingService } from './routing.service';
-import { toBuyerRoutingMessage } from './routing.mapper';
+import { toBuyerRoutingMessage, toBuyerRoutingView } from './routing.mapper';
+import { RouteDecisionService } from './decision/route-decision.service';
+import { DecideRouteDto, StatsHourDto } from './dto/route-decision.dto';
+import { RoutingStatsService } from './stats/routing-stats.service';
 import { BuyerIdDto } from './dto/routing.dto';
 import { ListBuyerCriteriaGrpcDto, UpsertBuyerCriteriaGrpcDto } from './dto/routing-grpc.dto';
 
@@ -10,7 +13,11 @@ import { ListBuyerCriteriaGrpcDto, UpsertBuyerCriteriaGrpcDto } from './dto/rout
 @Controller()
 @routingV1.RoutingServiceControllerMethods()
 export class RoutingGrpcController implements routingV1.RoutingServiceController {
-  constructor(private readonly routing: RoutingService) {}
+  constructor(
+    private readonly routing: RoutingService,
+    private readonly decisions: RouteDecisionService,
+    private readonly stats: RoutingStatsService,
+  ) {}
 
   async upsertBuyerCriteria(
     @Payload() { buyerId, ...input }: UpsertBuyerCriteriaGrpcDto,
@@ -31,7 +38,7 @@ export class RoutingGrpcController implements routingV1.RoutingServiceController
       active: request.active,
       limit: request.limit,
     });
-    return { criteria: criteria.map(toBuyerRoutingMessage) };
+    return { criteria: criteria.map((c) => toBuyerRoutingMessage(toBuyerRoutingView(c))) };
   }
 
   async deleteBuyerCriteria(
@@ -39,5 +46,13 @@ export class RoutingGrpcController implements routingV1.RoutingServiceController
   ): Promise<routingV1.DeleteBuyerCriteriaResponse> {
     await this.routing.delete(buyerId);
     return {};
+  }
+
+  decideRoute(@Payload() request: DecideRouteDto): Promise<routingV1.DecideRouteResponse> {
+    return this.decisions.decide(request);
+  }
+
+  getRoutingStats(@Payload() { hour }: StatsHourDto): Promise<routingV1.GetRoutingStatsResponse> {
+    return this.stats.ofHour(hour);
   }
 }

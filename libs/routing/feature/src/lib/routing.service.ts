@@ -6,14 +6,16 @@ import {
   BuyerRoutingRepository,
   BuyerRoutingUpsert,
 } from '@platform/routing-data-access';
-import { NotFoundError } from '@platform/service-kit';
+import { NotFoundError, ValidationFailedError } from '@platform/service-kit';
 import type { EntityManager } from 'typeorm';
 import { UpsertBuyerCriteriaDto } from './dto/routing.dto';
-import { toBuyerRoutingSnapshot } from './routing.mapper';
+import { BuyerRoutingView, toBuyerRoutingSnapshot, toBuyerRoutingView } from './routing.mapper';
+import { RoutingCacheReader } from './cache/routing-cache.reader';
+import { minutesOf } from './decision/calling-hours';
 
 /** Outcome of {@link RoutingService.upsert}: the stored criteria and whether they were new. */
 export interface UpsertBuyerCriteriaResult {
-  criteria: BuyerRoutingCriteria;
+  criteria: BuyerRoutingView;
   created: boolean;
 }
 
@@ -26,6 +28,7 @@ export class RoutingService {
   constructor(
     private readonly criteria: BuyerRoutingRepository,
     private readonly outbox: OutboxService,
+    private readonly reader: RoutingCacheReader,
   ) {}
 
   /**
@@ -41,16 +44,23 @@ export class RoutingService {
       maxConcurrentCalls: input.maxConcurrentCalls,
       priority: input.priority ?? 0,
       active: input.active ?? true,
+      timeZone: input.timeZone ?? 'UTC',
+      hoursStartMinute: minutesOf(input.hoursStart ?? '00:00'),
+      hoursEndMinute: minutesOf(input.hoursEnd ?? '24:00'),
+      dailyCap: input.dailyCap ?? null,
     };
+    if (data.hoursStartMinute === data.hoursEndMinute) {
+      throw new ValidationFailedError([{ field: 'hoursEnd', message: 'must differ from hoursStart' }]);
+    }
     const { before, after } = await this.criteria.upsert(data, (tx, change) =>
       this.announceUpsert(tx, change),
     );
-    return { criteria: after, created: !before };
+    return { criteria: toBuyerRoutingView(after), created: !before };
   }
 
-  /** The buyer's criteria, or `BUYER_ROUTING.NOT_FOUND`. */
-  async get(buyerId: string): Promise<BuyerRoutingCriteria> {
-    const criteria = await this.criteria.findByBuyerId(buyerId);
+  /** The buyer's criteria, cache-aside (`routing:buyer:{buyerID}`), or `BUYER_ROUTING.NOT_FOUND`. */
+  async get(buyerId: string): Promise<BuyerRoutingView> {
+    const criteria = await this.reader.buyer(buyerId);
     if (!criteria) throw new NotFoundError('buyer-routing', buyerId);
     return criteria;
   }

@@ -9,6 +9,12 @@ export const Snapshot = z.object({
   maxConcurrentCalls: z.number().int().nonnegative(),
   priority: z.number().int(),
   active: z.boolean(),
+  /** Calling hours (added to v1 as optional fields, so older producers' events still validate). */
+  timeZone: z.string().min(1).optional(),
+  hoursStartMinute: z.number().int().min(0).max(1439).optional(),
+  hoursEndMinute: z.number().int().min(1).max(1440).optional(),
+  /** Most calls per UTC day; null: no cap. */
+  dailyCap: z.number().int().nonnegative().nullable().optional(),
 });
 /** A buyer's routing criteria as consumers see them. */
 export type Snapshot = z.infer<typeof Snapshot>;

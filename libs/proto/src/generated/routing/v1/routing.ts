@@ -26,6 +26,13 @@ export interface BuyerRoutingCriteria {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** IANA time zone of the calling hours, e.g. "America/New_York". */
+  timeZone: string;
+  /** Calling hours in the buyer's time zone, "HH:MM" (end exclusive, "24:00" allowed; end before start: overnight). */
+  hoursStart: string;
+  hoursEnd: string;
+  /** Most calls routed per UTC day; unset: no cap. */
+  dailyCap?: number | undefined;
 }
 
 export interface UpsertBuyerCriteriaRequest {
@@ -38,7 +45,14 @@ export interface UpsertBuyerCriteriaRequest {
     | number
     | undefined;
   /** Omitted means true, as over REST: a client that does not know the field must not deactivate a buyer. */
-  active?: boolean | undefined;
+  active?:
+    | boolean
+    | undefined;
+  /** Omitted means "UTC", "00:00", "24:00" and no cap, as over REST. */
+  timeZone?: string | undefined;
+  hoursStart?: string | undefined;
+  hoursEnd?: string | undefined;
+  dailyCap?: number | undefined;
 }
 
 export interface UpsertBuyerCriteriaResponse {
@@ -74,6 +88,58 @@ export interface DeleteBuyerCriteriaRequest {
 export interface DeleteBuyerCriteriaResponse {
 }
 
+export interface DecideRouteRequest {
+  /** US state code of the caller. */
+  state: string;
+  /** When the call arrives (RFC 3339); empty means now. */
+  at: string;
+  /** The call's bid; buyers whose price floor is above it are not eligible. Unset: no floor check. */
+  bidCents?:
+    | number
+    | undefined;
+  /** Most buyers to return; 0 means the server default. */
+  limit: number;
+}
+
+/** One eligible buyer, in rank order (1 = the buyer the call is routed to). */
+export interface RankedBuyer {
+  rank: number;
+  buyerId: string;
+  priority: number;
+  minBidCents: number;
+}
+
+export interface DecideRouteResponse {
+  state: string;
+  at: string;
+  buyers: RankedBuyer[];
+}
+
+export interface GetRoutingStatsRequest {
+  /** The UTC hour, "YYYY-MM-DDTHH" (e.g. "2026-12-05T14"). */
+  hour: string;
+}
+
+export interface StateCalls {
+  state: string;
+  calls: number;
+  unrouted: number;
+}
+
+export interface BuyerCalls {
+  buyerId: string;
+  calls: number;
+}
+
+export interface GetRoutingStatsResponse {
+  hour: string;
+  calls: number;
+  /** Calls no buyer was eligible for. */
+  unrouted: number;
+  states: StateCalls[];
+  buyers: BuyerCalls[];
+}
+
 export const ROUTING_V1_PACKAGE_NAME = "routing.v1";
 
 /** Manages per-buyer routing criteria (one set per buyer). */
@@ -86,6 +152,14 @@ export interface RoutingServiceClient {
   listBuyerCriteria(request: ListBuyerCriteriaRequest): Observable<ListBuyerCriteriaResponse>;
 
   deleteBuyerCriteria(request: DeleteBuyerCriteriaRequest): Observable<DeleteBuyerCriteriaResponse>;
+
+  /** Ranks the buyers eligible for a call, from cached criteria and the state's precomputed route. */
+
+  decideRoute(request: DecideRouteRequest): Observable<DecideRouteResponse>;
+
+  /** Calls routed in one UTC hour, by state and buyer. */
+
+  getRoutingStats(request: GetRoutingStatsRequest): Observable<GetRoutingStatsResponse>;
 }
 
 /** Manages per-buyer routing criteria (one set per buyer). */
@@ -106,6 +180,18 @@ export interface RoutingServiceController {
   deleteBuyerCriteria(
     request: DeleteBuyerCriteriaRequest,
   ): Promise<DeleteBuyerCriteriaResponse> | Observable<DeleteBuyerCriteriaResponse> | DeleteBuyerCriteriaResponse;
+
+  /** Ranks the buyers eligible for a call, from cached criteria and the state's precomputed route. */
+
+  decideRoute(
+    request: DecideRouteRequest,
+  ): Promise<DecideRouteResponse> | Observable<DecideRouteResponse> | DecideRouteResponse;
+
+  /** Calls routed in one UTC hour, by state and buyer. */
+
+  getRoutingStats(
+    request: GetRoutingStatsRequest,
+  ): Promise<GetRoutingStatsResponse> | Observable<GetRoutingStatsResponse> | GetRoutingStatsResponse;
 }
 
 export function RoutingServiceControllerMethods() {
@@ -115,6 +201,8 @@ export function RoutingServiceControllerMethods() {
       "getBuyerCriteria",
       "listBuyerCriteria",
       "deleteBuyerCriteria",
+      "decideRoute",
+      "getRoutingStats",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

@@ -1,20 +1,33 @@
 import type { CacheFeatureOptions } from '@platform/cache/nest';
 
-/** Every cache key of the routing service, built in one place (the spec's names). */
+/**
+ * Keys within the `routing` namespace: what the service's `@InjectCache('routing')` cache is given (the
+ * engine adds `routing:` and the service's `CACHE_PREFIX`).
+ */
+export const RoutingNamespaceKeys = {
+  /** `buyer:{buyerID}`, i.e. `routing:buyer:{buyerID}`. */
+  buyer: (buyerId: string) => `buyer:${buyerId}`,
+  /** `geo:{state}`, i.e. `routing:geo:{state}`. */
+  geo: (state: string) => `geo:${state}`,
+  /** `stats:{hour}`, i.e. `routing:stats:{hour}`. */
+  stats: (hour: string) => `stats:${hour}`,
+} as const;
+
+/** Every cache key of the routing service, built in one place (the spec's names), as invalidation maps name them. */
 export const RoutingCacheKeys = {
   /** A buyer's routing criteria: `routing:buyer:{buyerID}`. */
-  buyer: (buyerId: string) => `routing:buyer:${buyerId}`,
-  /** Geographic routing of a state (the buyers that take its calls): `routing:geo:{state}`. */
-  geo: (state: string) => `routing:geo:${state}`,
+  buyer: (buyerId: string) => `routing:${RoutingNamespaceKeys.buyer(buyerId)}`,
+  /** Geographic routing of a state (its precomputed route: the active buyers that take its calls): `routing:geo:{state}`. */
+  geo: (state: string) => `routing:${RoutingNamespaceKeys.geo(state)}`,
   /** The namespace of every `routing:geo:{state}` entry. */
   geoNamespace: 'routing:geo',
   /** Hourly statistics: `routing:stats:{hour}`. */
-  stats: (hour: string) => `routing:stats:${hour}`,
+  stats: (hour: string) => `routing:${RoutingNamespaceKeys.stats(hour)}`,
 } as const;
 
 /**
  * The routing namespace and the spec's TTLs (L1 60 s routing rules, L2 15 min buyer preferences), for
- * `CacheModule.forFeature`; inject it with `@InjectCache(ROUTING_CACHE_NAMESPACE.namespace)`.
+ * `CacheModule.forFeature`; inject it with `@InjectCache(ROUTING_CACHE_NAMESPACE.namespace)`. Set here only.
  */
 export const ROUTING_CACHE_NAMESPACE = {
   namespace: 'routing',

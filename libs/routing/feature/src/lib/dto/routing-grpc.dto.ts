@@ -8,6 +8,7 @@ import { emptyAsMissing, IsEntityId, IsUsState, PageLimit } from '@platform/serv
  * `optional`, so an omitted one arrives undefined and gets the same default as over REST (0 / true).
  */
 export class UpsertBuyerCriteriaGrpcDto extends UpsertBuyerCriteriaDto {
+  // Calling hours and the cap are proto3 `optional` too: omitted, they take the REST defaults.
   @IsEntityId()
   buyerId: string;
 }

@@ -1,5 +1,16 @@
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsTimeZone,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { emptyAsMissing, IsEntityId, IsUsState, PageLimit } from '@platform/service-kit';
 
 /** Most states one buyer may list (the 50 states and DC, with room for territories later). */
@@ -10,6 +21,12 @@ export const MAX_MIN_BID_CENTS = 10_000_000;
 export const MAX_CONCURRENT_CALLS = 10_000;
 /** Bounds of `priority` (higher wins). */
 export const PRIORITY_RANGE = { min: -1000, max: 1000 } as const;
+/** Largest accepted daily cap. */
+export const MAX_DAILY_CAP = 10_000_000;
+/** Start of calling hours, `HH:MM` from `00:00` to `23:59`. */
+export const HOURS_START_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** End of calling hours (exclusive), `HH:MM` from `00:01` to `24:00`. */
+export const HOURS_END_PATTERN = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const booleanFromQuery = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : emptyAsMissing({ value });
 
@@ -40,6 +57,28 @@ export class UpsertBuyerCriteriaDto {
   @IsOptional()
   @IsBoolean()
   active?: boolean;
+
+  /** IANA time zone of the calling hours; default `UTC`. */
+  @IsOptional()
+  @IsTimeZone({ message: 'must be an IANA time zone such as America/New_York' })
+  timeZone?: string;
+
+  /** Start of the calling hours in `timeZone`, `HH:MM`; default `00:00`. */
+  @IsOptional()
+  @Matches(HOURS_START_PATTERN, { message: 'must be HH:MM between 00:00 and 23:59' })
+  hoursStart?: string;
+
+  /** End of the calling hours (exclusive), `HH:MM`; default `24:00`. Before `hoursStart`: overnight. */
+  @IsOptional()
+  @Matches(HOURS_END_PATTERN, { message: 'must be HH:MM between 00:01 and 24:00' })
+  hoursEnd?: string;
+
+  /** Most calls routed per UTC day; omitted or null: no cap. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_DAILY_CAP)
+  dailyCap?: number | null;
 }
 
 /** Query of `GET /routing/buyers`. */

@@ -15,7 +15,17 @@ export const buyerRoutingChangedInvalidation = invalidateOn(
     {
       reason: 'the states the buyer takes calls from, before and after',
       keys: (buyer) => buyer.states.map(RoutingCacheKeys.geo),
-      onChangeOf: ['states', 'active', 'priority', 'minBidCents', 'maxConcurrentCalls'],
+      onChangeOf: [
+        'states',
+        'active',
+        'priority',
+        'minBidCents',
+        'maxConcurrentCalls',
+        'timeZone',
+        'hoursStartMinute',
+        'hoursEndMinute',
+        'dailyCap',
+      ],
     },
   ],
 );
