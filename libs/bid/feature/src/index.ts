@@ -8,3 +8,4 @@ export * from './lib/cache/bid-cache.keys';
 export * from './lib/listeners/bid-invalidation.map';
 export * from './lib/bid-expiry.job';
 export * from './lib/domain/bid-transitions';
+export * from './lib/bid-warmer.job';

@@ -14,7 +14,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { BidCacheKeys, BidExpiryJob, bidServiceSpec } from '../src';
+import { BidCacheKeys, BidExpiryJob, bidServiceSpec, BidWarmerJob } from '../src';
 
 /**
  * The bid domain through its cache on the real stack: the spec's keys filled by reads (and by creation),
@@ -159,4 +159,21 @@ describe('bid service: lifecycle and cache keys (real Postgres, Redis, Kafka)', 
       details: expect.stringContaining('buyerId'),
     });
   });
+
+  it('should pre-warm the active bids of the top buyers by bid value, and not the others', async () => {
+    const top = `buyer-${randomUUID()}`;
+    await cache().set(BidCacheKeys.buyerRouting(top), null, { ttl: '1h' });
+    await create({ buyerId: top, amountCents: 9_999_999 });
+    await consumed((await create({ buyerId: top, amountCents: 9_999_999 })).id);
+    const small = `buyer-${randomUUID()}`;
+    await consumed((await create({ buyerId: small, amountCents: 1 })).id);
+    process.env['BID_WARM_TOP_BUYERS'] = '1';
+    try {
+      expect(await service.app.get(BidWarmerJob).run()).toBe(1);
+    } finally {
+      delete process.env['BID_WARM_TOP_BUYERS'];
+    }
+    expect(await cache().get(BidCacheKeys.activeByBuyer(top))).toMatchObject({ buyerId: top });
+    expect(await cache().get(BidCacheKeys.activeByBuyer(small))).toBeUndefined();
+  }, 60000);
 });

@@ -46,6 +46,19 @@ export class BidRepository {
     return this.bids.find({ where, order: { createdAt: 'DESC' }, take: filter.limit });
   }
 
+  /** The buyers with the highest total amount of active bids, highest first, at most `limit`. */
+  async topBuyersByActiveValue(limit: number): Promise<string[]> {
+    const rows: { buyerId: string }[] = await this.bids
+      .createQueryBuilder('bid')
+      .select('bid.buyerId', 'buyerId')
+      .where('bid.status = :status', { status: 'active' })
+      .groupBy('bid.buyerId')
+      .orderBy('SUM(bid.amountCents)', 'DESC')
+      .limit(limit)
+      .getRawMany();
+    return rows.map((row) => row.buyerId);
+  }
+
   /** Ids of active bids whose expiry time is at or before `now`, soonest first, at most `limit`. */
   async findOverdueIds(options: { now: Date; limit: number }): Promise<string[]> {
     const rows = await this.bids.find({

@@ -6,6 +6,7 @@ import { ComplianceClientModule } from '@platform/compliance-client';
 import { ROUTING_PROFILE_CACHE, RoutingClientModule } from '@platform/routing-client';
 import { BidController } from './bid.controller';
 import { BidExpiryJob } from './bid-expiry.job';
+import { BidWarmerJob } from './bid-warmer.job';
 import { CallBidsController } from './call-bids.controller';
 import { BidDecisionController } from './decisions/bid-decision.controller';
 import { BidDecisionService } from './decisions/bid-decision.service';
@@ -38,6 +39,7 @@ import { provideInvalidationMap } from '@platform/service-kit';
     provideInvalidationMap(bidInvalidationMap),
     BidService,
     BuyerActiveBidsService,
+    BidWarmerJob,
     BidExpiryJob,
     BidDecisionService,
   ],
