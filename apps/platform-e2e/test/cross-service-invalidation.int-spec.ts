@@ -164,7 +164,7 @@ describe('cross-service cache invalidation (real processes, Kafka, Postgres, Red
     await consumed(schemas.bid, bid.id);
     for (const service of bids) {
       expect((await activeBids(service, buyerId)).bids).toEqual([
-        expect.objectContaining({ status: 'pending' }),
+        expect.objectContaining({ status: 'active' }),
       ]);
     }
 

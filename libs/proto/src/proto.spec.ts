@@ -1,3 +1,4 @@
+import { map, Observable } from 'rxjs';
 import 'reflect-metadata';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,19 @@ import {
 import type { ProtoService } from './index';
 
 const expectedServices: Record<ProtoService, { service: string; methods: string[] }> = {
-  bid: { service: 'BidService', methods: ['CreateBid', 'GetBid', 'ListBids', 'UpdateBid', 'DeleteBid'] },
+  bid: {
+    service: 'BidService',
+    methods: [
+      'CreateBid',
+      'GetBid',
+      'ListBids',
+      'UpdateBid',
+      'DeleteBid',
+      'ListCallBids',
+      'ListBuyerActiveBids',
+      'DecideBids',
+    ],
+  },
   routing: {
     service: 'RoutingService',
     methods: [
@@ -176,13 +189,35 @@ describe('proto contracts', () => {
       deleteBid(): bidV1.DeleteBidResponse {
         return {};
       }
+      listCallBids(): bidV1.ListCallBidsResponse {
+        return { bids: [bid] };
+      }
+      listBuyerActiveBids(): bidV1.ListBuyerActiveBidsResponse {
+        return { buyerId: 'buyer-1', bids: [{ bid, eligible: true }] };
+      }
+      decideBids(candidates: Observable<bidV1.BidCandidate>): Observable<bidV1.BidDecision> {
+        return candidates.pipe(
+          map((c) => ({ callId: c.callId, buyerId: c.buyerId, accepted: true, reasons: [] })),
+        );
+      }
     }
 
-    for (const method of ['createBid', 'getBid', 'listBids', 'updateBid', 'deleteBid'] as const) {
+    for (const method of [
+      'createBid',
+      'getBid',
+      'listBids',
+      'updateBid',
+      'deleteBid',
+      'listCallBids',
+      'listBuyerActiveBids',
+    ] as const) {
       const patterns = Reflect.getMetadata(PATTERN_METADATA, Controller.prototype[method]) as unknown[];
       // lowerCamel rpc names match grpc-js's `originalName` aliases (proto-loader keepCase: false).
       expect(patterns).toEqual([{ service: 'BidService', rpc: method, streaming: 'no_stream' }]);
     }
+    expect(Reflect.getMetadata(PATTERN_METADATA, Controller.prototype.decideBids)).toEqual([
+      { service: 'BidService', rpc: 'decideBids', streaming: 'rx_stream' },
+    ]);
     expect(new Controller().getBid()).toEqual({ bid });
   });
 });

@@ -34,6 +34,17 @@ describe('module boundaries (@nx/enforce-module-boundaries, eslint.config.mjs)',
     }
   });
 
+  it("should let bid use compliance's client lib, and nothing else of compliance", async () => {
+    const client =
+      "import { ComplianceClient } from '@platform/compliance-client';\nexport const probe = ComplianceClient;\n";
+    expect(await boundaryErrors('libs/bid/feature/src/lib/probe.ts', client)).toEqual([]);
+    const feature = await boundaryErrors(
+      'libs/bid/feature/src/lib/probe.ts',
+      "import { ComplianceService } from '@platform/compliance-feature';\nexport const probe = ComplianceService;\n",
+    );
+    expect(feature.join('\n')).toMatch(/scope:bid.*can only depend on libs tagged with/s);
+  });
+
   it('should fail lint when shared code imports a domain', async () => {
     const errors = await boundaryErrors(
       'libs/cache/src/lib/probe.ts',

@@ -44,6 +44,7 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       'CreateProcessedEvents1764000000000',
       'CreateBids1764000000001',
       'CreateOutboxEvents1765000000000',
+      'IndexActiveBidExpiry1766000000000',
     ]);
     expect(await tables()).toEqual(['bids', 'migrations', 'outbox_events', 'processed_events']);
     const checks = await scratch.query(
@@ -66,10 +67,12 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       'CreateBids1764000000001',
       'CreateOutboxEvents1765000000000',
       'CreateProcessedEvents1764000000000',
+      'IndexActiveBidExpiry1766000000000',
     ]);
   });
 
   it('should revert one step, then everything, leaving no tables behind', async () => {
+    expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['IndexActiveBidExpiry1766000000000']);
     expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['CreateOutboxEvents1765000000000']);
     expect(await tables()).toEqual(['bids', 'migrations', 'processed_events']);
     expect(await runMigrations(config, BID_DATABASE, 'down-all')).toEqual([

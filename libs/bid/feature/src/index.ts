@@ -6,3 +6,6 @@ export * from './lib/dto/bid.dto';
 export * from './lib/buyer-active-bids.service';
 export * from './lib/cache/bid-cache.keys';
 export * from './lib/listeners/bid-invalidation.map';
+export * from './lib/bid-expiry.job';
+export * from './lib/domain/bid-transitions';
+export * from './lib/bid-warmer.job';

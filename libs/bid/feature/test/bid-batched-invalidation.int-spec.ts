@@ -62,7 +62,7 @@ describe('bid service: batched invalidation (real Kafka, Postgres, throwaway Red
         buyerId: 'b-1',
         amountCents: 100,
         currency: 'USD',
-        status: 'pending',
+        status: 'active',
       },
       after: {
         id,
@@ -70,7 +70,7 @@ describe('bid service: batched invalidation (real Kafka, Postgres, throwaway Red
         buyerId: 'b-1',
         amountCents: 200,
         currency: 'USD',
-        status: 'pending',
+        status: 'active',
       },
     }) as BidChanged.Value;
   }

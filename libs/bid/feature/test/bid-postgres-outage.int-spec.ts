@@ -70,9 +70,18 @@ describe('bid service with Postgres stopped (throwaway Postgres)', () => {
     const grpcError = await grpcWrite.catch((error: { details: string; metadata: Metadata }) => error);
     expect(grpcError.details).toContain('DEPENDENCY.UNAVAILABLE');
     expect(Number(grpcError.metadata.get('retry-after')[0])).toBeGreaterThan(0);
-    await expect(service.grpc.call('getBid', { id })).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    // The bid was cached on creation: its reads are served; a bid the cache does not hold is not.
+    expect((await service.grpc.call('getBid', { id })).bid).toMatchObject({ id, amountCents: 700 });
+    expect(await readJson(await fetch(`${service.httpUrl}/bids/${id}`))).toMatchObject({
+      id,
+      amountCents: 700,
+    });
+    const notCached = randomUUID();
+    await expect(service.grpc.call('getBid', { id: notCached })).rejects.toMatchObject({
+      code: status.UNAVAILABLE,
+    });
 
-    const uncached = await fetch(`${service.httpUrl}/bids/${id}`);
+    const uncached = await fetch(`${service.httpUrl}/bids/${notCached}`);
     expect(uncached.status).toBe(503);
     expect(await readJson(uncached)).toMatchObject({ code: 'DEPENDENCY.UNAVAILABLE' });
     expect(uncached.headers.get('retry-after')).not.toBeNull();
@@ -86,7 +95,7 @@ describe('bid service with Postgres stopped (throwaway Postgres)', () => {
       const response = await post(newBid());
       return response.status === 201 && response;
     }, 30000);
-    expect(await readJson(recovered)).toMatchObject({ status: 'pending', version: 1 });
+    expect(await readJson(recovered)).toMatchObject({ status: 'active', version: 1 });
     // Nothing that was refused was written.
     expect(await readJson(await fetch(`${service.httpUrl}/bids/${id}`))).toMatchObject({ amountCents: 700 });
     expect(await readJson(await fetch(`${service.httpUrl}/bids?callId=${refused.callId}`))).toEqual([]);

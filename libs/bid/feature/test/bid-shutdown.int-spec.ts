@@ -64,10 +64,10 @@ describe('bid service shutdown (real Postgres, Redis, Kafka)', () => {
   it('should finish an in-flight REST call before closing, then refuse connections', async () => {
     const bid = await createBid();
     const response = await callDuringShutdown(bid.id, () =>
-      sendJson('PATCH', `${service.httpUrl}/bids/${bid.id}`, { status: 'active' }),
+      sendJson('PATCH', `${service.httpUrl}/bids/${bid.id}`, { status: 'won' }),
     );
     expect(response.status).toBe(200);
-    expect(await readJson(response)).toMatchObject({ id: bid.id, status: 'active', version: 2 });
+    expect(await readJson(response)).toMatchObject({ id: bid.id, status: 'won', version: 2 });
     await expect(fetch(`${service.httpUrl}/health/live`)).rejects.toThrow();
   }, 30000);
 

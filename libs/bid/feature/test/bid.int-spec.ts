@@ -20,13 +20,13 @@ describe('bid service (real Postgres, Redis, Kafka)', () => {
       expect(created).toMatchObject({
         callId,
         buyerId: 'buyer-7',
-        status: 'pending',
+        status: 'active',
         currency: 'USD',
         version: 1,
       });
 
       const { bid } = await service.grpc.call('getBid', { id: created.id });
-      expect(bid).toMatchObject({ id: created.id, callId, buyerId: 'buyer-7', amountCents: 1250, status: 1 });
+      expect(bid).toMatchObject({ id: created.id, callId, buyerId: 'buyer-7', amountCents: 1250, status: 2 });
 
       const { bids } = await service.grpc.call('listBids', { callId, limit: 0 });
       expect(bids.map((b: { id: string }) => b.id)).toEqual([created.id]);

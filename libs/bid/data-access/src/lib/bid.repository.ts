@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { InTransaction } from '@platform/database';
-import { FindOptionsWhere, Repository } from 'typeorm';
+import { FindOptionsWhere, LessThanOrEqual, Repository } from 'typeorm';
 import { Bid, BidStatus } from './bid.entity';
 
 /** Filters for {@link BidRepository.list}. */
@@ -26,7 +26,7 @@ export class BidRepository {
     then?: InTransaction<Bid>,
   ): Promise<Bid> {
     return this.bids.manager.transaction(async (tx) => {
-      const bid = await tx.save(tx.create(Bid, { ...data, status: 'pending' }));
+      const bid = await tx.save(tx.create(Bid, { ...data, status: 'active' }));
       await then?.(tx, bid);
       return bid;
     });
@@ -44,6 +44,30 @@ export class BidRepository {
     if (filter.buyerId) where.buyerId = filter.buyerId;
     if (filter.status) where.status = filter.status;
     return this.bids.find({ where, order: { createdAt: 'DESC' }, take: filter.limit });
+  }
+
+  /** The buyers with the highest total amount of active bids, highest first, at most `limit`. */
+  async topBuyersByActiveValue(limit: number): Promise<string[]> {
+    const rows: { buyerId: string }[] = await this.bids
+      .createQueryBuilder('bid')
+      .select('bid.buyerId', 'buyerId')
+      .where('bid.status = :status', { status: 'active' })
+      .groupBy('bid.buyerId')
+      .orderBy('SUM(bid.amountCents)', 'DESC')
+      .limit(limit)
+      .getRawMany();
+    return rows.map((row) => row.buyerId);
+  }
+
+  /** Ids of active bids whose expiry time is at or before `now`, soonest first, at most `limit`. */
+  async findOverdueIds(options: { now: Date; limit: number }): Promise<string[]> {
+    const rows = await this.bids.find({
+      select: { id: true },
+      where: { status: 'active', expiresAt: LessThanOrEqual(options.now) },
+      order: { expiresAt: 'ASC' },
+      take: options.limit,
+    });
+    return rows.map((row) => row.id);
   }
 
   /**

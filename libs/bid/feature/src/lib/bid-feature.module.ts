@@ -1,8 +1,15 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { CacheModule } from '@platform/cache/nest';
 import { BidDataAccessModule } from '@platform/bid-data-access';
-import { RoutingClientModule } from '@platform/routing-client';
+import { ComplianceClientModule } from '@platform/compliance-client';
+import { ROUTING_PROFILE_CACHE, RoutingClientModule } from '@platform/routing-client';
 import { BidController } from './bid.controller';
+import { BidExpiryJob } from './bid-expiry.job';
+import { BidWarmerJob } from './bid-warmer.job';
+import { CallBidsController } from './call-bids.controller';
+import { BidDecisionController } from './decisions/bid-decision.controller';
+import { BidDecisionService } from './decisions/bid-decision.service';
 import { BidGrpcController } from './bid.grpc.controller';
 import { BidService } from './bid.service';
 import { BuyerActiveBidsService } from './buyer-active-bids.service';
@@ -14,12 +21,28 @@ import { provideInvalidationMap } from '@platform/service-kit';
 /** The bid service's behaviour: REST, gRPC and Kafka entry points over {@link BidService}. */
 @Module({
   imports: [
+    ScheduleModule.forRoot(),
     BidDataAccessModule,
     RoutingClientModule,
-    CacheModule.forFeature(Object.values(BID_CACHE_NAMESPACES)),
+    ComplianceClientModule,
+    // The routing client's namespace too: the decision path peeks its copies in L1.
+    CacheModule.forFeature([...Object.values(BID_CACHE_NAMESPACES), ROUTING_PROFILE_CACHE]),
   ],
-  controllers: [BidController, BuyerBidsController, BidGrpcController],
-  providers: [provideInvalidationMap(bidInvalidationMap), BidService, BuyerActiveBidsService],
+  controllers: [
+    BidController,
+    BidDecisionController,
+    CallBidsController,
+    BuyerBidsController,
+    BidGrpcController,
+  ],
+  providers: [
+    provideInvalidationMap(bidInvalidationMap),
+    BidService,
+    BuyerActiveBidsService,
+    BidWarmerJob,
+    BidExpiryJob,
+    BidDecisionService,
+  ],
   exports: [BidService],
 })
 export class BidFeatureModule {}

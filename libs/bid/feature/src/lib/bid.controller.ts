@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { BidService } from './bid.service';
-import { BidView, toBidView } from './bid.mapper';
+import { BidView } from './bid.mapper';
 import { BidIdDto, CreateBidDto, ListBidsQuery, UpdateBidDto } from './dto/bid.dto';
 
 /** REST API of bids. */
@@ -10,22 +10,22 @@ export class BidController {
 
   @Post()
   async create(@Body() body: CreateBidDto): Promise<BidView> {
-    return toBidView(await this.bids.create(body));
+    return this.bids.create(body);
   }
 
   @Get()
   async list(@Query() query: ListBidsQuery): Promise<BidView[]> {
-    return (await this.bids.list(query)).map(toBidView);
+    return this.bids.list(query);
   }
 
   @Get(':id')
   async get(@Param() { id }: BidIdDto): Promise<BidView> {
-    return toBidView(await this.bids.get(id));
+    return this.bids.get(id);
   }
 
   @Patch(':id')
   async update(@Param() { id }: BidIdDto, @Body() body: UpdateBidDto): Promise<BidView> {
-    return toBidView(await this.bids.update(id, body));
+    return this.bids.update(id, body);
   }
 
   @Delete(':id')

@@ -1,7 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { bidV1 } from '@platform/proto';
+import { Observable, concatMap } from 'rxjs';
 import { BidService } from './bid.service';
+import { BidDecisionService } from './decisions/bid-decision.service';
+import { candidateFromMessage, toDecisionMessage } from './decisions/bid-decision.grpc';
+import { BuyerActiveBidsService } from './buyer-active-bids.service';
+import { BuyerIdParam } from './buyer-bids.controller';
+import { CallIdParam } from './call-bids.controller';
 import { statusFromProto, toBidMessage } from './bid.mapper';
 import { BidIdDto, CreateBidDto } from './dto/bid.dto';
 import { ListBidsGrpcDto, UpdateBidGrpcDto } from './dto/bid-grpc.dto';
@@ -10,7 +16,20 @@ import { ListBidsGrpcDto, UpdateBidGrpcDto } from './dto/bid-grpc.dto';
 @Controller()
 @bidV1.BidServiceControllerMethods()
 export class BidGrpcController implements bidV1.BidServiceController {
-  constructor(private readonly bids: BidService) {}
+  constructor(
+    private readonly bids: BidService,
+    private readonly activeBids: BuyerActiveBidsService,
+    private readonly decisions: BidDecisionService,
+  ) {}
+
+  /** Bidi stream: one decision per candidate, in order; a malformed candidate ends it with INVALID_ARGUMENT. */
+  decideBids(candidates: Observable<bidV1.BidCandidate>): Observable<bidV1.BidDecision> {
+    return candidates.pipe(
+      concatMap(async (message) =>
+        toDecisionMessage(await this.decisions.decideOne(candidateFromMessage(message))),
+      ),
+    );
+  }
 
   async createBid(@Payload() request: CreateBidDto): Promise<bidV1.CreateBidResponse> {
     return { bid: toBidMessage(await this.bids.create(request)) };
@@ -36,6 +55,20 @@ export class BidGrpcController implements bidV1.BidServiceController {
       amountCents: request.amountCents,
     });
     return { bid: toBidMessage(bid) };
+  }
+
+  async listCallBids(@Payload() { callId }: CallIdParam): Promise<bidV1.ListCallBidsResponse> {
+    return { bids: (await this.bids.listForCall(callId)).map(toBidMessage) };
+  }
+
+  async listBuyerActiveBids(
+    @Payload() { buyerId }: BuyerIdParam,
+  ): Promise<bidV1.ListBuyerActiveBidsResponse> {
+    const view = await this.activeBids.get(buyerId);
+    return {
+      buyerId: view.buyerId,
+      bids: view.bids.map(({ eligible, ...bid }) => ({ bid: toBidMessage(bid), eligible })),
+    };
   }
 
   async deleteBid(@Payload() { id }: BidIdDto): Promise<bidV1.DeleteBidResponse> {

@@ -56,9 +56,9 @@ export const statusFromProto = (status: bidV1.BidStatus): BidChanged.BidStatus =
   return found;
 };
 
-/** Entity → gRPC message. */
-export const toBidMessage = (bid: Bid): bidV1.Bid => ({
-  ...toBidView(bid),
+/** REST view (what the cache holds) → gRPC message. */
+export const toBidMessage = (bid: BidView): bidV1.Bid => ({
+  ...bid,
   status: statusToProto(bid.status),
-  expiresAt: bid.expiresAt ? bid.expiresAt.toISOString() : '',
+  expiresAt: bid.expiresAt ?? '',
 });

@@ -1,26 +1,36 @@
 import { Injectable } from '@nestjs/common';
 import { Bid, BidRepository } from '@platform/bid-data-access';
+import type { Cache } from '@platform/cache';
+import { InjectCache } from '@platform/cache/nest';
 import { BidChanged, ChangeOp, createEnvelope, Topic } from '@platform/contracts';
 import { OutboxService } from '@platform/database';
-import { NotFoundError } from '@platform/service-kit';
+import { MAX_PAGE_LIMIT, NotFoundError } from '@platform/service-kit';
 import type { EntityManager } from 'typeorm';
+import { BidView, toBidSnapshot, toBidView } from './bid.mapper';
+import { BID_CACHE_NAMESPACES, BidNamespaceKeys, BidsNamespaceKeys } from './cache/bid-cache.keys';
+import { assertTransition } from './domain/bid-transitions';
 import { CreateBidDto, UpdateBidDto } from './dto/bid.dto';
-import { toBidSnapshot } from './bid.mapper';
 
 /**
  * Bid use cases; transport-neutral (REST and gRPC controllers both call it). Every change queues its
  * `bid.bid.changed.v1` event in the outbox inside the change's own transaction: both commit or neither.
+ *
+ * Reads go through the cache under the spec's keys (`bid:{bidID}`, `bids:call:{callID}`); a new bid is
+ * cached on creation, so its first read is a hit. Changes evict through the invalidation map only (on
+ * commit here, over Kafka everywhere).
  */
 @Injectable()
 export class BidService {
   constructor(
     private readonly bids: BidRepository,
     private readonly outbox: OutboxService,
+    @InjectCache(BID_CACHE_NAMESPACES.bid.namespace) private readonly bidCache: Cache<BidView>,
+    @InjectCache(BID_CACHE_NAMESPACES.bids.namespace) private readonly listCache: Cache<BidView[]>,
   ) {}
 
-  /** Creates a pending bid and announces it. */
-  create(input: CreateBidDto): Promise<Bid> {
-    return this.bids.create(
+  /** Creates an active bid, announces it, and caches it as `bid:{bidID}`. */
+  async create(input: CreateBidDto): Promise<BidView> {
+    const bid = await this.bids.create(
       {
         callId: input.callId,
         buyerId: input.buyerId,
@@ -28,47 +38,82 @@ export class BidService {
         currency: input.currency ?? 'USD',
         expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
       },
-      (tx, bid) => this.announce(tx, 'created', bid.id, bid.version, null, toBidSnapshot(bid)),
+      (tx, created) =>
+        this.announce(tx, 'created', created.id, created.version, null, toBidSnapshot(created)),
+    );
+    const view = toBidView(bid);
+    // After the commit (and its evictions): the create event does not evict `bid:{bidID}` (see the map).
+    await this.bidCache.set(BidNamespaceKeys.bid(view.id), view);
+    return view;
+  }
+
+  /** The bid (cached as `bid:{bidID}`), or `BID.NOT_FOUND` (not cached). */
+  get(id: string): Promise<BidView> {
+    return this.bidCache.getOrSet(BidNamespaceKeys.bid(id), async () => {
+      const bid = await this.bids.findById(id);
+      if (!bid) throw new NotFoundError('bid', id);
+      return toBidView(bid);
+    });
+  }
+
+  /** The bids of a call, newest first (cached as `bids:call:{callID}`). */
+  listForCall(callId: string): Promise<BidView[]> {
+    return this.listCache.getOrSet(BidsNamespaceKeys.byCall(callId), async () =>
+      (await this.bids.list({ callId, limit: MAX_PAGE_LIMIT })).map(toBidView),
     );
   }
 
-  /** The bid, or `BID.NOT_FOUND`. */
-  async get(id: string): Promise<Bid> {
-    const bid = await this.bids.findById(id);
-    if (!bid) throw new NotFoundError('bid', id);
-    return bid;
-  }
-
-  /** Bids by call, buyer and/or status. */
-  list(filter: { callId?: string; buyerId?: string; status?: BidChanged.BidStatus; limit?: number }) {
-    return this.bids.list({ ...filter, limit: filter.limit ?? 50 });
+  /** Bids by call, buyer and/or status: an ad-hoc query, straight from Postgres. */
+  async list(filter: {
+    callId?: string;
+    buyerId?: string;
+    status?: BidChanged.BidStatus;
+    limit?: number;
+  }): Promise<BidView[]> {
+    return (await this.bids.list({ ...filter, limit: filter.limit ?? 50 })).map(toBidView);
   }
 
   /**
-   * Changes status and/or amount under a row lock; announces old and new values. A patch that changes
-   * nothing keeps the version and announces nothing.
+   * Changes status (`active → won | lost | expired` only, else `BID.ILLEGAL_TRANSITION`) and/or amount under
+   * a row lock; announces old and new values. A patch that changes nothing keeps the version and announces
+   * nothing.
    */
-  async update(id: string, patch: UpdateBidDto): Promise<Bid> {
+  async update(id: string, patch: UpdateBidDto): Promise<BidView> {
     const result = await this.bids.update(
       id,
       (bid) => {
-        if (patch.status !== undefined) bid.status = patch.status;
+        if (patch.status !== undefined) {
+          assertTransition(bid.status, patch.status);
+          bid.status = patch.status;
+        }
         if (patch.amountCents !== undefined) bid.amountCents = patch.amountCents;
       },
-      async (tx, { before, after }) => {
-        if (after.version === before.version) return;
-        await this.announce(
-          tx,
-          'updated',
-          after.id,
-          after.version,
-          toBidSnapshot(before),
-          toBidSnapshot(after),
-        );
-      },
+      (tx, change) => this.announceUpdate(tx, change),
     );
     if (!result) throw new NotFoundError('bid', id);
-    return result.after;
+    return toBidView(result.after);
+  }
+
+  /**
+   * Expires the active bids whose expiry time is at or before `now` (at most `limit`), each in its own
+   * transaction through the outbox, so every cache drops them. A bid that moved on meanwhile is left alone.
+   * Returns how many expired.
+   */
+  async expireOverdue(options: { now: Date; limit: number }): Promise<number> {
+    let expired = 0;
+    for (const id of await this.bids.findOverdueIds(options)) {
+      const result = await this.bids.update(
+        id,
+        (bid) => {
+          if (bid.status === 'active' && bid.expiresAt !== null && bid.expiresAt <= options.now) {
+            bid.status = 'expired';
+          }
+        },
+        (tx, change) => this.announceUpdate(tx, change),
+      );
+      if (result && result.after.version !== result.before.version) expired++;
+    }
+    return expired;
   }
 
   /** Deletes the bid, or `BID.NOT_FOUND` (also for the loser of two concurrent deletes). */
@@ -78,6 +123,14 @@ export class BidService {
       this.announce(tx, 'deleted', bid.id, bid.version + 1, toBidSnapshot(bid), null),
     );
     if (!gone) throw new NotFoundError('bid', id);
+  }
+
+  private async announceUpdate(
+    tx: EntityManager,
+    { before, after }: { before: Bid; after: Bid },
+  ): Promise<void> {
+    if (after.version === before.version) return;
+    await this.announce(tx, 'updated', after.id, after.version, toBidSnapshot(before), toBidSnapshot(after));
   }
 
   private announce(

@@ -4,7 +4,7 @@ import { InjectCache } from '@platform/cache/nest';
 import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/routing-client';
 import { MAX_PAGE_LIMIT } from '@platform/service-kit';
 import { BidService } from './bid.service';
-import { BidView, toBidView } from './bid.mapper';
+import { BidView } from './bid.mapper';
 import { BID_CACHE_NAMESPACES, BidsNamespaceKeys } from './cache/bid-cache.keys';
 
 /** An open bid and whether the buyer's routing criteria let it compete. */
@@ -13,7 +13,7 @@ export interface ActiveBidView extends BidView {
   eligible: boolean;
 }
 
-/** A buyer's open (pending or active) bids, judged against its routing criteria. */
+/** A buyer's active bids, judged against its routing criteria. */
 export interface BuyerActiveBidsView {
   buyerId: string;
   /** The buyer's routing criteria as the routing service has them; null when it has none. */
@@ -22,8 +22,8 @@ export interface BuyerActiveBidsView {
 }
 
 /**
- * The `bids:buyer:{buyerID}:active` view: the buyer's open bids (newest first, at most
- * {@link MAX_PAGE_LIMIT} per status) with their eligibility under the buyer's routing criteria, read from
+ * The `bids:buyer:{buyerID}:active` view: the buyer's active bids (newest first, at most
+ * {@link MAX_PAGE_LIMIT}) with their eligibility under the buyer's routing criteria, read from
  * the routing service. It depends on bid data and routing data alike, so both `bid.bid.changed.v1` and
  * `routing.buyer.changed.v1` evict it (see the bid service's invalidation map).
  */
@@ -41,12 +41,10 @@ export class BuyerActiveBidsService {
   }
 
   private async load(buyerId: string): Promise<BuyerActiveBidsView> {
-    const [profile, active, pending] = await Promise.all([
+    const [profile, active] = await Promise.all([
       this.routing.get(buyerId),
       this.bids.list({ buyerId, status: 'active', limit: MAX_PAGE_LIMIT }),
-      this.bids.list({ buyerId, status: 'pending', limit: MAX_PAGE_LIMIT }),
     ]);
-    const open = [...active, ...pending].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     return {
       buyerId,
       routing: profile
@@ -58,8 +56,8 @@ export class BuyerActiveBidsService {
             version: profile.version,
           }
         : null,
-      bids: open.map((bid) => ({
-        ...toBidView(bid),
+      bids: active.map((bid) => ({
+        ...bid,
         eligible: profile !== null && profile.active && bid.amountCents >= profile.minBidCents,
       })),
     };

@@ -1,4 +1,5 @@
 import type { CacheFeatureOptions } from '@platform/cache/nest';
+import { complianceDncKey, complianceStateKey } from '@platform/compliance-client';
 import { routingProfileKey } from '@platform/routing-client';
 
 /**
@@ -7,17 +8,29 @@ import { routingProfileKey } from '@platform/routing-client';
  */
 export const BidCacheKeys = {
   /** One bid: `bid:{bidID}`. */
-  bid: (bidId: string) => `bid:${bidId}`,
+  bid: (bidId: string) => `bid:${BidNamespaceKeys.bid(bidId)}`,
   /** The bids of a call: `bids:call:{callID}`. */
-  byCall: (callId: string) => `bids:call:${callId}`,
+  byCall: (callId: string) => `bids:${BidsNamespaceKeys.byCall(callId)}`,
   /** A buyer's open bids with their eligibility: `bids:buyer:{buyerID}:active`. */
   activeByBuyer: (buyerId: string) => `bids:${BidsNamespaceKeys.activeByBuyer(buyerId)}`,
   /** This service's copy of a buyer's routing profile (kept by routing's client): `routing:buyer:{buyerID}`. */
   buyerRouting: routingProfileKey,
+  /** This service's copy of a state's compliance rule (kept by compliance's client): `compliance:state:{state}`. */
+  complianceState: complianceStateKey,
+  /** This service's copy of a number's DNC answer (kept by compliance's client): `compliance:dnc:{phoneHash}`. */
+  complianceDnc: complianceDncKey,
+} as const;
+
+/** Keys within the `bid` namespace (what `@InjectCache('bid')` is given). */
+export const BidNamespaceKeys = {
+  /** `{bidID}`, i.e. `bid:{bidID}`. */
+  bid: (bidId: string) => bidId,
 } as const;
 
 /** Keys within the `bids` namespace (what the service's `@InjectCache('bids')` cache is given). */
 export const BidsNamespaceKeys = {
+  /** `call:{callID}`, i.e. `bids:call:{callID}`. */
+  byCall: (callId: string) => `call:${callId}`,
   /** `buyer:{buyerID}:active`, i.e. `bids:buyer:{buyerID}:active`. */
   activeByBuyer: (buyerId: string) => `buyer:${buyerId}:active`,
 } as const;

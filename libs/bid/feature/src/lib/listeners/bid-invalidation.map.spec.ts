@@ -1,9 +1,16 @@
-import { BidChanged, BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
+import {
+  BidChanged,
+  BuyerRoutingChanged,
+  ComplianceRulesChanged,
+  createEnvelope,
+  Topic,
+} from '@platform/contracts';
 import { planEvent } from '@platform/service-kit';
 import {
   bidChangedInvalidation,
   bidInvalidationMap,
   buyerRoutingChangedInvalidation,
+  complianceRulesChangedInvalidation,
 } from './bid-invalidation.map';
 
 const bid = (over: Partial<BidChanged.Snapshot> = {}): BidChanged.Snapshot => ({
@@ -28,7 +35,7 @@ const buyer = (over: Partial<BuyerRoutingChanged.Snapshot> = {}): BuyerRoutingCh
 describe('bidInvalidationMap', () => {
   it('should cover every topic the bid service consumes', () => {
     expect([...bidInvalidationMap.entries.map((entry) => entry.topic)].sort()).toEqual(
-      [Topic.BidChanged, Topic.BuyerRoutingChanged].sort(),
+      [Topic.BidChanged, Topic.BuyerRoutingChanged, Topic.ComplianceRulesChanged].sort(),
     );
   });
 
@@ -44,7 +51,7 @@ describe('bidInvalidationMap', () => {
       );
 
     it('should evict the bid, its call and its buyer’s open bids on a status change', () => {
-      expect(plan(bid({ status: 'pending' }), bid({ status: 'active' }), 'updated')).toEqual({
+      expect(plan(bid({ status: 'active' }), bid({ status: 'won' }), 'updated')).toEqual({
         keys: [`bid:${bid().id}`, 'bids:buyer:buyer-a:active', 'bids:call:call-1'],
         tags: [],
         namespaces: [],
@@ -63,9 +70,12 @@ describe('bidInvalidationMap', () => {
       );
     });
 
-    it('should evict the same entries on creation and deletion', () => {
+    it('should evict the lists on creation but keep the bid cached on creation', () => {
+      expect(plan(null, bid(), 'created').keys).toEqual(['bids:buyer:buyer-a:active', 'bids:call:call-1']);
+    });
+
+    it('should evict the bid and its lists on deletion', () => {
       const expected = [`bid:${bid().id}`, 'bids:buyer:buyer-a:active', 'bids:call:call-1'];
-      expect(plan(null, bid(), 'created').keys).toEqual(expected);
       expect(plan(bid(), null, 'deleted').keys).toEqual(expected);
     });
   });
@@ -85,6 +95,28 @@ describe('bidInvalidationMap', () => {
         tags: [],
         namespaces: [],
       });
+    });
+  });
+
+  describe(Topic.ComplianceRulesChanged, () => {
+    const plan = (after: ComplianceRulesChanged.Snapshot) =>
+      planEvent(
+        complianceRulesChangedInvalidation,
+        createEnvelope({
+          entity: 'compliance-rule' as const,
+          entityId: 'x',
+          op: 'updated',
+          version: 2,
+          before: after,
+          after,
+        }),
+      ).keys;
+
+    it('should evict this service’s copy of the changed state rule or DNC answer, and nothing for TCPA', () => {
+      const hash = 'a'.repeat(64);
+      expect(plan({ kind: 'state', state: 'CA' })).toEqual(['compliance:state:CA']);
+      expect(plan({ kind: 'dnc', phoneHash: hash })).toEqual([`compliance:dnc:${hash}`]);
+      expect(plan({ kind: 'tcpa', tcpaVersion: 3 })).toEqual([]);
     });
   });
 });

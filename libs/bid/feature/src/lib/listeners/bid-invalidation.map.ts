@@ -1,4 +1,4 @@
-import { BidChanged, BuyerRoutingChanged, Topic } from '@platform/contracts';
+import { BidChanged, BuyerRoutingChanged, ComplianceRulesChanged, Topic } from '@platform/contracts';
 import { defineInvalidationMap, invalidateOn } from '@platform/service-kit';
 import { BidCacheKeys } from '../cache/bid-cache.keys';
 
@@ -8,12 +8,13 @@ import { BidCacheKeys } from '../cache/bid-cache.keys';
  */
 export const bidChangedInvalidation = invalidateOn(Topic.BidChanged, BidChanged.Value, [
   {
-    reason: 'the bid itself, the bids of its call, the open bids of its buyer',
-    keys: (bid) => [
-      BidCacheKeys.bid(bid.id),
-      BidCacheKeys.byCall(bid.callId),
-      BidCacheKeys.activeByBuyer(bid.buyerId),
-    ],
+    reason: 'the bid itself (cached on creation, so its own create event must not evict it)',
+    keys: (bid) => [BidCacheKeys.bid(bid.id)],
+    ops: ['updated', 'deleted'],
+  },
+  {
+    reason: 'the bids of its call, the active bids of its buyer',
+    keys: (bid) => [BidCacheKeys.byCall(bid.callId), BidCacheKeys.activeByBuyer(bid.buyerId)],
   },
 ]);
 
@@ -33,8 +34,24 @@ export const buyerRoutingChangedInvalidation = invalidateOn(
   ],
 );
 
+/** What a compliance rule change makes stale in the bid service: its copies read by the decision path. */
+export const complianceRulesChangedInvalidation = invalidateOn(
+  Topic.ComplianceRulesChanged,
+  ComplianceRulesChanged.Value,
+  [
+    {
+      reason: "this service's copies of the state's rule and of the number's DNC answer",
+      keys: (rule) => [
+        rule.kind === 'state' && rule.state ? BidCacheKeys.complianceState(rule.state) : null,
+        rule.kind === 'dnc' && rule.phoneHash ? BidCacheKeys.complianceDnc(rule.phoneHash) : null,
+      ],
+    },
+  ],
+);
+
 /** The bid service's invalidation map: consumed topic → cache entries its events make stale. */
 export const bidInvalidationMap = defineInvalidationMap('bid', [
   bidChangedInvalidation,
   buyerRoutingChangedInvalidation,
+  complianceRulesChangedInvalidation,
 ]);

@@ -94,6 +94,54 @@ export interface DeleteBidRequest {
 export interface DeleteBidResponse {
 }
 
+export interface ListCallBidsRequest {
+  callId: string;
+}
+
+export interface ListCallBidsResponse {
+  bids: Bid[];
+}
+
+export interface ListBuyerActiveBidsRequest {
+  buyerId: string;
+}
+
+/** An active bid and whether the buyer's routing criteria let it compete. */
+export interface ActiveBid {
+  bid?: Bid | undefined;
+  eligible: boolean;
+}
+
+export interface ListBuyerActiveBidsResponse {
+  buyerId: string;
+  bids: ActiveBid[];
+}
+
+/** What a bid decision needs to know of a call. */
+export interface CallAttributes {
+  /** US state code, e.g. CA. */
+  state: string;
+  /** RFC 3339 instant of the call. */
+  time: string;
+  /** E.164 caller number; checked against the Do-Not-Call list when set. */
+  callerPhone?: string | undefined;
+}
+
+export interface BidCandidate {
+  callId: string;
+  buyerId: string;
+  amountCents: number;
+  call?: CallAttributes | undefined;
+}
+
+export interface BidDecision {
+  callId: string;
+  buyerId: string;
+  accepted: boolean;
+  /** Stable codes, e.g. BELOW_MIN_BID, DNC_LISTED (empty when accepted). */
+  reasons: string[];
+}
+
 export const BID_V1_PACKAGE_NAME = "bid.v1";
 
 /** Creates, reads, lists, updates and deletes bids. */
@@ -108,6 +156,21 @@ export interface BidServiceClient {
   updateBid(request: UpdateBidRequest): Observable<UpdateBidResponse>;
 
   deleteBid(request: DeleteBidRequest): Observable<DeleteBidResponse>;
+
+  /** The bids of a call, newest first (cached as bids:call:{callID}). */
+
+  listCallBids(request: ListCallBidsRequest): Observable<ListCallBidsResponse>;
+
+  /** A buyer's active bids with their eligibility (cached as bids:buyer:{buyerID}:active). */
+
+  listBuyerActiveBids(request: ListBuyerActiveBidsRequest): Observable<ListBuyerActiveBidsResponse>;
+
+  /**
+   * The bid decision path: one decision per bid, in order, from cached routing and compliance answers.
+   * A malformed bid ends the stream with INVALID_ARGUMENT naming the field.
+   */
+
+  decideBids(request: Observable<BidCandidate>): Observable<BidDecision>;
 }
 
 /** Creates, reads, lists, updates and deletes bids. */
@@ -122,17 +185,44 @@ export interface BidServiceController {
   updateBid(request: UpdateBidRequest): Promise<UpdateBidResponse> | Observable<UpdateBidResponse> | UpdateBidResponse;
 
   deleteBid(request: DeleteBidRequest): Promise<DeleteBidResponse> | Observable<DeleteBidResponse> | DeleteBidResponse;
+
+  /** The bids of a call, newest first (cached as bids:call:{callID}). */
+
+  listCallBids(
+    request: ListCallBidsRequest,
+  ): Promise<ListCallBidsResponse> | Observable<ListCallBidsResponse> | ListCallBidsResponse;
+
+  /** A buyer's active bids with their eligibility (cached as bids:buyer:{buyerID}:active). */
+
+  listBuyerActiveBids(
+    request: ListBuyerActiveBidsRequest,
+  ): Promise<ListBuyerActiveBidsResponse> | Observable<ListBuyerActiveBidsResponse> | ListBuyerActiveBidsResponse;
+
+  /**
+   * The bid decision path: one decision per bid, in order, from cached routing and compliance answers.
+   * A malformed bid ends the stream with INVALID_ARGUMENT naming the field.
+   */
+
+  decideBids(request: Observable<BidCandidate>): Observable<BidDecision>;
 }
 
 export function BidServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["createBid", "getBid", "listBids", "updateBid", "deleteBid"];
+    const grpcMethods: string[] = [
+      "createBid",
+      "getBid",
+      "listBids",
+      "updateBid",
+      "deleteBid",
+      "listCallBids",
+      "listBuyerActiveBids",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("BidService", method)(constructor.prototype[method], method, descriptor);
       Object.defineProperty(constructor.prototype, method, descriptor);
     }
-    const grpcStreamMethods: string[] = [];
+    const grpcStreamMethods: string[] = ["decideBids"];
     for (const method of grpcStreamMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcStreamMethod("BidService", method)(constructor.prototype[method], method, descriptor);

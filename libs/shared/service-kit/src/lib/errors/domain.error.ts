@@ -1,5 +1,5 @@
 /** How an error maps onto transports: HTTP status and gRPC status both derive from it. */
-export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'precondition' | 'unavailable' | 'internal';
 
 /** One rejected input field. */
 export interface FieldError {
@@ -59,6 +59,21 @@ export class ConflictError extends DomainError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * A request the entity's current state does not allow (an illegal status transition): 409 over HTTP,
+ * `FAILED_PRECONDITION` over gRPC. The code names the rule, e.g. `BID.ILLEGAL_TRANSITION`.
+ */
+export class PreconditionFailedError extends DomainError {
+  readonly kind = 'precondition' as const;
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

@@ -1,6 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { ConflictError, NotFoundError, UpstreamUnavailableError, ValidationFailedError } from '../errors';
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  UpstreamUnavailableError,
+  ValidationFailedError,
+} from '../errors';
 import { RETRY_AFTER_SECONDS, toProblem } from './app-exception.filter';
 
 describe('toProblem()', () => {
@@ -44,6 +50,14 @@ describe('toProblem()', () => {
       status: 409,
       grpcCode: status.ALREADY_EXISTS,
       code: 'BID.DUPLICATE',
+    });
+  });
+
+  it('should map failed preconditions (illegal transitions) to 409 / FAILED_PRECONDITION', () => {
+    expect(toProblem(new PreconditionFailedError('BID.ILLEGAL_TRANSITION', 'won → active'))).toMatchObject({
+      status: 409,
+      grpcCode: status.FAILED_PRECONDITION,
+      code: 'BID.ILLEGAL_TRANSITION',
     });
   });
 

@@ -29,6 +29,7 @@ const BY_KIND: Record<ErrorKind, { status: number; grpcCode: GrpcStatus }> = {
   invalid: { status: HttpStatus.BAD_REQUEST, grpcCode: GrpcStatus.INVALID_ARGUMENT },
   not_found: { status: HttpStatus.NOT_FOUND, grpcCode: GrpcStatus.NOT_FOUND },
   conflict: { status: HttpStatus.CONFLICT, grpcCode: GrpcStatus.ALREADY_EXISTS },
+  precondition: { status: HttpStatus.CONFLICT, grpcCode: GrpcStatus.FAILED_PRECONDITION },
   unavailable: { status: HttpStatus.SERVICE_UNAVAILABLE, grpcCode: GrpcStatus.UNAVAILABLE },
   internal: { status: HttpStatus.INTERNAL_SERVER_ERROR, grpcCode: GrpcStatus.INTERNAL },
 };

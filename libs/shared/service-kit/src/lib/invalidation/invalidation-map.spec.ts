@@ -76,6 +76,15 @@ describe('planning', () => {
       expect(moved.tags).toEqual([]); // tags did not change
     });
 
+    it('should skip a rule whose ops do not include the event op', () => {
+      const byOp = [{ keys: (t: Thing) => [`thing:${t.id}`], ops: ['updated' as const, 'deleted' as const] }];
+      expect(planEvent({ rules: byOp }, event(null, thing(), 'created')).keys).toEqual([]);
+      expect(planEvent({ rules: byOp }, event(thing(), null, 'deleted')).keys).toEqual(['thing:t1']);
+      expect(planEvent({ rules: byOp }, event(thing(), thing({ color: 'red' }), 'updated')).keys).toEqual([
+        'thing:t1',
+      ]);
+    });
+
     it('should plan an update without its old state from the new one, every rule applying', () => {
       expect(planEvent({ rules }, event(null, thing({ tags: ['a'] }), 'updated'))).toMatchObject({
         keys: ['thing:t1', 'things:owner:o1'],

@@ -1,4 +1,4 @@
-import type { EventEnvelope, Topic } from '@platform/contracts';
+import type { ChangeOp, EventEnvelope, Topic } from '@platform/contracts';
 import type { z } from 'zod';
 import type { InvalidationTarget } from '@platform/cache/nest';
 
@@ -21,6 +21,11 @@ export interface InvalidationRule<S> {
    * and deletes always apply. Absent: every change applies.
    */
   readonly onChangeOf?: readonly (keyof S & string)[];
+  /**
+   * Only for these operations (e.g. not `created` for an entry the writer fills on creation, which no read
+   * can have filled before). Absent: every operation applies.
+   */
+  readonly ops?: readonly ChangeOp[];
 }
 
 /** The entity snapshot type of an event schema (its `before`/`after`). */
@@ -131,9 +136,10 @@ export function planEvent<S>(
   event: EventEnvelope<string, S>,
 ): Required<InvalidationTarget> {
   const { before, after, op } = event;
+  const rules = entry.rules.filter((rule) => rule.ops === undefined || rule.ops.includes(op as ChangeOp));
   if (op === 'updated' && before !== null && after !== null) {
-    return planStates(entry.rules, [before, after], event.changedFields);
+    return planStates(rules, [before, after], event.changedFields);
   }
   const states = [before, after].filter((state): state is NonNullable<typeof state> => state !== null);
-  return planStates(entry.rules, states as S[]);
+  return planStates(rules, states as S[]);
 }

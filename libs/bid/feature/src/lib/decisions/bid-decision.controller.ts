@@ -1,0 +1,17 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import type { BidDecision } from './bid-decision';
+import { DecideBidsDto } from './bid-decision.dto';
+import { BidDecisionService } from './bid-decision.service';
+
+/** REST entry of the bid decision path. */
+@Controller('bids/decisions')
+export class BidDecisionController {
+  constructor(private readonly decisions: BidDecisionService) {}
+
+  /** Accepts or rejects (with reasons) each bid of the batch, in order. */
+  @Post()
+  @HttpCode(200)
+  async decide(@Body() body: DecideBidsDto): Promise<{ decisions: BidDecision[] }> {
+    return { decisions: await this.decisions.decide(body.bids) };
+  }
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { Cache } from '@platform/cache';
+import { InjectCache } from '@platform/cache/nest';
+import type { ServiceConfig } from '@platform/config';
+import type { complianceV1 } from '@platform/proto';
+import { createGrpcClient, GrpcClient, SERVICE_CONFIG } from '@platform/service-kit';
+import { COMPLIANCE_CLIENT_CACHES, COMPLIANCE_PEER } from './compliance-client.constants';
+import { hashPhoneNumber } from './phone-hash';
+
+/** What other services need to know of a state's calling rule. */
+export interface StateCallingRule {
+  state: string;
+  /** Local hours [start, end) when calling is allowed. */
+  callingHoursStart: number;
+  callingHoursEnd: number;
+  /** IANA time zone of the hours. */
+  timezone: string;
+  requiresConsent: boolean;
+  version: number;
+}
+
+/**
+ * Reads compliance answers from the compliance service over gRPC (`COMPLIANCE_GRPC_ADDRESS`: `GetStateRule`,
+ * `CheckDnc`), cache-aside in the calling service's cache under `compliance:state:{state}` and
+ * `compliance:dnc:{phoneHash}` (one load per key, coalesced by the engine). `peek*` answer from this
+ * process's L1 only, synchronously, for hot paths. A compliance outage rejects with `COMPLIANCE.UNAVAILABLE`.
+ */
+@Injectable()
+export class ComplianceClient implements OnApplicationShutdown {
+  private client?: GrpcClient;
+  private readonly address: string;
+
+  constructor(
+    @InjectCache(COMPLIANCE_CLIENT_CACHES.state.namespace)
+    private readonly states: Cache<StateCallingRule | null>,
+    @InjectCache(COMPLIANCE_CLIENT_CACHES.dnc.namespace) private readonly dnc: Cache<boolean>,
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+  ) {
+    const address = config.peers[COMPLIANCE_PEER.name];
+    if (address === undefined) {
+      throw new Error(
+        `ComplianceClient: ${config.name} does not declare compliance as a peer; add COMPLIANCE_PEER to its defaults.peers`,
+      );
+    }
+    this.address = address;
+  }
+
+  /** The state's calling rule, or null when it has none. */
+  stateRule(state: string): Promise<StateCallingRule | null> {
+    return this.states.getOrSet(state, () => this.fetchStateRule(state));
+  }
+
+  /** The state's rule from this process's L1, or `undefined` when not held here. */
+  peekStateRule(state: string): StateCallingRule | null | undefined {
+    return this.states.peek(state);
+  }
+
+  /** Whether the E.164 number is on the Do-Not-Call list. */
+  isDncListed(e164: string): Promise<boolean> {
+    return this.dnc.getOrSet(hashPhoneNumber(e164), () => this.fetchDnc(e164));
+  }
+
+  /** The DNC answer of an already hashed number from this process's L1, or `undefined`. */
+  peekDnc(phoneHash: string): boolean | undefined {
+    return this.dnc.peek(phoneHash);
+  }
+
+  onApplicationShutdown(): void {
+    this.client?.close();
+  }
+
+  private grpc(): GrpcClient {
+    this.client ??= createGrpcClient('compliance', this.address);
+    return this.client;
+  }
+
+  private async fetchStateRule(state: string): Promise<StateCallingRule | null> {
+    const reply = await this.grpc().call<complianceV1.GetStateRuleResponse>('getStateRule', { state });
+    const rule = reply?.stateRule;
+    if (!rule) return null;
+    return {
+      state: rule.state,
+      callingHoursStart: rule.callingHoursStart,
+      callingHoursEnd: rule.callingHoursEnd,
+      timezone: rule.timezone,
+      requiresConsent: rule.requiresConsent,
+      version: rule.version,
+    };
+  }
+
+  private async fetchDnc(e164: string): Promise<boolean> {
+    const reply = await this.grpc().call<complianceV1.CheckDncResponse>('checkDnc', { phoneNumber: e164 });
+    return reply?.listed ?? false;
+  }
+}
