@@ -6,8 +6,6 @@ import {
   StateRuleView,
   TcpaRuleSetView,
   toDncEntryView,
-  toStateRuleView,
-  toTcpaRuleSetView,
 } from './compliance.mapper';
 import {
   AddDncEntryDto,
@@ -26,18 +24,18 @@ export class ComplianceController {
 
   @Post('tcpa-rule-sets')
   async createTcpaRuleSet(@Body() body: CreateTcpaRuleSetDto): Promise<TcpaRuleSetView> {
-    return toTcpaRuleSetView(await this.compliance.createTcpaRuleSet(body));
+    return this.compliance.createTcpaRuleSet(body);
   }
 
   // Declared before `:version` so that `active` is not read as a version.
   @Get('tcpa-rule-sets/active')
   async getActiveTcpaRuleSet(): Promise<TcpaRuleSetView> {
-    return toTcpaRuleSetView(await this.compliance.getActiveTcpaRuleSet());
+    return this.compliance.getActiveTcpaRuleSet();
   }
 
   @Get('tcpa-rule-sets/:version')
   async getTcpaRuleSet(@Param() { version }: TcpaVersionDto): Promise<TcpaRuleSetView> {
-    return toTcpaRuleSetView(await this.compliance.getTcpaRuleSet(version));
+    return this.compliance.getTcpaRuleSet(version);
   }
 
   @Post('dnc')
@@ -61,11 +59,11 @@ export class ComplianceController {
     @Param() { state }: StateCodeDto,
     @Body() body: StateRuleDto,
   ): Promise<StateRuleView> {
-    return toStateRuleView(await this.compliance.upsertStateRule(state, body));
+    return this.compliance.upsertStateRule(state, body);
   }
 
   @Get('states/:state')
   async getStateRule(@Param() { state }: StateCodeDto): Promise<StateRuleView> {
-    return toStateRuleView(await this.compliance.getStateRule(state));
+    return this.compliance.getStateRule(state);
   }
 }

@@ -87,14 +87,14 @@ export const toStateSnapshot = (rule: StateRule): ComplianceRulesChanged.Snapsho
   state: rule.state,
 });
 
-/** Entity → gRPC message (rules as a JSON string). */
-export const toTcpaRuleSetMessage = (ruleSet: TcpaRuleSet): complianceV1.TcpaRuleSet => ({
+/** View → gRPC message (rules as a JSON string). */
+export const toTcpaRuleSetMessage = (ruleSet: TcpaRuleSetView): complianceV1.TcpaRuleSet => ({
   id: ruleSet.id,
   version: ruleSet.version,
   rulesJson: JSON.stringify(ruleSet.rules),
-  effectiveFrom: ruleSet.effectiveFrom.toISOString(),
+  effectiveFrom: ruleSet.effectiveFrom,
   active: ruleSet.active,
-  createdAt: ruleSet.createdAt.toISOString(),
+  createdAt: ruleSet.createdAt,
 });
 
 /** Entity → gRPC message (no expiry as ''). */
@@ -103,5 +103,5 @@ export const toDncEntryMessage = (entry: DncEntry): complianceV1.DncEntry => ({
   expiresAt: entry.expiresAt ? entry.expiresAt.toISOString() : '',
 });
 
-/** Entity → gRPC message. */
-export const toStateRuleMessage = (rule: StateRule): complianceV1.StateRule => toStateRuleView(rule);
+/** View → gRPC message (the same fields). */
+export const toStateRuleMessage = (rule: StateRuleView): complianceV1.StateRule => rule;

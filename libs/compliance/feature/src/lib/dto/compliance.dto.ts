@@ -11,6 +11,7 @@ import {
   Min,
 } from 'class-validator';
 import { IsGreaterThanProperty, IsIanaTimeZone } from './validators';
+import { normalizeE164 } from '../phone-hash';
 import { emptyAsMissing, IsRfc3339, IsUsState } from '@platform/service-kit';
 
 /** E.164: `+`, a non-zero country digit, 7 to 15 digits in all. */
@@ -19,6 +20,10 @@ const E164_MESSAGE = 'must be an E.164 phone number such as +14155550100';
 const PHONE_HASH_PATTERN = /^[a-f0-9]{64}$/;
 const PHONE_HASH_MESSAGE = 'must be a SHA-256 hash as 64 lowercase hex characters';
 const MAX_INT32 = 2_147_483_647;
+
+/** Normalises a typed number to E.164 (`+1 (415) 555-0100` → `+14155550100`); anything else is left for the validator. */
+const toE164 = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? (normalizeE164(value) ?? value) : value;
 
 /** Body of `POST /compliance/tcpa-rule-sets`. */
 export class CreateTcpaRuleSetDto {
@@ -44,6 +49,7 @@ export class TcpaVersionDto {
 
 /** Body of `POST /compliance/dnc` and of gRPC `AddDncEntry`. */
 export class AddDncEntryDto {
+  @Transform(toE164)
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
@@ -60,6 +66,7 @@ export class AddDncEntryDto {
 
 /** A phone number in gRPC `CheckDnc`. */
 export class CheckDncDto {
+  @Transform(toE164)
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
@@ -70,7 +77,9 @@ export class CheckDncDto {
  * space before the digits is read back as the `+` the caller meant (`?phoneNumber=+1415…` works).
  */
 export class CheckDncQuery {
-  @Transform(({ value }) => (typeof value === 'string' && /^ \d/.test(value) ? `+${value.slice(1)}` : value))
+  @Transform(({ value }) =>
+    toE164({ value: typeof value === 'string' && /^ \d/.test(value) ? `+${value.slice(1)}` : value }),
+  )
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
