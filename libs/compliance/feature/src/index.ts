@@ -7,3 +7,5 @@ export * from './lib/compliance.config';
 export * from './lib/dto/compliance.dto';
 export * from './lib/cache/compliance-cache.keys';
 export * from './lib/listeners/compliance-invalidation.map';
+export * from './lib/compliance-check.service';
+export * from './lib/audit/check-audit.writer';

@@ -9,6 +9,8 @@ import { complianceInvalidationMap } from './listeners/compliance-invalidation.m
 import { provideInvalidationMap } from '@platform/service-kit';
 import { complianceConfigProvider } from './compliance.config';
 import { PhoneHasher } from './phone-hash';
+import { CheckAuditWriter } from './audit/check-audit.writer';
+import { ComplianceCheckService } from './compliance-check.service';
 
 /** The compliance service's behaviour: REST, gRPC and Kafka entry points over {@link ComplianceService}. */
 @Module({
@@ -19,7 +21,9 @@ import { PhoneHasher } from './phone-hash';
     complianceConfigProvider,
     PhoneHasher,
     ComplianceService,
+    CheckAuditWriter,
+    ComplianceCheckService,
   ],
-  exports: [ComplianceService],
+  exports: [ComplianceService, ComplianceCheckService],
 })
 export class ComplianceFeatureModule {}

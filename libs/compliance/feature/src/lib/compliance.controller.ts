@@ -1,14 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ComplianceService } from './compliance.service';
 import {
+  CheckDecisionView,
   DncCheckView,
   DncEntryView,
   StateRuleView,
   TcpaRuleSetView,
+  toCheckDecisionView,
   toDncEntryView,
 } from './compliance.mapper';
+import { ComplianceCheckService, toCheckRequest } from './compliance-check.service';
 import {
   AddDncEntryDto,
+  CheckCallBatchDto,
+  CheckCallDto,
   CheckDncQuery,
   CreateTcpaRuleSetDto,
   PhoneHashDto,
@@ -20,7 +25,26 @@ import {
 /** REST API of TCPA rule sets, the do-not-call list and state rules. */
 @Controller('compliance')
 export class ComplianceController {
-  constructor(private readonly compliance: ComplianceService) {}
+  constructor(
+    private readonly compliance: ComplianceService,
+    private readonly checks: ComplianceCheckService,
+  ) {}
+
+  /** One call's decision (DNC, TCPA quiet hours of the active version, the state's calling window), audited. */
+  @Post('checks')
+  @HttpCode(200)
+  async check(@Body() body: CheckCallDto): Promise<CheckDecisionView> {
+    const [decision] = await this.checks.checkAndRecord([toCheckRequest(body)]);
+    return toCheckDecisionView(decision);
+  }
+
+  /** Up to 1000 decisions, in order, audited. */
+  @Post('checks/batch')
+  @HttpCode(200)
+  async checkBatch(@Body() body: CheckCallBatchDto): Promise<{ decisions: CheckDecisionView[] }> {
+    const decisions = await this.checks.checkAndRecord(body.checks.map(toCheckRequest));
+    return { decisions: decisions.map(toCheckDecisionView) };
+  }
 
   @Post('tcpa-rule-sets')
   async createTcpaRuleSet(@Body() body: CreateTcpaRuleSetDto): Promise<TcpaRuleSetView> {

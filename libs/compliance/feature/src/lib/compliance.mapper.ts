@@ -1,6 +1,7 @@
 import type { DncEntry, StateRule, TcpaRuleSet } from '@platform/compliance-data-access';
 import { ComplianceRulesChanged } from '@platform/contracts';
 import { complianceV1 } from '@platform/proto';
+import type { CheckDecision } from './compliance-check.service';
 
 /** A TCPA rule set as the REST API returns it. */
 export interface TcpaRuleSetView {
@@ -105,3 +106,20 @@ export const toDncEntryMessage = (entry: DncEntry): complianceV1.DncEntry => ({
 
 /** View → gRPC message (the same fields). */
 export const toStateRuleMessage = (rule: StateRuleView): complianceV1.StateRule => rule;
+
+/** A check decision as REST and gRPC return it (time as RFC 3339; no version as 0 over gRPC). */
+export interface CheckDecisionView {
+  phoneHash: string;
+  allowed: boolean;
+  ruleVersion: number | null;
+  reasons: string[];
+  state: string;
+  checkedAt: string;
+}
+
+/** Decision → REST view. */
+export const toCheckDecisionView = (decision: CheckDecision): CheckDecisionView => ({
+  ...decision,
+  reasons: [...decision.reasons],
+  checkedAt: new Date(decision.checkedAt).toISOString(),
+});

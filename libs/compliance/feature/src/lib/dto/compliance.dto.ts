@@ -1,5 +1,8 @@
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsInt,
   IsNotEmptyObject,
@@ -9,6 +12,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateNested,
 } from 'class-validator';
 import { IsGreaterThanProperty, IsIanaTimeZone } from './validators';
 import { normalizeE164 } from '../phone-hash';
@@ -83,6 +87,35 @@ export class CheckDncQuery {
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
+}
+
+/** One call to check (`POST /compliance/checks`, each item of a batch, gRPC `CheckCall`). */
+export class CheckCallDto {
+  @Transform(toE164)
+  @IsString()
+  @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  phoneNumber: string;
+
+  @IsUsState()
+  state: string;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @IsRfc3339()
+  at?: string;
+}
+
+/** Most checks in one batch. */
+export const MAX_CHECK_BATCH = 1000;
+
+/** Body of `POST /compliance/checks/batch` and of gRPC `CheckCallBatch`. */
+export class CheckCallBatchDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_CHECK_BATCH)
+  @ValidateNested({ each: true })
+  @Type(() => CheckCallDto)
+  checks: CheckCallDto[];
 }
 
 /** A phone hash in a path or a gRPC request. */
