@@ -6,6 +6,7 @@ import {
   stackEnv,
   useTestService,
 } from '@platform/service-kit/testing';
+import { status } from '@grpc/grpc-js';
 import { randomBytes, randomInt } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CheckAuditWriter, complianceServiceSpec, DEVELOPMENT_PEPPER, hmacPhoneNumber } from '../src';
@@ -151,6 +152,37 @@ describe('compliance checks on two instances (real Postgres, Redis, Kafka)', () 
       await db.query(`ALTER TABLE ${schema}.check_audit_offline RENAME TO check_audit`);
     }
     await eventually(async () => (await auditRows(hash)).length === 3);
+  });
+
+  it('should answer the same decisions over gRPC, single and batch', async () => {
+    const version = (await publish(NEVER_QUIET)).version;
+    const phone = randomPhone();
+    const single = await b.grpc.call('checkCall', { phoneNumber: phone, state: 'IL' });
+    expect(single.decision).toMatchObject({
+      allowed: true,
+      ruleVersion: version,
+      phoneHash: hmacPhoneNumber(DEVELOPMENT_PEPPER, phone),
+    });
+    const batch = await b.grpc.call('checkCallBatch', {
+      checks: [
+        { phoneNumber: phone, state: 'IL' },
+        { phoneNumber: randomPhone(), state: 'IL', at: '2026-06-01T12:00:00Z' },
+      ],
+    });
+    expect(batch.decisions).toHaveLength(2);
+    expect(batch.decisions[1]).toMatchObject({ checkedAt: '2026-06-01T12:00:00.000Z', ruleVersion: version });
+  });
+
+  it('should refuse a malformed number over gRPC with INVALID_ARGUMENT naming the field, not echoing it', async () => {
+    const error = await b.grpc
+      .call('checkCallBatch', { checks: [{ phoneNumber: '9999x1234', state: 'IL' }] })
+      .then(
+        () => undefined,
+        (rejected: { code: number; details: string }) => rejected,
+      );
+    expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(error?.details).toContain('checks.0.phoneNumber');
+    expect(error?.details).not.toContain('9999x1234');
   });
 
   it('should refuse bad checks with 400 naming the field, without echoing the number', async () => {

@@ -123,3 +123,9 @@ export const toCheckDecisionView = (decision: CheckDecision): CheckDecisionView 
   reasons: [...decision.reasons],
   checkedAt: new Date(decision.checkedAt).toISOString(),
 });
+
+/** Decision → gRPC message (no version as 0). */
+export const toCheckDecisionMessage = (decision: CheckDecision): complianceV1.CheckDecision => ({
+  ...toCheckDecisionView(decision),
+  ruleVersion: decision.ruleVersion ?? 0,
+});
