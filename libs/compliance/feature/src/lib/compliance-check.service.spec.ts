@@ -1,5 +1,5 @@
 import type { TcpaRuleSetView } from './compliance.mapper';
-import { ComplianceCheckService } from './compliance-check.service';
+import { ComplianceCheckService, localHour } from './compliance-check.service';
 import type { ComplianceService } from './compliance.service';
 import type { PhoneHasher } from './phone-hash';
 import type { CheckAuditWriter } from './audit/check-audit.writer';
@@ -48,5 +48,15 @@ describe(ComplianceCheckService, () => {
 
       expect(decision).toMatchObject({ ruleVersion: 1, reasons: ['TCPA_QUIET_HOURS'], allowed: false });
     });
+  });
+});
+
+describe('localHour', () => {
+  it('should give the local hour, including half-hour zones and across a DST change', () => {
+    expect(localHour(Date.UTC(2026, 0, 1, 12, 0), 'America/Chicago')).toBe(6);
+    expect(localHour(Date.UTC(2026, 0, 1, 12, 29), 'Asia/Kolkata')).toBe(17);
+    expect(localHour(Date.UTC(2026, 0, 1, 12, 30), 'Asia/Kolkata')).toBe(18);
+    expect(localHour(Date.UTC(2026, 2, 8, 7, 59), 'America/Chicago')).toBe(1);
+    expect(localHour(Date.UTC(2026, 2, 8, 8, 0), 'America/Chicago')).toBe(3);
   });
 });

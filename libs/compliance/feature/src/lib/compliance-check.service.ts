@@ -35,15 +35,26 @@ export interface CheckDecision {
 }
 
 const hourFormats = new Map<string, Intl.DateTimeFormat>();
+/** Per zone, the last 15-minute UTC bucket asked for and its local hour (every UTC offset is a multiple of 15 min). */
+const lastHour = new Map<string, { bucket: number; hour: number }>();
+const QUARTER_HOUR_MS = 15 * 60 * 1000;
 
-/** The local hour (0..23) of `at` in `timeZone`; formatters are built once per zone. */
+/**
+ * The local hour (0..23) of `at` in `timeZone`. Formatting a date costs microseconds, so the answer is kept
+ * per zone for the current quarter hour, within which no zone's local hour can change.
+ */
 export function localHour(at: number, timeZone: string): number {
+  const bucket = Math.floor(at / QUARTER_HOUR_MS);
+  const last = lastHour.get(timeZone);
+  if (last !== undefined && last.bucket === bucket) return last.hour;
   let format = hourFormats.get(timeZone);
   if (format === undefined) {
     format = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23' });
     hourFormats.set(timeZone, format);
   }
-  return Number(format.format(at));
+  const hour = Number(format.format(at));
+  lastHour.set(timeZone, { bucket, hour });
+  return hour;
 }
 
 /** Whether `hour` falls in `[from, to)`, wrapping past midnight when `from > to` (quiet hours 21 → 8). */
