@@ -35,6 +35,8 @@ const expectedServices: Record<ProtoService, { service: string; methods: string[
       'RemoveDncEntry',
       'UpsertStateRule',
       'GetStateRule',
+      'CheckCall',
+      'CheckCallBatch',
     ],
   },
   analytics: { service: 'AnalyticsService', methods: ['RecordCall', 'GetCallRecord', 'ListCallRecords'] },
