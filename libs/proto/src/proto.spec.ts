@@ -55,6 +55,8 @@ const expectedServices: Record<ProtoService, { service: string; methods: string[
       'RemoveDncEntry',
       'UpsertStateRule',
       'GetStateRule',
+      'CheckCall',
+      'CheckCallBatch',
     ],
   },
   analytics: { service: 'AnalyticsService', methods: ['RecordCall', 'GetCallRecord', 'ListCallRecords'] },

@@ -7,7 +7,14 @@ import { COMPLIANCE_DATABASE } from '../src';
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://platform:platform@127.0.0.1:15432/platform';
 const SCRATCH_DB = `compliance_mig_${randomBytes(6).toString('hex')}`;
 const SCHEMA = 'compliance';
-const TABLES = ['dnc_entries', 'outbox_events', 'processed_events', 'state_rules', 'tcpa_rule_sets'];
+const TABLES = [
+  'check_audit',
+  'dnc_entries',
+  'outbox_events',
+  'processed_events',
+  'state_rules',
+  'tcpa_rule_sets',
+];
 
 const urlOf = (database: string) => {
   const url = new URL(BASE_URL);
@@ -60,6 +67,7 @@ describe('compliance migrations (scratch database)', () => {
     expect(await runMigrations(config, COMPLIANCE_DATABASE, 'up')).toEqual([
       'CreateProcessedEvents1764000000000',
       'CreateComplianceTables1764000000201',
+      'CreateComplianceAudit1764000000202',
       'CreateOutboxEvents1765000000000',
     ]);
     expect(await tablesIn(SCHEMA)).toEqual(TABLES);
@@ -95,12 +103,22 @@ describe('compliance migrations (scratch database)', () => {
       await expect(
         client.query(`INSERT INTO ${SCHEMA}.dnc_entries (phone_hash, source) VALUES ('+14155550100', 'x')`),
       ).rejects.toMatchObject({ code: '23514' });
+
+      await client.query(
+        `INSERT INTO ${SCHEMA}.check_audit (phone_hash, allowed, rule_version, reasons, state, checked_at)
+         VALUES (repeat('a', 64), true, 1, '{}', 'CA', now())`,
+      );
+      await expect(client.query(`UPDATE ${SCHEMA}.check_audit SET allowed = false`)).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(client.query(`DELETE FROM ${SCHEMA}.check_audit`)).rejects.toThrow(/append-only/);
     });
   });
 
   it('should drop every table on down-all, newest migration first', async () => {
     expect(await runMigrations(config, COMPLIANCE_DATABASE, 'down-all')).toEqual([
       'CreateOutboxEvents1765000000000',
+      'CreateComplianceAudit1764000000202',
       'CreateComplianceTables1764000000201',
       'CreateProcessedEvents1764000000000',
     ]);

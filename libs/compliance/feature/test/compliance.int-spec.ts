@@ -9,9 +9,9 @@ import {
   useTestService,
   TopicRecording,
 } from '@platform/service-kit/testing';
-import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { complianceServiceSpec } from '../src';
+import { complianceServiceSpec, DEVELOPMENT_PEPPER, hmacPhoneNumber } from '../src';
 
 /** Answers (gRPC messages, REST bodies) are untyped here and checked field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,7 +21,8 @@ type JsonResponse = Omit<Response, 'json'> & { json(): Promise<Untyped> };
 
 /** A fresh US number per call, so runs against the same database do not see each other's entries. */
 const randomPhone = () => `+1415${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+/** The keyed hash the service uses in tests (no `COMPLIANCE_PHONE_HASH_PEPPER` set: the development pepper). */
+const sha256 = (value: string) => hmacPhoneNumber(DEVELOPMENT_PEPPER, value);
 
 describe('compliance service (real Postgres, Redis, Kafka)', () => {
   const service = useTestService(complianceServiceSpec(), 'compliance');

@@ -11,6 +11,7 @@ import { StateRule } from './state-rule.entity';
 import { StateRuleRepository } from './state-rule.repository';
 import { TcpaRuleSet } from './tcpa-rule-set.entity';
 import { TcpaRuleSetRepository } from './tcpa-rule-set.repository';
+import { CreateComplianceAudit1764000000202 } from './migrations/1764000000202-create-compliance-audit.migration';
 import { CreateComplianceTables1764000000201 } from './migrations/1764000000201-create-compliance-tables.migration';
 
 /** The compliance service's schema: its entities and its migrations, in order. */
@@ -19,6 +20,7 @@ export const COMPLIANCE_DATABASE: DatabaseSpec = {
   migrations: [
     CreateProcessedEvents1764000000000,
     CreateComplianceTables1764000000201,
+    CreateComplianceAudit1764000000202,
     CreateOutboxEvents1765000000000,
   ],
 };

@@ -7,12 +7,23 @@ import { ComplianceService } from './compliance.service';
 import { COMPLIANCE_CACHE_NAMESPACE } from './cache/compliance-cache.keys';
 import { complianceInvalidationMap } from './listeners/compliance-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
+import { complianceConfigProvider } from './compliance.config';
+import { PhoneHasher } from './phone-hash';
+import { CheckAuditWriter } from './audit/check-audit.writer';
+import { ComplianceCheckService } from './compliance-check.service';
 
 /** The compliance service's behaviour: REST, gRPC and Kafka entry points over {@link ComplianceService}. */
 @Module({
   imports: [ComplianceDataAccessModule, CacheModule.forFeature(COMPLIANCE_CACHE_NAMESPACE)],
   controllers: [ComplianceController, ComplianceGrpcController],
-  providers: [provideInvalidationMap(complianceInvalidationMap), ComplianceService],
-  exports: [ComplianceService],
+  providers: [
+    provideInvalidationMap(complianceInvalidationMap),
+    complianceConfigProvider,
+    PhoneHasher,
+    ComplianceService,
+    CheckAuditWriter,
+    ComplianceCheckService,
+  ],
+  exports: [ComplianceService, ComplianceCheckService],
 })
 export class ComplianceFeatureModule {}

@@ -2,9 +2,17 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { complianceV1 } from '@platform/proto';
 import { ComplianceService } from './compliance.service';
-import { toDncEntryMessage, toStateRuleMessage, toTcpaRuleSetMessage } from './compliance.mapper';
+import { ComplianceCheckService, toCheckRequest } from './compliance-check.service';
+import {
+  toCheckDecisionMessage,
+  toDncEntryMessage,
+  toStateRuleMessage,
+  toTcpaRuleSetMessage,
+} from './compliance.mapper';
 import {
   AddDncEntryDto,
+  CheckCallBatchDto,
+  CheckCallDto,
   CheckDncDto,
   PhoneHashDto,
   StateCodeDto,
@@ -17,7 +25,22 @@ import { parseJsonObject } from './dto/validators';
 @Controller()
 @complianceV1.ComplianceServiceControllerMethods()
 export class ComplianceGrpcController implements complianceV1.ComplianceServiceController {
-  constructor(private readonly compliance: ComplianceService) {}
+  constructor(
+    private readonly compliance: ComplianceService,
+    private readonly checks: ComplianceCheckService,
+  ) {}
+
+  async checkCall(@Payload() request: CheckCallDto): Promise<complianceV1.CheckCallResponse> {
+    const [decision] = await this.checks.checkAndRecord([toCheckRequest(request)]);
+    return { decision: toCheckDecisionMessage(decision) };
+  }
+
+  async checkCallBatch(
+    @Payload() { checks }: CheckCallBatchDto,
+  ): Promise<complianceV1.CheckCallBatchResponse> {
+    const decisions = await this.checks.checkAndRecord(checks.map(toCheckRequest));
+    return { decisions: decisions.map(toCheckDecisionMessage) };
+  }
 
   async createTcpaRuleSet(
     @Payload() request: CreateTcpaRuleSetGrpcDto,

@@ -1,6 +1,7 @@
 import type { DncEntry, StateRule, TcpaRuleSet } from '@platform/compliance-data-access';
 import { ComplianceRulesChanged } from '@platform/contracts';
 import { complianceV1 } from '@platform/proto';
+import type { CheckDecision } from './compliance-check.service';
 
 /** A TCPA rule set as the REST API returns it. */
 export interface TcpaRuleSetView {
@@ -87,14 +88,14 @@ export const toStateSnapshot = (rule: StateRule): ComplianceRulesChanged.Snapsho
   state: rule.state,
 });
 
-/** Entity → gRPC message (rules as a JSON string). */
-export const toTcpaRuleSetMessage = (ruleSet: TcpaRuleSet): complianceV1.TcpaRuleSet => ({
+/** View → gRPC message (rules as a JSON string). */
+export const toTcpaRuleSetMessage = (ruleSet: TcpaRuleSetView): complianceV1.TcpaRuleSet => ({
   id: ruleSet.id,
   version: ruleSet.version,
   rulesJson: JSON.stringify(ruleSet.rules),
-  effectiveFrom: ruleSet.effectiveFrom.toISOString(),
+  effectiveFrom: ruleSet.effectiveFrom,
   active: ruleSet.active,
-  createdAt: ruleSet.createdAt.toISOString(),
+  createdAt: ruleSet.createdAt,
 });
 
 /** Entity → gRPC message (no expiry as ''). */
@@ -103,5 +104,28 @@ export const toDncEntryMessage = (entry: DncEntry): complianceV1.DncEntry => ({
   expiresAt: entry.expiresAt ? entry.expiresAt.toISOString() : '',
 });
 
-/** Entity → gRPC message. */
-export const toStateRuleMessage = (rule: StateRule): complianceV1.StateRule => toStateRuleView(rule);
+/** View → gRPC message (the same fields). */
+export const toStateRuleMessage = (rule: StateRuleView): complianceV1.StateRule => rule;
+
+/** A check decision as REST and gRPC return it (time as RFC 3339; no version as 0 over gRPC). */
+export interface CheckDecisionView {
+  phoneHash: string;
+  allowed: boolean;
+  ruleVersion: number | null;
+  reasons: string[];
+  state: string;
+  checkedAt: string;
+}
+
+/** Decision → REST view. */
+export const toCheckDecisionView = (decision: CheckDecision): CheckDecisionView => ({
+  ...decision,
+  reasons: [...decision.reasons],
+  checkedAt: new Date(decision.checkedAt).toISOString(),
+});
+
+/** Decision → gRPC message (no version as 0). */
+export const toCheckDecisionMessage = (decision: CheckDecision): complianceV1.CheckDecision => ({
+  ...toCheckDecisionView(decision),
+  ruleVersion: decision.ruleVersion ?? 0,
+});

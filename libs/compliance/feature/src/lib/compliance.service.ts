@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Cache } from '@platform/cache';
+import { InjectCache } from '@platform/cache/nest';
 import {
   DncEntry,
   DncEntryRepository,
-  StateRule,
   StateRuleRepository,
   StateRuleValues,
-  TcpaRuleSet,
   TcpaRuleSetRepository,
 } from '@platform/compliance-data-access';
 import { ChangeOp, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
@@ -13,8 +13,21 @@ import { OutboxService } from '@platform/database';
 import { NotFoundError } from '@platform/service-kit';
 import type { EntityManager } from 'typeorm';
 import { AddDncEntryDto } from './dto/compliance.dto';
-import { toDncSnapshot, toStateSnapshot, toTcpaSnapshot } from './compliance.mapper';
-import { hashPhoneNumber } from './phone-hash';
+import {
+  StateRuleView,
+  TcpaRuleSetView,
+  toDncSnapshot,
+  toStateRuleView,
+  toStateSnapshot,
+  toTcpaRuleSetView,
+  toTcpaSnapshot,
+} from './compliance.mapper';
+import { PhoneHasher } from './phone-hash';
+import {
+  COMPLIANCE_CACHE_NAMESPACE,
+  ComplianceCacheKeys,
+  inComplianceNamespace,
+} from './cache/compliance-cache.keys';
 
 /** A new TCPA rule set, whatever the transport (gRPC's `rulesJson` is parsed by its controller). */
 export interface NewTcpaRuleSet {
@@ -29,6 +42,24 @@ export interface DncCheck {
   phoneHash: string;
 }
 
+/**
+ * A number's DNC status as cached under `compliance:dnc:{phoneHash}`: whether an entry exists and when it
+ * stops being in force (epoch ms, or null), so a cached entry that expires is read as not listed.
+ */
+export interface DncStatus {
+  listed: boolean;
+  until: number | null;
+}
+
+/** Whether a cached DNC status is in force at `now` (epoch ms). */
+export const isListed = (status: DncStatus, now: number): boolean =>
+  status.listed && (status.until === null || status.until > now);
+
+/** The cached values of the compliance namespace: rule set and state views, the pointer, DNC status. */
+export type ComplianceCacheValue = TcpaRuleSetView | StateRuleView | DncStatus | number | null;
+
+const key = (full: string) => inComplianceNamespace(full);
+
 /** DNC entries carry no version of their own; their events say 0. */
 const DNC_EVENT_VERSION = 0;
 
@@ -42,16 +73,26 @@ const DNC_EVENT_VERSION = 0;
  */
 @Injectable()
 export class ComplianceService {
+  private readonly logger = new Logger(ComplianceService.name);
+
   constructor(
     private readonly tcpaRuleSets: TcpaRuleSetRepository,
     private readonly dncEntries: DncEntryRepository,
     private readonly stateRules: StateRuleRepository,
     private readonly outbox: OutboxService,
+    private readonly phones: PhoneHasher,
+    @InjectCache(COMPLIANCE_CACHE_NAMESPACE.namespace)
+    private readonly cache: Cache<ComplianceCacheValue>,
   ) {}
 
-  /** Creates the next TCPA rule set version; with `activate`, it replaces the active one. Announces both. */
-  async createTcpaRuleSet(input: NewTcpaRuleSet): Promise<TcpaRuleSet> {
-    const { created } = await this.tcpaRuleSets.createNextVersion(
+  /**
+   * Creates the next TCPA rule set version; with `activate`, it replaces the active one. Announces both.
+   * Write-through: once Postgres commits, the new version's entry (and the deactivated one's) is written to
+   * the cache first and the `compliance:tcpa:active` pointer last, so an instance that sees the new pointer
+   * finds its rule set; every other instance's L1 copy of the pointer is evicted by the bus at once.
+   */
+  async createTcpaRuleSet(input: NewTcpaRuleSet): Promise<TcpaRuleSetView> {
+    const { created, deactivated } = await this.tcpaRuleSets.createNextVersion(
       { rules: input.rules, effectiveFrom: new Date(input.effectiveFrom) },
       input.activate ?? false,
       async (tx, { created, deactivated }) => {
@@ -69,19 +110,42 @@ export class ComplianceService {
         await this.announce(tx, 'created', `tcpa:${created.version}`, created.version, null, snapshot);
       },
     );
-    return created;
+    const view = toTcpaRuleSetView(created);
+    await this.writeThrough(ComplianceCacheKeys.tcpa(created.version), view);
+    if (deactivated) {
+      await this.writeThrough(ComplianceCacheKeys.tcpa(deactivated.version), toTcpaRuleSetView(deactivated));
+    }
+    if (created.active) await this.writeThrough(ComplianceCacheKeys.tcpaActive(), created.version);
+    return view;
   }
 
-  /** The rule set with this version, or `TCPA_RULE_SET.NOT_FOUND`. */
-  async getTcpaRuleSet(version: number): Promise<TcpaRuleSet> {
-    const ruleSet = await this.tcpaRuleSets.findByVersion(version);
+  /** The rule set with this version (read through `compliance:tcpa:v{version}`), or `TCPA_RULE_SET.NOT_FOUND`. */
+  async getTcpaRuleSet(version: number): Promise<TcpaRuleSetView> {
+    const ruleSet = await this.findTcpaRuleSet(version);
     if (!ruleSet) throw new NotFoundError('tcpa rule set', String(version));
     return ruleSet;
   }
 
+  /** The rule set with this version, or null; cached (null too) under `compliance:tcpa:v{version}`. */
+  findTcpaRuleSet(version: number): Promise<TcpaRuleSetView | null> {
+    return this.cache.getOrSet(key(ComplianceCacheKeys.tcpa(version)), async () => {
+      const ruleSet = await this.tcpaRuleSets.findByVersion(version);
+      return ruleSet ? toTcpaRuleSetView(ruleSet) : null;
+    }) as Promise<TcpaRuleSetView | null>;
+  }
+
+  /** The active version (through the `compliance:tcpa:active` pointer), or null when none is active. */
+  activeTcpaVersion(): Promise<number | null> {
+    return this.cache.getOrSet(key(ComplianceCacheKeys.tcpaActive()), async () => {
+      const ruleSet = await this.tcpaRuleSets.findActive();
+      return ruleSet ? ruleSet.version : null;
+    }) as Promise<number | null>;
+  }
+
   /** The active rule set, or `TCPA_RULE_SET.NOT_FOUND` when none is active. */
-  async getActiveTcpaRuleSet(): Promise<TcpaRuleSet> {
-    const ruleSet = await this.tcpaRuleSets.findActive();
+  async getActiveTcpaRuleSet(): Promise<TcpaRuleSetView> {
+    const version = await this.activeTcpaVersion();
+    const ruleSet = version === null ? null : await this.findTcpaRuleSet(version);
     if (!ruleSet) throw new NotFoundError('tcpa rule set', 'active');
     return ruleSet;
   }
@@ -90,7 +154,7 @@ export class ComplianceService {
   async addDncEntry(input: AddDncEntryDto): Promise<DncEntry> {
     const { after } = await this.dncEntries.upsert(
       {
-        phoneHash: hashPhoneNumber(input.phoneNumber),
+        phoneHash: this.phones.hash(input.phoneNumber),
         source: input.source,
         expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
       },
@@ -104,14 +168,25 @@ export class ComplianceService {
           toDncSnapshot(after),
         ),
     );
+    await this.writeThrough(ComplianceCacheKeys.dnc(after.phoneHash), {
+      listed: true,
+      until: after.expiresAt ? after.expiresAt.getTime() : null,
+    });
     return after;
   }
 
   /** Whether the number is on the DNC list now (an expired entry is not), with its hash. */
   async checkDnc(phoneNumber: string): Promise<DncCheck> {
-    const phoneHash = hashPhoneNumber(phoneNumber);
-    const entry = await this.dncEntries.findInForce(phoneHash, new Date());
-    return { listed: entry !== null, phoneHash };
+    const phoneHash = this.phones.hash(phoneNumber);
+    return { listed: isListed(await this.dncStatus(phoneHash), Date.now()), phoneHash };
+  }
+
+  /** The DNC status of a hash, read through `compliance:dnc:{phoneHash}` (the exact table behind it). */
+  dncStatus(phoneHash: string): Promise<DncStatus> {
+    return this.cache.getOrSet(key(ComplianceCacheKeys.dnc(phoneHash)), async () => {
+      const entry = await this.dncEntries.findByHash(phoneHash);
+      return { listed: entry !== null, until: entry?.expiresAt ? entry.expiresAt.getTime() : null };
+    }) as Promise<DncStatus>;
   }
 
   /** Removes the entry, or `DNC_ENTRY.NOT_FOUND`. */
@@ -120,10 +195,11 @@ export class ComplianceService {
       this.announce(tx, 'deleted', `dnc:${phoneHash}`, DNC_EVENT_VERSION, toDncSnapshot(entry), null),
     );
     if (!gone) throw new NotFoundError('dnc entry', phoneHash);
+    await this.writeThrough(ComplianceCacheKeys.dnc(phoneHash), { listed: false, until: null });
   }
 
   /** Creates or replaces the state's rule (the version increments on every change). Announces real changes. */
-  async upsertStateRule(state: string, values: StateRuleValues): Promise<StateRule> {
+  async upsertStateRule(state: string, values: StateRuleValues): Promise<StateRuleView> {
     const { after } = await this.stateRules.upsert(
       state,
       {
@@ -143,14 +219,41 @@ export class ComplianceService {
           toStateSnapshot(after),
         ),
     );
-    return after;
+    const view = toStateRuleView(after);
+    await this.writeThrough(ComplianceCacheKeys.state(state), view);
+    return view;
   }
 
-  /** The state's rule, or `STATE_RULE.NOT_FOUND`. */
-  async getStateRule(state: string): Promise<StateRule> {
-    const rule = await this.stateRules.findByState(state);
+  /** The state's rule (read through `compliance:state:{state}`), or `STATE_RULE.NOT_FOUND`. */
+  async getStateRule(state: string): Promise<StateRuleView> {
+    const rule = await this.findStateRule(state);
     if (!rule) throw new NotFoundError('state rule', state);
     return rule;
+  }
+
+  /** The state's rule or null; cached (null too) under `compliance:state:{state}`. */
+  findStateRule(state: string): Promise<StateRuleView | null> {
+    return this.cache.getOrSet(key(ComplianceCacheKeys.state(state)), async () => {
+      const rule = await this.stateRules.findByState(state);
+      return rule ? toStateRuleView(rule) : null;
+    }) as Promise<StateRuleView | null>;
+  }
+
+  /** The cache's synchronous L1 read of a full compliance key (for the check engine's hot path). */
+  peek<T extends ComplianceCacheValue>(fullKey: string): T | undefined {
+    return this.cache.peek(key(fullKey)) as T | undefined;
+  }
+
+  /**
+   * The cache half of a write-through, after Postgres committed: a failure is logged and left to the
+   * change event, whose invalidation evicts the key everywhere (the write itself has succeeded).
+   */
+  private async writeThrough(fullKey: string, value: ComplianceCacheValue): Promise<void> {
+    try {
+      await this.cache.set(key(fullKey), value);
+    } catch (error) {
+      this.logger.warn({ key: fullKey, error }, 'write-through to the cache failed');
+    }
   }
 
   private announce(

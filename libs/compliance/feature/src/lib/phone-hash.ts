@@ -1,5 +1,31 @@
-import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { COMPLIANCE_CONFIG, type ComplianceConfig } from './compliance.config';
 
-/** SHA-256 of an E.164 phone number as lowercase hex: the only form in which a number is stored or published. */
-export const hashPhoneNumber = (e164: string): string =>
-  createHash('sha256').update(e164, 'utf8').digest('hex');
+/**
+ * Normalises a phone number to E.164: drops the separators people type (spaces, dashes, dots,
+ * parentheses) and keeps `+` and digits. Returns undefined when what is left is not E.164.
+ */
+export function normalizeE164(input: string): string | undefined {
+  const compact = input.replace(/[\s().-]/g, '');
+  return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : undefined;
+}
+
+/** HMAC-SHA256 of an E.164 number under `pepper`, lowercase hex. */
+export const hmacPhoneNumber = (pepper: string, e164: string): string =>
+  createHmac('sha256', pepper).update(e164, 'utf8').digest('hex');
+
+/**
+ * Hashes phone numbers with a keyed hash (HMAC-SHA256, pepper from `COMPLIANCE_PHONE_HASH_PEPPER`): the
+ * only form in which a number is stored, cached, published or logged. Unlike a plain SHA-256, the hash
+ * cannot be reversed by enumerating the few billion possible numbers without the pepper.
+ */
+@Injectable()
+export class PhoneHasher {
+  constructor(@Inject(COMPLIANCE_CONFIG) private readonly config: ComplianceConfig) {}
+
+  /** The hash of an (already validated) E.164 number. */
+  hash(e164: string): string {
+    return hmacPhoneNumber(this.config.phoneHashPepper, e164);
+  }
+}

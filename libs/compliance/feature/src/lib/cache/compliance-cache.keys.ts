@@ -8,7 +8,15 @@ export const ComplianceCacheKeys = {
   dnc: (phoneHash: string) => `compliance:dnc:${phoneHash}`,
   /** A state's rule: `compliance:state:{state}`. */
   state: (state: string) => `compliance:state:${state}`,
+  /**
+   * The active TCPA version pointer: `compliance:tcpa:active` holds a version number (or null). Checks read
+   * it once and then only the immutable `compliance:tcpa:v{version}` entry, so a check never mixes versions.
+   */
+  tcpaActive: () => 'compliance:tcpa:active',
 } as const;
+
+/** A full compliance key (`compliance:state:CA`) as the `compliance` namespace sees it (`state:CA`). */
+export const inComplianceNamespace = (fullKey: string): string => fullKey.slice('compliance:'.length);
 
 /**
  * The compliance namespace and the spec's TTLs (L1 5 min local copy, L2 24 h shared compliance data), for

@@ -1,5 +1,8 @@
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsInt,
   IsNotEmptyObject,
@@ -9,8 +12,10 @@ import {
   Matches,
   Max,
   Min,
+  ValidateNested,
 } from 'class-validator';
 import { IsGreaterThanProperty, IsIanaTimeZone } from './validators';
+import { normalizeE164 } from '../phone-hash';
 import { emptyAsMissing, IsRfc3339, IsUsState } from '@platform/service-kit';
 
 /** E.164: `+`, a non-zero country digit, 7 to 15 digits in all. */
@@ -19,6 +24,10 @@ const E164_MESSAGE = 'must be an E.164 phone number such as +14155550100';
 const PHONE_HASH_PATTERN = /^[a-f0-9]{64}$/;
 const PHONE_HASH_MESSAGE = 'must be a SHA-256 hash as 64 lowercase hex characters';
 const MAX_INT32 = 2_147_483_647;
+
+/** Normalises a typed number to E.164 (`+1 (415) 555-0100` → `+14155550100`); anything else is left for the validator. */
+const toE164 = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? (normalizeE164(value) ?? value) : value;
 
 /** Body of `POST /compliance/tcpa-rule-sets`. */
 export class CreateTcpaRuleSetDto {
@@ -44,6 +53,7 @@ export class TcpaVersionDto {
 
 /** Body of `POST /compliance/dnc` and of gRPC `AddDncEntry`. */
 export class AddDncEntryDto {
+  @Transform(toE164)
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
@@ -60,6 +70,7 @@ export class AddDncEntryDto {
 
 /** A phone number in gRPC `CheckDnc`. */
 export class CheckDncDto {
+  @Transform(toE164)
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
@@ -70,10 +81,41 @@ export class CheckDncDto {
  * space before the digits is read back as the `+` the caller meant (`?phoneNumber=+1415…` works).
  */
 export class CheckDncQuery {
-  @Transform(({ value }) => (typeof value === 'string' && /^ \d/.test(value) ? `+${value.slice(1)}` : value))
+  @Transform(({ value }) =>
+    toE164({ value: typeof value === 'string' && /^ \d/.test(value) ? `+${value.slice(1)}` : value }),
+  )
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
+}
+
+/** One call to check (`POST /compliance/checks`, each item of a batch, gRPC `CheckCall`). */
+export class CheckCallDto {
+  @Transform(toE164)
+  @IsString()
+  @Matches(E164_PATTERN, { message: E164_MESSAGE })
+  phoneNumber: string;
+
+  @IsUsState()
+  state: string;
+
+  @IsOptional()
+  @Transform(emptyAsMissing)
+  @IsRfc3339()
+  at?: string;
+}
+
+/** Most checks in one batch. */
+export const MAX_CHECK_BATCH = 1000;
+
+/** Body of `POST /compliance/checks/batch` and of gRPC `CheckCallBatch`. */
+export class CheckCallBatchDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_CHECK_BATCH)
+  @ValidateNested({ each: true })
+  @Type(() => CheckCallDto)
+  checks: CheckCallDto[];
 }
 
 /** A phone hash in a path or a gRPC request. */

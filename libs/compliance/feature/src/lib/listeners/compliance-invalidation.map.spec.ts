@@ -34,7 +34,13 @@ describe('complianceInvalidationMap', () => {
       expect(
         plan({ kind: 'tcpa', tcpaVersion: 3, active: true }, { kind: 'tcpa', tcpaVersion: 3, active: false })
           .keys,
-      ).toEqual(['compliance:tcpa:v3']);
+      ).toEqual(['compliance:tcpa:active', 'compliance:tcpa:v3']);
+    });
+
+    it('should leave the active pointer alone for a rule set that never was active', () => {
+      expect(plan(null, { kind: 'tcpa', tcpaVersion: 4, active: false }).keys).toEqual([
+        'compliance:tcpa:v4',
+      ]);
     });
 
     it('should evict the DNC status of the hash and the rule of the state', () => {

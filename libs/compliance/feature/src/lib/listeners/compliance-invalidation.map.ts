@@ -16,6 +16,8 @@ export const complianceRulesChangedInvalidation = invalidateOn(
         rule.kind === 'tcpa' && rule.tcpaVersion !== undefined
           ? ComplianceCacheKeys.tcpa(rule.tcpaVersion)
           : null,
+        // A rule set that is or was active: the pointer checks pin their version from.
+        rule.kind === 'tcpa' && rule.active ? ComplianceCacheKeys.tcpaActive() : null,
         rule.kind === 'dnc' && rule.phoneHash ? ComplianceCacheKeys.dnc(rule.phoneHash) : null,
         rule.kind === 'state' && rule.state ? ComplianceCacheKeys.state(rule.state) : null,
       ],

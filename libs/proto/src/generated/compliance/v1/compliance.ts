@@ -50,6 +50,41 @@ export interface StateRule {
   updatedAt: string;
 }
 
+/** A compliance decision; every decision is written to the audit trail. */
+export interface CheckDecision {
+  /** Keyed hash (HMAC-SHA256) of the E.164 number, lowercase hex. */
+  phoneHash: string;
+  allowed: boolean;
+  /** The one TCPA rule set version the check used; 0 when none is active. */
+  ruleVersion: number;
+  /** DNC_LISTED, NO_ACTIVE_TCPA_RULES, TCPA_QUIET_HOURS, OUTSIDE_STATE_CALLING_HOURS. */
+  reasons: string[];
+  state: string;
+  /** RFC 3339. */
+  checkedAt: string;
+}
+
+export interface CheckCallRequest {
+  /** E.164 phone number (separators such as spaces and dashes are removed first). */
+  phoneNumber: string;
+  /** US state code of the callee. */
+  state: string;
+  /** RFC 3339 time of the call; empty means now. */
+  at: string;
+}
+
+export interface CheckCallResponse {
+  decision?: CheckDecision | undefined;
+}
+
+export interface CheckCallBatchRequest {
+  checks: CheckCallRequest[];
+}
+
+export interface CheckCallBatchResponse {
+  decisions: CheckDecision[];
+}
+
 export interface CreateTcpaRuleSetRequest {
   rulesJson: string;
   effectiveFrom: string;
@@ -145,6 +180,14 @@ export interface ComplianceServiceClient {
   upsertStateRule(request: UpsertStateRuleRequest): Observable<UpsertStateRuleResponse>;
 
   getStateRule(request: GetStateRuleRequest): Observable<GetStateRuleResponse>;
+
+  /** One call's compliance decision (DNC, TCPA quiet hours of the active version, state calling window). */
+
+  checkCall(request: CheckCallRequest): Observable<CheckCallResponse>;
+
+  /** Up to 1000 decisions, in request order. */
+
+  checkCallBatch(request: CheckCallBatchRequest): Observable<CheckCallBatchResponse>;
 }
 
 /** TCPA rule sets, DNC list and state rules. */
@@ -179,6 +222,16 @@ export interface ComplianceServiceController {
   getStateRule(
     request: GetStateRuleRequest,
   ): Promise<GetStateRuleResponse> | Observable<GetStateRuleResponse> | GetStateRuleResponse;
+
+  /** One call's compliance decision (DNC, TCPA quiet hours of the active version, state calling window). */
+
+  checkCall(request: CheckCallRequest): Promise<CheckCallResponse> | Observable<CheckCallResponse> | CheckCallResponse;
+
+  /** Up to 1000 decisions, in request order. */
+
+  checkCallBatch(
+    request: CheckCallBatchRequest,
+  ): Promise<CheckCallBatchResponse> | Observable<CheckCallBatchResponse> | CheckCallBatchResponse;
 }
 
 export function ComplianceServiceControllerMethods() {
@@ -192,6 +245,8 @@ export function ComplianceServiceControllerMethods() {
       "removeDncEntry",
       "upsertStateRule",
       "getStateRule",
+      "checkCall",
+      "checkCallBatch",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
