@@ -2,7 +2,7 @@ import { credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
-import { hashPhoneNumber } from '@platform/compliance-client';
+import { DEVELOPMENT_PEPPER, hmacPhoneNumber } from '@platform/config';
 import { ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { grpcLoaderOptions, protoPath } from '@platform/proto';
@@ -135,7 +135,9 @@ describe('bid service: decision path (real Redis, Kafka, Postgres; counted peers
       state,
       callingHoursStart: 8,
     });
-    expect(await cache.get(BidCacheKeys.complianceDnc(hashPhoneNumber(phone)))).toBe(false);
+    expect(await cache.get(BidCacheKeys.complianceDnc(hmacPhoneNumber(DEVELOPMENT_PEPPER, phone)))).toBe(
+      false,
+    );
 
     // Warm: no network round-trip per bid.
     await decide(batch);

@@ -1,7 +1,7 @@
 import { loadPackageDefinition, Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { grpcLoaderOptions, protoPath } from '@platform/proto';
-import { createHash } from 'node:crypto';
+import { DEVELOPMENT_PEPPER, hmacPhoneNumber } from '@platform/config';
 
 type Handler = (
   call: { request: Record<string, unknown> },
@@ -65,7 +65,7 @@ export async function startPeerStubs(): Promise<PeerStubs> {
       const phone = String(call.request['phoneNumber']);
       callback(null, {
         listed: stubs.dnc.has(phone),
-        phoneHash: createHash('sha256').update(phone).digest('hex'),
+        phoneHash: hmacPhoneNumber(DEVELOPMENT_PEPPER, phone),
       });
     }) as Handler,
   });

@@ -2,4 +2,3 @@
 export * from './lib/compliance-client.constants';
 export * from './lib/compliance-client.module';
 export * from './lib/compliance.client';
-export * from './lib/phone-hash';

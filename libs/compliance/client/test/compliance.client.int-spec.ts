@@ -5,7 +5,8 @@ import { complianceServiceSpec } from '@platform/compliance-feature';
 import { SERVICE_CONFIG } from '@platform/service-kit';
 import { sendJson, stackEnv, useTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
-import { ComplianceClient, ComplianceClientModule, hashPhoneNumber } from '../src';
+import { DEVELOPMENT_PEPPER, hmacPhoneNumber } from '@platform/config';
+import { ComplianceClient, ComplianceClientModule } from '../src';
 
 /** The client as a calling service wires it: the service kit's config with its peers, and the root cache. */
 async function startCaller(peers: Record<string, string>): Promise<INestApplicationContext> {
@@ -71,7 +72,7 @@ describe('ComplianceClient (real compliance service over gRPC, Redis)', () => {
     expect(post.status).toBeLessThan(300);
     const client = caller.get(ComplianceClient);
     expect(await client.isDncListed(listed)).toBe(true);
-    expect(client.peekDnc(hashPhoneNumber(listed))).toBe(true);
+    expect(client.peekDnc(hmacPhoneNumber(DEVELOPMENT_PEPPER, listed))).toBe(true);
     expect(await client.isDncListed('+13075550000')).toBe(false);
   });
 });

@@ -2,3 +2,4 @@ export * from './lib/config-validation.error';
 export * from './lib/env';
 export * from './lib/load-config';
 export * from './lib/service-config';
+export * from './lib/phone-hash';

@@ -1,11 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Cache } from '@platform/cache';
 import { InjectCache } from '@platform/cache/nest';
-import type { ServiceConfig } from '@platform/config';
+import { hmacPhoneNumber, loadPhoneHashPepper, type ServiceConfig } from '@platform/config';
 import type { complianceV1 } from '@platform/proto';
 import { createGrpcClient, GrpcClient, SERVICE_CONFIG } from '@platform/service-kit';
 import { COMPLIANCE_CLIENT_CACHES, COMPLIANCE_PEER } from './compliance-client.constants';
-import { hashPhoneNumber } from './phone-hash';
 
 /** What other services need to know of a state's calling rule. */
 export interface StateCallingRule {
@@ -24,11 +23,14 @@ export interface StateCallingRule {
  * `CheckDnc`), cache-aside in the calling service's cache under `compliance:state:{state}` and
  * `compliance:dnc:{phoneHash}` (one load per key, coalesced by the engine). `peek*` answer from this
  * process's L1 only, synchronously, for hot paths. A compliance outage rejects with `COMPLIANCE.UNAVAILABLE`.
+ * Numbers are hashed with compliance's peppered hash (`COMPLIANCE_PHONE_HASH_PEPPER`, shared with the
+ * compliance service), so compliance's DNC events evict this service's copies too.
  */
 @Injectable()
 export class ComplianceClient implements OnApplicationShutdown {
   private client?: GrpcClient;
   private readonly address: string;
+  private readonly pepper: string;
 
   constructor(
     @InjectCache(COMPLIANCE_CLIENT_CACHES.state.namespace)
@@ -43,6 +45,12 @@ export class ComplianceClient implements OnApplicationShutdown {
       );
     }
     this.address = address;
+    this.pepper = loadPhoneHashPepper(config.name, config.env);
+  }
+
+  /** Compliance's hash of an E.164 number: the `{phoneHash}` of `compliance:dnc:{phoneHash}`. */
+  hashPhone(e164: string): string {
+    return hmacPhoneNumber(this.pepper, e164);
   }
 
   /** The state's calling rule, or null when it has none. */
@@ -57,7 +65,7 @@ export class ComplianceClient implements OnApplicationShutdown {
 
   /** Whether the E.164 number is on the Do-Not-Call list. */
   isDncListed(e164: string): Promise<boolean> {
-    return this.dnc.getOrSet(hashPhoneNumber(e164), () => this.fetchDnc(e164));
+    return this.dnc.getOrSet(this.hashPhone(e164), () => this.fetchDnc(e164));
   }
 
   /** The DNC answer of an already hashed number from this process's L1, or `undefined`. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac } from 'node:crypto';
+import { hmacPhoneNumber } from '@platform/config';
 import { COMPLIANCE_CONFIG, type ComplianceConfig } from './compliance.config';
 
 /**
@@ -11,9 +11,7 @@ export function normalizeE164(input: string): string | undefined {
   return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : undefined;
 }
 
-/** HMAC-SHA256 of an E.164 number under `pepper`, lowercase hex. */
-export const hmacPhoneNumber = (pepper: string, e164: string): string =>
-  createHmac('sha256', pepper).update(e164, 'utf8').digest('hex');
+export { hmacPhoneNumber } from '@platform/config';
 
 /**
  * Hashes phone numbers with a keyed hash (HMAC-SHA256, pepper from `COMPLIANCE_PHONE_HASH_PEPPER`): the

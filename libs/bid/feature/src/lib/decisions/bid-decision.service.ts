@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Cache } from '@platform/cache';
 import { InjectCache } from '@platform/cache/nest';
-import { ComplianceClient, hashPhoneNumber } from '@platform/compliance-client';
+import { ComplianceClient } from '@platform/compliance-client';
 import { BuyerRoutingProfile, ROUTING_PROFILE_CACHE, RoutingProfileClient } from '@platform/routing-client';
 import { BidCandidate, BidDecision, DecisionInputs, judgeBid } from './bid-decision';
 
@@ -38,7 +38,8 @@ export class BidDecisionService {
 
   /** Synchronous when every answer is in L1; otherwise loads what is missing. */
   decideOne(bid: BidCandidate): BidDecision | Promise<BidDecision> {
-    const phoneHash = bid.call.callerPhone === undefined ? undefined : hashPhoneNumber(bid.call.callerPhone);
+    const phoneHash =
+      bid.call.callerPhone === undefined ? undefined : this.compliance.hashPhone(bid.call.callerPhone);
     const routing = this.routingCopies.peek(bid.buyerId);
     const stateRule = this.compliance.peekStateRule(bid.call.state);
     const dncListed = phoneHash === undefined ? false : this.compliance.peekDnc(phoneHash);
