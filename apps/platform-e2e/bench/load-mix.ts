@@ -60,7 +60,7 @@ export const buyerId = (i: number): string => `bench-buyer-${i}`;
 const STATES = ['CA', 'TX', 'FL', 'NY', 'PA', 'IL', 'OH', 'GA', 'NC', 'MI'];
 
 /**
- * The request mix: 95 % reads, 5 % writes, over bid and routing. Reads of an entity the writes change are
+ * The request mix: 95 % reads (route decisions among them), 5 % writes, over bid and routing. Reads of an entity the writes change are
  * evicted through the services' invalidation path (outbox → Kafka → invalidation map), as in production.
  */
 export const LOAD_MIX: readonly LoadRoute[] = [
@@ -83,10 +83,23 @@ export const LOAD_MIX: readonly LoadRoute[] = [
   {
     name: 'GET /routing/buyers/:buyerId',
     service: 'routing',
-    weight: 35,
+    weight: 25,
     write: false,
     keys: 'buyers',
     request: (key) => ({ method: 'GET', path: `/routing/buyers/${buyerId(key)}` }),
+  },
+  {
+    // A route decision for an inbound call: ranks the buyers of its state, read from `routing:geo:{state}`.
+    name: 'POST /routing/decisions',
+    service: 'routing',
+    weight: 10,
+    write: false,
+    keys: 'buyers',
+    request: (key, random) => ({
+      method: 'POST',
+      path: '/routing/decisions',
+      body: { state: STATES[key % STATES.length], bidCents: 100 * Math.floor(random() * 50) },
+    }),
   },
   {
     name: 'PATCH /bids/:id (amount)',

@@ -8,7 +8,8 @@ import { ServiceProcess, stopService, useIsolatedServices } from './service-proc
  * buyer's routing criteria; bid (B) and analytics (C), two instances each, read them over gRPC into their own
  * caches (`bids:buyer:{id}:active`, `analytics:revenue:{id}:{period}`, both with `routing:buyer:{id}`).
  * A change through routing's REST API must evict those entries in every instance of B and C, so the next
- * read returns the new value.
+ * read returns the new value. Bid also keeps compliance's answers (`compliance:dnc:{phoneHash}`): a number
+ * compliance lists must stop being accepted by every bid instance, well before the copy's TTL.
  *
  * The run has its own database schemas, cache prefixes and consumer groups: the inbox is per schema, and a
  * service of another suite consuming the same topics must not record (and so skip for us) our events.
@@ -20,8 +21,10 @@ describe('cross-service cache invalidation (real processes, Kafka, Postgres, Red
     routing: services.schemaOf('routing'),
     bid: services.schemaOf('bid'),
     analytics: services.schemaOf('analytics'),
+    compliance: services.schemaOf('compliance'),
   };
   let routing: ServiceProcess;
+  let compliance: ServiceProcess;
   let bids: ServiceProcess[];
   let analytics: ServiceProcess[];
   let db: Client;
@@ -29,8 +32,11 @@ describe('cross-service cache invalidation (real processes, Kafka, Postgres, Red
   beforeAll(async () => {
     db = new Client({ connectionString: stackEnv()['DATABASE_URL'] });
     await db.connect();
-    routing = await services.start('routing');
-    const peers = { ROUTING_GRPC_ADDRESS: routing.grpcAddress };
+    [routing, compliance] = await Promise.all([services.start('routing'), services.start('compliance')]);
+    const peers = {
+      ROUTING_GRPC_ADDRESS: routing.grpcAddress,
+      COMPLIANCE_GRPC_ADDRESS: compliance.grpcAddress,
+    };
     // Two at a time (this machine has two cores); the second of each pair finds its schema migrated.
     for (let i = 0; i < 2; i++) {
       await Promise.all([services.start('bid', peers), services.start('analytics', peers)]);
@@ -172,6 +178,49 @@ describe('cross-service cache invalidation (real processes, Kafka, Postgres, Red
     await send('PATCH', `${bids[0].httpUrl}/bids/${bid.id}`, { status: 'lost' });
     for (const service of bids) {
       await eventually(async () => (await activeBids(service, buyerId)).bids.length === 0, EVICTED_WITHIN_MS);
+    }
+  }, 120000);
+
+  it('should stop accepting a number on every bid instance once compliance lists it (peppered hash in keys and events)', async () => {
+    const buyerId = `buyer-${run}-${randomUUID().slice(0, 8)}`;
+    await send('PUT', `${routing.httpUrl}/routing/buyers/${buyerId}`, {
+      states: ['CA'],
+      minBidCents: 100,
+      maxConcurrentCalls: 5,
+    });
+    await send('PUT', `${compliance.httpUrl}/compliance/states/CA`, {
+      callingHoursStart: 0,
+      callingHoursEnd: 24,
+      timezone: 'America/Los_Angeles',
+      maxAttemptsPerDay: 3,
+      requiresConsent: false,
+    });
+    await consumed(schemas.bid, buyerId);
+    await consumed(schemas.bid, 'state:CA');
+    const phone = `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const decide = async (service: ServiceProcess) => {
+      const body = await send('POST', `${service.httpUrl}/bids/decisions`, {
+        bids: [
+          {
+            callId: `call-${run}-dnc`,
+            buyerId,
+            amountCents: 150,
+            call: { state: 'CA', time: '2025-03-04T18:00:00Z', callerPhone: phone },
+          },
+        ],
+      });
+      return body.decisions[0] as { accepted: boolean; reasons: string[] };
+    };
+    // Both instances decide once and keep compliance's "not listed" answer.
+    for (const service of bids) expect(await decide(service)).toMatchObject({ accepted: true, reasons: [] });
+
+    await send('POST', `${compliance.httpUrl}/compliance/dnc`, { phoneNumber: phone, source: 'e2e' });
+    for (const service of bids) {
+      const decision = await eventually(async () => {
+        const current = await decide(service);
+        return !current.accepted && current;
+      }, EVICTED_WITHIN_MS);
+      expect(decision.reasons).toEqual(['DNC_LISTED']);
     }
   }, 120000);
 
