@@ -9,6 +9,7 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadServiceConfig } from '@platform/config';
+import { runMigrations } from '@platform/database';
 import { ServiceKitModule } from '@platform/service-kit';
 import { Presets, SingleBar } from 'cli-progress';
 import { complianceServiceSpec, ComplianceFeatureModule, DncImporter } from '../src';
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
     ...process.env,
     OUTBOX_RELAY_ENABLED: 'false',
   });
+
+  await runMigrations(config, spec.database); // a no-op when the service has migrated the schema
 
   @Module({
     imports: [ServiceKitModule.forRoot({ config, database: spec.database }), ComplianceFeatureModule],

@@ -10,7 +10,7 @@ import {
 } from '@platform/service-kit/testing';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import type { TieredCache } from '@platform/cache';
-import { DncEntryRepository } from '@platform/compliance-data-access';
+import { DncEntryRepository, DncSyncRepository } from '@platform/compliance-data-access';
 import Redis from 'ioredis';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -214,6 +214,32 @@ describe('background DNC sync and the membership filter (real Postgres, Redis, K
     // A removal cannot clear bits: the exact entry answers.
     expect((await fetch(`${a.httpUrl}/compliance/dnc/${hash}`, { method: 'DELETE' })).status).toBe(204);
     await eventually(async () => (await checkDnc(b, phone)) === false);
+  });
+
+  it('should catch up on an entry a filter scan could not see (written by a transaction open during it)', async () => {
+    const phone = outsider();
+    const hash = hashOf(phone);
+    const writer = db().createQueryRunner();
+    await writer.connect();
+    await writer.startTransaction();
+    try {
+      await writer.query(
+        `INSERT INTO ${schema}.dnc_entries (phone_hash, source) VALUES ($1, 'slow-writer')`,
+        [hash],
+      );
+      // Longer than the horizon's margin: only the open transaction's start can keep the entry in reach.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const built = await a.app.get(DncMembership).build();
+      await writer.commitTransaction();
+      expect(await a.app.get(DncSyncRepository).hashesAddedSince(built.horizon)).toContain(hash);
+    } finally {
+      if (writer.isTransactionActive) await writer.rollbackTransaction();
+      await writer.release();
+    }
+    // An instance that missed the add's bus message finds it on its next catch-up.
+    await b.app.get(DncMembership).refresh();
+    expect(b.app.get(DncMembership).mayBeListed(hash)).toBe(true);
+    expect(await checkDnc(b, phone)).toBe(true);
   });
 
   it('should load the filter at startup, rebuilt from Postgres and stored again when Redis lost it', async () => {

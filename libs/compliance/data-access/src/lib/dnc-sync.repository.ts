@@ -204,13 +204,19 @@ export class DncSyncRepository {
   }
 
   /**
-   * When the oldest transaction still open started (or now): an entry missing from a scan that starts
-   * now was added by a transaction that started at or after this instant, so its `added_at` is not older.
+   * The horizon of a scan of the list that starts now: an entry the scan may miss is inserted either by a
+   * transaction already writing `dnc_entries` (it holds the table's RowExclusiveLock: its start bounds the
+   * horizon) or later, with a later `added_at` (which defaults to the insert's own clock). So every entry
+   * missing from the scan has `added_at` at or after the horizon. One second of margin for clock reads.
    */
   async scanHorizon(manager: EntityManager = this.entries.manager): Promise<Date> {
     const rows: { horizon: Date }[] = await manager.query(
-      `SELECT LEAST(clock_timestamp(), (SELECT min(xact_start) FROM pg_stat_activity
-                                         WHERE datname = current_database() AND xact_start IS NOT NULL)) AS horizon`,
+      `SELECT LEAST(clock_timestamp(), (
+         SELECT min(activity.xact_start) FROM pg_locks held JOIN pg_stat_activity activity ON activity.pid = held.pid
+          WHERE held.locktype = 'relation' AND held.relation = to_regclass($1)
+            AND held.mode = 'RowExclusiveLock' AND held.granted
+       )) - interval '1 second' AS horizon`,
+      [`${this.schema}.dnc_entries`],
     );
     return rows[0].horizon;
   }

@@ -5,7 +5,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Creates what the background DNC sync needs: `dnc_list_state` (one row: the list's generation, bumped
  * when an import commits), `dnc_imports` (one checkpoint row per imported file, moved in the same
  * transaction as each batch) and an index on `dnc_entries.added_at` (the membership filter's catch-up
- * reads the entries added since it was built).
+ * reads the entries added since it was built). `added_at` now defaults to the insert's own time
+ * (`clock_timestamp()`), not its transaction's start, so an entry inserted after a filter scan started is
+ * never older than the scan's horizon.
  */
 export class CreateDncSync1766000000201 implements MigrationInterface {
   name = 'CreateDncSync1766000000201';
@@ -40,6 +42,7 @@ export class CreateDncSync1766000000201 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const schema = schemaOf(queryRunner);
+    await queryRunner.query(`ALTER TABLE ${schema}.dnc_entries ALTER COLUMN added_at SET DEFAULT now()`);
     await queryRunner.query(`DROP INDEX ${schema}.dnc_entries_added_at_idx`);
     await queryRunner.query(`DROP TABLE ${schema}.dnc_imports`);
     await queryRunner.query(`DROP TABLE ${schema}.dnc_list_state`);
