@@ -10,6 +10,8 @@ const SCHEMA = 'compliance';
 const TABLES = [
   'check_audit',
   'dnc_entries',
+  'dnc_imports',
+  'dnc_list_state',
   'outbox_events',
   'processed_events',
   'state_rules',
@@ -69,6 +71,7 @@ describe('compliance migrations (scratch database)', () => {
       'CreateComplianceTables1764000000201',
       'CreateComplianceAudit1764000000202',
       'CreateOutboxEvents1765000000000',
+      'CreateDncSync1766000000201',
     ]);
     expect(await tablesIn(SCHEMA)).toEqual(TABLES);
     expect(await tablesIn('public')).toEqual([]);
@@ -117,6 +120,7 @@ describe('compliance migrations (scratch database)', () => {
 
   it('should drop every table on down-all, newest migration first', async () => {
     expect(await runMigrations(config, COMPLIANCE_DATABASE, 'down-all')).toEqual([
+      'CreateDncSync1766000000201',
       'CreateOutboxEvents1765000000000',
       'CreateComplianceAudit1764000000202',
       'CreateComplianceTables1764000000201',

@@ -9,3 +9,8 @@ export * from './lib/cache/compliance-cache.keys';
 export * from './lib/listeners/compliance-invalidation.map';
 export * from './lib/compliance-check.service';
 export * from './lib/audit/check-audit.writer';
+export * from './lib/dnc/bloom-filter';
+export * from './lib/dnc/dnc-file';
+export * from './lib/dnc/dnc-file.generator';
+export * from './lib/dnc/dnc-membership.service';
+export * from './lib/dnc/dnc-importer.service';

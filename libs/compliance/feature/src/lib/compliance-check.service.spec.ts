@@ -3,6 +3,8 @@ import { ComplianceCheckService, localHour } from './compliance-check.service';
 import type { ComplianceService } from './compliance.service';
 import type { PhoneHasher } from './phone-hash';
 import type { CheckAuditWriter } from './audit/check-audit.writer';
+import type { DncMembership } from './dnc/dnc-membership.service';
+import { ComplianceCacheKeys } from './cache/compliance-cache.keys';
 
 const ruleSet = (version: number, quietHours: [number, number]): TcpaRuleSetView => ({
   id: `id-${version}`,
@@ -38,6 +40,7 @@ describe(ComplianceCheckService, () => {
         compliance,
         { hash: () => 'a'.repeat(64) } as unknown as PhoneHasher,
         { append: () => undefined } as unknown as CheckAuditWriter,
+        { mayBeListed: () => true } as unknown as DncMembership,
       );
 
       const decision = await checks.check({
@@ -48,6 +51,46 @@ describe(ComplianceCheckService, () => {
 
       expect(decision).toMatchObject({ ruleVersion: 1, reasons: ['TCPA_QUIET_HOURS'], allowed: false });
     });
+  });
+});
+
+describe('ComplianceCheckService peekCheck() and the DNC membership filter', () => {
+  const hash = 'a'.repeat(64);
+  const setup = (filterSays: boolean, dncInL1?: { listed: boolean; until: null }) => {
+    const peeked: string[] = [];
+    const l1 = new Map<string, unknown>([
+      [ComplianceCacheKeys.tcpaActive(), 1],
+      [ComplianceCacheKeys.tcpa(1), ruleSet(1, [0, 0])],
+      [ComplianceCacheKeys.state('IL'), null],
+    ]);
+    if (dncInL1) l1.set(ComplianceCacheKeys.dnc(hash), dncInL1);
+    const compliance = {
+      peek: (key: string) => {
+        peeked.push(key);
+        return l1.get(key);
+      },
+    } as unknown as ComplianceService;
+    const checks = new ComplianceCheckService(
+      compliance,
+      { hash: () => hash } as unknown as PhoneHasher,
+      { append: () => undefined } as unknown as CheckAuditWriter,
+      { mayBeListed: () => filterSays } as unknown as DncMembership,
+    );
+    return { checks, peeked };
+  };
+  const request = { phoneNumber: '+14155550100', state: 'IL', at: Date.UTC(2026, 0, 1, 12) };
+
+  it('should answer not listed without reading the DNC entry when the filter rules the number out', () => {
+    const { checks, peeked } = setup(false);
+    expect(checks.peekCheck(request)).toMatchObject({ allowed: true, reasons: [] });
+    expect(peeked).not.toContain(ComplianceCacheKeys.dnc(hash));
+  });
+
+  it('should read the exact entry when the filter says maybe', () => {
+    expect(setup(true).checks.peekCheck(request)).toBeUndefined();
+    const listed = setup(true, { listed: true, until: null });
+    expect(listed.checks.peekCheck(request)).toMatchObject({ allowed: false, reasons: ['DNC_LISTED'] });
+    expect(listed.peeked).toContain(ComplianceCacheKeys.dnc(hash));
   });
 });
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StateRuleView, TcpaRuleSetView } from './compliance.mapper';
-import { ComplianceService, DncStatus, isListed } from './compliance.service';
+import { ComplianceService, DncStatus, isListed, NOT_LISTED } from './compliance.service';
+import { DncMembership } from './dnc/dnc-membership.service';
 import { ComplianceCacheKeys } from './cache/compliance-cache.keys';
 import { PhoneHasher } from './phone-hash';
 import { CheckAuditWriter } from './audit/check-audit.writer';
@@ -107,7 +108,7 @@ export function decide(inputs: {
 
 /**
  * The compliance check engine. `peekCheck` answers synchronously from L1 (`cache.peek`) when every input is
- * there: the in-process hot path. `check` falls back to the cache's loaders (L2, then Postgres, coalesced)
+ * there: the in-process hot path; the DNC input of a number the membership filter rules out needs no read. `check` falls back to the cache's loaders (L2, then Postgres, coalesced)
  * for what L1 lacks. Either way the TCPA version is read once, from `compliance:tcpa:active`, and the
  * check then reads only `compliance:tcpa:v{version}`: a version published mid-check cannot leak into it.
  */
@@ -117,6 +118,7 @@ export class ComplianceCheckService {
     private readonly compliance: ComplianceService,
     private readonly phones: PhoneHasher,
     private readonly audit: CheckAuditWriter,
+    private readonly membership: DncMembership,
   ) {}
 
   /** The decision from L1 alone, or undefined when an input is not in this process's L1. */
@@ -131,7 +133,10 @@ export class ComplianceCheckService {
     const stateRule = this.compliance.peek<StateRuleView | null>(ComplianceCacheKeys.state(request.state));
     if (stateRule === undefined) return undefined;
     const phoneHash = this.phones.hash(request.phoneNumber);
-    const dnc = this.compliance.peek<DncStatus>(ComplianceCacheKeys.dnc(phoneHash));
+    // A number the membership filter rules out is not listed: no DNC entry is read, none is cached.
+    const dnc = this.membership.mayBeListed(phoneHash)
+      ? this.compliance.peek<DncStatus>(ComplianceCacheKeys.dnc(phoneHash))
+      : NOT_LISTED;
     if (dnc === undefined) return undefined;
     return decide({
       phoneHash,

@@ -11,6 +11,8 @@ import { complianceConfigProvider } from './compliance.config';
 import { PhoneHasher } from './phone-hash';
 import { CheckAuditWriter } from './audit/check-audit.writer';
 import { ComplianceCheckService } from './compliance-check.service';
+import { DncMembership } from './dnc/dnc-membership.service';
+import { DncImporter } from './dnc/dnc-importer.service';
 
 /** The compliance service's behaviour: REST, gRPC and Kafka entry points over {@link ComplianceService}. */
 @Module({
@@ -23,7 +25,9 @@ import { ComplianceCheckService } from './compliance-check.service';
     ComplianceService,
     CheckAuditWriter,
     ComplianceCheckService,
+    DncMembership,
+    DncImporter,
   ],
-  exports: [ComplianceService, ComplianceCheckService],
+  exports: [ComplianceService, ComplianceCheckService, DncMembership, DncImporter],
 })
 export class ComplianceFeatureModule {}

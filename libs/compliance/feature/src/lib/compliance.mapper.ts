@@ -82,6 +82,12 @@ export const toDncSnapshot = (entry: DncEntry): ComplianceRulesChanged.Snapshot 
   phoneHash: entry.phoneHash,
 });
 
+/** The DNC list as a whole at a generation: what consumers need to drop every cached DNC answer. */
+export const toDncListSnapshot = (generation: number): ComplianceRulesChanged.Snapshot => ({
+  kind: 'dnc',
+  dncGeneration: generation,
+});
+
 /** Entity → event snapshot: what consumers need to evict `compliance:state:{state}`. */
 export const toStateSnapshot = (rule: StateRule): ComplianceRulesChanged.Snapshot => ({
   kind: 'state',

@@ -23,6 +23,7 @@ import {
   toTcpaSnapshot,
 } from './compliance.mapper';
 import { PhoneHasher } from './phone-hash';
+import { DncMembership } from './dnc/dnc-membership.service';
 import {
   COMPLIANCE_CACHE_NAMESPACE,
   ComplianceCacheKeys,
@@ -51,6 +52,9 @@ export interface DncStatus {
   until: number | null;
 }
 
+/** The status of a number the membership filter rules out: no entry, no read. */
+export const NOT_LISTED: DncStatus = Object.freeze({ listed: false, until: null });
+
 /** Whether a cached DNC status is in force at `now` (epoch ms). */
 export const isListed = (status: DncStatus, now: number): boolean =>
   status.listed && (status.until === null || status.until > now);
@@ -67,9 +71,8 @@ const DNC_EVENT_VERSION = 0;
  * Compliance use cases (TCPA rule sets, the do-not-call list, state rules); transport-neutral (REST and
  * gRPC controllers both call it). Every change is announced on `compliance.rules.changed.v1`, queued in
  * the outbox inside the change's own transaction (both commit or neither). Phone
- * numbers are hashed on the way in; only the SHA-256 hash is stored, published or logged. An unkeyed
- * hash of a phone number can be reversed by enumerating numbers, so the hash must be treated as personal
- * data too (a keyed HMAC is the planned hardening).
+ * numbers are hashed on the way in (HMAC-SHA256 under the pepper); only the hash is stored, published or
+ * logged. DNC answers consult the {@link DncMembership} filter first.
  */
 @Injectable()
 export class ComplianceService {
@@ -81,6 +84,7 @@ export class ComplianceService {
     private readonly stateRules: StateRuleRepository,
     private readonly outbox: OutboxService,
     private readonly phones: PhoneHasher,
+    private readonly membership: DncMembership,
     @InjectCache(COMPLIANCE_CACHE_NAMESPACE.namespace)
     private readonly cache: Cache<ComplianceCacheValue>,
   ) {}
@@ -168,6 +172,7 @@ export class ComplianceService {
           toDncSnapshot(after),
         ),
     );
+    this.membership.noteListed(after.phoneHash);
     await this.writeThrough(ComplianceCacheKeys.dnc(after.phoneHash), {
       listed: true,
       until: after.expiresAt ? after.expiresAt.getTime() : null,
@@ -181,8 +186,12 @@ export class ComplianceService {
     return { listed: isListed(await this.dncStatus(phoneHash), Date.now()), phoneHash };
   }
 
-  /** The DNC status of a hash, read through `compliance:dnc:{phoneHash}` (the exact table behind it). */
-  dncStatus(phoneHash: string): Promise<DncStatus> {
+  /**
+   * The DNC status of a hash: not listed, without any read, when the membership filter rules it out;
+   * else read through `compliance:dnc:{phoneHash}` (the exact table behind it).
+   */
+  async dncStatus(phoneHash: string): Promise<DncStatus> {
+    if (!this.membership.mayBeListed(phoneHash)) return NOT_LISTED;
     return this.cache.getOrSet(key(ComplianceCacheKeys.dnc(phoneHash)), async () => {
       const entry = await this.dncEntries.findByHash(phoneHash);
       return { listed: entry !== null, until: entry?.expiresAt ? entry.expiresAt.getTime() : null };

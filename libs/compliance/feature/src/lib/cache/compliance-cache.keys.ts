@@ -13,6 +13,18 @@ export const ComplianceCacheKeys = {
    * it once and then only the immutable `compliance:tcpa:v{version}` entry, so a check never mixes versions.
    */
   tcpaActive: () => 'compliance:tcpa:active',
+  /** Every `compliance:dnc:{phoneHash}` entry: cleared as a whole when a DNC import commits. */
+  dncNamespace: 'compliance:dnc',
+  /**
+   * The DNC list's generation pointer: `compliance:dnc-filter` holds the generation whose membership
+   * filter checks may trust; evicted when an import publishes a new generation.
+   */
+  dncFilter: () => 'compliance:dnc-filter',
+  /**
+   * The serialised membership filter of one generation, a raw Redis string (not an engine entry, and
+   * outside `compliance:dnc:` so clearing the DNC entries leaves it): `compliance:dnc-filter:g{generation}`.
+   */
+  dncFilterBlob: (generation: number) => `compliance:dnc-filter:g${generation}`,
 } as const;
 
 /** A full compliance key (`compliance:state:CA`) as the `compliance` namespace sees it (`state:CA`). */

@@ -48,6 +48,15 @@ describe('complianceInvalidationMap', () => {
       expect(plan({ kind: 'dnc', phoneHash: hash }, null).keys).toEqual([`compliance:dnc:${hash}`]);
       expect(plan(null, { kind: 'state', state: 'TX' }).keys).toEqual(['compliance:state:TX']);
     });
+
+    it('should drop every DNC answer and the filter pointer when an import publishes a generation', () => {
+      expect(plan({ kind: 'dnc', dncGeneration: 1 }, { kind: 'dnc', dncGeneration: 2 })).toEqual({
+        keys: ['compliance:dnc-filter'],
+        tags: [],
+        namespaces: ['compliance:dnc'],
+      });
+      expect(plan(null, { kind: 'dnc', phoneHash: 'c'.repeat(64) }).namespaces).toEqual([]);
+    });
   });
 
   describe(Topic.CallRecorded, () => {

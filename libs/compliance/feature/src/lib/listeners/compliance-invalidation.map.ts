@@ -2,6 +2,10 @@ import { CallRecorded, ComplianceRulesChanged, Topic } from '@platform/contracts
 import { defineInvalidationMap, invalidateOn } from '@platform/service-kit';
 import { ComplianceCacheKeys } from '../cache/compliance-cache.keys';
 
+/** Whether the change is a whole DNC list generation (a bulk import), not one entry. */
+const isDncList = (rule: ComplianceRulesChanged.Snapshot) =>
+  rule.kind === 'dnc' && rule.dncGeneration !== undefined;
+
 /**
  * What a compliance rule change makes stale in the compliance service: the changed rule's own key, by
  * kind. Activating a TCPA rule set also deactivates the previous one, which arrives as its own event.
@@ -21,6 +25,11 @@ export const complianceRulesChangedInvalidation = invalidateOn(
         rule.kind === 'dnc' && rule.phoneHash ? ComplianceCacheKeys.dnc(rule.phoneHash) : null,
         rule.kind === 'state' && rule.state ? ComplianceCacheKeys.state(rule.state) : null,
       ],
+    },
+    {
+      reason: 'a DNC import: the generation pointer the membership filter is trusted by, every DNC answer',
+      keys: (rule) => [isDncList(rule) ? ComplianceCacheKeys.dncFilter() : null],
+      namespaces: (rule) => [isDncList(rule) ? ComplianceCacheKeys.dncNamespace : null],
     },
   ],
 );

@@ -6,7 +6,10 @@ export const RuleKind = z.enum(['tcpa', 'dnc', 'state']);
 /** Which compliance rule kind changed. */
 export type RuleKind = z.infer<typeof RuleKind>;
 
-/** Enough to find the affected cache keys: `compliance:tcpa:v{version}`, `compliance:dnc:{hash}`, `compliance:state:{state}`. */
+/**
+ * Enough to find the affected cache keys: `compliance:tcpa:v{version}`, `compliance:dnc:{hash}`,
+ * `compliance:state:{state}`, or the whole DNC list (`dncGeneration`).
+ */
 export const Snapshot = z.object({
   kind: RuleKind,
   tcpaVersion: z.number().int().positive().optional(),
@@ -16,6 +19,11 @@ export const Snapshot = z.object({
     .optional(),
   state: z.string().length(2).optional(),
   active: z.boolean().optional(),
+  /**
+   * With `kind: 'dnc'` and no `phoneHash`: the DNC list as a whole moved to this generation (a bulk import
+   * committed), so every cached DNC answer and the membership filter of the previous generation are stale.
+   */
+  dncGeneration: z.number().int().nonnegative().optional(),
 });
 /** Enough to find the affected cache keys. */
 export type Snapshot = z.infer<typeof Snapshot>;
