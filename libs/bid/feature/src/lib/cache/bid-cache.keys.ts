@@ -1,5 +1,5 @@
 import type { CacheFeatureOptions } from '@platform/cache/nest';
-import { complianceDncKey, complianceStateKey } from '@platform/compliance-client';
+import { COMPLIANCE_CLIENT_CACHES, complianceDncKey, complianceStateKey } from '@platform/compliance-client';
 import { routingProfileKey } from '@platform/routing-client';
 
 /**
@@ -19,6 +19,8 @@ export const BidCacheKeys = {
   complianceState: complianceStateKey,
   /** This service's copy of a number's DNC answer (kept by compliance's client): `compliance:dnc:{phoneHash}`. */
   complianceDnc: complianceDncKey,
+  /** Every copy of a DNC answer, `compliance:dnc:*`: cleared as a whole when a DNC import commits. */
+  complianceDncNamespace: COMPLIANCE_CLIENT_CACHES.dnc.namespace,
 } as const;
 
 /** Keys within the `bid` namespace (what `@InjectCache('bid')` is given). */

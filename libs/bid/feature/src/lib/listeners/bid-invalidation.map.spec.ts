@@ -118,5 +118,21 @@ describe('bidInvalidationMap', () => {
       expect(plan({ kind: 'dnc', phoneHash: hash })).toEqual([`compliance:dnc:${hash}`]);
       expect(plan({ kind: 'tcpa', tcpaVersion: 3 })).toEqual([]);
     });
+
+    it('should clear every copied DNC answer when a DNC import moves the list to a new generation', () => {
+      const event = createEnvelope({
+        entity: 'compliance-rule' as const,
+        entityId: 'dnc-list',
+        op: 'updated',
+        version: 4,
+        before: { kind: 'dnc' as const, dncGeneration: 3 },
+        after: { kind: 'dnc' as const, dncGeneration: 4 },
+      });
+      expect(planEvent(complianceRulesChangedInvalidation, event)).toEqual({
+        keys: [],
+        tags: [],
+        namespaces: ['compliance:dnc'],
+      });
+    });
   });
 });

@@ -46,6 +46,12 @@ export const complianceRulesChangedInvalidation = invalidateOn(
         rule.kind === 'dnc' && rule.phoneHash ? BidCacheKeys.complianceDnc(rule.phoneHash) : null,
       ],
     },
+    {
+      reason: 'a DNC import moved the whole list to a new generation: every DNC answer this service copied',
+      namespaces: (rule) => [
+        rule.kind === 'dnc' && rule.dncGeneration !== undefined ? BidCacheKeys.complianceDncNamespace : null,
+      ],
+    },
   ],
 );
 
