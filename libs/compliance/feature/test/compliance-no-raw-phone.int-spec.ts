@@ -14,6 +14,7 @@ import {
 } from '@platform/service-kit/testing';
 import { Topic } from '@platform/contracts';
 import { Redis } from 'ioredis';
+import { Client } from 'pg';
 import { DEVELOPMENT_PEPPER, hmacPhoneNumber } from '../src';
 
 const workspaceRoot = join(__dirname, '../../../..');
@@ -111,7 +112,7 @@ const grpcOutcome = (call: Promise<unknown>) =>
       }),
   );
 
-describe('a raw phone number appears nowhere: logs, metrics, errors, events, cache (real process and stack)', () => {
+describe('a raw phone number appears nowhere: logs, metrics, errors, events, cache, tables (real process and stack)', () => {
   const schema = `compliance_nophone_${randomBytes(4).toString('hex')}`;
   const prefix = `${schema}:`;
   let service: ServiceProcess;
@@ -248,28 +249,31 @@ describe('a raw phone number appears nowhere: logs, metrics, errors, events, cac
     const eventText = events.messages.map((m) => `${m.key?.toString()} ${m.value?.toString()}`).join('\n');
     const metricsText = await (await fetch(`${service.httpUrl}/metrics`)).text();
     const cacheText = await dumpKeys(redis, prefix);
+    const databaseText = await dumpSchema(schema);
     const logText = service.output();
 
     // The captures are real: each holds what it should (hashes, requests), so an absence means something.
     expect(published.length).toBeGreaterThanOrEqual(4);
     expect(cacheText).toContain(`compliance:dnc:${listed.hash}`);
+    expect(databaseText).toContain(listed.hash);
     expect(logText).toContain('/compliance/checks/batch');
     expect(metricsText).toContain('compliance_audit_written_total');
     expect(answers.join('\n')).toContain(listed.hash);
 
-    for (const [where, text] of Object.entries({
+    const places = {
       logs: logText,
       metrics: metricsText,
       answers: answers.join('\n'),
       events: eventText,
       cache: cacheText,
-    })) {
-      for (const number of numbers) {
-        for (const form of number.forms) {
-          expect({ where, form, found: text.includes(form) }).toEqual({ where, form, found: false });
-        }
-      }
-    }
+      database: databaseText,
+    };
+    const leaks = Object.entries(places).flatMap(([where, text]) =>
+      numbers.flatMap((number) =>
+        number.forms.filter((form) => text.includes(form)).map((form) => `${where}: ${form}`),
+      ),
+    );
+    expect(leaks).toEqual([]);
   }, 120_000);
 });
 
@@ -298,4 +302,26 @@ async function dumpKeys(redis: Redis, prefix: string): Promise<string> {
     }
   } while (cursor !== '0');
   return lines.join('\n');
+}
+
+/** Every row of every table in `schema` (entries, audit trail, outbox, inbox) as JSON text. */
+async function dumpSchema(schema: string): Promise<string> {
+  const client = new Client({ connectionString: stackEnv()['DATABASE_URL'] });
+  await client.connect();
+  try {
+    const { rows: tables } = await client.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1`,
+      [schema],
+    );
+    const lines: string[] = [];
+    for (const { name } of tables) {
+      const { rows } = await client.query<{ row: string }>(
+        `SELECT row_to_json(t)::text AS row FROM ${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)} t`,
+      );
+      lines.push(...rows.map((r) => `${name} ${r.row}`));
+    }
+    return lines.join('\n');
+  } finally {
+    await client.end();
+  }
 }
