@@ -68,6 +68,14 @@ describe('audit trail through cache, Kafka and Postgres outages (throwaway Redis
       effectiveFrom: '2026-01-01T00:00:00.000Z',
       activate: true,
     });
+    // The consumer has seen these changes' events (its evictions cannot empty L1 during an outage later).
+    await eventually(async () => {
+      const [{ sent, seen }] = await query<{ sent: number; seen: number }>(
+        `SELECT (SELECT count(*) FROM ${SCHEMA}.outbox_events)::int AS sent,
+                (SELECT count(*) FROM ${SCHEMA}.processed_events)::int AS seen`,
+      );
+      return sent > 0 && seen >= sent;
+    }, 60_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -95,18 +103,23 @@ describe('audit trail through cache, Kafka and Postgres outages (throwaway Redis
     };
   };
 
-  /** Every audit row's `checked_at` (epoch ms, as sent), read straight from the throwaway Postgres. */
-  const auditedAts = async (): Promise<string[]> => {
+  /** Runs one query on the throwaway Postgres, on a connection of its own. */
+  const query = async <T extends object>(sql: string): Promise<T[]> => {
     const client = new Client({ connectionString: postgres.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ at: string }>(
-        `SELECT (extract(epoch FROM checked_at) * 1000)::bigint::text AS at FROM ${SCHEMA}.check_audit`,
-      );
-      return rows.map((row) => new Date(Number(row.at)).toISOString());
+      return (await client.query<T>(sql)).rows;
     } finally {
       await client.end();
     }
+  };
+
+  /** Every audit row's `checked_at` (epoch ms, as sent), read straight from the throwaway Postgres. */
+  const auditedAts = async (): Promise<string[]> => {
+    const rows = await query<{ at: string }>(
+      `SELECT (extract(epoch FROM checked_at) * 1000)::bigint::text AS at FROM ${SCHEMA}.check_audit`,
+    );
+    return rows.map((row) => new Date(Number(row.at)).toISOString());
   };
 
   /** Waits until the writer has drained, then: exactly one row per answered check, none for a refused one. */
