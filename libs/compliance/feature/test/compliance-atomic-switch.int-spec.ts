@@ -1,5 +1,6 @@
 import {
   dropSchema,
+  eventually,
   readJson,
   sendJson,
   stackEnv,
@@ -101,7 +102,7 @@ describe('atomic TCPA version switch across two compliance instances under concu
     // Both instances answer with version n (warm L1 on each) before n+1 is published through instance 0.
     const seenBefore = (instance: number) =>
       batches.some((b) => b.instance === instance && b.decisions.every((d) => d.ruleVersion === before));
-    while (!seenBefore(0) || !seenBefore(1)) await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => seenBefore(0) && seenBefore(1), 30_000, 50);
     const after = await publish(instances[0], NEVER_QUIET);
     const acknowledgedAt = Date.now();
     stopAt = acknowledgedAt + SWITCH_BOUND_MS + RUN_PAST_BOUND_MS;
