@@ -25,6 +25,29 @@ describe('loggerOptions()', () => {
     expect(JSON.stringify(logged)).not.toContain('4155550100');
   });
 
+  it('should log a path segment that is a phone number, in any written form, as :phone', () => {
+    for (const number of [
+      '%2B14155550100',
+      '+14155550100',
+      '14155550100',
+      '4155550100',
+      '(415)%20555-0100',
+    ]) {
+      const logged = http.serializers.req({
+        id: 'r1',
+        method: 'DELETE',
+        url: `/compliance/dnc/${number}?x=1`,
+      });
+      expect(logged['path']).toBe('/compliance/dnc/:phone');
+    }
+    const kept = [
+      '/compliance/dnc/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      '/analytics/calls/2026-12-05/13',
+      '/bids/42',
+    ];
+    for (const url of kept) expect(http.serializers.req({ id: 'r1', method: 'GET', url })['path']).toBe(url);
+  });
+
   it('should log only the status of a response, not its headers', () => {
     expect(http.serializers.res({ statusCode: 201, headers: { 'set-cookie': 'session=1' } })).toEqual({
       statusCode: 201,

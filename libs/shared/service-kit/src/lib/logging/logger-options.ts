@@ -24,7 +24,7 @@ export function loggerOptions(config: ServiceConfig): Params {
         req: (req: { id?: unknown; method?: string; url?: string }) => ({
           id: req.id,
           method: req.method,
-          path: (req.url ?? '').split('?')[0],
+          path: loggablePath(req.url ?? ''),
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
@@ -36,6 +36,32 @@ export function loggerOptions(config: ServiceConfig): Params {
       autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
     },
   };
+}
+
+/** A path segment that is a phone number in any written form: only `+`, digits, separators; 10 to 15 digits. */
+const PHONE_SEGMENT = /^[+\d\s().-]+$/;
+
+const isPhoneNumber = (segment: string): boolean => {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    decoded = segment;
+  }
+  const digits = decoded.replace(/\D/g, '').length;
+  return PHONE_SEGMENT.test(decoded) && digits >= 10 && digits <= 15;
+};
+
+/**
+ * The path of a request URL as logged: no query string, and a segment that is a phone number (a client
+ * sending a raw number where a hash belongs, say) replaced by `:phone`, so no raw number reaches a log.
+ */
+function loggablePath(url: string): string {
+  return url
+    .split('?')[0]
+    .split('/')
+    .map((segment) => (isPhoneNumber(segment) ? ':phone' : segment))
+    .join('/');
 }
 
 /** The level of a request's log line (see {@link loggerOptions}). */
