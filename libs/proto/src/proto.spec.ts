@@ -31,6 +31,7 @@ const expectedServices: Record<ProtoService, { service: string; methods: string[
       'ListCallBids',
       'ListBuyerActiveBids',
       'DecideBids',
+      'GetBidStats',
     ],
   },
   routing: {
@@ -200,6 +201,9 @@ describe('proto contracts', () => {
       listBuyerActiveBids(): bidV1.ListBuyerActiveBidsResponse {
         return { buyerId: 'buyer-1', bids: [{ bid, eligible: true }] };
       }
+      getBidStats(): bidV1.GetBidStatsResponse {
+        return { hour: '2024-01-01T00', closed: true, bids: 0, amountCents: 0, buyers: [] };
+      }
       decideBids(candidates: Observable<bidV1.BidCandidate>): Observable<bidV1.BidDecision> {
         return candidates.pipe(
           map((c) => ({ callId: c.callId, buyerId: c.buyerId, accepted: true, reasons: [] })),
@@ -215,6 +219,7 @@ describe('proto contracts', () => {
       'deleteBid',
       'listCallBids',
       'listBuyerActiveBids',
+      'getBidStats',
     ] as const) {
       const patterns = Reflect.getMetadata(PATTERN_METADATA, Controller.prototype[method]) as unknown[];
       // lowerCamel rpc names match grpc-js's `originalName` aliases (proto-loader keepCase: false).

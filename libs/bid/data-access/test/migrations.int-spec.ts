@@ -45,8 +45,16 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       'CreateBids1764000000001',
       'CreateOutboxEvents1765000000000',
       'IndexActiveBidExpiry1766000000000',
+      'CreateBidStatsHourly1766000000001',
     ]);
-    expect(await tables()).toEqual(['bids', 'migrations', 'outbox_events', 'processed_events']);
+    expect(await tables()).toEqual([
+      'bid_stats_hourly',
+      'bid_stats_hours',
+      'bids',
+      'migrations',
+      'outbox_events',
+      'processed_events',
+    ]);
     const checks = await scratch.query(
       `SELECT conname FROM pg_constraint WHERE conrelid = 'bid.bids'::regclass AND contype = 'c'`,
     );
@@ -64,6 +72,7 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       runMigrations(config, BID_DATABASE, 'up'),
     ]);
     expect([...a, ...b].sort()).toEqual([
+      'CreateBidStatsHourly1766000000001',
       'CreateBids1764000000001',
       'CreateOutboxEvents1765000000000',
       'CreateProcessedEvents1764000000000',
@@ -72,6 +81,8 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
   });
 
   it('should revert one step, then everything, leaving no tables behind', async () => {
+    expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['CreateBidStatsHourly1766000000001']);
+    expect(await tables()).toEqual(['bids', 'migrations', 'outbox_events', 'processed_events']);
     expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['IndexActiveBidExpiry1766000000000']);
     expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['CreateOutboxEvents1765000000000']);
     expect(await tables()).toEqual(['bids', 'migrations', 'processed_events']);

@@ -9,3 +9,5 @@ export * from './lib/listeners/bid-invalidation.map';
 export * from './lib/bid-expiry.job';
 export * from './lib/domain/bid-transitions';
 export * from './lib/bid-warmer.job';
+export * from './lib/stats/bid-stats.service';
+export * from './lib/stats/bid-stats.job';

@@ -1,15 +1,20 @@
 // `npm run bench:routing-stale`: how long after a criteria change is acknowledged by instance A does
 // instance B serve it (its L1 held the old value)? Two routing instances in this process, on the local stack,
-// with a schema and cache prefix of their own; 200 changes; prints p50/p99/max for the buyer read and the
+// with a schema and cache prefix of their own; 200 changes; prints p50/p95/p99/max for the buyer read and the
 // route decision side by side. Loopback only; stops by itself (each wait is capped at 2 s).
 import { randomUUID } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { routingServiceSpec } from '../src';
-import { dropSchema, sendJson, stackEnv, startTestService } from '@platform/service-kit/testing';
+import {
+  dropSchema,
+  latencyTable,
+  loadAverage,
+  msUntil,
+  sendJson,
+  stackEnv,
+  startTestService,
+} from '@platform/service-kit/testing';
 
 const CHANGES = 200;
-const percentile = (values: number[], p: number) =>
-  [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 
 async function main(): Promise<void> {
   const run = randomUUID().slice(0, 8);
@@ -36,10 +41,8 @@ async function main(): Promise<void> {
         buyers: { priority: number }[];
       }
     ).buyers[0]?.priority;
-  const until = async (read: () => Promise<number | undefined>, want: number, since: number) => {
-    while (performance.now() - since < 2000) if ((await read()) === want) return performance.now() - since;
-    return Infinity;
-  };
+  const until = (read: () => Promise<number | undefined>, want: number, since: number) =>
+    msUntil({ check: async () => (await read()) === want, since, capMs: 2000 });
   try {
     await put(0);
     const buyer: number[] = [];
@@ -54,22 +57,15 @@ async function main(): Promise<void> {
       route.push(await until(routedPriority, i, acked));
       if (i % 50 === 0) process.stdout.write(`${i}/${CHANGES} changes\n`);
     }
-    const row = (name: string, v: number[]) =>
-      `${name.padEnd(34)} ${percentile(v, 50).toFixed(2).padStart(8)} ${percentile(v, 99).toFixed(2).padStart(8)} ${Math.max(
-        ...v,
-      )
-        .toFixed(2)
-        .padStart(8)}`;
     process.stdout.write(
-      [
-        `write ack on A → B serves it (ms), ${CHANGES} changes, load average ${loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}`,
-        `${'read on B'.padEnd(34)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}`,
-        row('GET /routing/buyers/:id (routing:buyer)', buyer),
-        row('POST /routing/decisions (routing:geo)', route),
-        `published bound: 150 ms; target p99 ≤ 150 ms`,
-      ].join('\n') + '\n',
+      latencyTable({
+        title: `write ack on A → B serves it (ms), ${CHANGES} changes, ${loadAverage()}`,
+        rows: [
+          { name: 'GET /routing/buyers/:id (routing:buyer)', ms: buyer },
+          { name: 'POST /routing/decisions (routing:geo)', ms: route },
+        ],
+        targetMs: 150,
+      }),
     );
   } finally {
     await a.app.close();

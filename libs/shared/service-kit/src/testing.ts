@@ -15,6 +15,7 @@ import { dropSchema, readOutbox, refuseOutboxWrites, type OutboxTestRow } from '
 export * from './testing/kafka-broker';
 export * from './testing/outbox';
 export * from './testing/postgres-server';
+export * from './testing/stale-bench';
 
 const findUp = (file: string, from = process.cwd()): string | undefined => {
   for (let dir = from; ; dir = dirname(dir)) {

@@ -6,25 +6,30 @@ import {
   DatabaseSpec,
 } from '@platform/database';
 import { Bid } from './bid.entity';
+import { BidHourlyStats } from './bid-hourly-stats.entity';
 import { BidRepository } from './bid.repository';
+import { BidStatsHour } from './bid-stats-hour.entity';
+import { BidStatsRepository } from './bid-stats.repository';
 import { CreateBids1764000000001 } from './migrations/1764000000001-create-bids.migration';
 import { IndexActiveBidExpiry1766000000000 } from './migrations/1766000000000-index-active-bid-expiry.migration';
+import { CreateBidStatsHourly1766000000001 } from './migrations/1766000000001-create-bid-stats-hourly.migration';
 
 /** The bid service's schema: its entities and its migrations, in order. */
 export const BID_DATABASE: DatabaseSpec = {
-  entities: [Bid],
+  entities: [Bid, BidHourlyStats, BidStatsHour],
   migrations: [
     CreateProcessedEvents1764000000000,
     CreateBids1764000000001,
     CreateOutboxEvents1765000000000,
     IndexActiveBidExpiry1766000000000,
+    CreateBidStatsHourly1766000000001,
   ],
 };
 
-/** Provides {@link BidRepository}. */
+/** Provides {@link BidRepository} and {@link BidStatsRepository}. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Bid])],
-  providers: [BidRepository],
-  exports: [BidRepository],
+  imports: [TypeOrmModule.forFeature([Bid, BidHourlyStats, BidStatsHour])],
+  providers: [BidRepository, BidStatsRepository],
+  exports: [BidRepository, BidStatsRepository],
 })
 export class BidDataAccessModule {}

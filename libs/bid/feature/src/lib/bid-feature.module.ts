@@ -14,6 +14,9 @@ import { BidGrpcController } from './bid.grpc.controller';
 import { BidService } from './bid.service';
 import { BuyerActiveBidsService } from './buyer-active-bids.service';
 import { BuyerBidsController } from './buyer-bids.controller';
+import { BidStatsController } from './stats/bid-stats.controller';
+import { BidStatsJob } from './stats/bid-stats.job';
+import { BidStatsService } from './stats/bid-stats.service';
 import { BID_CACHE_NAMESPACES } from './cache/bid-cache.keys';
 import { bidInvalidationMap } from './listeners/bid-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
@@ -33,6 +36,7 @@ import { provideInvalidationMap } from '@platform/service-kit';
     BidDecisionController,
     CallBidsController,
     BuyerBidsController,
+    BidStatsController,
     BidGrpcController,
   ],
   providers: [
@@ -42,6 +46,8 @@ import { provideInvalidationMap } from '@platform/service-kit';
     BidWarmerJob,
     BidExpiryJob,
     BidDecisionService,
+    BidStatsService,
+    BidStatsJob,
   ],
   exports: [BidService],
 })

@@ -8,9 +8,11 @@ import { candidateFromMessage, toDecisionMessage } from './decisions/bid-decisio
 import { BuyerActiveBidsService } from './buyer-active-bids.service';
 import { BuyerIdParam } from './buyer-bids.controller';
 import { CallIdParam } from './call-bids.controller';
-import { statusFromProto, toBidMessage } from './bid.mapper';
+import { statusFromProto, statusToProto, toBidMessage } from './bid.mapper';
 import { BidIdDto, CreateBidDto } from './dto/bid.dto';
 import { ListBidsGrpcDto, UpdateBidGrpcDto } from './dto/bid-grpc.dto';
+import { BidStatsHourDto } from './stats/bid-stats.dto';
+import { BidStatsService } from './stats/bid-stats.service';
 
 /** gRPC API of bids (`bid.v1.BidService`); same validation and errors as REST. */
 @Controller()
@@ -20,6 +22,7 @@ export class BidGrpcController implements bidV1.BidServiceController {
     private readonly bids: BidService,
     private readonly activeBids: BuyerActiveBidsService,
     private readonly decisions: BidDecisionService,
+    private readonly stats: BidStatsService,
   ) {}
 
   /** Bidi stream: one decision per candidate, in order; a malformed candidate ends it with INVALID_ARGUMENT. */
@@ -68,6 +71,14 @@ export class BidGrpcController implements bidV1.BidServiceController {
     return {
       buyerId: view.buyerId,
       bids: view.bids.map(({ eligible, ...bid }) => ({ bid: toBidMessage(bid), eligible })),
+    };
+  }
+
+  async getBidStats(@Payload() { hour }: BidStatsHourDto): Promise<bidV1.GetBidStatsResponse> {
+    const view = await this.stats.ofHour(hour);
+    return {
+      ...view,
+      buyers: view.buyers.map((row) => ({ ...row, status: statusToProto(row.status) })),
     };
   }
 

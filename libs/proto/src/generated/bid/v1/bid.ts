@@ -142,6 +142,30 @@ export interface BidDecision {
   reasons: string[];
 }
 
+export interface GetBidStatsRequest {
+  /** The UTC hour, "YYYY-MM-DDTHH" (e.g. "2026-12-05T14"). */
+  hour: string;
+}
+
+/** A buyer's bids of the hour that are in one status. */
+export interface BuyerStatusStats {
+  buyerId: string;
+  status: BidStatus;
+  bids: number;
+  /** Sum of the bids' amounts. A whole number; double because a sum can pass int32. */
+  amountCents: number;
+}
+
+export interface GetBidStatsResponse {
+  hour: string;
+  /** True once the hour has ended (its statistics no longer change). */
+  closed: boolean;
+  bids: number;
+  /** Sum over every row. A whole number; double because a sum can pass int32. */
+  amountCents: number;
+  buyers: BuyerStatusStats[];
+}
+
 export const BID_V1_PACKAGE_NAME = "bid.v1";
 
 /** Creates, reads, lists, updates and deletes bids. */
@@ -171,6 +195,13 @@ export interface BidServiceClient {
    */
 
   decideBids(request: Observable<BidCandidate>): Observable<BidDecision>;
+
+  /**
+   * Bids and amount per buyer and status of one UTC hour of creation, aggregated in the background
+   * (cached as bids:stats:{hour}). A malformed hour is INVALID_ARGUMENT naming "hour".
+   */
+
+  getBidStats(request: GetBidStatsRequest): Observable<GetBidStatsResponse>;
 }
 
 /** Creates, reads, lists, updates and deletes bids. */
@@ -204,6 +235,15 @@ export interface BidServiceController {
    */
 
   decideBids(request: Observable<BidCandidate>): Observable<BidDecision>;
+
+  /**
+   * Bids and amount per buyer and status of one UTC hour of creation, aggregated in the background
+   * (cached as bids:stats:{hour}). A malformed hour is INVALID_ARGUMENT naming "hour".
+   */
+
+  getBidStats(
+    request: GetBidStatsRequest,
+  ): Promise<GetBidStatsResponse> | Observable<GetBidStatsResponse> | GetBidStatsResponse;
 }
 
 export function BidServiceControllerMethods() {
@@ -216,6 +256,7 @@ export function BidServiceControllerMethods() {
       "deleteBid",
       "listCallBids",
       "listBuyerActiveBids",
+      "getBidStats",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
