@@ -12,14 +12,14 @@ let skipped = 0;
 let todo = 0;
 let suitesFailed = 0;
 const failures = [];
-for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith('.json')) : []) {
   const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped;
   todo += r.todo ?? 0;
   suitesFailed += r.suitesFailed;
-  for (const f of r.failures ?? []) failures.push({ project: path.basename(r.project), ...f });
+  for (const f of r.failures ?? []) failures.push({ project: path.relative(process.cwd(), r.project), ...f });
 }
 for (const f of failures) console.log(`FAILED ${f.project}/${f.where} › ${f.test}\n    ${f.why}`);
 if (suitesFailed > 0 && failed === 0) failed = suitesFailed;

@@ -35,7 +35,11 @@ function failuresOf(rootDir, results) {
   for (const file of results.testResults) {
     const where = path.relative(rootDir, file.testFilePath);
     if (file.testExecError)
-      out.push({ where, test: '(suite did not run)', why: firstLine(file.testExecError.message) });
+      out.push({
+        where,
+        test: '(suite did not run)',
+        why: firstLine(file.failureMessage ?? file.testExecError.message),
+      });
     for (const t of file.testResults) {
       if (t.status === 'failed') out.push({ where, test: t.fullName, why: firstLine(t.failureMessages[0]) });
     }

@@ -59,7 +59,10 @@ const expectedServices: Record<ProtoService, { service: string; methods: string[
       'CheckCallBatch',
     ],
   },
-  analytics: { service: 'AnalyticsService', methods: ['RecordCall', 'GetCallRecord', 'ListCallRecords'] },
+  analytics: {
+    service: 'AnalyticsService',
+    methods: ['RecordCall', 'RecordCalls', 'GetCallRecord', 'ListCallRecords'],
+  },
 };
 
 const loaderOptions = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };

@@ -171,6 +171,10 @@ describe('routing cache, decisions and warming (two instances; real Postgres, Re
     it(`should serve a change acknowledged on A from B (buyer and route) after ${STALE_BOUND_MS} ms`, async () => {
       const buyerId = `stale-${run}`;
       await put(a, buyerId, { states: ['WV'], priority: 1 });
+      // The creation's own event must have evicted before B caches (or it would evict B's copy below), and
+      // the warming cron must not refresh B's copy from the database behind the test's back.
+      await consumed(buyerId);
+      const resume = pauseCrons();
       // B caches the buyer and the state's route (L1), and serves them from cache: a change behind the
       // service's back is not seen.
       expect((await readJson(await fetch(`${b.httpUrl}/routing/buyers/${buyerId}`))).priority).toBe(1);
@@ -189,6 +193,7 @@ describe('routing cache, decisions and warming (two instances; real Postgres, Re
         );
         expect(buyerIds(await decide(b, { state: 'WV' }))).toEqual(active ? [buyerId] : []);
       }
+      resume();
     });
   });
 

@@ -10,6 +10,7 @@ import { L2Guard } from './l2-guard';
 import { Loader } from './loader';
 import { MutationLog } from './mutation-log';
 import { ReadPath } from './read-path';
+import { RecentFills } from './recent-fills';
 import { WritePath } from './write-path';
 
 export type { CacheCoreParts } from './core-context';
@@ -30,6 +31,7 @@ export class CacheCore implements CoreContext {
   readonly l1: L1Tier;
   readonly l2: L2Guard;
   readonly mutations = new MutationLog();
+  readonly fills = new RecentFills();
   /** `get`, `getMany`, `has`/`ttl`. */
   readonly reads: ReadPath;
   /** `set`, `setMany`, deletes, tag invalidation, `clear`. */
@@ -114,10 +116,15 @@ export class CacheCore implements CoreContext {
     return true;
   }
 
-  /** Applies another instance's invalidations to this process's L1. */
+  /**
+   * Applies another instance's invalidations to this process's L1, and deletes again from L2 what this
+   * process filled there just before (or while) the invalidation was made: {@link RecentFills}.
+   */
   private applyRemote(ops: readonly InvalidationOp[], source: string, sentAt: number): void {
     const lag = Math.max(0, Date.now() - sentAt) / 1000;
+    const repair = new Set<string>();
     for (const op of ops) {
+      for (const full of this.fills.matching(op)) repair.add(full);
       switch (op.type) {
         case 'keys':
           for (const full of op.keys) {
@@ -139,7 +146,21 @@ export class CacheCore implements CoreContext {
       }
       this.metrics.invalidationReceived(op.type, lag);
     }
+    if (repair.size > 0) this.repairL2([...repair]);
     this.events.emit('bus:received', { ops, source, sentAt });
+  }
+
+  /** Deletes `fulls` from L2 without telling anyone (the sender already did); failures are only reported. */
+  private repairL2(fulls: string[]): void {
+    const l2 = this.parts.l2;
+    if (l2 === undefined) return;
+    this.l2
+      .call('deleteMany', () => l2.deleteMany(fulls))
+      .then(
+        () => this.events.emit('l2:repaired', { keys: fulls }),
+        (error: unknown) =>
+          this.events.emit('error', { message: `L2 repair of ${fulls.length} raced fill(s) failed`, error }),
+      );
   }
 
   /** The bus lost messages: L1 may hold anything, so it starts over. */

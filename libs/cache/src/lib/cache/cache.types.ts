@@ -219,6 +219,11 @@ export interface CacheEvents {
   'loader:error': { key: string; error: unknown };
   /** A loaded value was returned but not stored: its key was written or invalidated while it loaded. */
   'loader:overtaken': { key: string };
+  /**
+   * This process deleted again from L2 values it had just loaded, because another instance's invalidation of
+   * them arrived right after (their load read the source before the change).
+   */
+  'l2:repaired': { keys: readonly string[] };
   stale: { key: string; reason: 'swr' | 'grace' };
   breaker: { state: 'closed' | 'open' | 'half_open' };
   error: { message: string; error: unknown };

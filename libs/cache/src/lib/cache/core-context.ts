@@ -9,6 +9,7 @@ import type { CacheEvents } from './cache.types';
 import type { L1Tier } from './l1-tier';
 import type { L2Guard } from './l2-guard';
 import type { MutationLog } from './mutation-log';
+import type { RecentFills } from './recent-fills';
 
 /** Wiring the core needs; built by `createCache` from {@link CacheOptions}. */
 export interface CacheCoreParts {
@@ -42,6 +43,8 @@ export interface CoreContext {
   readonly l1: L1Tier;
   readonly l2: L2Guard;
   readonly mutations: MutationLog;
+  /** Loader fills written to L2 lately, repaired when another instance's invalidation races them. */
+  readonly fills: RecentFills;
   /** Whether `disconnect` ran. */
   readonly closed: boolean;
   /** Tells the other instances to evict. */

@@ -1,3 +1,5 @@
+import type { InvalidationBus, InvalidationOp, BusMessageMeta } from '../bus/bus';
+import { RedisInvalidationBus } from '../bus/redis-bus';
 import { CacheErrorCode, LoaderFailedError } from '../core/errors';
 import type { RedisConnection } from '../redis-connection';
 import { delay, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
@@ -203,6 +205,58 @@ describe.each(REDIS_TARGETS)('TieredCache.getOrSet() on real Redis (%s)', (targe
       expect(await a.get('k')).toBeUndefined();
       expect(await redis.exists(`${prefix}k`)).toBe(0);
     });
+  });
+
+  describe('a fill that an invalidation from another instance raced', () => {
+    /**
+     * A real Redis bus whose deliveries to this instance can be held back: the message of a change that
+     * reaches the instance only after its load wrote L2 (the load read the source before the change).
+     */
+    function lateBus(prefix: string) {
+      const inner = new RedisInvalidationBus({ publisher: redis, channel: `${prefix}__cache_bus` });
+      let handler: (ops: readonly InvalidationOp[], meta: BusMessageMeta) => void = () => undefined;
+      let held: (() => void)[] | undefined;
+      inner.onMessage((ops, meta) => (held ? held.push(() => handler(ops, meta)) : handler(ops, meta)));
+      const bus: InvalidationBus = {
+        instanceId: inner.instanceId,
+        publish: (op) => inner.publish(op),
+        onMessage: (h) => void (handler = h),
+        onResync: (h) => inner.onResync(h),
+        start: () => inner.start(),
+        stop: () => inner.stop(),
+      };
+      return {
+        bus,
+        hold: () => void (held = []),
+        release: () => {
+          const late = held ?? [];
+          held = undefined;
+          late.forEach((deliver) => deliver());
+        },
+      };
+    }
+
+    it.each([
+      ['a key', (a: Awaited<ReturnType<typeof instance>>) => a.delete('k')],
+      ['a tag', (a: Awaited<ReturnType<typeof instance>>) => a.invalidateTags(['t'])],
+    ])(
+      'should delete the fill from L2 again when the invalidation of %s arrives after its write',
+      async (_what, invalidate) => {
+        const prefix = uniquePrefix('late-bus');
+        const late = lateBus(prefix);
+        const [a, b] = [await instance(prefix), await instance(prefix, { bus: { bus: late.bus } })];
+        late.hold();
+        // A changes the source and invalidates: its L2 delete lands, its message to B is slow.
+        await invalidate(a);
+        // B's load had read the source before the change; its write lands after A's delete.
+        expect(await b.getOrSet('k', async () => 'old', { tags: ['t'] })).toBe('old');
+        expect(await redis.get(`${prefix}k`)).toContain('old');
+        late.release();
+        await until(async () => (await redis.exists(`${prefix}k`)) === 0);
+        expect(await b.get('k')).toBeUndefined();
+        expect(await a.get('k')).toBeUndefined();
+      },
+    );
   });
 
   describe('uncacheable values', () => {

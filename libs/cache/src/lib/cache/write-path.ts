@@ -43,14 +43,21 @@ export class WritePath {
     return { full, entry, raw, bytes, policy };
   }
 
-  /** Writes prepared entries to L2 (then the tag index), then L1, then tells other instances. */
+  /**
+   * Writes prepared entries to L2 (then the tag index), then L1, then tells other instances. `publish: false`
+   * is a loader's fill: the other instances hold nothing newer, so they are not told; and a fill that a change
+   * of its key overtakes while its L2 write is in flight stays out of L1 (see {@link RecentFills} for L2).
+   */
   async write(entries: readonly PreparedEntry[], publish: boolean): Promise<void> {
-    const { parts, mutations, events } = this.core;
+    const { parts, mutations, events, fills } = this.core;
     const l2 = parts.l2;
     const op: InvalidationOp = { type: 'keys', keys: entries.map((p) => p.full) };
     let publishAfter = publish;
     for (const p of entries) mutations.mutated(p.full);
+    let overtaken: readonly boolean[] | undefined;
     if (l2 !== undefined) {
+      const fill = publish ? undefined : mutations.beginRead();
+      if (fill !== undefined) for (const p of entries) fills.begin(p.full, p.entry.t);
       try {
         const now = Date.now();
         const batch: DriverEntry[] = entries.map((p) => ({
@@ -79,12 +86,19 @@ export class WritePath {
         }
       } catch (error) {
         if (!(error instanceof L2UnavailableError)) throw error;
+      } finally {
+        if (fill !== undefined) {
+          overtaken = entries.map((p) => mutations.changedSince(p.full, fill));
+          mutations.endRead();
+          for (const p of entries) fills.end(p.full);
+        }
       }
       // Reads that started while L2 was being written may carry the old value: keep them out of L1.
       for (const p of entries) mutations.mutated(p.full);
     }
-    for (const p of entries) {
-      if (p.policy.l1Ms > 0) this.core.l1.keep(p.full, p.entry, p.policy.l1Ms);
+    for (const [i, p] of entries.entries()) {
+      if (overtaken?.[i]) this.core.l1.drop(p.full);
+      else if (p.policy.l1Ms > 0) this.core.l1.keep(p.full, p.entry, p.policy.l1Ms);
       else this.core.l1.drop(p.full);
       if (events.has('set')) events.emit('set', { key: p.full });
     }

@@ -48,13 +48,23 @@ export async function createHttpApp(
     options,
   );
   acceptJsonBodiesOnFastify(app);
+  const fastify = app.getHttpAdapter().getInstance();
   // A hook rather than middleware: Fastify runs hooks without the Express-compatibility layer.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
-      reply.header('cache-control', DEFAULT_CACHE_CONTROL);
-      done();
-    });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    reply.header('cache-control', DEFAULT_CACHE_CONTROL);
+    done();
+  });
+  // Graceful shutdown with keep-alive clients: closing only drops connections idle at that moment, so a
+  // connection whose request was still in flight would stay open after its response (for the keep-alive
+  // timeout, 72 s) and hold the shutdown. Once closing, responses ask the client to close the connection.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   return app;
 }
