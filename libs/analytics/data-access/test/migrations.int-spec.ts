@@ -56,6 +56,7 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
       'CreateCallRecords1764000000301',
       'CreateOutboxEvents1765000000000',
       'CreateCallMetricViews1766000000301',
+      'AllowCallsSoldThroughBids1766100000301',
     ]);
     expect(await tables()).toEqual([
       'call_hour_counters',
@@ -104,6 +105,13 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
       });
       await expect(insert('call-2', -1, 'connected')).rejects.toMatchObject({ code: '23514' });
       await expect(insert('call-3', 1, 'hung-up')).rejects.toMatchObject({ code: '23514' });
+
+      // A call known only from the bid that sold it: state, talk time and outcome unknown.
+      await client.query(
+        `INSERT INTO analytics.call_records (call_id, buyer_id, started_at, revenue_cents) VALUES ('call-4', 'buyer-1', now(), 100)`,
+      );
+      // `down` restores NOT NULL, which such a record would block.
+      await client.query(`DELETE FROM analytics.call_records WHERE call_id = 'call-4'`);
     });
   });
 
@@ -114,6 +122,7 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
   it('should drop every table on down-all', async () => {
     const reverted = await runMigrations(config, ANALYTICS_DATABASE, 'down-all');
     expect(reverted).toEqual([
+      'AllowCallsSoldThroughBids1766100000301',
       'CreateCallMetricViews1766000000301',
       'CreateOutboxEvents1765000000000',
       'CreateCallRecords1764000000301',

@@ -11,6 +11,7 @@ import { CallMetricsRepository } from './call-metrics.repository';
 import { CallRevenueRepository } from './call-revenue.repository';
 import { CreateCallRecords1764000000301 } from './migrations/1764000000301-create-call-records.migration';
 import { CreateCallMetricViews1766000000301 } from './migrations/1766000000301-create-call-metric-views.migration';
+import { AllowCallsSoldThroughBids1766100000301 } from './migrations/1766100000301-allow-calls-sold-through-bids.migration';
 
 /** The analytics service's schema: its entities and its migrations, in order. */
 export const ANALYTICS_DATABASE: DatabaseSpec = {
@@ -20,6 +21,7 @@ export const ANALYTICS_DATABASE: DatabaseSpec = {
     CreateCallRecords1764000000301,
     CreateOutboxEvents1765000000000,
     CreateCallMetricViews1766000000301,
+    AllowCallsSoldThroughBids1766100000301,
   ],
 };
 

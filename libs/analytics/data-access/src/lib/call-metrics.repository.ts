@@ -64,14 +64,22 @@ export class CallMetricsRepository {
     return `"${(this.db.options as { schema?: string }).schema ?? 'public'}"`;
   }
 
-  /** Adds a recorded call to its hour's counters; call it in the transaction that records the call. */
+  /**
+   * Adds a recorded call to its hour's counters (an unknown duration adds no talk time); call it in the
+   * transaction that records the call.
+   */
   async countCall(tx: EntityManager, record: CallRecord): Promise<void> {
     await tx.query(
       `INSERT INTO ${this.schema}.call_hour_counters AS c
          VALUES (date_trunc('hour', $1::timestamptz), 1, $2, $3, $4)
        ON CONFLICT (hour) DO UPDATE SET calls = c.calls + 1, connected_calls = c.connected_calls + $2,
          revenue_cents = c.revenue_cents + $3, duration_seconds = c.duration_seconds + $4`,
-      [record.startedAt, record.outcome === 'connected' ? 1 : 0, record.revenueCents, record.durationSeconds],
+      [
+        record.startedAt,
+        record.outcome === 'connected' ? 1 : 0,
+        record.revenueCents,
+        record.durationSeconds ?? 0,
+      ],
     );
   }
 

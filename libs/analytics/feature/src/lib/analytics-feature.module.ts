@@ -10,6 +10,7 @@ import { BuyerRevenueService } from './buyer-revenue.service';
 import { ANALYTICS_CACHE_NAMESPACE } from './cache/analytics-cache.keys';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { analyticsInvalidationMap } from './listeners/analytics-invalidation.map';
+import { BidWonListener } from './listeners/bid-won.listener';
 import { CallMetricsController } from './metrics/call-metrics.controller';
 import { CallMetricsService } from './metrics/call-metrics.service';
 import { CallViewRefresher } from './metrics/call-view-refresher';
@@ -32,6 +33,7 @@ import { provideInvalidationMap } from '@platform/service-kit';
   providers: [
     provideInvalidationMap(analyticsInvalidationMap),
     AnalyticsService,
+    BidWonListener,
     BuyerRevenueService,
     CallMetricsService,
     CallViewRefresher,

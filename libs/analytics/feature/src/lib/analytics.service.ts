@@ -8,7 +8,7 @@ import {
 import { CallRecorded, createEnvelope, Topic } from '@platform/contracts';
 import { OutboxService } from '@platform/database';
 import { ConflictError, NotFoundError } from '@platform/service-kit';
-import { toCallRecordSnapshot } from './call-record.mapper';
+import { toCallRecordSnapshot, type ReportedCallRecord } from './call-record.mapper';
 
 /** A call to record, transport-neutral (REST sends the outcome as a word, gRPC as an enum, both end up here). */
 export interface RecordCallInput {
@@ -19,6 +19,15 @@ export interface RecordCallInput {
   durationSeconds: number;
   revenueCents: number;
   outcome: CallRecorded.CallOutcome;
+}
+
+/** What a won bid tells about the call it sold: the buyer, the price, and when. */
+export interface SoldCallInput {
+  callId: string;
+  buyerId: string;
+  revenueCents: number;
+  /** When the bid was won (ISO 8601): recorded as the call's `startedAt`. */
+  soldAt: string;
 }
 
 /** Filters of {@link AnalyticsService.list}; `from`/`to` are ISO 8601 bounds on `startedAt`. */
@@ -45,7 +54,7 @@ const toRecordData = (input: RecordCallInput): Omit<CallRecord, 'id' | 'createdA
   outcome: input.outcome,
 });
 
-const toEvent = (record: CallRecord) =>
+const toEvent = (record: ReportedCallRecord) =>
   createEnvelope({
     entity: 'call-record' as const,
     entityId: record.id,
@@ -73,7 +82,7 @@ export class AnalyticsService {
     try {
       return await this.records.create(toRecordData(input), async (tx, record) => {
         await this.counters.countCall(tx, record);
-        await this.outbox.add(tx, Topic.CallRecorded, toEvent(record));
+        await this.outbox.add(tx, Topic.CallRecorded, toEvent(record as ReportedCallRecord));
       });
     } catch (error) {
       if (isDuplicateCallId(error)) {
@@ -94,11 +103,39 @@ export class AnalyticsService {
     const recorded = await this.records.createMany(inputs.map(toRecordData), async (tx, records) => {
       if (records.length === 0) return;
       for (const record of records) await this.counters.countCall(tx, record);
-      await this.outbox.addMany(tx, Topic.CallRecorded, records.map(toEvent));
+      await this.outbox.addMany(
+        tx,
+        Topic.CallRecorded,
+        records.map((record) => toEvent(record as ReportedCallRecord)),
+      );
     });
     const fresh = new Set(recorded.map((record) => record.callId));
     const duplicateCallIds = inputs.map((input) => input.callId).filter((callId) => !fresh.delete(callId));
     return { recorded, duplicateCallIds };
+  }
+
+  /**
+   * Records a call sold through a won bid with what the bid knows: buyer, revenue (the bid's amount) and the
+   * time it was won as `startedAt`; state, talk time and outcome stay unknown (null). Idempotent by `callId`:
+   * a call already recorded (an earlier delivery, or a report over REST/gRPC) is left as it is. Bumps the
+   * hour's counters in the same transaction. Announces nothing: `analytics.call.recorded.v1` carries every
+   * detail of a reported call, and no other service consumes sold calls; the caller evicts the cached views.
+   * Returns whether the call was recorded now.
+   */
+  async recordSold(input: SoldCallInput): Promise<boolean> {
+    const data: Omit<CallRecord, 'id' | 'createdAt'> = {
+      callId: input.callId,
+      buyerId: input.buyerId,
+      state: null,
+      startedAt: new Date(input.soldAt),
+      durationSeconds: null,
+      revenueCents: input.revenueCents,
+      outcome: null,
+    };
+    const recorded = await this.records.createMany([data], async (tx, records) => {
+      for (const record of records) await this.counters.countCall(tx, record);
+    });
+    return recorded.length > 0;
   }
 
   /** The call record, or `CALL_RECORD.NOT_FOUND`. */

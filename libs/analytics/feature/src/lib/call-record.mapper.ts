@@ -2,21 +2,31 @@ import type { CallRecord } from '@platform/analytics-data-access';
 import { CallRecorded } from '@platform/contracts';
 import { analyticsV1 } from '@platform/proto';
 
-/** A call record as the REST API returns it. */
+/**
+ * A call record as the REST API returns it; `state`, `durationSeconds` and `outcome` are null for a call known
+ * only from the bid that sold it.
+ */
 export interface CallRecordView {
   id: string;
   callId: string;
   buyerId: string;
-  state: string;
+  state: string | null;
   startedAt: string;
-  durationSeconds: number;
+  durationSeconds: number | null;
   revenueCents: number;
-  outcome: CallRecorded.CallOutcome;
+  outcome: CallRecorded.CallOutcome | null;
   createdAt: string;
 }
 
+/** A reported call record: every detail known (what `analytics.call.recorded.v1` announces). */
+export type ReportedCallRecord = CallRecord & {
+  state: string;
+  durationSeconds: number;
+  outcome: CallRecorded.CallOutcome;
+};
+
 /** Entity → event snapshot (what consumers need to aggregate and invalidate). */
-export const toCallRecordSnapshot = (record: CallRecord): CallRecorded.Snapshot => ({
+export const toCallRecordSnapshot = (record: ReportedCallRecord): CallRecorded.Snapshot => ({
   id: record.id,
   callId: record.callId,
   buyerId: record.buyerId,
@@ -27,9 +37,16 @@ export const toCallRecordSnapshot = (record: CallRecord): CallRecorded.Snapshot 
   outcome: record.outcome,
 });
 
-/** Entity → REST view: the event snapshot plus bookkeeping. */
+/** Entity → REST view. */
 export const toCallRecordView = (record: CallRecord): CallRecordView => ({
-  ...toCallRecordSnapshot(record),
+  id: record.id,
+  callId: record.callId,
+  buyerId: record.buyerId,
+  state: record.state,
+  startedAt: record.startedAt.toISOString(),
+  durationSeconds: record.durationSeconds,
+  revenueCents: record.revenueCents,
+  outcome: record.outcome,
   createdAt: record.createdAt.toISOString(),
 });
 
@@ -53,8 +70,16 @@ export const outcomeFromProto = (outcome: analyticsV1.CallOutcome): CallRecorded
   return found;
 };
 
-/** Entity → gRPC message. */
+/**
+ * Entity → gRPC message. Details unknown for a call known only from its won bid go out as the proto defaults:
+ * `state` `''`, `duration_seconds` 0, `outcome` `CALL_OUTCOME_UNSPECIFIED`.
+ */
 export const toCallRecordMessage = (record: CallRecord): analyticsV1.CallRecord => ({
   ...toCallRecordView(record),
-  outcome: outcomeToProto(record.outcome),
+  state: record.state ?? '',
+  durationSeconds: record.durationSeconds ?? 0,
+  outcome:
+    record.outcome === null
+      ? analyticsV1.CallOutcome.CALL_OUTCOME_UNSPECIFIED
+      : outcomeToProto(record.outcome),
 });

@@ -120,6 +120,14 @@ export interface CacheRouteOptions {
    * (`forFeature({ namespace, ttl: { l1, l2, l3 } })`), then the module's `http.ttl`.
    */
   readonly ttl?: Duration | HttpCacheTtl;
+  /**
+   * TTLs that depend on the request, layered over `ttl` (a layer it leaves out falls back as usual); `undefined`
+   * keeps the route's. For answers whose lifetime is known from the request: e.g. an hour that is still open
+   * gets a short TTL in every layer (and a short `s-maxage`), a closed hour the long one. Called on every
+   * request of the route, before validation pipes (so it must accept any parameter value); keep its results
+   * coarse (whole seconds), since plans are memoized per distinct result.
+   */
+  readonly ttlFor?: (request: HttpCacheRequest) => HttpCacheTtl | undefined;
   /** Tags (templates like `key`), e.g. `['buyer:{buyerId}']`; also sent as surrogate keys. */
   readonly tags?: readonly string[];
   /** What the key varies by, merged over the module's `vary`. */

@@ -1,6 +1,6 @@
 import { toMs, type Duration } from '../core/duration';
 import { buildCacheControl } from './cache-control';
-import type { HttpCacheEdgeOptions, HttpCacheRequest } from './http-cache-options';
+import type { HttpCacheEdgeOptions, HttpCacheRequest, HttpCacheTtl } from './http-cache-options';
 import type { HttpCacheSettings } from './http-cache-settings';
 import { buildRequestKey, headerValue, normalizeQuery, splitUrl } from './request-key';
 import type { CompiledRoute } from './route-compiler';
@@ -83,11 +83,22 @@ export function planRequest(
   const identity = context.settings.identity(request);
   const tenant = route.tenant?.(request);
   const headerValues = route.varyHeaders.map((name) => headerValue(request, name));
-  let memo = `${request.method}\n${url}\n${identity ?? '\u0000'}\n${tenant ?? '\u0000'}`;
+  const requestTtl = route.options.ttlFor?.(request);
+  const requestTtlMemo = requestTtl === undefined ? '' : JSON.stringify(requestTtl);
+  let memo = `${request.method}\n${url}\n${identity ?? '\u0000'}\n${tenant ?? '\u0000'}\n${requestTtlMemo}`;
   for (const value of headerValues) memo += `\n${value ?? '\u0000'}`;
   const known = route.plans.get(memo);
   if (known !== undefined) return known;
-  const plan = computePlan({ request, route, context, url, identity, tenant, headerValues });
+  const plan = computePlan({
+    request,
+    route,
+    context,
+    url,
+    identity,
+    tenant,
+    headerValues,
+    requestTtl: requestTtl === undefined ? undefined : { ttl: requestTtl, memo: requestTtlMemo },
+  });
   if (route.plans.size >= MAX_PLANS_PER_ROUTE) route.plans.clear();
   route.plans.set(memo, plan);
   return plan;
@@ -102,10 +113,19 @@ interface PlanInput {
   readonly identity: string | undefined;
   readonly tenant: string | undefined;
   readonly headerValues: readonly (string | undefined)[];
+  /** The route's `ttlFor` result for this request, and its memo key. */
+  readonly requestTtl: RequestTtl | undefined;
+}
+
+/** TTLs a route's `ttlFor` chose for one request. */
+interface RequestTtl {
+  readonly ttl: HttpCacheTtl;
+  /** Its JSON, to memoize plans and resolved TTLs by. */
+  readonly memo: string;
 }
 
 function computePlan(input: PlanInput): HttpCachePlan | null {
-  const { request, route, context, url, identity, tenant, headerValues } = input;
+  const { request, route, context, url, identity, tenant, headerValues, requestTtl } = input;
   const settings = context.settings;
   const routeKey = route.key?.render(request);
   if (route.key !== undefined && routeKey === undefined) return null;
@@ -140,7 +160,7 @@ function computePlan(input: PlanInput): HttpCachePlan | null {
   const keys = surrogateKeys([...tags, ...(namespace === undefined ? [] : [namespace]), settings.namespace]);
   const surrogateHeader = keys.join(' ');
   const fits = surrogateHeader.length <= MAX_SURROGATE_HEADER;
-  const resolved = ttlFor(route, namespace, context);
+  const resolved = ttlFor({ route, namespace, context, requestTtl });
   // Without every surrogate key the edge could not be purged: keep the response out of it.
   const ttl = fits ? resolved : { ...resolved, l3Ms: 0 };
   const edge = route.edge;
@@ -177,15 +197,23 @@ function namespaceOf(routeKey: string, namespaces: HttpNamespacePolicies | undef
 }
 
 /**
- * TTLs layer by layer: the route's, then its key's namespace's (`forFeature({ ttl: { l1, l2, l3 } })`),
+ * TTLs layer by layer: the request's (the route's `ttlFor`), the route's, then its key's namespace's (`forFeature({ ttl: { l1, l2, l3 } })`),
  * then the module's `http.ttl`, then 10 s / 1 min / none. A single duration is an L2 TTL; L1 never
- * outlives L2. Memoized per route and namespace.
+ * outlives L2. Memoized per route, namespace and request TTLs.
  */
-function ttlFor(route: CompiledRoute, namespace: string | undefined, context: PlanContext): ResolvedRouteTtl {
-  const known = route.ttlByNamespace.get(namespace ?? '');
+function ttlFor(input: {
+  route: CompiledRoute;
+  namespace: string | undefined;
+  context: PlanContext;
+  requestTtl: RequestTtl | undefined;
+}): ResolvedRouteTtl {
+  const { route, namespace, context, requestTtl } = input;
+  const memo = requestTtl === undefined ? (namespace ?? '') : `${namespace ?? ''}\n${requestTtl.memo}`;
+  const known = route.ttlByNamespace.get(memo);
   if (known !== undefined) return known;
   const policy = namespace === undefined ? undefined : context.namespaces?.policy(namespace);
   const layers: LayerTtls[] = [
+    asLayers(requestTtl?.ttl),
     asLayers(route.options.ttl),
     asLayers(policy?.ttl),
     asLayers(context.settings.ttl),
@@ -204,7 +232,8 @@ function ttlFor(route: CompiledRoute, namespace: string | undefined, context: Pl
     softMs: swr === undefined || swr === false ? 0 : toMs(swr, 'swr', true),
     graceMs: grace === undefined || grace === false ? 0 : toMs(grace, 'grace', true),
   };
-  route.ttlByNamespace.set(namespace ?? '', ttl);
+  if (route.ttlByNamespace.size >= MAX_PLANS_PER_ROUTE) route.ttlByNamespace.clear();
+  route.ttlByNamespace.set(memo, ttl);
   return ttl;
 }
 

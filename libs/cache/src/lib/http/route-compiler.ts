@@ -16,7 +16,7 @@ export interface CompiledRoute {
   readonly tenantHeader: string | undefined;
   readonly statuses: ReadonlySet<number>;
   readonly edge: HttpCacheEdgeOptions;
-  /** TTLs per key namespace (`''`: none), filled by the planner. */
+  /** TTLs per key namespace (`''`: none) and request TTLs (`ttlFor`), filled by the planner. */
   readonly ttlByNamespace: Map<string, ResolvedRouteTtl>;
   /** Plans per request shape, filled by the planner. */
   readonly plans: Map<string, HttpCachePlan | null>;

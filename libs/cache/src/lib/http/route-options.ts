@@ -24,6 +24,9 @@ export function validateRouteOptions(options: CacheRouteOptions, where: string):
     if (ttl.l2 !== undefined) toMs(ttl.l2, `${where}: ttl.l2`);
     if (ttl.l3 !== undefined && ttl.l3 !== false) toMs(ttl.l3, `${where}: ttl.l3`, true);
   }
+  if (options.ttlFor !== undefined && typeof options.ttlFor !== 'function') {
+    throw new InvalidOptionError(`${where}: ttlFor must be a function of the request`);
+  }
   optionalDuration(options.swr, `${where}: swr`);
   optionalDuration(options.grace, `${where}: grace`);
   if (options.public !== undefined && typeof options.public !== 'boolean') {

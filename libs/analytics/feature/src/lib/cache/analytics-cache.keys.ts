@@ -1,4 +1,4 @@
-import type { CacheFeatureOptions } from '@platform/cache/nest';
+import type { CacheFeatureOptions, HttpCacheTtl } from '@platform/cache/nest';
 import { routingProfileKey } from '@platform/routing-client';
 
 /** Every cache key and tag of the analytics service, built in one place (the spec's names). */
@@ -33,3 +33,29 @@ export const ANALYTICS_CACHE_NAMESPACE = {
   namespace: 'analytics',
   ttl: { l1: '5m', l2: '1h', l3: '24h' },
 } as const satisfies CacheFeatureOptions;
+
+/**
+ * How long the open hour's `analytics:calls:{date}:{hour}` lives in L1, L2 and at the edge: its figures move
+ * with every call, so 60 s (the view refresh's default period) instead of the namespace's 5 min / 1 h / 24 h.
+ */
+export const OPEN_HOUR_TTL_MS = 60_000;
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * TTLs of one hour's metrics, for `@CacheRoute({ ttlFor })`: `undefined` for a closed hour (the namespace's
+ * 5 min / 1 h / 24 h: it only changes when a late record arrives, which evicts it), and for the open (or a
+ * future) hour {@link OPEN_HOUR_TTL_MS} in every layer, capped at the hour's close (in whole seconds), so an
+ * answer that says `open: true` is never served after the hour has closed. Anything that is not a real
+ * `YYYY-MM-DD` / `00`–`23` is `undefined` (the request is refused with a 400, which is never cached).
+ */
+export function callHourTtl(date: string, hour: string, now = Date.now()): HttpCacheTtl | undefined {
+  const start = Date.parse(`${date}T${hour}:00:00.000Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^([01]\d|2[0-3])$/.test(hour) || Number.isNaN(start)) {
+    return undefined;
+  }
+  const untilClose = start + HOUR_MS - now;
+  if (untilClose <= 0) return undefined;
+  const ttl = Math.max(1000, Math.min(OPEN_HOUR_TTL_MS, Math.ceil(untilClose / 1000) * 1000));
+  return { l1: ttl, l2: ttl, l3: ttl };
+}

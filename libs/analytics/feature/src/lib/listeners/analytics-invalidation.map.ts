@@ -36,8 +36,9 @@ export const buyerRoutingChangedInvalidation = invalidateOn(
 );
 
 /**
- * A bid change makes nothing stale in the analytics service yet: its views are built from call records and
- * routing criteria, not bids (bid-based revenue will add its tags here).
+ * A bid change makes nothing stale by itself: a won bid first becomes a call record (`BidWonListener`), which
+ * then evicts its hour and its buyer's revenue. Evicting here would run before the record is written, and a
+ * read in between would cache the old figures again.
  */
 export const bidChangedInvalidation = invalidateOn(Topic.BidChanged, BidChanged.Value, []);
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, UseInterceptors } from '@nestjs/common';
 import { CacheRoute, HttpCacheInterceptor } from '@platform/cache/nest';
 import { IsIn, Matches } from 'class-validator';
-import { AnalyticsCacheKeys } from '../cache/analytics-cache.keys';
+import { AnalyticsCacheKeys, callHourTtl } from '../cache/analytics-cache.keys';
 import {
   CallMetricsService,
   PERFORMANCE_METRICS,
@@ -29,7 +29,7 @@ export class PerformanceParams {
 
 /**
  * Dashboard reads, the same for every caller: cached once, as the HTTP response, in L1, L2 and at the L3 edge
- * (the `analytics` namespace's TTLs: 5 min, 1 h, 24 h), each response tagged with its own key as surrogate key.
+ * (the `analytics` namespace's TTLs: 5 min, 1 h, 24 h; the open hour 60 s), each response tagged with its own key as surrogate key.
  * A recorded call drops its hour (the open hour moves with every call); a view refresh drops the closed hours
  * and KPIs it changed (`CallViewRefresher`).
  */
@@ -38,12 +38,16 @@ export class PerformanceParams {
 export class CallMetricsController {
   constructor(private readonly metrics: CallMetricsService) {}
 
-  /** Calls, connected calls, revenue and talk time of one UTC hour: `analytics:calls:{date}:{hour}`. */
+  /**
+   * Calls, connected calls, revenue and talk time of one UTC hour: `analytics:calls:{date}:{hour}`. A closed
+   * hour keeps the namespace's TTLs (edge 24 h); the open hour lives 60 s in every layer ({@link callHourTtl}).
+   */
   @Get('calls/:date/:hour')
   @CacheRoute({
     public: true,
     key: AnalyticsCacheKeys.calls('{date}', '{hour}'),
     tags: [AnalyticsCacheKeys.calls('{date}', '{hour}')],
+    ttlFor: ({ params }) => callHourTtl(params?.['date'] ?? '', params?.['hour'] ?? ''),
   })
   hour(@Param() { date, hour }: CallHourParams): Promise<HourlyCallMetrics> {
     return this.metrics.hour(date, hour);

@@ -37,6 +37,7 @@ describe('CacheRoute', () => {
     [{ vary: { headers: ['bad header'] } }, /vary\.headers/],
     [{ statuses: [200, 700] }, /statuses/],
     [{ public: 'yes' }, /public must be a boolean/],
+    [{ ttlFor: '60s' }, /ttlFor must be a function/],
   ])('should refuse %j at class definition, naming the method and field', (options, message) => {
     expect(() => {
       class Controller {

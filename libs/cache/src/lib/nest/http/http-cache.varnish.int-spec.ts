@@ -63,6 +63,24 @@ describe.each(HTTP_ADAPTERS)('HTTP cache on %s', (adapter) => {
       expect(app.calls.count('bid')).toBe(1);
     });
 
+    it('should let the edge and the app keep each response for the TTL ttlFor chose for its request', async () => {
+      const today = await get(varnish.url, '/days/today');
+      const past = await get(varnish.url, '/days/2020-01-01');
+      expect(today.headers.get('cache-control')).toContain('s-maxage=2,');
+      expect(past.headers.get('cache-control')).toContain('s-maxage=3600,');
+      expect((await get(varnish.url, '/days/today')).headers.get('x-cache-layer')).toBe('edge');
+      expect((await get(varnish.url, '/days/2020-01-01')).headers.get('x-cache-layer')).toBe('edge');
+      expect(app.calls.count('day:today')).toBe(1);
+
+      // Past today's TTL and the edge's grace (stale-while-revalidate = the L3 TTL) in every layer.
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      const refetched = await get(varnish.url, '/days/today');
+      expect(refetched.headers.get('x-cache')).toBe('MISS');
+      expect(app.calls.count('day:today')).toBe(2);
+      expect((await get(varnish.url, '/days/2020-01-01')).headers.get('x-cache-layer')).toBe('edge');
+      expect(app.calls.count('day:2020-01-01')).toBe(1);
+    });
+
     it('should purge the edge by surrogate key when the entity changes, so the next GET reaches the app', async () => {
       await get(varnish.url, '/bids/42');
       await get(varnish.url, '/bids/43');

@@ -200,6 +200,18 @@ export class FixtureController {
     return { served: this.calls.hit('fresh') };
   }
 
+  /** TTLs per request (`ttlFor`): `today` lives 2 s in every layer, any other day the route's hour. */
+  @Get('days/:day')
+  @CacheRoute({
+    public: true,
+    key: 'day:{day}',
+    ttl: { l1: '1h', l2: '1h', l3: '1h' },
+    ttlFor: ({ params }) => (params?.['day'] === 'today' ? { l1: '2s', l2: '2s', l3: '2s' } : undefined),
+  })
+  day(@Param('day') day: string) {
+    return { day, served: this.calls.hit(`day:${day}`) };
+  }
+
   /** Not decorated: cached only in `routes: 'all'` mode. */
   @Get('plain')
   plain() {
