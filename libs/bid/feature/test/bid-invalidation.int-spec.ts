@@ -120,8 +120,12 @@ describe('bid service: cache invalidation from Kafka (real Kafka, Postgres, Redi
       await send(buyerId, JSON.stringify(malformed), { 'x-test-marker': marker });
       await send(buyerId, JSON.stringify(good));
 
+      // Other suites' consumers of the same topic (analytics evicts revenue on routing changes) dead-letter
+      // the same record under their own group: this service's copy is the one with its group.
       const [record] = await dlq.waitFor(
-        (m) => m.headers?.['x-test-marker']?.toString() === marker,
+        (m) =>
+          m.headers?.['x-test-marker']?.toString() === marker &&
+          m.headers?.[DLQ_HEADERS.group]?.toString() === service.config.kafka.groupId,
         1,
         40000,
       );
