@@ -1,3 +1,5 @@
+import type { TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { startRedisServer } from '@platform/cache/testing';
 import type { RunningService } from '@platform/service-kit';
 import {
@@ -12,7 +14,7 @@ import {
 } from '@platform/service-kit/testing';
 import { randomInt } from 'node:crypto';
 import { Client } from 'pg';
-import { AUDIT_BUFFER_LIMIT, complianceServiceSpec } from '../src';
+import { AUDIT_BUFFER_LIMIT, ComplianceCacheKeys, complianceServiceSpec } from '../src';
 
 const SCHEMA = 'compliance';
 const randomPhone = () => `+1646${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
@@ -161,6 +163,16 @@ describe('audit trail through cache, Kafka and Postgres outages (throwaway Redis
     // Warm this instance's L1 for the number (pointer, rule set, state, DNC status) while Postgres is up.
     expect((await checkBatch([WARM_PHONE])).status).toBe(200);
     await expectOneRowPerAnsweredCheck();
+    // A number only Postgres can settle: listed, so the membership filter says "maybe" (a number it has
+    // never seen is answered "not listed" from memory, without Postgres), and its cached answer dropped.
+    const coldPhone = randomPhone();
+    const listed = await sendJson('POST', `${service.httpUrl}/compliance/dnc`, {
+      phoneNumber: coldPhone,
+      source: 'audit-outage',
+    });
+    expect(listed.status).toBe(201);
+    const { phoneHash } = (await readJson(listed)) as { phoneHash: string };
+    await service.app.get<TieredCache>(CACHE_INSTANCE).delete(ComplianceCacheKeys.dnc(phoneHash));
     const before = await metrics();
 
     await postgres.stop('fast');
@@ -170,7 +182,7 @@ describe('audit trail through cache, Kafka and Postgres outages (throwaway Redis
         expect((await checkBatch([WARM_PHONE, WARM_PHONE])).status).toBe(200);
       }
       // A number whose DNC status only Postgres knows: 503, never a 500, and nothing to audit.
-      const cold = await checkBatch([randomPhone()]);
+      const cold = await checkBatch([coldPhone]);
       expect(cold.status).toBe(503);
       const during = await eventually(async () => {
         const now = await metrics();
