@@ -16,10 +16,6 @@ import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { AnalyticsCacheKeys, analyticsServiceSpec } from '../src';
 
-// This suite checks calls reported over REST/gRPC: the calls other suites' won bids sell on the shared
-// `bid.bid.changed.v1` topic (replayed by a new consumer group) would add to its figures.
-process.env['ANALYTICS_CALLS_FROM_BIDS'] = 'false';
-
 /** A valid call, `minutesAgo` minutes old, with a fresh callId unless overridden. */
 const aCall = (overrides: Record<string, unknown> = {}, minutesAgo = 10) => ({
   callId: `call-${randomUUID()}`,
@@ -39,6 +35,9 @@ describe('analytics service (real Postgres, Redis, Kafka)', () => {
     DB_SCHEMA: schema,
     CACHE_PREFIX: `${schema}:`,
     KAFKA_GROUP_ID: `analytics-${schema}`,
+    // Calls reported over REST/gRPC only: the calls other suites' won bids sell on the shared
+    // `bid.bid.changed.v1` topic (replayed by a new consumer group) would add to its figures.
+    ANALYTICS_CALLS_FROM_BIDS: 'false',
   });
   afterAll(async () => dropSchema(stackEnv()['DATABASE_URL'], schema), 60000);
 

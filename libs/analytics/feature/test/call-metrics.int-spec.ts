@@ -3,10 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { analyticsServiceSpec } from '../src';
 import { CallViewRefresher } from '../src/lib/metrics/call-view-refresher';
 
-// This suite checks calls reported over REST/gRPC: the calls other suites' won bids sell on the shared
-// `bid.bid.changed.v1` topic (replayed by a new consumer group) would add to its figures.
-process.env['ANALYTICS_CALLS_FROM_BIDS'] = 'false';
-
 const HOUR_MS = 3_600_000;
 const run = randomUUID().slice(0, 8);
 
@@ -25,6 +21,9 @@ describe('analytics call metrics and KPIs (real Postgres, Redis, Kafka)', () => 
     CACHE_PREFIX: `am-${run}:`,
     KAFKA_GROUP_ID: `analytics-metrics-${run}`,
     ANALYTICS_VIEW_REFRESH_MS: '0',
+    // Calls reported over REST/gRPC only: the calls other suites' won bids sell on the shared
+    // `bid.bid.changed.v1` topic (replayed by a new consumer group) would add to its figures.
+    ANALYTICS_CALLS_FROM_BIDS: 'false',
   });
 
   const record = (startedAt: Date, overrides: Record<string, unknown> = {}) =>

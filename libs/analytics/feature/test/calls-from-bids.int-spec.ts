@@ -8,9 +8,6 @@ import { eventually, readJson, useTestService } from '@platform/service-kit/test
 import { randomUUID } from 'node:crypto';
 import { AnalyticsCacheKeys, analyticsServiceSpec } from '../src';
 
-// The feature under test (on by default; said here so no other suite's setting can leak in).
-process.env['ANALYTICS_CALLS_FROM_BIDS'] = 'true';
-
 const HOUR_MS = 3_600_000;
 const run = randomUUID().slice(0, 8);
 
@@ -24,6 +21,7 @@ describe('calls recorded from won bids (real Postgres, Redis, Kafka)', () => {
     DB_SCHEMA: `analytics_bids_${run}`,
     CACHE_PREFIX: `ab-${run}:`,
     KAFKA_GROUP_ID: `analytics-bids-${run}`,
+    ANALYTICS_CALLS_FROM_BIDS: 'true', // the feature under test (on by default; said here all the same)
   });
 
   const bid = (overrides: Partial<BidChanged.Snapshot>): BidChanged.Snapshot => ({

@@ -1,14 +1,10 @@
-import { freePort, readJson, sendJson, useTestService } from '@platform/service-kit/testing';
+import { freePort, readJson, sendJson, startTestService } from '@platform/service-kit/testing';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
 import { analyticsServiceSpec } from '../src';
 import { CallViewRefresher } from '../src/lib/metrics/call-view-refresher';
-
-// This suite checks calls reported over REST/gRPC: the calls other suites' won bids sell on the shared
-// `bid.bid.changed.v1` topic (replayed by a new consumer group) would add to its figures.
-process.env['ANALYTICS_CALLS_FROM_BIDS'] = 'false';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '../../../../tmp/test-results');
@@ -31,23 +27,28 @@ interface PlottedChart {
 
 describe('analytics dashboard page in headless Chromium (real Postgres, Redis, Kafka)', () => {
   let browser: Browser;
-  const service = useTestService(analyticsServiceSpec(), 'analytics', {
-    DB_SCHEMA: `analytics_dash_${run}`,
-    CACHE_PREFIX: `ad-${run}:`,
-    ANALYTICS_VIEW_REFRESH_MS: '0',
-  });
+  let service: Awaited<ReturnType<typeof startTestService>>;
 
   beforeAll(async () => {
-    // The page's hit-rate chart scrapes this service's own /metrics and a peer that is down.
-    process.env['ANALYTICS_DASHBOARD_METRICS_URLS'] =
-      `analytics=${service.httpUrl}/metrics,bid=http://127.0.0.1:${await freePort()}/metrics`;
+    const port = await freePort();
+    service = await startTestService(analyticsServiceSpec(), {
+      DB_SCHEMA: `analytics_dash_${run}`,
+      CACHE_PREFIX: `ad-${run}:`,
+      HTTP_PORT: String(port),
+      ANALYTICS_VIEW_REFRESH_MS: '0',
+      // Calls reported over REST only: the calls other suites' won bids sell on the shared
+      // `bid.bid.changed.v1` topic (replayed by a new consumer group) would add to its figures.
+      ANALYTICS_CALLS_FROM_BIDS: 'false',
+      // The page's hit-rate chart scrapes this service's own /metrics and a peer that is down.
+      ANALYTICS_DASHBOARD_METRICS_URLS: `analytics=http://127.0.0.1:${port}/metrics,bid=http://127.0.0.1:${await freePort()}/metrics`,
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }).catch((error) => {
       throw new Error(`cannot start ${CHROMIUM} (npm run stack:up installs Debian's chromium): ${error}`);
     });
   });
   afterAll(async () => {
-    delete process.env['ANALYTICS_DASHBOARD_METRICS_URLS'];
     await browser?.close();
+    await service?.app.close();
   });
 
   it('should draw the seeded calls, revenue, KPIs and live hit rates', async () => {

@@ -167,12 +167,7 @@ describe('bid service: lifecycle and cache keys (real Postgres, Redis, Kafka)', 
     await consumed((await create({ buyerId: top, amountCents: 9_999_999 })).id);
     const small = `buyer-${randomUUID()}`;
     await consumed((await create({ buyerId: small, amountCents: 1 })).id);
-    process.env['BID_WARM_TOP_BUYERS'] = '1';
-    try {
-      expect(await service.app.get(BidWarmerJob).run()).toBe(1);
-    } finally {
-      delete process.env['BID_WARM_TOP_BUYERS'];
-    }
+    expect(await service.app.get(BidWarmerJob).warm(1)).toBe(1);
     expect(await cache().get(BidCacheKeys.activeByBuyer(top))).toMatchObject({ buyerId: top });
     expect(await cache().get(BidCacheKeys.activeByBuyer(small))).toBeUndefined();
   }, 60000);

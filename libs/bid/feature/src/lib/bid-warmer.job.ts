@@ -1,13 +1,23 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { BidRepository } from '@platform/bid-data-access';
+import type { ServiceConfig } from '@platform/config';
+import { SERVICE_CONFIG } from '@platform/service-kit';
 import { BuyerActiveBidsService } from './buyer-active-bids.service';
 
-/** How many top buyers (by active bid value) to pre-warm: `BID_WARM_TOP_BUYERS`, default 100, 0 = off. */
-export const warmTopBuyers = (): number => {
-  const value = Number(process.env['BID_WARM_TOP_BUYERS'] ?? 100);
-  return Number.isInteger(value) && value >= 0 ? value : 100;
-};
+/**
+ * How many top buyers (by active bid value) to pre-warm: `BID_WARM_TOP_BUYERS`, default 100, 0 = off. Throws
+ * naming the variable when it is not a whole number ≥ 0, so a typo fails the boot instead of warming 100.
+ */
+export function warmTopBuyers(env: ServiceConfig['vars']): number {
+  const raw = env['BID_WARM_TOP_BUYERS'];
+  if (raw === undefined || raw === '') return 100;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`BID_WARM_TOP_BUYERS must be an integer ≥ 0, got "${raw}"`);
+  }
+  return value;
+}
 
 /** Most buyer views loaded at once while warming, so a cold start cannot flood Postgres or routing. */
 export const WARM_CONCURRENCY = 4;
@@ -21,19 +31,28 @@ export class BidWarmerJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(BidWarmerJob.name);
   private running = false;
 
+  private readonly topBuyers: number;
+
   constructor(
     private readonly bids: BidRepository,
     private readonly views: BuyerActiveBidsService,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+  ) {
+    this.topBuyers = warmTopBuyers(config.vars);
+  }
 
   onApplicationBootstrap(): void {
     void this.run();
   }
 
-  /** One warming pass; resolves how many views were warmed. Never throws. */
+  /** One scheduled warming pass over the top `BID_WARM_TOP_BUYERS` buyers (no argument: the scheduler passes its own). */
   @Cron(CronExpression.EVERY_5_MINUTES, { name: 'bid-warm' })
-  async run(): Promise<number> {
-    const limit = warmTopBuyers();
+  run(): Promise<number> {
+    return this.warm(this.topBuyers);
+  }
+
+  /** One warming pass over the top `limit` buyers; resolves how many views were warmed. Never throws. */
+  async warm(limit: number): Promise<number> {
     if (this.running || limit === 0) return 0;
     this.running = true;
     let warmed = 0;

@@ -45,7 +45,7 @@ export class ComplianceClient implements OnApplicationShutdown {
       );
     }
     this.address = address;
-    this.pepper = loadPhoneHashPepper(config.name, config.env);
+    this.pepper = loadPhoneHashPepper(config.name, config.env, config.vars);
   }
 
   /** Compliance's hash of an E.164 number: the `{phoneHash}` of `compliance:dnc:{phoneHash}`. */

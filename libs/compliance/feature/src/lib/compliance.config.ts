@@ -27,9 +27,9 @@ export function loadComplianceConfig(
   return { phoneHashPepper: loadPhoneHashPepper('compliance', nodeEnv, env) };
 }
 
-/** Provides {@link COMPLIANCE_CONFIG} from the process environment and the service's `NODE_ENV`. */
+/** Provides {@link COMPLIANCE_CONFIG} from the service's environment and `NODE_ENV`. */
 export const complianceConfigProvider: Provider = {
   provide: COMPLIANCE_CONFIG,
   inject: [SERVICE_CONFIG],
-  useFactory: (config: ServiceConfig) => loadComplianceConfig(config.env),
+  useFactory: (config: ServiceConfig) => loadComplianceConfig(config.env, config.vars),
 };

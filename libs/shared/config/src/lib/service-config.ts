@@ -86,6 +86,12 @@ export interface ServiceConfig {
   shutdownTimeoutMs: number;
   /** How long readiness reports 'draining' before the servers stop accepting work. */
   shutdownDrainDelayMs: number;
+  /**
+   * The environment this config was loaded from (the process's, or a test's with its overrides). A feature's
+   * own settings (`ANALYTICS_*`, `BID_*`, `COMPLIANCE_*`) are read from here, never from `process.env`, so
+   * whatever started the service decides them.
+   */
+  vars: Readonly<Record<string, string | undefined>>;
 }
 
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
@@ -223,5 +229,6 @@ export function loadServiceConfig(
     log: { level: vars.LOG_LEVEL },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainDelayMs: vars.SHUTDOWN_DRAIN_DELAY_MS,
+    vars: { ...env },
   };
 }

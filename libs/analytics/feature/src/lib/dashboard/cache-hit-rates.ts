@@ -22,7 +22,9 @@ export const DEFAULT_METRICS_URLS =
   'compliance=http://127.0.0.1:3103/metrics,analytics=http://127.0.0.1:3104/metrics';
 
 /** `name=url,…` from `ANALYTICS_DASHBOARD_METRICS_URLS` (default {@link DEFAULT_METRICS_URLS}). */
-export function metricsTargets(env: NodeJS.ProcessEnv = process.env): { service: string; url: string }[] {
+export function metricsTargets(
+  env: Readonly<Record<string, string | undefined>>,
+): { service: string; url: string }[] {
   const raw = env['ANALYTICS_DASHBOARD_METRICS_URLS'] || DEFAULT_METRICS_URLS;
   return raw.split(',').map((pair) => {
     const at = pair.indexOf('=');

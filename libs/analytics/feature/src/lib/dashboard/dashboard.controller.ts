@@ -1,4 +1,6 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import type { ServiceConfig } from '@platform/config';
+import { SERVICE_CONFIG } from '@platform/service-kit';
 import { readFileSync } from 'node:fs';
 import { metricsTargets, scrapeHitRates, type ServiceHitRates } from './cache-hit-rates';
 import { DASHBOARD_HTML } from './dashboard.page';
@@ -11,9 +13,11 @@ import { DASHBOARD_HTML } from './dashboard.page';
 @Controller('analytics/dashboard')
 export class DashboardController {
   private chartJs?: string;
+  /** Read once: a malformed `ANALYTICS_DASHBOARD_METRICS_URLS` fails the boot, not the first request. */
+  private readonly targets: { service: string; url: string }[];
 
-  constructor() {
-    metricsTargets(); // a malformed ANALYTICS_DASHBOARD_METRICS_URLS fails the boot, not the first request
+  constructor(@Inject(SERVICE_CONFIG) config: ServiceConfig) {
+    this.targets = metricsTargets(config.vars);
   }
 
   /** The page. */
@@ -34,6 +38,6 @@ export class DashboardController {
   /** L1, L2 and overall hit rates of every service, read from their `/metrics` now. */
   @Get('hit-rates')
   hitRates(): Promise<ServiceHitRates[]> {
-    return scrapeHitRates(metricsTargets());
+    return scrapeHitRates(this.targets);
   }
 }

@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CacheInvalidator } from '@platform/cache/nest';
 import { BidChanged, Topic } from '@platform/contracts';
-import { ConsumeEvent } from '@platform/service-kit';
+import type { ServiceConfig } from '@platform/config';
+import { ConsumeEvent, SERVICE_CONFIG } from '@platform/service-kit';
 import { AnalyticsService, type SoldCallInput } from '../analytics.service';
 import { AnalyticsCacheKeys } from '../cache/analytics-cache.keys';
 
@@ -15,7 +16,7 @@ const MAX_ID_LENGTH = 64;
  * Whether calls are recorded from won bids (`ANALYTICS_CALLS_FROM_BIDS`, `true` by default): `false` for a
  * deployment where the telephony platform reports every call over REST/gRPC and the bid feed is not wanted.
  */
-export function callsFromBids(env: NodeJS.ProcessEnv = process.env): boolean {
+export function callsFromBids(env: ServiceConfig['vars']): boolean {
   const raw = env['ANALYTICS_CALLS_FROM_BIDS'];
   if (raw === undefined || raw === '' || raw === 'true') return true;
   if (raw === 'false') return false;
@@ -51,12 +52,15 @@ export function soldCallOf(event: BidChanged.Value): SoldCallInput | undefined {
 @Injectable()
 export class BidWonListener {
   private readonly logger = new Logger(BidWonListener.name);
-  private readonly enabled = callsFromBids();
+  private readonly enabled: boolean;
 
   constructor(
     private readonly analytics: AnalyticsService,
     private readonly invalidator: CacheInvalidator,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+  ) {
+    this.enabled = callsFromBids(config.vars);
+  }
 
   /** Records the sold call of a won bid; other bid changes are ignored. */
   @ConsumeEvent(Topic.BidChanged, BidChanged.Value)

@@ -1,6 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CallMetricsRepository } from '@platform/analytics-data-access';
 import { CacheInvalidator } from '@platform/cache/nest';
+import type { ServiceConfig } from '@platform/config';
+import { SERVICE_CONFIG } from '@platform/service-kit';
 import { AnalyticsCacheKeys } from '../cache/analytics-cache.keys';
 import { PERFORMANCE_METRICS } from './call-metrics.service';
 
@@ -8,7 +10,7 @@ import { PERFORMANCE_METRICS } from './call-metrics.service';
 export const DEFAULT_VIEW_REFRESH_MS = 60_000;
 
 /** The refresh period from `ANALYTICS_VIEW_REFRESH_MS` (ms ≥ 1000), or 0 to turn the schedule off. */
-export function viewRefreshMs(env: NodeJS.ProcessEnv = process.env): number {
+export function viewRefreshMs(env: ServiceConfig['vars']): number {
   const raw = env['ANALYTICS_VIEW_REFRESH_MS'];
   if (raw === undefined || raw === '') return DEFAULT_VIEW_REFRESH_MS;
   const ms = Number(raw);
@@ -29,14 +31,18 @@ export class CallViewRefresher implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(CallViewRefresher.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private readonly period: number;
 
   constructor(
     private readonly views: CallMetricsRepository,
     private readonly invalidator: CacheInvalidator,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+  ) {
+    this.period = viewRefreshMs(config.vars); // a malformed value fails the boot
+  }
 
   onApplicationBootstrap(): void {
-    const period = viewRefreshMs();
+    const period = this.period;
     if (period === 0) return;
     this.timer = setInterval(() => void this.tick(), period);
     this.timer.unref();
