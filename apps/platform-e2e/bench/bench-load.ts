@@ -21,7 +21,7 @@
 import autocannon from 'autocannon';
 import { SingleBar, Presets } from 'cli-progress';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,8 @@ interface ServiceRun {
 type ModeRun = Record<LoadService, ServiceRun>;
 
 const run = randomUUID().slice(0, 8);
+/** Production mode requires a phone-hash pepper (bid hashes numbers for its DNC copies): one per run. */
+const PEPPER = randomBytes(24).toString('hex');
 const schemaOf = (service: LoadService) => `${service}_load_${run}`;
 const prefixOf = (mode: Mode) => `bench-load-${run}-${mode}:`;
 const started: ServiceProcess[] = [];
@@ -94,6 +96,7 @@ function assertLoopback(env: Record<string, string>): void {
 function serviceEnv(service: LoadService, mode: Mode, peers: Record<string, string>): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    COMPLIANCE_PHONE_HASH_PEPPER: PEPPER,
     DB_SCHEMA: schemaOf(service),
     CACHE_ENABLED: String(mode === 'on'),
     CACHE_PREFIX: `${prefixOf(mode)}${service}:`,
