@@ -12,6 +12,7 @@ import { RunningService, startServiceApp } from './lib/bootstrap/create-service-
 import { ServiceSpec } from './lib/bootstrap/service-spec';
 import { dropSchema, readOutbox, refuseOutboxWrites, type OutboxTestRow } from './testing/outbox';
 
+export * from './testing/client-caller';
 export * from './testing/kafka-broker';
 export * from './testing/outbox';
 export * from './testing/postgres-server';
