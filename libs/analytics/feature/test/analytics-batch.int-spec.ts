@@ -1,14 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { Topic } from '@platform/contracts';
-import {
-  dropSchema,
-  readJson,
-  readOutbox,
-  sendJson,
-  stackEnv,
-  useTestService,
-} from '@platform/service-kit/testing';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { readJson, readOutbox, sendJson, useIsolatedService } from '@platform/service-kit/testing';
+import { randomUUID } from 'node:crypto';
 import { analyticsServiceSpec } from '../src';
 
 // This suite checks calls reported over REST/gRPC: the calls other suites' won bids sell on the shared
@@ -17,15 +10,10 @@ process.env['ANALYTICS_CALLS_FROM_BIDS'] = 'false';
 
 /** Batch ingest over REST and gRPC: validated, idempotent by callId, each new call announced through the outbox. */
 describe('analytics batch ingest (real Postgres, Redis, Kafka)', () => {
-  const schema = `analytics_batch_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = stackEnv()['DATABASE_URL'];
-  const service = useTestService(analyticsServiceSpec(), 'analytics', {
-    DB_SCHEMA: schema,
-    CACHE_PREFIX: `${schema}:`,
-    KAFKA_GROUP_ID: `analytics-${schema}`,
-    LOG_LEVEL: 'fatal',
+  const { service, schema, databaseUrl } = useIsolatedService(analyticsServiceSpec(), 'analytics', {
+    schemaPrefix: 'analytics_batch',
+    dropTimeoutMs: 60000,
   });
-  afterAll(async () => dropSchema(databaseUrl, schema), 60000);
 
   const aCall = (overrides: Record<string, unknown> = {}) => ({
     callId: `call-${randomUUID()}`,

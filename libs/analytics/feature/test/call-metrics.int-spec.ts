@@ -1,7 +1,8 @@
-import { eventually, readJson, sendJson, useTestService } from '@platform/service-kit/testing';
+import { eventually, sendJson, useTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { analyticsServiceSpec } from '../src';
 import { CallViewRefresher } from '../src/lib/metrics/call-view-refresher';
+import { readCached } from './read-cached';
 
 const HOUR_MS = 3_600_000;
 const run = randomUUID().slice(0, 8);
@@ -37,14 +38,7 @@ describe('analytics call metrics and KPIs (real Postgres, Redis, Kafka)', () => 
       outcome: 'connected',
       ...overrides,
     }).then((response) => expect(response.status).toBe(201));
-  const get = async (path: string) => {
-    const response = await fetch(`${service.httpUrl}${path}`);
-    return {
-      status: response.status,
-      cache: response.headers.get('x-cache'),
-      body: await readJson(response),
-    };
-  };
+  const get = (path: string) => readCached(`${service.httpUrl}${path}`);
   const refresh = () => service.app.get(CallViewRefresher).refresh();
 
   it('should answer the open hour exactly after each recorded call, through the cache', async () => {

@@ -4,9 +4,10 @@ import { CACHE_INSTANCE, CacheInvalidator } from '@platform/cache/nest';
 import { BidChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { KafkaService } from '@platform/service-kit';
-import { eventually, readJson, useTestService } from '@platform/service-kit/testing';
+import { eventually, useTestService } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { AnalyticsCacheKeys, analyticsServiceSpec } from '../src';
+import { readCached } from './read-cached';
 
 const HOUR_MS = 3_600_000;
 const run = randomUUID().slice(0, 8);
@@ -60,14 +61,7 @@ describe('calls recorded from won bids (real Postgres, Redis, Kafka)', () => {
       for (const event of events) if (!(await inbox.has(event.eventId))) return false;
       return true;
     }, 40_000);
-  const get = async (path: string) => {
-    const response = await fetch(`${service.httpUrl}${path}`);
-    return {
-      status: response.status,
-      cache: response.headers.get('x-cache'),
-      body: await readJson(response),
-    };
-  };
+  const get = (path: string) => readCached(`${service.httpUrl}${path}`);
 
   it("should record a won bid's call once, in its hour's counters once, however often it arrives", async () => {
     // An hour long past that no other suite uses, so its counters are this test's alone.

@@ -3,16 +3,14 @@ import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { InboxService } from '@platform/database';
 import {
-  dropSchema,
   eventually,
   readJson,
   readOutbox,
   sendJson,
-  stackEnv,
-  useTestService,
+  useIsolatedService,
 } from '@platform/service-kit/testing';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { BidCacheKeys, BidExpiryJob, bidServiceSpec, BidWarmerJob } from '../src';
 
@@ -22,16 +20,10 @@ import { BidCacheKeys, BidExpiryJob, bidServiceSpec, BidWarmerJob } from '../src
  * prefix and consumer group, so parallel suites do not collide.
  */
 describe('bid service: lifecycle and cache keys (real Postgres, Redis, Kafka)', () => {
-  const schema = `bid_dc_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = stackEnv()['DATABASE_URL'];
-  const service = useTestService(bidServiceSpec(), 'bid', {
-    DB_SCHEMA: schema,
-    CACHE_PREFIX: `${schema}:`,
-    KAFKA_GROUP_ID: `bid-${schema}`,
-    LOG_LEVEL: 'fatal',
+  const { service, schema, databaseUrl } = useIsolatedService(bidServiceSpec(), 'bid', {
+    schemaPrefix: 'bid_dc',
+    dropTimeoutMs: 30000,
   });
-
-  afterAll(() => dropSchema(databaseUrl, schema), 30000);
 
   const cache = () => service.app.get<TieredCache>(CACHE_INSTANCE);
   const url = (path: string) => `${service.httpUrl}${path}`;

@@ -1,35 +1,15 @@
-import { Global, INestApplicationContext, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { CacheModule } from '@platform/cache/nest';
+import { INestApplicationContext } from '@nestjs/common';
 import { complianceServiceSpec } from '@platform/compliance-feature';
-import { SERVICE_CONFIG } from '@platform/service-kit';
-import { sendJson, stackEnv, useTestService } from '@platform/service-kit/testing';
-import { randomUUID } from 'node:crypto';
+import { sendJson, stackEnv, startClientCaller, useTestService } from '@platform/service-kit/testing';
 import { DEVELOPMENT_PEPPER, hmacPhoneNumber } from '@platform/config';
 import { ComplianceClient, ComplianceClientModule } from '../src';
 
 /** The client as a calling service wires it: the service kit's config with its peers, and the root cache. */
-async function startCaller(peers: Record<string, string>): Promise<INestApplicationContext> {
-  @Global()
-  @Module({
-    providers: [{ provide: SERVICE_CONFIG, useValue: { name: 'caller', peers } }],
-    exports: [SERVICE_CONFIG],
-  })
-  class CallerConfigModule {}
-
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      CallerConfigModule,
-      CacheModule.forRoot({
-        prefix: `compliance-client-${randomUUID().slice(0, 8)}:`,
-        redis: { mode: 'standalone', url: stackEnv()['REDIS_URL'] },
-        metricsPath: false,
-      }),
-      ComplianceClientModule,
-    ],
-  }).compile();
-  return moduleRef.init();
-}
+const startCaller = (peers: Record<string, string>): Promise<INestApplicationContext> =>
+  startClientCaller(ComplianceClientModule, peers, {
+    name: 'compliance-client',
+    redisUrl: stackEnv()['REDIS_URL'],
+  });
 
 describe('ComplianceClient (real compliance service over gRPC, Redis)', () => {
   const compliance = useTestService(complianceServiceSpec(), 'compliance');

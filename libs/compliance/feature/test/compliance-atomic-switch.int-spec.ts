@@ -9,6 +9,7 @@ import {
 } from '@platform/service-kit/testing';
 import { randomBytes, randomInt } from 'node:crypto';
 import { complianceServiceSpec } from '../src';
+import { ALWAYS_QUIET, NEVER_QUIET, OPEN_ALL_DAY } from './tcpa-fixtures';
 
 /**
  * The published bound (README, "Atomic TCPA publish"): once `POST /compliance/tcpa-rule-sets` with
@@ -24,17 +25,6 @@ const LOOPS_PER_INSTANCE = 2;
 const randomPhone = () => `+1312${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 /** Numbers checked again and again: after their first check, every input is in L1 (the `peek` path). */
 const WARM_PHONES = Array.from({ length: 20 }, randomPhone);
-/** Every hour is quiet: each check under this version answers `TCPA_QUIET_HOURS`. */
-const ALWAYS_QUIET = { quietHours: [0, 24] };
-/** No hour is quiet: each check under this version is allowed. */
-const NEVER_QUIET = { quietHours: [0, 0] };
-const OPEN_ALL_DAY = {
-  callingHoursStart: 0,
-  callingHoursEnd: 24,
-  timezone: 'America/Chicago',
-  maxAttemptsPerDay: 3,
-  requiresConsent: false,
-};
 
 interface Decision {
   ruleVersion: number | null;

@@ -10,19 +10,9 @@ import { status } from '@grpc/grpc-js';
 import { randomBytes, randomInt } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CheckAuditWriter, complianceServiceSpec, DEVELOPMENT_PEPPER, hmacPhoneNumber } from '../src';
+import { ALWAYS_QUIET, NEVER_QUIET, OPEN_ALL_DAY } from './tcpa-fixtures';
 
 const randomPhone = () => `+1415${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-/** Quiet hours covering every hour: every check under this version carries `TCPA_QUIET_HOURS`. */
-const ALWAYS_QUIET = { quietHours: [0, 24] };
-/** Quiet hours covering no hour. */
-const NEVER_QUIET = { quietHours: [0, 0] };
-const OPEN_ALL_DAY = {
-  callingHoursStart: 0,
-  callingHoursEnd: 24,
-  timezone: 'America/Chicago',
-  maxAttemptsPerDay: 3,
-  requiresConsent: false,
-};
 
 describe('compliance checks on two instances (real Postgres, Redis, Kafka)', () => {
   // A schema and cache prefix of the suite's own, shared by both instances (one L2, one bus).

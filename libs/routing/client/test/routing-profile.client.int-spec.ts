@@ -1,35 +1,24 @@
-import { Global, INestApplicationContext, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { INestApplicationContext } from '@nestjs/common';
 import type { TieredCache } from '@platform/cache';
-import { CACHE_INSTANCE, CacheModule } from '@platform/cache/nest';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { routingServiceSpec } from '@platform/routing-feature';
-import { SERVICE_CONFIG, toProblem } from '@platform/service-kit';
-import { freePort, sendJson, stackEnv, useTestService } from '@platform/service-kit/testing';
+import { toProblem } from '@platform/service-kit';
+import {
+  freePort,
+  sendJson,
+  stackEnv,
+  startClientCaller,
+  useTestService,
+} from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { routingProfileKey, RoutingClientModule, RoutingProfileClient } from '../src';
 
 /** The client as a calling service wires it: the service kit's config with its peers, and the root cache. */
-async function startCaller(peers: Record<string, string>, l2 = true): Promise<INestApplicationContext> {
-  @Global()
-  @Module({
-    providers: [{ provide: SERVICE_CONFIG, useValue: { name: 'caller', peers } }],
-    exports: [SERVICE_CONFIG],
-  })
-  class CallerConfigModule {}
-
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      CallerConfigModule,
-      CacheModule.forRoot({
-        prefix: `routing-client-${randomUUID().slice(0, 8)}:`,
-        ...(l2 ? { redis: { mode: 'standalone', url: stackEnv()['REDIS_URL'] } as const } : { l2: false }),
-        metricsPath: false,
-      }),
-      RoutingClientModule,
-    ],
-  }).compile();
-  return moduleRef.init();
-}
+const startCaller = (peers: Record<string, string>, l2 = true): Promise<INestApplicationContext> =>
+  startClientCaller(RoutingClientModule, peers, {
+    name: 'routing-client',
+    redisUrl: l2 && stackEnv()['REDIS_URL'],
+  });
 
 describe('RoutingProfileClient (real routing service over gRPC, Redis)', () => {
   const routing = useTestService(routingServiceSpec(), 'routing');

@@ -12,6 +12,7 @@ import { RunningService, startServiceApp } from './lib/bootstrap/create-service-
 import { ServiceSpec } from './lib/bootstrap/service-spec';
 import { dropSchema, readOutbox, refuseOutboxWrites, type OutboxTestRow } from './testing/outbox';
 
+export * from './testing/client-caller';
 export * from './testing/kafka-broker';
 export * from './testing/outbox';
 export * from './testing/postgres-server';
@@ -296,6 +297,48 @@ export async function recordTopic(
       }, timeoutMs),
     stop: () => consumer.disconnect(),
   };
+}
+
+/** A service started for the suite in a schema, cache prefix and Kafka consumer group of its own. */
+export interface IsolatedService {
+  service: ServiceUnderTest;
+  /** The suite's schema (also the cache prefix, with a `:`), dropped after the suite. */
+  schema: string;
+  /** The stack's Postgres, which holds the schema. */
+  databaseUrl: string;
+}
+
+/** Options of {@link useIsolatedService}. */
+export interface IsolatedServiceOptions {
+  /** Start of the schema's name; a random suffix follows (`bid_dc` gives `bid_dc_1a2b3c4d`). */
+  schemaPrefix: string;
+  /** Further settings of the service; they win over the ones this sets (`LOG_LEVEL: 'fatal'` included). */
+  overrides?: Record<string, string>;
+  /** Timeout of the `afterAll` that drops the schema; Jest's default when not given. */
+  dropTimeoutMs?: number;
+}
+
+/**
+ * Starts the service for the suite with a schema, cache prefix (`<schema>:`) and consumer group
+ * (`<service>-<schema>`) of its own, so parallel suites do not collide, and only fatal logs; the schema
+ * is dropped after the suite.
+ */
+export function useIsolatedService(
+  spec: ServiceSpec,
+  grpcService: ProtoService,
+  { schemaPrefix, overrides = {}, dropTimeoutMs }: IsolatedServiceOptions,
+): IsolatedService {
+  const schema = `${schemaPrefix}_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = stackEnv()['DATABASE_URL'];
+  const service = useTestService(spec, grpcService, {
+    DB_SCHEMA: schema,
+    CACHE_PREFIX: `${schema}:`,
+    KAFKA_GROUP_ID: `${spec.defaults.name}-${schema}`,
+    LOG_LEVEL: 'fatal',
+    ...overrides,
+  });
+  afterAll(() => dropSchema(databaseUrl, schema), dropTimeoutMs);
+  return { service, schema, databaseUrl };
 }
 
 /** A service started without its outbox relay, in a schema of its own, and that schema's outbox. */

@@ -1,17 +1,7 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, Matches, ValidateNested } from 'class-validator';
 import { IsEntityId, IsRfc3339 } from '@platform/service-kit';
-import { MAX_BID_CENTS } from '../dto/bid.dto';
+import { IsBidAmount } from '../dto/bid.dto';
 
 /** Most bids one request may carry. */
 export const MAX_DECISION_BATCH = 1000;
@@ -40,9 +30,7 @@ export class BidCandidateDto {
   @IsEntityId()
   buyerId: string;
 
-  @IsInt()
-  @Min(0)
-  @Max(MAX_BID_CENTS)
+  @IsBidAmount()
   amountCents: number;
 
   @ValidateNested()

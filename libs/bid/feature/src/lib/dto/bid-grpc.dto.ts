@@ -1,7 +1,7 @@
 import { bidV1 } from '@platform/proto';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
-import { MAX_BID_CENTS } from './bid.dto';
+import { IsIn, IsOptional, IsUUID, Length } from 'class-validator';
+import { IsBidAmount } from './bid.dto';
 import { emptyAsMissing, PageLimit } from '@platform/service-kit';
 
 const STATUS_VALUES = [1, 2, 3, 4, 5, 6];
@@ -17,9 +17,7 @@ export class UpdateBidGrpcDto {
   status?: bidV1.BidStatus;
 
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_BID_CENTS)
+  @IsBidAmount()
   amountCents?: number;
 }
 

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { BidChanged } from '@platform/contracts';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID, Length, Matches, Max, Min } from 'class-validator';
@@ -5,6 +6,13 @@ import { emptyAsMissing, IsEntityId, IsOptionalNotNull, IsRfc3339, PageLimit } f
 
 /** Largest accepted bid: $100,000.00. */
 export const MAX_BID_CENTS = 10_000_000;
+
+/**
+ * A bid amount in cents: an integer from 0 to {@link MAX_BID_CENTS}. The rules are applied in the order
+ * the stacked `@IsInt() @Min(0) @Max(MAX_BID_CENTS)` applied them (bottom-up), so a bad amount's
+ * messages keep their order in a 400.
+ */
+export const IsBidAmount = (): PropertyDecorator => applyDecorators(Max(MAX_BID_CENTS), Min(0), IsInt());
 
 /** Body of `POST /bids` and of gRPC `CreateBid`. */
 export class CreateBidDto {
@@ -14,9 +22,7 @@ export class CreateBidDto {
   @IsEntityId()
   buyerId: string;
 
-  @IsInt()
-  @Min(0)
-  @Max(MAX_BID_CENTS)
+  @IsBidAmount()
   amountCents: number;
 
   @IsOptional()
@@ -37,9 +43,7 @@ export class UpdateBidDto {
   status?: BidChanged.BidStatus;
 
   @IsOptionalNotNull()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_BID_CENTS)
+  @IsBidAmount()
   amountCents?: number;
 }
 
