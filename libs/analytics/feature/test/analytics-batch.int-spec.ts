@@ -4,15 +4,14 @@ import { readJson, readOutbox, sendJson, useIsolatedService } from '@platform/se
 import { randomUUID } from 'node:crypto';
 import { analyticsServiceSpec } from '../src';
 
-// This suite checks calls reported over REST/gRPC: the calls other suites' won bids sell on the shared
-// `bid.bid.changed.v1` topic (replayed by a new consumer group) would add to its figures.
-process.env['ANALYTICS_CALLS_FROM_BIDS'] = 'false';
-
 /** Batch ingest over REST and gRPC: validated, idempotent by callId, each new call announced through the outbox. */
 describe('analytics batch ingest (real Postgres, Redis, Kafka)', () => {
   const { service, schema, databaseUrl } = useIsolatedService(analyticsServiceSpec(), 'analytics', {
     schemaPrefix: 'analytics_batch',
     dropTimeoutMs: 60000,
+    // Calls reported over REST/gRPC only: the calls other suites' won bids sell on the shared
+    // `bid.bid.changed.v1` topic (replayed by a new consumer group) would add to its figures.
+    overrides: { ANALYTICS_CALLS_FROM_BIDS: 'false' },
   });
 
   const aCall = (overrides: Record<string, unknown> = {}) => ({
