@@ -13,13 +13,8 @@ export {
 } from './request-key';
 export { resolveHttpCacheSettings, type HttpCacheSettings } from './http-cache-settings';
 export { compileRoute, type CompiledRoute } from './route-compiler';
-export {
-  planRequest,
-  type HttpCachePlan,
-  type HttpNamespacePolicies,
-  type PlanContext,
-  type ResolvedRouteTtl,
-} from './request-planner';
+export type { HttpCachePlan, ResolvedRouteTtl } from './http-cache-plan';
+export { planRequest, type HttpNamespacePolicies, type PlanContext } from './request-planner';
 export {
   toCachedResponse,
   isStaleEntry,

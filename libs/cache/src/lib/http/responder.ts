@@ -1,7 +1,7 @@
 import type { CachedHttpResponse, HttpCacheStatus } from './cached-response';
 import { etagMatches } from './etag';
 import type { HttpCacheRequest } from './http-cache-options';
-import type { HttpCachePlan } from './request-planner';
+import type { HttpCachePlan } from './http-cache-plan';
 
 /** The response surface Express's `Response` and Fastify's `Reply` share (one of each setter suffices). */
 export interface HttpResponseLike {

@@ -1,6 +1,6 @@
 import type { CacheRouteOptions, HttpCacheEdgeOptions, RequestValueExtractor } from './http-cache-options';
 import type { HttpCacheSettings } from './http-cache-settings';
-import type { HttpCachePlan, ResolvedRouteTtl } from './request-planner';
+import type { HttpCachePlan, ResolvedRouteTtl } from './http-cache-plan';
 import { headerValue } from './request-key';
 import { validateRouteOptions } from './route-options';
 import { compileRouteTemplate, type RouteTemplate } from './route-template';

@@ -21,7 +21,8 @@ import {
 } from '../../http/cached-response';
 import type { HttpCacheOptions, HttpCacheRequest } from '../../http/http-cache-options';
 import { resolveHttpCacheSettings, type HttpCacheSettings } from '../../http/http-cache-settings';
-import { planRequest, type HttpCachePlan, type PlanContext } from '../../http/request-planner';
+import type { HttpCachePlan } from '../../http/http-cache-plan';
+import { planRequest, type PlanContext } from '../../http/request-planner';
 import { writeCachedAnswer, type HttpResponseLike } from '../../http/responder';
 import { compileRoute, type CompiledRoute } from '../../http/route-compiler';
 import { CACHE_INSTANCE, HTTP_CACHE_OPTIONS } from '../cache.constants';

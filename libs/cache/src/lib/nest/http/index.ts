@@ -2,7 +2,7 @@ export { HttpCacheInterceptor } from './http-cache.interceptor';
 export { CacheRoute, NoCache } from './cache-route.decorator';
 // Framework-free parts, re-exported so existing `@platform/cache/nest` imports keep working.
 export type { CachedHttpResponse, HttpCacheStatus } from '../../http/cached-response';
-export type { HttpCachePlan, ResolvedRouteTtl } from '../../http/request-planner';
+export type { HttpCachePlan, ResolvedRouteTtl } from '../../http/http-cache-plan';
 export { buildCacheControl, type CacheControlInput } from '../../http/cache-control';
 export { strongEtag, etagMatches } from '../../http/etag';
 export {
