@@ -8,6 +8,7 @@ export * from './lib/dto/compliance.dto';
 export * from './lib/cache/compliance-cache.keys';
 export * from './lib/listeners/compliance-invalidation.map';
 export * from './lib/compliance-check.service';
+export * from './lib/check-decision';
 export * from './lib/audit/check-audit.writer';
 export * from './lib/dnc/bloom-filter';
 export * from './lib/dnc/dnc-file';

@@ -5,6 +5,7 @@ import { DncMembership } from './dnc/dnc-membership.service';
 import { ComplianceCacheKeys } from './cache/compliance-cache.keys';
 import { PhoneHasher } from './phone-hash';
 import { CheckAuditWriter } from './audit/check-audit.writer';
+import type { CheckDecision, CheckReason } from './check-decision';
 
 /** One call to check: the callee's E.164 number, the callee's state, and when the call would be placed. */
 export interface CheckRequest {
@@ -20,20 +21,6 @@ export const toCheckRequest = (dto: { phoneNumber: string; state: string; at?: s
   state: dto.state,
   at: dto.at === undefined ? undefined : Date.parse(dto.at),
 });
-
-/** Why a call is refused. */
-export type CheckReason =
-  'DNC_LISTED' | 'NO_ACTIVE_TCPA_RULES' | 'TCPA_QUIET_HOURS' | 'OUTSIDE_STATE_CALLING_HOURS';
-
-/** A check decision: every field is audited; `ruleVersion` is the one TCPA version the whole check used. */
-export interface CheckDecision {
-  phoneHash: string;
-  allowed: boolean;
-  ruleVersion: number | null;
-  reasons: CheckReason[];
-  state: string;
-  checkedAt: number;
-}
 
 const hourFormats = new Map<string, Intl.DateTimeFormat>();
 /** Per zone, the last 15-minute UTC bucket asked for and its local hour (every UTC offset is a multiple of 15 min). */

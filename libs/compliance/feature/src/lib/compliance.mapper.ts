@@ -1,7 +1,7 @@
 import type { DncEntry, StateRule, TcpaRuleSet } from '@platform/compliance-data-access';
 import { ComplianceRulesChanged } from '@platform/contracts';
 import { complianceV1 } from '@platform/proto';
-import type { CheckDecision } from './compliance-check.service';
+import type { CheckDecision } from './check-decision';
 
 /** A TCPA rule set as the REST API returns it. */
 export interface TcpaRuleSetView {

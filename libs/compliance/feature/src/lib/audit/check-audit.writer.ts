@@ -3,7 +3,7 @@ import { CACHE_METRICS_REGISTRY } from '@platform/cache/nest';
 import { DomainError } from '@platform/service-kit';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { CheckDecision } from '../compliance-check.service';
+import type { CheckDecision } from '../check-decision';
 
 /** Most decisions held in memory while Postgres cannot take them; past it, checks are refused. */
 export const AUDIT_BUFFER_LIMIT = 100_000;
