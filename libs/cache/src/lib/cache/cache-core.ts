@@ -125,23 +125,19 @@ export class CacheCore implements CoreContext {
     const repair = new Set<string>();
     for (const op of ops) {
       for (const full of this.fills.matching(op)) repair.add(full);
+      this.mutations.applied(op);
       switch (op.type) {
         case 'keys':
-          for (const full of op.keys) {
-            this.mutations.mutated(full);
-            this.l1.drop(full);
-          }
+          for (const full of op.keys) this.l1.drop(full);
           break;
         case 'tags':
-          this.mutations.mutated(undefined);
           for (const tag of op.tags) this.l1.dropTag(tag);
           break;
         case 'prefix':
-          this.mutations.mutated(undefined);
           this.l1.dropPrefix(op.prefix);
           break;
         case 'all':
-          this.dropAllL1();
+          this.l1.clear();
           break;
       }
       this.metrics.invalidationReceived(op.type, lag);

@@ -71,7 +71,7 @@ export class Loader {
     const { mutations } = this.core;
     const running = this.inflight.get(full);
     // A load that a write or an invalidation of its key overtook may return the old value: start a new one.
-    if (running !== undefined && !mutations.changedSince(full, running.mark))
+    if (running !== undefined && !mutations.changedSince(full, running.mark, req.tags))
       return running.promise as Promise<T>;
     const stale = cached !== undefined && cached.g !== undefined && cached.g > now ? cached : undefined;
     const mark = mutations.beginRead();
@@ -201,7 +201,7 @@ export class Loader {
       try {
         const value = await loader({ key, signal: controller.signal, stale: stale?.v });
         metrics.loader(ns, 'ok', (performance.now() - started) / 1000);
-        if (value !== undefined && mutations.changedSince(full, mark)) {
+        if (value !== undefined && mutations.changedSince(full, mark, tags)) {
           if (events.has('loader:overtaken')) events.emit('loader:overtaken', { key: full });
         } else if (value !== undefined) {
           try {

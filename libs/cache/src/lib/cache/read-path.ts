@@ -198,7 +198,7 @@ export class ReadPath {
 
   /** L1 gets an entry read from L2 (see {@link L1Tier.keep}), unless the key changed while L2 was being read. */
   private backfill(full: string, entry: StoredEntry, raw: string, readStartedAt: number, l1Ms: number): void {
-    if (this.core.mutations.changedSince(full, readStartedAt)) return;
+    if (this.core.mutations.changedSince(full, readStartedAt, entry.t)) return;
     if (raw.length > this.core.parts.maxEntryBytes) return;
     this.core.l1.keep(full, entry, l1Ms);
   }

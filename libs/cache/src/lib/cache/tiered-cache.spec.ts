@@ -179,6 +179,50 @@ describe('createCache()', () => {
       await slowRead;
       expect(await cache.get('k')).toBeUndefined();
     });
+
+    /** A getOrSet of `k` (tagged `mine`) whose loader runs until `finish()`, and what each layer then holds. */
+    function stalledLoad() {
+      const l2 = new MemoryDriver();
+      const cache = createCache({ l2: { driver: l2 }, metrics: false, bus: false });
+      let finish: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (finish = resolve));
+      const load = cache.getOrSet(
+        'ns:k',
+        async () => {
+          await gate;
+          return 'loaded';
+        },
+        { tags: ['mine'] },
+      );
+      const stored = async () => ({ l1: cache.peek('ns:k'), l2: await l2.has('ns:k') });
+      return { cache, load, finish, stored };
+    }
+
+    it('should store a load that an invalidation of other tags, keys or prefixes overlapped (a steady stream of them must not keep every load out of the cache)', async () => {
+      const { cache, load, finish, stored } = stalledLoad();
+      await cache.invalidateTags(['other']);
+      await cache.delete('ns:other');
+      await cache.clear('elsewhere');
+      finish();
+      expect(await load).toBe('loaded');
+      expect(await stored()).toEqual({ l1: 'loaded', l2: true });
+    });
+
+    it('should not store a load that an invalidation of its own tag overlapped', async () => {
+      const { cache, load, finish, stored } = stalledLoad();
+      await cache.invalidateTags(['mine']);
+      finish();
+      expect(await load).toBe('loaded'); // current when the caller asked
+      expect(await stored()).toEqual({ l1: undefined, l2: false });
+    });
+
+    it('should not store a load that a clear of a prefix of its key overlapped', async () => {
+      const { cache, load, finish, stored } = stalledLoad();
+      await cache.clear('ns');
+      finish();
+      expect(await load).toBe('loaded');
+      expect(await stored()).toEqual({ l1: undefined, l2: false });
+    });
   });
 
   describe('peek()', () => {

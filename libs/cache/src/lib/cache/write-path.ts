@@ -88,7 +88,7 @@ export class WritePath {
         if (!(error instanceof L2UnavailableError)) throw error;
       } finally {
         if (fill !== undefined) {
-          overtaken = entries.map((p) => mutations.changedSince(p.full, fill));
+          overtaken = entries.map((p) => mutations.changedSince(p.full, fill, p.entry.t));
           mutations.endRead();
           for (const p of entries) fills.end(p.full);
         }
@@ -121,16 +121,17 @@ export class WritePath {
         ? Number(await this.core.l2.call('delete', () => l2.delete(fulls[0])))
         : this.core.l2.call('deleteMany', () => l2.deleteMany(fulls));
     };
-    return this.thenPublish({ type: 'keys', keys: fulls }, fulls, work, fulls.length === 1);
+    return this.thenPublish({ type: 'keys', keys: fulls }, work, fulls.length === 1);
   }
 
   /** Evicts every entry carrying one of the tags, everywhere. */
   async invalidateTags(fullTags: readonly string[]): Promise<number> {
     let local = 0;
     for (const tag of fullTags) local += this.core.l1.dropTag(tag);
-    this.core.mutations.mutated(undefined);
+    const op: InvalidationOp = { type: 'tags', tags: fullTags };
+    this.core.mutations.applied(op);
     const l2 = this.core.parts.l2;
-    const count = await this.thenPublish({ type: 'tags', tags: fullTags }, undefined, async () => {
+    const count = await this.thenPublish(op, async () => {
       if (l2 === undefined) return local;
       const tags = l2.tags;
       if (tags === undefined) throw new UnsupportedOperationError(`L2 driver ${l2.name} cannot index tags`);
@@ -143,10 +144,11 @@ export class WritePath {
 
   /** Deletes every key under `prefix` in L1, on every L2 master, and on every instance. */
   async clearPrefix(prefix: string): Promise<number> {
-    this.core.mutations.mutated(undefined);
+    const op: InvalidationOp = { type: 'prefix', prefix };
+    this.core.mutations.applied(op);
     const local = this.core.l1.dropPrefix(prefix);
     const l2 = this.core.parts.l2;
-    const count = await this.thenPublish({ type: 'prefix', prefix }, undefined, async () =>
+    const count = await this.thenPublish(op, async () =>
       l2 === undefined ? local : this.core.l2.call('deleteByPrefix', () => l2.deleteByPrefix(prefix)),
     );
     this.core.events.emit('cleared', { prefix, count });
@@ -156,24 +158,17 @@ export class WritePath {
   /**
    * Runs the L2 side of an invalidation, then tells the other instances, even when L2 failed (their L1 must
    * go either way). Publishing only once L2 is updated matters: a peer that evicts and re-reads L2 before the
-   * delete landed would put the old value back into its L1. Marking the keys mutated again afterwards keeps
+   * delete landed would put the old value back into its L1. Marking what the op changed again afterwards keeps
    * local reads that started during the L2 call from backfilling what they read.
    */
-  private async thenPublish<R>(
-    op: InvalidationOp,
-    fulls: readonly string[] | undefined,
-    work: () => Promise<R>,
-    oneCommand = false,
-  ): Promise<R> {
+  private async thenPublish<R>(op: InvalidationOp, work: () => Promise<R>, oneCommand = false): Promise<R> {
     // `oneCommand`: `work` issues its only L2 command synchronously, so the message may go right behind it.
     const pending = work();
     const sent = oneCommand && this.core.publishBehindL2(op);
     try {
       return await pending;
     } finally {
-      const { mutations } = this.core;
-      if (fulls === undefined) mutations.mutated(undefined);
-      else for (const full of fulls) mutations.mutated(full);
+      this.core.mutations.applied(op);
       if (!sent) this.core.publish(op);
     }
   }
