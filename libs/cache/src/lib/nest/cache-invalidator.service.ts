@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { toMs } from '../core/duration';
 import { InvalidOptionError } from '../core/errors';
 import { EDGE_PURGER } from './cache.constants';
 import { CacheNamespaces } from './cache-namespaces';
@@ -33,9 +34,14 @@ export interface InvalidationResult {
  * (`cache_edge_purges_total{outcome="error"}`), never thrown.
  */
 @Injectable()
-export class CacheInvalidator {
+export class CacheInvalidator implements OnModuleDestroy {
   private readonly logger = new Logger('PlatformCache');
   private readonly awaitPurge: boolean;
+  /** Delay of the second purge (see `CacheEdgeOptions.repurgeAfter`); 0 when off. */
+  private readonly repurgeMs: number;
+  /** Surrogate keys waiting for their second purge, and the timer that sends them in one request. */
+  private readonly repurge = new Set<string>();
+  private repurgeTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(CACHE_RESOURCES) private readonly resources: CacheResources,
@@ -43,7 +49,15 @@ export class CacheInvalidator {
     private readonly metrics: CacheNestMetrics,
     @Inject(EDGE_PURGER) private readonly purger: EdgePurger | null,
   ) {
-    this.awaitPurge = resources.options.edge?.awaitPurge !== false;
+    const edge = resources.options.edge;
+    this.awaitPurge = edge?.awaitPurge !== false;
+    const repurge = edge?.repurgeAfter ?? '2s';
+    this.repurgeMs = repurge === false ? 0 : toMs(repurge, 'edge.repurgeAfter', true);
+  }
+
+  /** Sends the pending second purges now rather than dropping them. */
+  async onModuleDestroy(): Promise<void> {
+    await this.flushRepurge();
   }
 
   /** Deletes full keys everywhere, then purges them at the edge. */
@@ -78,7 +92,9 @@ export class CacheInvalidator {
         counts.reduce((sum, count) => sum + count, 0),
       ),
     ]);
-    const purge = this.purgeEdge([...keys, ...tags, ...namespaces]);
+    const surrogateKeys = [...keys, ...tags, ...namespaces];
+    const purge = this.purgeEdge(surrogateKeys);
+    this.scheduleRepurge(surrogateKeys);
     if (this.awaitPurge) await purge;
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
@@ -95,6 +111,23 @@ export class CacheInvalidator {
     const scoped = new Set<string>(tags);
     for (const tag of tags) for (const name of names) scoped.add(`${name}:${tag}`);
     return [...scoped];
+  }
+
+  private scheduleRepurge(surrogateKeys: readonly string[]): void {
+    if (this.purger === null || this.repurgeMs === 0 || surrogateKeys.length === 0) return;
+    for (const key of surrogateKeys) this.repurge.add(key);
+    if (this.repurgeTimer !== undefined) return;
+    this.repurgeTimer = setTimeout(() => void this.flushRepurge(), this.repurgeMs);
+    this.repurgeTimer.unref();
+  }
+
+  private async flushRepurge(): Promise<void> {
+    clearTimeout(this.repurgeTimer);
+    this.repurgeTimer = undefined;
+    if (this.repurge.size === 0) return;
+    const keys = [...this.repurge];
+    this.repurge.clear();
+    await this.purgeEdge(keys);
   }
 
   /** Purges surrogate keys at the edge; logs and counts failures, never rejects. */

@@ -237,6 +237,25 @@ describe.each(REDIS_TARGETS)('CacheModule over Redis (%s)', (target) => {
       const metrics = await app.get<Registry>(CACHE_METRICS_REGISTRY).metrics();
       expect(metrics).toMatch(/cache_edge_purges_total\{purger="recording",outcome="error"\} 2/);
     });
+
+    it('should purge once more after repurgeAfter, in one request for every invalidation of the window (a peer may have refilled the edge from its old L1)', async () => {
+      const purger = new RecordingPurger();
+      const store = new BidStore();
+      const app = track(
+        await createBidsApp({ prefix, l2: { redis }, edge: { purger, repurgeAfter: '100ms' } }, store),
+      );
+      const bids = app.get(BidsService);
+      purger.failure = new Error('edge unreachable'); // the first purges fail; the second one retries them
+      await bids.deleteBidAfter('42');
+      await bids.buyerChanged('b9');
+      purger.failure = undefined;
+      expect(purger.purged).toEqual([['bid:42'], ['buyer:b9']]);
+
+      for (let waited = 0; purger.purged.length < 3 && waited < 5000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(purger.purged[2]).toEqual(['bid:42', 'buyer:b9']);
+    });
   });
 
   describe('CacheInvalidator', () => {

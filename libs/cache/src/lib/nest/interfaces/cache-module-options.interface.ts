@@ -31,6 +31,14 @@ export interface CacheEdgeOptions {
    * Purge failures are logged and counted either way, never thrown.
    */
   readonly awaitPurge?: boolean;
+  /**
+   * Purge the same surrogate keys once more this long after an invalidation (default `'2s'`; `false` turns it
+   * off). The first purge races the other instances: one that has not yet applied the invalidation (the bus
+   * message is still on its way) can hand the edge the old body right after the purge, and the edge would
+   * keep it for its whole TTL. The second purge, coalesced into one request per window for every
+   * invalidation in it, also retries a purge that failed.
+   */
+  readonly repurgeAfter?: Duration | false;
 }
 
 /** Where the metrics go: the engine's settings, or a custom sink, or `false`. */
