@@ -99,7 +99,8 @@ prom_render_config() {
 prom_wait() {
   local t0=$SECONDS
   until curl -fsS -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 2>/dev/null; do
-    prom_running || die_with_log "prometheus: exited during startup" "$PROM_LOG"
+    # pid alive, not prom_running: right after the start the pid is still the bash that execs prometheus
+    pid_alive "$(read_pid "$PROM_PID")" || die_with_log "prometheus: exited during startup" "$PROM_LOG"
     ((SECONDS - t0 < WAIT_SECS)) || die_with_log "prometheus: not ready after ${WAIT_SECS}s" "$PROM_LOG"
     sleep 0.5
   done
@@ -144,7 +145,7 @@ exporter_up() {
     >"$EXPORTER_LOG" 2>&1 </dev/null 9>&- &
   local t0=$SECONDS
   until port_listening "$VARNISH_EXPORTER_PORT"; do
-    exporter_running || die_with_log "varnish exporter: exited during startup" "$EXPORTER_LOG"
+    pid_alive "$(read_pid "$EXPORTER_PID")" || die_with_log "varnish exporter: exited during startup" "$EXPORTER_LOG"
     ((SECONDS - t0 < WAIT_SECS)) || die_with_log "varnish exporter: not listening after ${WAIT_SECS}s" "$EXPORTER_LOG"
     sleep 0.2
   done
