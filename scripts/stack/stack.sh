@@ -149,7 +149,7 @@ pg_bin_dir() { # newest installed server (Debian 12: 15)
 ensure_installed() {
   local -a pkgs=()
   command -v ss >/dev/null || pkgs+=(iproute2) # only for port diagnostics
-  # promtool checks and unit-tests the cache alert rules (libs/cache/monitoring); no server is started.
+  # promtool checks and unit-tests the alert rules (monitoring/prometheus); prometheus.sh runs the server.
   command -v promtool >/dev/null || pkgs+=(prometheus)
   # Headless browser for the analytics dashboard's page test (playwright-core drives it); no server is started.
   command -v chromium >/dev/null || pkgs+=(chromium)
@@ -664,6 +664,15 @@ EOF
 
 want() { local c; for c in "${COMPONENTS[@]}"; do [[ "$c" == "$1" ]] && return 0; done; return 1; }
 
+# ---------------------------------------------------------------- prometheus (scripts/stack/prometheus.sh)
+# Prometheus scraping the services, and the Varnish exporter, come with the whole stack (no component list);
+# prometheus.sh owns the details. `up` adds PROMETHEUS_URL to stack.env.
+prometheus_hook() { # up|down|status|reset
+  ((${#COMPONENTS[@]} == ${#ALL_COMPONENTS[@]})) || return 0
+  VARNISH_WORK="$VARNISH_WORK" bash "$SCRIPT_DIR/prometheus.sh" "$1" || return 1
+  [[ "$1" != up ]] || echo "PROMETHEUS_URL=http://127.0.0.1:${PROMETHEUS_PORT:-19090}" >>"$STACK_DIR/stack.env"
+}
+
 cmd_up() {
   local t0=$SECONDS
   ensure_installed
@@ -674,12 +683,14 @@ cmd_up() {
   want varnish && varnish_up
   want kafka && kafka_wait
   write_env
+  prometheus_hook up
   log "up in $((SECONDS - t0))s; settings in .stack/stack.env:"
-  grep -E '^(DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES|KAFKA_BROKERS|VARNISH_URL)=' "$STACK_DIR/stack.env" | sed 's/^/  /' >&2
+  grep -E '^(DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES|KAFKA_BROKERS|VARNISH_URL|PROMETHEUS_URL)=' "$STACK_DIR/stack.env" | sed 's/^/  /' >&2
 }
 
 cmd_down() {
   want kafka && kafka_down_begin
+  prometheus_hook down
   want varnish && varnish_down
   want cluster && cluster_down
   want redis && redis_down
@@ -695,6 +706,7 @@ cmd_status() {
   want cluster && { cluster_status || rc=1; }
   want kafka && { kafka_status || rc=1; }
   want varnish && { varnish_status || rc=1; }
+  prometheus_hook status || rc=1
   return $rc
 }
 
@@ -705,6 +717,7 @@ cmd_reset() {
   want redis && rm -rf "$REDIS_DIR"
   want cluster && rm -rf "$CLUSTER_DIR"
   want varnish && rm -rf "$VARNISH_DIR"
+  prometheus_hook reset
   want kafka && rm -rf "$KAFKA_DATA" "$KAFKA_DIR"/*.log* "$KAFKA_DIR"/*.out "$KAFKA_DIR/cluster.id" "$KAFKA_DIR"/*.properties "$KAFKA_DIR"/*.xml
   rm -f "$STACK_DIR/stack.env"
   log "reset done: ${COMPONENTS[*]}"

@@ -75,7 +75,7 @@ const OP_KINDS = ['keys', 'tags', 'prefix', 'all'] as const;
  *   L1 lookups; `layer="l2"` counts L2 lookups, i.e. those that missed L1. A request is served from cache when
  *   it hits either layer; it is a final miss when it misses its last layer (`l2`, or `l1` without L2).
  *   A layer's pair of series appears once that layer was consulted in the namespace (both, with 0s), so an
- *   L1-only cache has no `l2` series and `monitoring/cache-alerts.rules.yml` counts its `l1` misses as final.
+ *   L1-only cache has no `l2` series and `monitoring/prometheus/rules/cache.rules.yml` counts its `l1` misses as final.
  * - `cache_evictions_total{reason}` — L1 removals: `evicted` (size pressure), `expired`, `rejected` (too big).
  * - `cache_l1_bytes`, `cache_l1_entries`, `cache_l1_max_bytes` — gauges read through `bindL1` at scrape time.
  * - `cache_get_duration_seconds{served_by}` — histogram, served_by ∈ l1|l2|loader|miss (L1 hits are sampled
