@@ -673,6 +673,9 @@ cmd_up() {
   want cluster && cluster_up
   want varnish && varnish_up
   want kafka && kafka_wait
+  # --- issue 15, images: the Dockerfile linter the docker/ checks run, into .stack/tools (idempotent)
+  bash "$SCRIPT_DIR/hadolint.sh" >/dev/null
+  # ---
   write_env
   log "up in $((SECONDS - t0))s; settings in .stack/stack.env:"
   grep -E '^(DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES|KAFKA_BROKERS|VARNISH_URL)=' "$STACK_DIR/stack.env" | sed 's/^/  /' >&2
