@@ -31,7 +31,12 @@ export class DashboardController {
   @Get('chart.js')
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   chart(): string {
-    this.chartJs ??= readFileSync(require.resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+    // webpackIgnore: Node resolves it at run time. Bundled, `require.resolve` became a webpack module id (a
+    // number), which readFileSync took for a file descriptor: the built service answered 500 here.
+    this.chartJs ??= readFileSync(
+      require.resolve(/* webpackIgnore: true */ 'chart.js/dist/chart.umd.min.js'),
+      'utf8',
+    );
     return this.chartJs;
   }
 
