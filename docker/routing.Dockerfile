@@ -19,9 +19,10 @@ WORKDIR /app
 COPY --from=build /workspace/dist/apps/routing/package.json /workspace/dist/apps/routing/package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /workspace/dist/apps/routing/ ./
-USER node
+# The base image's `node` user, by number: Kubernetes can only verify runAsNonRoot for a numeric USER.
+USER 1000:1000
 EXPOSE 3102 5102
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
-  CMD node -e "fetch('http://127.0.0.1:'+process.env.HTTP_PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.HTTP_PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Migrations run as a separate step (Helm hook / init container): node main.js migrate
 CMD ["node", "main.js"]

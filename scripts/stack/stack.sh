@@ -682,6 +682,9 @@ cmd_up() {
   want cluster && cluster_up
   want varnish && varnish_up
   want kafka && kafka_wait
+  # --- issue 15, images: the Dockerfile linter the docker/ checks run, into .stack/tools (idempotent)
+  bash "$SCRIPT_DIR/hadolint.sh" >/dev/null
+  # ---
   write_env
   prometheus_hook up
   log "up in $((SECONDS - t0))s; settings in .stack/stack.env:"

@@ -9,6 +9,9 @@ module.exports = function serviceWebpackConfig(appDir, name) {
   return {
     output: { path: join(appDir, '../../dist/apps', name), clean: true },
     devtool: 'source-map',
+    // Honour `/* webpackIgnore: true */` in require calls: a file read from node_modules at run time
+    // (`require.resolve`) must be resolved by Node, not turned into a module id.
+    module: { parser: { javascript: { commonjsMagicComments: true } } },
     plugins: [
       new NxAppWebpackPlugin({
         target: 'node',

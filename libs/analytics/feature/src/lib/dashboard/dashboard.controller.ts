@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { ServiceConfig } from '@platform/config';
 import { SERVICE_CONFIG } from '@platform/service-kit';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { metricsTargets, scrapeHitRates, type ServiceHitRates } from './cache-hit-rates';
 import { DASHBOARD_HTML } from './dashboard.page';
 
@@ -31,7 +32,13 @@ export class DashboardController {
   @Get('chart.js')
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   chart(): string {
-    this.chartJs ??= readFileSync(require.resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+    // webpackIgnore: Node resolves it at run time. Bundled, `require.resolve` became a webpack module id (a
+    // number), which readFileSync took for a file descriptor. Through the package's main entry (dist/chart.cjs):
+    // its `exports` map does not export dist/chart.umd.min.js itself, so Node refuses that path.
+    this.chartJs ??= readFileSync(
+      join(dirname(require.resolve(/* webpackIgnore: true */ 'chart.js')), 'chart.umd.min.js'),
+      'utf8',
+    );
     return this.chartJs;
   }
 
