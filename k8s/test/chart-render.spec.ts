@@ -276,6 +276,23 @@ describe('platform chart', () => {
       }
     });
 
+    it('should let one service override replicas and resources', () => {
+      const objects = render('dev', [
+        '--set',
+        'services.bid.replicaCount=2',
+        '--set',
+        'services.analytics.resources.limits.memory=2Gi',
+      ]);
+      const pod = (s: string) => forService(objects, 'Deployment', s).spec;
+      expect(SERVICES.map((s) => pod(s).replicas)).toEqual([2, 1, 1, 1]);
+      expect(SERVICES.map((s) => pod(s).template.spec.containers[0].resources.limits.memory)).toEqual([
+        '768Mi',
+        '768Mi',
+        '768Mi',
+        '2Gi',
+      ]);
+    });
+
     it('prod: should give the phone-hash pepper to bid and compliance only, by Secret reference', () => {
       const objects = render('prod');
       const pepper = (service: string) =>

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -127,5 +127,29 @@ describe('dashboards ConfigMap', () => {
     expect(ofKind(objects, 'ConfigMap').filter((c) => c.metadata.name === `${RELEASE}-dashboards`)).toEqual(
       [],
     );
+  });
+});
+
+describe('values.yaml', () => {
+  const text = readFileSync(join(CHART, 'values.yaml'), 'utf8');
+  const params = [...text.matchAll(/^\s*## @param (\S+) \S/gm)].map((m) => m[1]);
+  const values = parseManifests(text)[0];
+
+  /** Dotted paths of every key, down to scalars, lists and empty maps. */
+  const paths = (node: unknown, prefix = ''): string[] =>
+    node !== null && typeof node === 'object' && !Array.isArray(node) && Object.keys(node).length > 0
+      ? Object.entries(node).flatMap(([k, v]) => [`${prefix}${k}`, ...paths(v, `${prefix}${k}.`)])
+      : [];
+
+  it('should document every value with ## @param (itself or a parent)', () => {
+    const undocumented = paths(values).filter(
+      (p) => !params.some((param) => p === param || p.startsWith(`${param}.`) || param.startsWith(`${p}.`)),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('should document only values that exist', () => {
+    const all = new Set(paths(values));
+    expect(params.filter((p) => !all.has(p))).toEqual([]);
   });
 });
