@@ -23,13 +23,21 @@ BIN_DIR="$REPO_ROOT/.stack/bin"
 log() { printf '[helm] %s\n' "$*" >&2; }
 die() { printf '[helm] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# Go 1.24+ (helm v3.21 needs it): the one on PATH, else the usual /usr/local/go (a non-login shell, CI's, may not
+# have it on PATH), else Debian's golang-go when that is new enough.
 ensure_go() {
-  command -v go >/dev/null && return 0
-  log "go not found: installing Debian's golang-go"
-  local sudo=""
-  [[ "$(id -u)" -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq golang-go >/dev/null \
-    || die "could not install Go; install Go 1.24+ and re-run"
+  command -v go >/dev/null || { [[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"; }
+  if ! command -v go >/dev/null; then
+    log "go not found: installing Debian's golang-go"
+    local sudo=""
+    [[ "$(id -u)" -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq golang-go >/dev/null \
+      || die "could not install Go; install Go 1.24+ and re-run"
+  fi
+  local v
+  v="$(go env GOVERSION)" # go1.26.8
+  [[ "$(printf '%s\n' go1.24 "$v" | sort -V | head -n1)" == go1.24 ]] \
+    || die "$v is too old to build helm $HELM_VERSION: install Go 1.24+ (or put it first on PATH) and re-run"
 }
 
 # The version a built binary reports, or nothing when it is missing or broken. go install leaves helm's version at
