@@ -687,6 +687,9 @@ cmd_up() {
   # ---
   write_env
   prometheus_hook up
+  # ---- helm: chart tooling for the k8s/ checks (helm, kubeconform), built once into .stack/bin
+  bash "$SCRIPT_DIR/helm.sh" install
+  # ---- end helm
   log "up in $((SECONDS - t0))s; settings in .stack/stack.env:"
   grep -E '^(DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES|KAFKA_BROKERS|VARNISH_URL|PROMETHEUS_URL)=' "$STACK_DIR/stack.env" | sed 's/^/  /' >&2
 }

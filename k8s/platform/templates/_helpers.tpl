@@ -1,0 +1,171 @@
+{{/*
+Helpers of the platform chart. Every template ranges over the services in a fixed order and calls these with
+a context built by "platform.ctx": (dict "root" $ "name" "bid" "svc" .Values.services.bid).
+*/}}
+
+{{/* The four services in the order every template renders them. */}}
+{{- define "platform.serviceNames" -}}
+bid routing compliance analytics
+{{- end -}}
+
+{{/* The gRPC peers each service calls, and the variable that holds a peer's address (libs/<peer>/client). */}}
+{{- define "platform.peers" -}}
+bid: [routing, compliance]
+analytics: [routing]
+{{- end -}}
+
+{{/* Services that hash phone numbers and so need COMPLIANCE_PHONE_HASH_PEPPER (compliance, and bid through compliance's client). */}}
+{{- define "platform.pepperServices" -}}
+bid compliance
+{{- end -}}
+
+{{/* Chart name and version, for the helm.sh/chart label. */}}
+{{- define "platform.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* A service's resource name: <release>-<service>, at most 63 characters. */}}
+{{- define "platform.fullname" -}}
+{{- printf "%s-%s" .root.Release.Name .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* A peer's resource name, from the root context and the peer's service name. */}}
+{{- define "platform.peerName" -}}
+{{- printf "%s-%s" .root.Release.Name .peer | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels that select one service's pods (stable across upgrades: never add a changing value here). */}}
+{{- define "platform.selectorLabels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end -}}
+
+{{/* Labels of every resource of one service (`component` in the context overrides the service name). */}}
+{{- define "platform.labels" -}}
+{{ include "platform.selectorLabels" . }}
+app.kubernetes.io/part-of: platform
+app.kubernetes.io/component: {{ .component | default .name }}
+app.kubernetes.io/version: {{ .root.Values.image.tag | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ include "platform.chart" .root }}
+{{- end -}}
+
+{{/* Labels of the chart's platform-wide resources (dashboards, rules). */}}
+{{- define "platform.commonLabels" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/part-of: platform
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ include "platform.chart" . }}
+{{- end -}}
+
+{{/* The image of one service: <registry>/<prefix>/<service>:<tag>. */}}
+{{- define "platform.image" -}}
+{{- $img := .root.Values.image -}}
+{{- $repo := printf "%s/%s" $img.repositoryPrefix .name | trimPrefix "/" -}}
+{{- if $img.registry -}}{{- $repo = printf "%s/%s" $img.registry $repo -}}{{- end -}}
+{{- printf "%s:%s" $repo (required "image.tag is required" $img.tag) -}}
+{{- end -}}
+
+{{/* Replicas of one service: its own replicaCount, else the shared one. */}}
+{{- define "platform.replicas" -}}
+{{- if hasKey .svc "replicaCount" -}}{{ .svc.replicaCount }}{{- else -}}{{ .root.Values.replicaCount }}{{- end -}}
+{{- end -}}
+
+{{/* Resources of one service: its own block, else the shared one. */}}
+{{- define "platform.resources" -}}
+{{- if hasKey .svc "resources" -}}{{ toYaml .svc.resources }}{{- else -}}{{ toYaml .root.Values.resources }}{{- end -}}
+{{- end -}}
+
+{{/*
+The non-secret environment of one service, as a YAML map (variable → string). The ConfigMap holds it, the
+Deployment's checksum annotation hashes it, and the migration Job (a pre-install hook, which runs before the
+ConfigMap exists) renders it inline.
+*/}}
+{{- define "platform.configData" -}}
+{{- $c := .root.Values.config -}}
+{{- $data := dict
+  "NODE_ENV" $c.nodeEnv
+  "HOST" "0.0.0.0"
+  "HTTP_PORT" (toString .svc.httpPort)
+  "GRPC_PORT" (toString .svc.grpcPort)
+  "HTTP_ADAPTER" $c.httpAdapter
+  "DB_SCHEMA" .svc.dbSchema
+  "DB_POOL_SIZE" (toString $c.dbPoolSize)
+  "DB_STATEMENT_TIMEOUT_MS" (toString $c.dbStatementTimeoutMs)
+  "CACHE_ENABLED" (toString $c.cacheEnabled)
+  "CACHE_L2" $c.cacheL2
+  "KAFKA_BROKERS" $c.kafkaBrokers
+  "KAFKA_ENSURE_TOPICS" (toString $c.kafkaEnsureTopics)
+  "LOG_LEVEL" $c.logLevel
+  "SHUTDOWN_TIMEOUT_MS" (toString $c.shutdownTimeoutMs)
+  "SHUTDOWN_DRAIN_DELAY_MS" (toString $c.shutdownDrainDelayMs)
+-}}
+{{- if not .root.Values.secrets.redisUrlKey -}}{{- $_ := set $data "REDIS_URL" $c.redisUrl -}}{{- end -}}
+{{- if $c.redisClusterNodes -}}{{- $_ := set $data "REDIS_CLUSTER_NODES" $c.redisClusterNodes -}}{{- end -}}
+{{- with (get $c.edgeVarnishUrls .name) -}}{{- $_ := set $data "EDGE_VARNISH_URLS" . -}}{{- end -}}
+{{- if $c.nodeOptions -}}{{- $_ := set $data "NODE_OPTIONS" $c.nodeOptions -}}{{- end -}}
+{{- $root := .root -}}
+{{- $peers := include "platform.peers" . | fromYaml -}}
+{{- range $peer := (get $peers .name | default list) -}}
+{{- $peerSvc := get $root.Values.services $peer -}}
+{{- $_ := set $data (printf "%s_GRPC_ADDRESS" (upper $peer)) (printf "%s:%v" (include "platform.peerName" (dict "root" $root "peer" $peer)) $peerSvc.grpcPort) -}}
+{{- end -}}
+{{- if eq .name "analytics" -}}
+{{- $urls := list -}}
+{{- range $n := splitList " " (include "platform.serviceNames" .) -}}
+{{- $s := get $root.Values.services $n -}}
+{{- if $s.enabled -}}
+{{- $urls = append $urls (printf "%s=http://%s:%v/metrics" $n (include "platform.peerName" (dict "root" $root "peer" $n)) $s.httpPort) -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $data "ANALYTICS_DASHBOARD_METRICS_URLS" (join "," $urls) -}}
+{{- end -}}
+{{- range $k, $v := .svc.env -}}{{- $_ := set $data $k (toString $v) -}}{{- end -}}
+{{- toYaml $data -}}
+{{- end -}}
+
+{{/* The env entries that come from the existing Secret (never a value: a secretKeyRef). */}}
+{{- define "platform.secretEnv" -}}
+{{- $s := .root.Values.secrets -}}
+{{- $secret := required "secrets.existingSecret is required: the name of a Secret holding DATABASE_URL" $s.existingSecret -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ get $s.databaseUrlKeys .name | default $s.databaseUrlKey }}
+{{- if $s.redisUrlKey }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $s.redisUrlKey }}
+{{- end }}
+{{- if and $s.phoneHashPepperKey (has .name (splitList " " (include "platform.pepperServices" .))) }}
+- name: COMPLIANCE_PHONE_HASH_PEPPER
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $s.phoneHashPepperKey }}
+{{- end }}
+{{- end -}}
+
+{{/* The restricted container security context (Pod Security Standard "restricted"); not configurable on purpose. */}}
+{{- define "platform.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* The pod security context: non-root with the images' node user, seccomp RuntimeDefault. */}}
+{{- define "platform.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .root.Values.podSecurityContext.runAsUser }}
+runAsGroup: {{ .root.Values.podSecurityContext.runAsGroup }}
+fsGroup: {{ .root.Values.podSecurityContext.fsGroup }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
