@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 // Installed (hoisted) but not yet a devDependency of the workspace: ajv@8.18.0 is requested as one; drop this then.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import { COMPOSE_FILE, DOCKER_DIR, loadCompose } from './support';
 

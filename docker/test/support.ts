@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 // Installed (hoisted) but not yet a devDependency of the workspace: yaml@1.10.3 is requested as one; drop this then.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import YAML from 'yaml';
 
 export const REPO_ROOT = join(__dirname, '../..');

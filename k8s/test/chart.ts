@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // `yaml` is in node_modules through nx (and @nx/js) but not yet in package.json: asked for as a devDependency.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { parseAllDocuments } from 'yaml';
 
 /** The repository root, the chart, and the tools scripts/stack/helm.sh builds. */
