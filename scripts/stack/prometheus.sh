@@ -47,6 +47,8 @@ die_with_log() { # <message> <logfile>
 }
 port_listening() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+# While starting: the child writes its pid file a moment after it is launched; until then it counts as alive.
+starting_alive() { [[ ! -s "$1" ]] || pid_alive "$(read_pid "$1")"; }
 read_pid() { [[ -f "$1" ]] && head -n1 "$1" | tr -dc '0-9' || true; }
 cmdline_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
 require_free_port() { # <port> <env var> <what>
@@ -100,7 +102,7 @@ prom_wait() {
   local t0=$SECONDS
   until curl -fsS -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 2>/dev/null; do
     # pid alive, not prom_running: right after the start the pid is still the bash that execs prometheus
-    pid_alive "$(read_pid "$PROM_PID")" || die_with_log "prometheus: exited during startup" "$PROM_LOG"
+    starting_alive "$PROM_PID" || die_with_log "prometheus: exited during startup" "$PROM_LOG"
     ((SECONDS - t0 < WAIT_SECS)) || die_with_log "prometheus: not ready after ${WAIT_SECS}s" "$PROM_LOG"
     sleep 0.5
   done
@@ -116,6 +118,7 @@ prom_up() {
     require_free_port "$PROMETHEUS_PORT" PROMETHEUS_PORT prometheus
     log "prometheus: starting on 127.0.0.1:$PROMETHEUS_PORT"
     # New session so it survives the calling shell; the inner bash writes its pid, then becomes prometheus.
+    rm -f "$PROM_PID"
     setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PROM_PID" \
       prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
       --storage.tsdb.retention.time="$PROM_RETENTION" --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
@@ -140,12 +143,13 @@ exporter_up() {
   fi
   require_free_port "$VARNISH_EXPORTER_PORT" VARNISH_EXPORTER_PORT "varnish exporter"
   log "varnish exporter: starting on 127.0.0.1:$VARNISH_EXPORTER_PORT (varnishd -n $VARNISH_WORK)"
+  rm -f "$EXPORTER_PID"
   setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$EXPORTER_PID" \
     prometheus-varnish-exporter -n "$VARNISH_WORK" -web.listen-address "127.0.0.1:$VARNISH_EXPORTER_PORT" \
     >"$EXPORTER_LOG" 2>&1 </dev/null 9>&- &
   local t0=$SECONDS
   until port_listening "$VARNISH_EXPORTER_PORT"; do
-    pid_alive "$(read_pid "$EXPORTER_PID")" || die_with_log "varnish exporter: exited during startup" "$EXPORTER_LOG"
+    starting_alive "$EXPORTER_PID" || die_with_log "varnish exporter: exited during startup" "$EXPORTER_LOG"
     ((SECONDS - t0 < WAIT_SECS)) || die_with_log "varnish exporter: not listening after ${WAIT_SECS}s" "$EXPORTER_LOG"
     sleep 0.2
   done
