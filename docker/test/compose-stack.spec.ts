@@ -308,10 +308,30 @@ describe('docker/compose.yaml, in step with the stack', () => {
       expect(services['grafana'].volumes).toEqual(
         expect.arrayContaining([
           '../monitoring/grafana/provisioning:/etc/grafana/provisioning:ro',
-          '../monitoring/grafana/dashboards:/etc/grafana/dashboards:ro',
+          '../monitoring/grafana/dashboards:/var/lib/grafana/dashboards/platform:ro',
         ]),
       );
       expect(commandOf(services['prometheus'])).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    });
+
+    it('should mount only paths that exist, the dashboards where the provisioning looks for them', () => {
+      for (const name of ['prometheus', 'grafana']) {
+        for (const volume of services[name].volumes ?? []) {
+          const source = String(volume).split(':')[0];
+          if (source.startsWith('.'))
+            expect([volume, existsSync(join(DOCKER_DIR, source))]).toEqual([volume, true]);
+        }
+      }
+      const provider = read('monitoring/grafana/provisioning/dashboards/platform.yaml');
+      const path = /^\s*path:\s*(\S+)/m.exec(provider)?.[1];
+      const dashboards = (services['grafana'].volumes ?? []).find((v) =>
+        String(v).startsWith('../monitoring/grafana/dashboards:'),
+      );
+      expect(String(dashboards).split(':')[1]).toBe(path);
+      const ruleFiles = /rule_files:\s*\n\s*-\s*(\S+)/.exec(
+        read('monitoring/prometheus/prometheus.yml'),
+      )?.[1];
+      expect(ruleFiles).toBe('rules/*.rules.yml'); // relative to /etc/prometheus, where the rules are mounted
     });
 
     it('should check the health of every long-running service that has an endpoint', () => {
