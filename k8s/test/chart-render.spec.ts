@@ -270,8 +270,15 @@ describe('platform chart', () => {
           },
         ]);
         expect(forService(objects, 'PodDisruptionBudget', service).spec.minAvailable).toBe(2);
+        // The rules and dashboards group by `service` = the app name: keep the series' own label, and set it on
+        // the others (kafka_*, outbox_*) instead of the operator's default, the Kubernetes Service name.
         expect(forService(objects, 'ServiceMonitor', service).spec.endpoints).toMatchObject([
-          { port: 'http', path: '/metrics' },
+          {
+            port: 'http',
+            path: '/metrics',
+            honorLabels: true,
+            relabelings: expect.arrayContaining([{ targetLabel: 'service', replacement: service }]),
+          },
         ]);
       }
     });
