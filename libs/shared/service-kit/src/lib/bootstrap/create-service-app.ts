@@ -8,6 +8,7 @@ import { deadLetterTopics, EventConsumerService } from '../kafka/consumer/event-
 import { LifecycleService } from '../health/lifecycle.service';
 import { ServiceKitModule } from '../service-kit.module';
 import { createHttpApp } from './http-app';
+import { installHttpMetrics } from './http-metrics';
 import { ServiceSpec } from './service-spec';
 
 /** A started service and the addresses it listens on. */
@@ -39,6 +40,7 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  installHttpMetrics(app, config);
 
   try {
     if (config.kafka.ensureTopics) {
