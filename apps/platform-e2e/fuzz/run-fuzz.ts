@@ -25,7 +25,10 @@ async function main(): Promise<number> {
   };
   try {
     const [routing, compliance] = await Promise.all([start('routing'), start('compliance')]);
-    const peers = { ROUTING_GRPC_ADDRESS: routing.grpcAddress, COMPLIANCE_GRPC_ADDRESS: compliance.grpcAddress };
+    const peers = {
+      ROUTING_GRPC_ADDRESS: routing.grpcAddress,
+      COMPLIANCE_GRPC_ADDRESS: compliance.grpcAddress,
+    };
     await Promise.all([start('bid', peers), start('analytics', peers)]);
     const report = await fuzzServices(
       started.map((s) => ({ name: s.name, baseUrl: s.httpUrl, bootLog: s.output })),
@@ -50,7 +53,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`fuzz run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `fuzz run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

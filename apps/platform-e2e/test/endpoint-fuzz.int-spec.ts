@@ -16,8 +16,13 @@ describe('every REST route of the four services under generated requests', () =>
     const [routing, compliance] = await Promise.all(
       ['routing', 'compliance'].map((name) => services.start(name, { LOG_LEVEL: 'info' })),
     );
-    const peers = { ROUTING_GRPC_ADDRESS: routing.grpcAddress, COMPLIANCE_GRPC_ADDRESS: compliance.grpcAddress };
-    await Promise.all(['bid', 'analytics'].map((name) => services.start(name, { LOG_LEVEL: 'info', ...peers })));
+    const peers = {
+      ROUTING_GRPC_ADDRESS: routing.grpcAddress,
+      COMPLIANCE_GRPC_ADDRESS: compliance.grpcAddress,
+    };
+    await Promise.all(
+      ['bid', 'analytics'].map((name) => services.start(name, { LOG_LEVEL: 'info', ...peers })),
+    );
   }, 180000);
 
   it('should answer every request below 500, and name a field in every 400', async () => {

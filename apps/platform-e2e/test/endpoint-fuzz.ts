@@ -116,7 +116,9 @@ export async function discoverRoutes(
   }
   const routes = routesFromLog(bootLog);
   if (routes.length === 0) {
-    throw new Error(`${baseUrl}: no /docs/openapi.json and no "Mapped {…} route" lines in the boot log (LOG_LEVEL must be info or lower)`);
+    throw new Error(
+      `${baseUrl}: no /docs/openapi.json and no "Mapped {…} route" lines in the boot log (LOG_LEVEL must be info or lower)`,
+    );
   }
   return { routes, source: 'route-log' };
 }
@@ -125,13 +127,23 @@ export async function discoverRoutes(
 const plausible = (name: string): fc.Arbitrary<unknown> => {
   const lower = name.toLowerCase();
   const iso = fc
-    .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true })
+    .date({
+      min: new Date('2020-01-01T00:00:00Z'),
+      max: new Date('2030-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    })
     .map((d) => d.toISOString());
-  if (lower === 'id' || lower.endsWith('hash')) return fc.oneof(fc.uuid(), fc.stringMatching(/^[a-f0-9]{64}$/));
+  if (lower === 'id' || lower.endsWith('hash'))
+    return fc.oneof(fc.uuid(), fc.stringMatching(/^[a-f0-9]{64}$/));
   if (lower.endsWith('id')) return fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/);
   if (lower.includes('state')) return fc.constantFrom('CA', 'TX', 'NY', 'ZZ', 'ca', ['CA', 'TX']);
-  if (lower.includes('phone')) return fc.oneof(fc.stringMatching(/^\+1[2-9]\d{9}$/), fc.constant('+1 (415) 555-0100'));
-  if (lower === 'hour') return fc.oneof(iso.map((s) => s.slice(0, 13)), fc.integer({ min: 0, max: 30 }).map(String));
+  if (lower.includes('phone'))
+    return fc.oneof(fc.stringMatching(/^\+1[2-9]\d{9}$/), fc.constant('+1 (415) 555-0100'));
+  if (lower === 'hour')
+    return fc.oneof(
+      iso.map((s) => s.slice(0, 13)),
+      fc.integer({ min: 0, max: 30 }).map(String),
+    );
   if (lower === 'date' || lower === 'period') return iso.map((s) => s.slice(0, 10));
   if (/at$|from|to$|time$|effective/.test(lower)) return iso;
   if (/cents|limit|version|cap|calls|priority|seconds|attempts|hours/.test(lower))
@@ -167,17 +179,32 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
 
 /** A path segment: plausible for the parameter, or hostile (encoded). */
 const pathValue = (name: string): fc.Arbitrary<string> =>
-  fc.oneof(
-    { weight: 3, arbitrary: plausible(name).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) },
-    {
-      weight: 2,
-      arbitrary: fc.oneof(
-        fc.string({ maxLength: 80 }),
-        fc.constantFrom('%00', '..', '%2e%2e', '%2F', '__proto__', 'constructor', '%', '%ZZ', ' ', '-1', '0', '1e999'),
-        fc.integer({ min: 1000, max: 20_000 }).map((n) => 'a'.repeat(n)),
-      ),
-    },
-  ).map((v) => (/^%|%[0-9A-Fa-f]{2}|^\.\.$/.test(v) ? v : encodeURIComponent(v)));
+  fc
+    .oneof(
+      { weight: 3, arbitrary: plausible(name).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) },
+      {
+        weight: 2,
+        arbitrary: fc.oneof(
+          fc.string({ maxLength: 80 }),
+          fc.constantFrom(
+            '%00',
+            '..',
+            '%2e%2e',
+            '%2F',
+            '__proto__',
+            'constructor',
+            '%',
+            '%ZZ',
+            ' ',
+            '-1',
+            '0',
+            '1e999',
+          ),
+          fc.integer({ min: 1000, max: 20_000 }).map((n) => 'a'.repeat(n)),
+        ),
+      },
+    )
+    .map((v) => (/^%|%[0-9A-Fa-f]{2}|^\.\.$/.test(v) ? v : encodeURIComponent(v)));
 
 /** JSON text of `value` (an own `__proto__` key, as JSON.parse makes one, is kept). */
 const toJson = (value: unknown): string => JSON.stringify(value) ?? 'null';
@@ -185,7 +212,8 @@ const toJson = (value: unknown): string => JSON.stringify(value) ?? 'null';
 const FIELD_KEYS = ['__proto__', 'constructor', 'prototype', 'isAdmin', 'limit', 'state', ''];
 
 /** `text` cut to 300 characters, saying how long it was. */
-const clip = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}… (${text.length} chars)` : text);
+const clip = (text: string): string =>
+  text.length > 300 ? `${text.slice(0, 300)}… (${text.length} chars)` : text;
 
 /** fast-check generator of requests for `route`. */
 export function requestsFor(route: FuzzRoute, bodyLimitBytes: number): fc.Arbitrary<FuzzRequest> {
@@ -193,7 +221,17 @@ export function requestsFor(route: FuzzRoute, bodyLimitBytes: number): fc.Arbitr
   const path = fc
     .tuple(...params.map((name) => pathValue(name)))
     .map((values) => params.reduce((p, name, i) => p.replace(`:${name}`, values[i]), route.path));
-  const queryKeys = [...route.queryFields, 'limit', 'state', 'from', 'to', 'period', 'phoneNumber', 'active', 'status'];
+  const queryKeys = [
+    ...route.queryFields,
+    'limit',
+    'state',
+    'from',
+    'to',
+    'period',
+    'phoneNumber',
+    'active',
+    'status',
+  ];
   const query = fc
     .array(
       fc.tuple(
@@ -207,7 +245,7 @@ export function requestsFor(route: FuzzRoute, bodyLimitBytes: number): fc.Arbitr
     )
     .map((pairs) => {
       const search = new URLSearchParams();
-      for (const [k, v] of pairs) search.append(k, typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+      for (const [k, v] of pairs) search.append(k, typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
       const text = search.toString();
       return text ? `?${text}` : '';
     });
@@ -219,7 +257,8 @@ export function requestsFor(route: FuzzRoute, bodyLimitBytes: number): fc.Arbitr
     )
     .map(([body, extra]) => {
       const out: Record<string, unknown> = { ...body };
-      for (const [k, v] of extra) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      for (const [k, v] of extra)
+        Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
       return toJson(out);
     });
   const json = { 'content-type': 'application/json' };
@@ -234,9 +273,15 @@ export function requestsFor(route: FuzzRoute, bodyLimitBytes: number): fc.Arbitr
     },
     {
       weight: 1,
-      arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=latin1').chain(
-        (type) => shaped.map((text) => ({ headers: { 'content-type': type }, body: text })),
-      ),
+      arbitrary: fc
+        .constantFrom(
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/xml',
+          'multipart/form-data; boundary=x',
+          'application/json; charset=latin1',
+        )
+        .chain((type) => shaped.map((text) => ({ headers: { 'content-type': type }, body: text }))),
     },
     {
       weight: 1,
@@ -247,7 +292,11 @@ export function requestsFor(route: FuzzRoute, bodyLimitBytes: number): fc.Arbitr
   );
   const hasBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
   return fc
-    .tuple(path, query, hasBody ? body : fc.constant({ headers: {} as Record<string, string>, body: undefined }))
+    .tuple(
+      path,
+      query,
+      hasBody ? body : fc.constant({ headers: {} as Record<string, string>, body: undefined }),
+    )
     .map(([p, q, b]) => ({ method: route.method, path: `${p}${q}`, headers: b.headers, body: b.body }));
 }
 
@@ -294,7 +343,12 @@ async function send(baseUrl: string, request: FuzzRequest): Promise<{ status: nu
 async function learnBodyFields(baseUrl: string, route: FuzzRoute): Promise<void> {
   if (route.bodyFields.length > 0 || !['POST', 'PUT', 'PATCH'].includes(route.method)) return;
   const path = route.path.replace(/:([A-Za-z0-9_]+)/g, 'x');
-  const { status, text } = await send(baseUrl, { method: route.method, path, headers: { 'content-type': 'application/json' }, body: '{}' });
+  const { status, text } = await send(baseUrl, {
+    method: route.method,
+    path,
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   if (status !== 400) return;
   try {
     const fields = (JSON.parse(text) as { fields?: { field: string }[] }).fields ?? [];
@@ -341,7 +395,10 @@ export async function fuzzServices(targets: FuzzTarget[], options: FuzzOptions):
         seed: (options.seed + index * 1000 + routeIndex) | 0,
       });
       for (const request of requests) {
-        if (Date.now() > deadline) throw new Error(`fuzz run exceeded ${options.deadlineMs} ms at ${target.name} ${route.method} ${route.path}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `fuzz run exceeded ${options.deadlineMs} ms at ${target.name} ${route.method} ${route.path}`,
+          );
         let status: number;
         let text: string;
         try {
@@ -355,7 +412,8 @@ export async function fuzzServices(targets: FuzzTarget[], options: FuzzOptions):
         counts.byClass[cls] = (counts.byClass[cls] ?? 0) + 1;
         counts.byStatus[status] = (counts.byStatus[status] ?? 0) + 1;
         const verdict = status === 0 ? { why: `no response: ${text}` } : judge(status, text);
-        if (verdict.wholeRequest) counts.byStatus['400 whole-request'] = (counts.byStatus['400 whole-request'] ?? 0) + 1;
+        if (verdict.wholeRequest)
+          counts.byStatus['400 whole-request'] = (counts.byStatus['400 whole-request'] ?? 0) + 1;
         const why = verdict.why;
         if (why) {
           report.failures.push({
@@ -376,15 +434,27 @@ export async function fuzzServices(targets: FuzzTarget[], options: FuzzOptions):
 
 /** The report as the lines a person reads: counts per service, the seed, and each failure. */
 export function formatReport(report: FuzzReport): string {
-  const lines = [`endpoint fuzz: seed ${report.seed}, ${report.perRoute} requests per route (replay: FUZZ_SEED=${report.seed})`];
+  const lines = [
+    `endpoint fuzz: seed ${report.seed}, ${report.perRoute} requests per route (replay: FUZZ_SEED=${report.seed})`,
+  ];
   for (const [name, c] of Object.entries(report.counts)) {
-    const classes = Object.entries(c.byClass).sort().map(([k, v]) => `${k} ${v}`).join(', ');
-    const statuses = Object.entries(c.byStatus).sort().map(([k, v]) => `${k}:${v}`).join(' ');
-    lines.push(`  ${name.padEnd(10)} routes ${c.routes} (${c.source}), requests ${c.requests}: ${classes}  [${statuses}]`);
+    const classes = Object.entries(c.byClass)
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    const statuses = Object.entries(c.byStatus)
+      .sort()
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' ');
+    lines.push(
+      `  ${name.padEnd(10)} routes ${c.routes} (${c.source}), requests ${c.requests}: ${classes}  [${statuses}]`,
+    );
   }
   lines.push(`  failures: ${report.failures.length}`);
   for (const f of report.failures.slice(0, 50)) {
-    lines.push(`  - ${f.service} ${f.route}: ${f.why}\n      request ${JSON.stringify(f.request)}\n      response ${f.response}`);
+    lines.push(
+      `  - ${f.service} ${f.route}: ${f.why}\n      request ${JSON.stringify(f.request)}\n      response ${f.response}`,
+    );
   }
   return lines.join('\n');
 }

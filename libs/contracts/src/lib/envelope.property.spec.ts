@@ -110,37 +110,55 @@ describe('event envelopes (property-based)', () => {
     );
   });
 
-  it.each(topics)('should reject any other JSON on %s with a ContractViolationError naming paths', (topic) => {
-    const { schema } = snapshots[topic];
-    const anyJson = fc.oneof(
-      fc.jsonValue(),
-      // A valid event with one field replaced: the likeliest real corruption.
-      fc
-        .tuple(eventOf(topic), fc.constantFrom('eventId', 'occurredAt', 'entity', 'version', 'op', 'before', 'after', 'entityId'), fc.jsonValue())
-        .map(([event, field, value]) => ({ ...event, [field]: value })),
-      fc.tuple(eventOf(topic), fc.constantFrom('__proto__', 'constructor')).map(([event, key]) =>
-        JSON.parse(JSON.stringify(event).replace(/^\{/, `{"${key}":{"polluted":true},`)),
-      ),
-    );
-    fc.assert(
-      fc.property(anyJson, (value) => {
-        const result = schema.safeParse(value);
-        try {
-          const decoded = parseEvent(topic, schema, value);
-          expect(result.success).toBe(true);
-          expect(decoded).toEqual(result.data);
-        } catch (error) {
-          expect(error).toBeInstanceOf(ContractViolationError);
-          const violation = error as ContractViolationError;
-          expect(violation.topic).toBe(topic);
-          expect(violation.fields.length).toBeGreaterThan(0);
-          for (const field of violation.fields) expect(field.path.length).toBeGreaterThan(0);
-        }
-        expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-      }),
-      { seed },
-    );
-  });
+  it.each(topics)(
+    'should reject any other JSON on %s with a ContractViolationError naming paths',
+    (topic) => {
+      const { schema } = snapshots[topic];
+      const anyJson = fc.oneof(
+        fc.jsonValue(),
+        // A valid event with one field replaced: the likeliest real corruption.
+        fc
+          .tuple(
+            eventOf(topic),
+            fc.constantFrom(
+              'eventId',
+              'occurredAt',
+              'entity',
+              'version',
+              'op',
+              'before',
+              'after',
+              'entityId',
+            ),
+            fc.jsonValue(),
+          )
+          .map(([event, field, value]) => ({ ...event, [field]: value })),
+        fc
+          .tuple(eventOf(topic), fc.constantFrom('__proto__', 'constructor'))
+          .map(([event, key]) =>
+            JSON.parse(JSON.stringify(event).replace(/^\{/, `{"${key}":{"polluted":true},`)),
+          ),
+      );
+      fc.assert(
+        fc.property(anyJson, (value) => {
+          const result = schema.safeParse(value);
+          try {
+            const decoded = parseEvent(topic, schema, value);
+            expect(result.success).toBe(true);
+            expect(decoded).toEqual(result.data);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ContractViolationError);
+            const violation = error as ContractViolationError;
+            expect(violation.topic).toBe(topic);
+            expect(violation.fields.length).toBeGreaterThan(0);
+            for (const field of violation.fields) expect(field.path.length).toBeGreaterThan(0);
+          }
+          expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+        }),
+        { seed },
+      );
+    },
+  );
 
   it('should turn random bytes into either a JSON parse error or a typed rejection, never a crash', () => {
     fc.assert(

@@ -41,5 +41,4 @@ describe('bid request DTOs (property-based)', () => {
   describeDtoProperties(BidIdDto, { source: 'param', valid: fc.record({ id: v.uuid() }) });
 
   describeDtoProperties(BidStatsHourDto, { source: 'param', valid: fc.record({ hour: v.utcHour() }) });
-
 });

@@ -92,14 +92,26 @@ describe('compileTemplate() (property-based)', () => {
 
 describe('compileRouteTemplate() (property-based)', () => {
   /** An external id as the DTOs accept it (`[A-Za-z0-9._:-]`, 1–64). */
-  const entityId = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '.', '_', ':', '-'), minLength: 1, maxLength: 64 });
+  const entityId = fc.string({
+    unit: fc.constantFrom('a', 'Z', '0', '.', '_', ':', '-'),
+    minLength: 1,
+    maxLength: 64,
+  });
   /** A revenue period as its DTO accepts it: `YYYY-MM` or `YYYY-MM-DD`. */
   const period = fc
-    .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })
+    .date({
+      min: new Date('2000-01-01T00:00:00Z'),
+      max: new Date('2099-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    })
     .chain((d) => fc.constantFrom(d.toISOString().slice(0, 7), d.toISOString().slice(0, 10)));
   const revenue = compileRouteTemplate('analytics:revenue:{buyerId}:{period}', 'BuyerRevenueController.get');
   const render = (buyerId: string, value: string) =>
-    revenue.render({ method: 'GET', url: `/x?period=${encodeURIComponent(value)}`, params: { buyerId } } as never);
+    revenue.render({
+      method: 'GET',
+      url: `/x?period=${encodeURIComponent(value)}`,
+      params: { buyerId },
+    } as never);
 
   it('should round-trip the revenue key (split at the last ":"), so different params never collide', () => {
     fc.assert(
@@ -119,7 +131,9 @@ describe('compileRouteTemplate() (property-based)', () => {
     fc.assert(
       fc.property(fc.constantFrom(undefined, ''), entityId, (missing, buyerId) => {
         expect(revenue.render({ method: 'GET', url: '/x', params: { buyerId } } as never)).toBeUndefined();
-        expect(revenue.render({ method: 'GET', url: '/x?period=2026-01', params: { buyerId: missing } } as never)).toBeUndefined();
+        expect(
+          revenue.render({ method: 'GET', url: '/x?period=2026-01', params: { buyerId: missing } } as never),
+        ).toBeUndefined();
       }),
       { seed },
     );
