@@ -17,6 +17,7 @@ export * from './testing/kafka-broker';
 export * from './testing/outbox';
 export * from './testing/postgres-server';
 export * from './testing/stale-bench';
+export * from './testing/dto-properties';
 
 const findUp = (file: string, from = process.cwd()): string | undefined => {
   for (let dir = from; ; dir = dirname(dir)) {

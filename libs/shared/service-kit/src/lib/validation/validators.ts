@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { US_STATE_CODES } from '@platform/contracts';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -64,7 +64,9 @@ export function PageLimit(): PropertyDecorator {
   return applyDecorators(
     IsOptional(),
     Transform(({ value }) => (value === '' || value === 0 ? undefined : value)),
-    Type(() => Number),
+    // Only a query string is converted: `Number()` of an object whose `valueOf`/`toString` are not
+    // functions (`{"limit":{"valueOf":1}}` in a JSON body) throws a TypeError, a 500 instead of a 400.
+    Transform(({ value }) => (typeof value === 'string' ? Number(value) : value)),
     IsInt(),
     Min(1),
     Max(MAX_PAGE_LIMIT),
