@@ -206,16 +206,6 @@ export function describeDtoProperties(dto: Type<unknown>, options: DtoProperties
           async (payload, key, value) => {
             const polluting = key === '__proto__' ? { polluted: true } : value;
             const outcome = await runEdgePipe(dto, source, withKey(payload, key, polluting));
-            // Known gap (reported): class-transformer never copies `__proto__`, `prototype` or a key the
-            // instance already has as a method (`constructor`, `toString`, …), so the whitelist never sees it
-            // and the pipe drops it silently instead of naming it. It must at least not reach the DTO (checked
-            // here) or Object.prototype (checked after the suite).
-            if (outcome.ok && (key in Object.prototype || key === 'prototype')) {
-              expect(Object.getPrototypeOf(outcome.value)).toBe(dto.prototype);
-              expect(Object.prototype.hasOwnProperty.call(outcome.value, key)).toBe(false);
-              expect((outcome.value as Record<string, unknown>)['polluted']).toBeUndefined();
-              return;
-            }
             expectRejectedNaming(outcome, key);
           },
         ),

@@ -44,6 +44,18 @@ describe('createValidationPipe()', () => {
     ]);
   });
 
+  it('should refuse reserved keys (__proto__, constructor, toString…) by name, at any depth', async () => {
+    const payload = JSON.parse(
+      '{"id":"a","price":{"cents":1,"constructor":{"prototype":{"x":1}}},"__proto__":{"polluted":true}}',
+    ) as unknown;
+    const error = await pipe.transform(payload, meta).catch((e: unknown) => e);
+    expect((error as ValidationFailedError).fields).toEqual([
+      { field: 'price.constructor', message: 'is a reserved name and not allowed' },
+      { field: '__proto__', message: 'is a reserved name and not allowed' },
+    ]);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
   it('should return a DTO instance for valid input', async () => {
     const order = await pipe.transform({ id: 'a', price: { cents: 5 } }, meta);
     expect(order).toBeInstanceOf(Order);

@@ -29,6 +29,13 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 
 const NUL = '\u0000';
 
+/**
+ * Keys no payload field is named: `__proto__`, `prototype` and the members of `Object.prototype`
+ * (`constructor`, `toString`, …). class-transformer never copies them, so the whitelist would drop them
+ * silently; they are refused, named, like any other unknown field.
+ */
+const isReservedKey = (key: string): boolean => key === 'prototype' || key in Object.prototype;
+
 /** Objects and arrays as JSON and protobuf decoding build them; class instances are not payload data. */
 const isPlainData = (value: unknown): value is Record<string, unknown> | unknown[] => {
   if (Array.isArray(value)) return true;
@@ -39,7 +46,8 @@ const isPlainData = (value: unknown): value is Record<string, unknown> | unknown
 
 /**
  * What the edge refuses in the shape of a payload before anything else reads it: a string or key holding a
- * NUL character (Postgres refuses them in text and jsonb) and objects or arrays nested deeper than
+ * NUL character (Postgres refuses them in text and jsonb), a reserved key (`__proto__`, `constructor`, …)
+ * and objects or arrays nested deeper than
  * `maxDepth` levels. Each problem names its dotted path (`(value)` for the payload itself); a too-deep
  * branch is reported once, at the first level past the limit. Iterative and cycle-safe, so no input
  * can overflow the stack; only plain objects and arrays are walked.
@@ -48,12 +56,15 @@ export function findInputProblems(value: unknown, maxDepth = MAX_INPUT_DEPTH): F
   const problems: FieldError[] = [];
   const seen = new Set<object>();
   // Depth-first in document order: children are pushed in reverse.
-  const stack: { value: unknown; path: string; depth: number; badKey?: boolean }[] = [
+  const stack: { value: unknown; path: string; depth: number; badKey?: string }[] = [
     { value, path: '', depth: 1 },
   ];
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
     const field = frame.path || '(value)';
-    if (frame.badKey) problems.push({ field, message: 'must not contain NUL characters' });
+    if (frame.badKey !== undefined) {
+      problems.push({ field, message: frame.badKey });
+      continue;
+    }
     if (typeof frame.value === 'string') {
       if (frame.value.includes(NUL)) problems.push({ field, message: 'must not contain NUL characters' });
       continue;
@@ -68,7 +79,12 @@ export function findInputProblems(value: unknown, maxDepth = MAX_INPUT_DEPTH): F
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, item] = entries[i];
       const path = frame.path ? `${frame.path}.${key}` : key;
-      stack.push({ value: item, path, depth: frame.depth + 1, badKey: key.includes(NUL) });
+      const badKey = key.includes(NUL)
+        ? 'must not contain NUL characters'
+        : isReservedKey(key)
+          ? 'is a reserved name and not allowed'
+          : undefined;
+      stack.push({ value: item, path, depth: frame.depth + 1, badKey });
     }
   }
   return problems;
