@@ -153,6 +153,7 @@ describe.each(['fastify', 'express'])(
           statusCode: 400,
           code: 'REQUEST.INVALID_JSON',
           message: expect.stringMatching(/^request body is not valid JSON: ./),
+          fields: [{ field: '(body)', message: expect.stringMatching(/^is not valid JSON: ./) }],
         });
       });
 

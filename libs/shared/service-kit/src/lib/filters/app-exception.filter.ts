@@ -8,6 +8,7 @@ import {
   DomainError,
   ErrorKind,
   FieldError,
+  InvalidJsonBodyError,
   ValidationFailedError,
 } from '../errors';
 
@@ -72,7 +73,10 @@ export function toProblem(thrown: unknown): Problem {
       ...BY_KIND[exception.kind],
       code: exception.code,
       message: exception.kind === 'internal' ? 'Internal error' : exception.message,
-      fields: exception instanceof ValidationFailedError ? exception.fields : undefined,
+      fields:
+        exception instanceof ValidationFailedError || exception instanceof InvalidJsonBodyError
+          ? exception.fields
+          : undefined,
       retryAfterSeconds: exception.kind === 'unavailable' ? RETRY_AFTER_SECONDS : undefined,
     };
   }
