@@ -357,14 +357,17 @@ export const validValues = {
         noInvalidDate: true,
       })
       .map((date) => date.toISOString()),
-  /** An E.164 number already in canonical form (`+14155550100`). */
+  /** An E.164 number already in canonical form (`+14155550100`): 7 to 15 digits. */
   e164: (): fc.Arbitrary<string> =>
     fc
       .tuple(
         fc.integer({ min: 1, max: 9 }),
-        fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: 6, maxLength: 13 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: 6, maxLength: 14 }),
       )
       .map(([first, rest]) => `+${first}${rest}`),
+  /** A SHA-256 hash as 64 lowercase hex characters (a phone hash). */
+  sha256Hex: (): fc.Arbitrary<string> =>
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdef'.split('')), minLength: 64, maxLength: 64 }),
   /** A UUID as the services issue them. */
   uuid: (): fc.Arbitrary<string> => fc.uuid(),
   /** A UTC hour `YYYY-MM-DDTHH`. */
