@@ -1,4 +1,6 @@
 import type { ArgumentMetadata, Type } from '@nestjs/common';
+import { RpcParamtype } from '@nestjs/microservices/enums/rpc-paramtype.enum';
+import { US_STATE_CODES } from '@platform/contracts';
 import { getMetadataStorage } from 'class-validator';
 import fc from 'fast-check';
 import { ValidationFailedError } from '../lib/errors';
@@ -11,8 +13,12 @@ import { ENTITY_ID_MAX_LENGTH } from '../lib/validation/validators';
  * {@link ValidationFailedError} (a 400) that names the field at fault, never with an error of another kind.
  */
 
-/** Where the DTO is read from; query and path values arrive as strings. */
-export type DtoSource = 'body' | 'query' | 'param';
+/**
+ * Where the DTO is read from; query and path values arrive as strings. `payload` is a gRPC request as the
+ * handler's `@Payload()` gets it: decoded with proto3 defaults filled in, so an unset scalar arrives as `''`
+ * or `0` and may come out of the pipe unset.
+ */
+export type DtoSource = 'body' | 'query' | 'param' | 'payload';
 
 /** Options of {@link describeDtoProperties}. */
 export interface DtoPropertiesOptions {
@@ -53,7 +59,8 @@ export async function runEdgePipe(
   source: DtoSource,
   payload: unknown,
 ): Promise<PipeOutcome> {
-  const metadata: ArgumentMetadata = { type: source, metatype: dto };
+  const type = source === 'payload' ? (RpcParamtype.PAYLOAD as unknown as ArgumentMetadata['type']) : source;
+  const metadata: ArgumentMetadata = { type, metatype: dto };
   try {
     return { ok: true, value: await createValidationPipe().transform(payload, metadata) };
   } catch (error) {
@@ -129,7 +136,13 @@ const deepValue = (depth: number, shape: 'array' | 'object'): unknown =>
 
 /** `value` as a query or path value arrives: a string (objects and arrays keep their shape, as a parser builds them). */
 const asSourced = (source: DtoSource, value: unknown): unknown =>
-  source === 'body' || typeof value === 'object' ? value : String(value);
+  isJsonSource(source) || typeof value === 'object' ? value : String(value);
+
+/** Whether values arrive typed (a JSON body, a decoded gRPC request) rather than as strings. */
+const isJsonSource = (source: DtoSource): boolean => source === 'body' || source === 'payload';
+
+/** A proto3 default: what a gRPC request carries for a scalar the caller left unset. */
+const isProtoDefault = (value: unknown): boolean => value === '' || value === 0;
 
 /**
  * Registers a `describe` of property tests for `dto` (see the file comment). Failures print fast-check's
@@ -160,7 +173,9 @@ export function describeDtoProperties(dto: Type<unknown>, options: DtoProperties
           expect(outcome.value).toBeInstanceOf(dto);
           const out = outcome.value as Record<string, unknown>;
           for (const [key, value] of Object.entries(payload)) {
-            if (source === 'body') expect(JSON.parse(JSON.stringify(out[key] ?? null))).toEqual(value);
+            // A proto3 default may mean unset (`emptyAsMissing`, `PageLimit`): then it comes out unset.
+            if (source === 'payload' && out[key] === undefined && isProtoDefault(value)) continue;
+            if (isJsonSource(source)) expect(JSON.parse(JSON.stringify(out[key] ?? null))).toEqual(value);
             else expect(String(out[key])).toBe(value);
           }
           for (const key of Object.keys(out)) expect(names).toContain(key);
@@ -285,7 +300,45 @@ export const validValues = {
       maxLength: ENTITY_ID_MAX_LENGTH,
     }),
   /** A US state code (50 states + DC). */
-  usState: (): fc.Arbitrary<string> => fc.constantFrom('CA', 'TX', 'NY', 'DC', 'WY', 'AK', 'FL'),
+  usState: (): fc.Arbitrary<string> => fc.constantFrom(...US_STATE_CODES),
+  /** An IANA time zone name the runtime knows (`America/New_York`, `UTC`, …). */
+  timeZone: (): fc.Arbitrary<string> => fc.constantFrom('UTC', ...Intl.supportedValuesOf('timeZone')),
+  /**
+   * An RFC 3339 timestamp of an instant in [min, max] (default 1970–2099) in every form the standard allows:
+   * any offset from `-23:59` to `+23:59` (or `Z`), 0–9 fraction digits (the instant truncated to them, so
+   * order between instants a second apart is kept), `T`/`Z` in either case.
+   */
+  rfc3339: (range: { min?: Date; max?: Date } = {}): fc.Arbitrary<string> =>
+    fc
+      .record({
+        date: fc.date({
+          min: range.min ?? new Date('1970-01-01T00:00:00Z'),
+          max: range.max ?? new Date('2099-12-31T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        offset: fc.oneof(fc.constant(undefined), fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 })),
+        fractionDigits: fc.integer({ min: 0, max: 9 }),
+        extraDigits: fc.string({
+          unit: fc.constantFrom(...'0123456789'.split('')),
+          minLength: 6,
+          maxLength: 6,
+        }),
+        lowerT: fc.boolean(),
+        lowerZ: fc.boolean(),
+      })
+      .map(({ date, offset, fractionDigits, extraDigits, lowerT, lowerZ }) => {
+        // The wall clock at the offset, read through UTC getters of the shifted instant.
+        const local = new Date(date.getTime() + (offset ?? 0) * 60_000).toISOString();
+        const fraction = `${local.slice(20, 23)}${extraDigits}`.slice(0, fractionDigits);
+        const abs = Math.abs(offset ?? 0);
+        const zone =
+          offset === undefined
+            ? lowerZ
+              ? 'z'
+              : 'Z'
+            : `${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+        return `${local.slice(0, 10)}${lowerT ? 't' : 'T'}${local.slice(11, 19)}${fraction ? `.${fraction}` : ''}${zone}`;
+      }),
   /** An RFC 3339 timestamp with an offset, in the past (2001–2025). */
   pastRfc3339: (): fc.Arbitrary<string> =>
     fc
@@ -304,14 +357,17 @@ export const validValues = {
         noInvalidDate: true,
       })
       .map((date) => date.toISOString()),
-  /** An E.164 number already in canonical form (`+14155550100`). */
+  /** An E.164 number already in canonical form (`+14155550100`): 7 to 15 digits. */
   e164: (): fc.Arbitrary<string> =>
     fc
       .tuple(
         fc.integer({ min: 1, max: 9 }),
-        fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: 6, maxLength: 13 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: 6, maxLength: 14 }),
       )
       .map(([first, rest]) => `+${first}${rest}`),
+  /** A SHA-256 hash as 64 lowercase hex characters (a phone hash). */
+  sha256Hex: (): fc.Arbitrary<string> =>
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdef'.split('')), minLength: 64, maxLength: 64 }),
   /** A UUID as the services issue them. */
   uuid: (): fc.Arbitrary<string> => fc.uuid(),
   /** A UTC hour `YYYY-MM-DDTHH`. */

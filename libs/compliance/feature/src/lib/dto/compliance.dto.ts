@@ -44,7 +44,9 @@ export class CreateTcpaRuleSetDto {
 
 /** A rule set version in a path or a gRPC request (≥ 1; gRPC's default 0 is rejected). */
 export class TcpaVersionDto {
-  @Type(() => Number)
+  // Only a path string is converted (gRPC sends a number): `Number()` of an object without a usable
+  // `valueOf`/`toString` (one with a null prototype) throws a TypeError, a 500 instead of a 400.
+  @Transform(({ value }) => (typeof value === 'string' ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(MAX_INT32)

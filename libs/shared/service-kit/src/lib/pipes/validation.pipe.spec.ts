@@ -1,6 +1,7 @@
 import { ArgumentMetadata } from '@nestjs/common';
+import { RpcParamtype } from '@nestjs/microservices/enums/rpc-paramtype.enum';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { ValidationFailedError } from '../errors';
 import { createValidationPipe, findInputProblems, MAX_INPUT_DEPTH } from './validation.pipe';
 
@@ -80,6 +81,27 @@ describe('createValidationPipe()', () => {
         message: `nested deeper than ${MAX_INPUT_DEPTH} levels`,
       },
     ]);
+  });
+
+  it('should name a payload that is not an object with a string, and say what is wrong', async () => {
+    // All fields optional: an array passes class-validator and is caught by Nest's own object check.
+    class Filter {
+      @IsOptional()
+      @IsString()
+      q?: string;
+    }
+    const body: ArgumentMetadata = { type: 'body', metatype: Filter };
+    const payload = { ...body, type: RpcParamtype.PAYLOAD } as unknown as ArgumentMetadata;
+    for (const [metadata, field] of [
+      [body, 'body'],
+      [payload, '(payload)'],
+    ] as const) {
+      const error = await pipe.transform([], metadata).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationFailedError);
+      expect((error as ValidationFailedError).fields).toEqual([
+        { field, message: 'Validation failed (object is expected)' },
+      ]);
+    }
   });
 
   it('should leave a gRPC call object alone when a handler takes no payload', async () => {

@@ -14,8 +14,11 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
     const constraints = Object.values(error.constraints ?? {});
-    // A missing field fails every rule of its own; one message says what is wrong.
-    if (error.value === undefined && constraints.length > 0) return [{ field, message: 'is required' }];
+    // A missing field fails every rule of its own; one message says what is wrong. (Nest's own error about
+    // the payload as a whole, e.g. an array where an object belongs, has no `value` and keeps its message.)
+    if ('value' in error && error.value === undefined && constraints.length > 0) {
+      return [{ field, message: 'is required' }];
+    }
     // class-validator prefixes the property name ("amountCents must…", "property admin should…");
     // the field is reported separately, so keep only the reason.
     const prefixes = [`property ${error.property} `, `${error.property} `];
@@ -95,8 +98,14 @@ export function findInputProblems(value: unknown, maxDepth = MAX_INPUT_DEPTH): F
  * A gRPC handler without `@Payload()` gets its metadata and the call object through the pipes too; the
  * call holds sockets and timers (a cyclic graph) and is no one's input.
  */
-const isCallerInput = ({ type }: ArgumentMetadata): boolean =>
-  type === 'body' || type === 'query' || type === 'param' || (type as unknown) === RpcParamtype.PAYLOAD;
+const isCallerInput = (metadata: ArgumentMetadata): boolean =>
+  metadata.type === 'body' ||
+  metadata.type === 'query' ||
+  metadata.type === 'param' ||
+  isRpcPayload(metadata);
+
+/** Whether the argument is a gRPC or Kafka `@Payload()`. */
+const isRpcPayload = ({ type }: ArgumentMetadata): boolean => (type as unknown) === RpcParamtype.PAYLOAD;
 
 /**
  * Class-validator validation plus two rules for every field of every payload, checked first: no NUL
@@ -108,7 +117,10 @@ class EdgeValidationPipe extends ValidationPipe {
     if (!isCallerInput(metadata)) return value;
     const problems = findInputProblems(value);
     if (problems.length > 0) throw new ValidationFailedError(problems);
-    return super.transform(value, metadata);
+    // Nest names an error about the payload as a whole `metadata.data || metadata.type`: for a gRPC or Kafka
+    // payload that is RpcParamtype.PAYLOAD, the number 3, where every field name is a string.
+    const named = isRpcPayload(metadata) ? { ...metadata, data: metadata.data || '(payload)' } : metadata;
+    return super.transform(value, named);
   }
 }
 
