@@ -7,6 +7,7 @@ import { KafkaService } from '../kafka/kafka.service';
 import { deadLetterTopics, EventConsumerService } from '../kafka/consumer/event-consumer.service';
 import { LifecycleService } from '../health/lifecycle.service';
 import { ServiceKitModule } from '../service-kit.module';
+import { setupOpenApi } from '../openapi/openapi.setup';
 import { createHttpApp } from './http-app';
 import { ServiceSpec } from './service-spec';
 
@@ -41,6 +42,7 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   app.flushLogs();
 
   try {
+    setupOpenApi(app, config);
     if (config.kafka.ensureTopics) {
       await app
         .get(KafkaService)
