@@ -7,6 +7,7 @@ export * from './lib/validation/validators';
 export * from './lib/health';
 export * from './lib/kafka';
 export * from './lib/bootstrap';
+export * from './lib/openapi';
 export { loggerOptions } from './lib/logging/logger-options';
 export * from './lib/invalidation';
 export * from './lib/grpc/grpc-client';

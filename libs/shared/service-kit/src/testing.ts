@@ -371,3 +371,5 @@ export function useServiceWithoutRelay(spec: ServiceSpec, grpcService: ProtoServ
     refuseOutboxWrites: () => refuseOutboxWrites(databaseUrl, schema),
   };
 }
+export * from './lib/openapi/testing/openapi-coverage';
+export * from './lib/openapi/testing/openapi-suite';

@@ -1,4 +1,7 @@
 import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { ApiEndpoint, ApiEntityId } from '@platform/service-kit';
+import { BuyerRevenueSchema } from './analytics.openapi';
 import { CacheRoute, HttpCacheInterceptor } from '@platform/cache/nest';
 import { IsEntityId } from '@platform/service-kit';
 import { Matches } from 'class-validator';
@@ -7,12 +10,18 @@ import { AnalyticsCacheKeys } from './cache/analytics-cache.keys';
 
 /** A buyer id in a path. */
 export class RevenueBuyerParam {
+  @ApiEntityId()
   @IsEntityId()
   buyerId: string;
 }
 
 /** Query of `GET /analytics/revenue/:buyerId`. */
 export class RevenueQuery {
+  @ApiProperty({
+    pattern: REVENUE_PERIOD_PATTERN.source,
+    example: '2026-12',
+    description: 'A UTC month or day',
+  })
   @Matches(REVENUE_PERIOD_PATTERN, { message: 'must be a month (YYYY-MM) or a day (YYYY-MM-DD)' })
   period: string;
 }
@@ -33,6 +42,12 @@ export class BuyerRevenueController {
    * call, a routing change of the buyer) also drops the stored response in L1/L2 and purges it at the edge.
    */
   @Get(':buyerId')
+  @ApiEndpoint({
+    summary: 'A buyer’s revenue over a month or a day',
+    description: 'Cached over HTTP: the same for every caller (`public`), at the edge for 24 h.',
+    scope: 'analytics:read',
+    response: BuyerRevenueSchema,
+  })
   @CacheRoute({
     public: true,
     key: AnalyticsCacheKeys.revenue('{buyerId}', '{period}'),

@@ -1,9 +1,12 @@
 import { Controller, Get, Param } from '@nestjs/common';
+import { ApiEndpoint, ApiEntityId } from '@platform/service-kit';
+import { BuyerActiveBidsSchema } from './bid.openapi';
 import { IsEntityId } from '@platform/service-kit';
 import { BuyerActiveBidsService, BuyerActiveBidsView } from './buyer-active-bids.service';
 
 /** A buyer id in a path. */
 export class BuyerIdParam {
+  @ApiEntityId()
   @IsEntityId()
   buyerId: string;
 }
@@ -15,6 +18,12 @@ export class BuyerBidsController {
 
   /** The buyer's open bids and their eligibility (cached as `bids:buyer:{buyerID}:active`). */
   @Get(':buyerId/active')
+  @ApiEndpoint({
+    summary: 'The buyer’s open bids and whether each may compete',
+    description: 'Judged against the buyer’s routing criteria, read from the routing service.',
+    scope: 'bid:read',
+    response: BuyerActiveBidsSchema,
+  })
   active(@Param() { buyerId }: BuyerIdParam): Promise<BuyerActiveBidsView> {
     return this.activeBids.get(buyerId);
   }

@@ -11,6 +11,8 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
+import { ApiEndpoint } from '@platform/service-kit';
+import { BuyerRoutingSchema, RouteDecisionSchema, RoutingHourStatsSchema } from './routing.openapi';
 import { RoutingService } from './routing.service';
 import { BuyerRoutingView, toBuyerRoutingView } from './routing.mapper';
 import type { RouteDecision } from './decision/route-decision.service';
@@ -29,6 +31,16 @@ export class RoutingController {
 
   /** 201 when the buyer had no criteria yet, 200 when they were replaced. */
   @Put(':buyerId')
+  @ApiEndpoint({
+    summary: 'Create or replace a buyer’s routing criteria',
+    description: '201 when the buyer had no criteria yet, 200 when they were replaced.',
+    scope: 'routing:write',
+    status: 201,
+    alsoStatus: [200],
+    body: true,
+    response: BuyerRoutingSchema,
+    errors: [409],
+  })
   async upsert(
     @Param() { buyerId }: BuyerIdDto,
     @Body() body: UpsertBuyerCriteriaDto,
@@ -40,16 +52,33 @@ export class RoutingController {
   }
 
   @Get()
+  @ApiEndpoint({
+    summary: 'List buyers’ routing criteria',
+    scope: 'routing:read',
+    response: [BuyerRoutingSchema],
+  })
   async list(@Query() query: ListBuyerCriteriaQuery): Promise<BuyerRoutingView[]> {
     return (await this.routing.list(query)).map(toBuyerRoutingView);
   }
 
   @Get(':buyerId')
+  @ApiEndpoint({
+    summary: 'A buyer’s routing criteria',
+    scope: 'routing:read',
+    response: BuyerRoutingSchema,
+    errors: [404],
+  })
   async get(@Param() { buyerId }: BuyerIdDto): Promise<BuyerRoutingView> {
     return this.routing.get(buyerId);
   }
 
   @Delete(':buyerId')
+  @ApiEndpoint({
+    summary: 'Delete a buyer’s routing criteria',
+    scope: 'routing:write',
+    status: 204,
+    errors: [404],
+  })
   @HttpCode(204)
   async remove(@Param() { buyerId }: BuyerIdDto): Promise<void> {
     await this.routing.delete(buyerId);
@@ -66,6 +95,13 @@ export class RouteDecisionController {
 
   /** Ranks the buyers eligible for a call (200; the first one gets it). */
   @Post('decisions')
+  @ApiEndpoint({
+    summary: 'Rank the buyers eligible for a call',
+    description: 'The first buyer gets the call. Counted in the hourly statistics.',
+    scope: 'routing:write',
+    body: true,
+    response: RouteDecisionSchema,
+  })
   @HttpCode(200)
   decide(@Body() body: DecideRouteDto): Promise<RouteDecision> {
     return this.decisions.decide(body);
@@ -73,6 +109,11 @@ export class RouteDecisionController {
 
   /** Calls routed in one UTC hour (`YYYY-MM-DDTHH`), by state and buyer. */
   @Get('stats/:hour')
+  @ApiEndpoint({
+    summary: 'Calls routed in one UTC hour, by state and buyer',
+    scope: 'routing:read',
+    response: RoutingHourStatsSchema,
+  })
   hourStats(@Param() { hour }: StatsHourDto) {
     return this.stats.ofHour(hour);
   }

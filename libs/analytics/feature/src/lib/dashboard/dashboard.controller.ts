@@ -1,5 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { ServiceConfig } from '@platform/config';
+import { ApiEndpoint } from '@platform/service-kit';
+import { ServiceHitRatesSchema } from '../analytics.openapi';
 import { SERVICE_CONFIG } from '@platform/service-kit';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,6 +25,12 @@ export class DashboardController {
 
   /** The page. */
   @Get()
+  @ApiEndpoint({
+    summary: 'The dashboard page (HTML)',
+    scope: 'analytics:read',
+    noInput: true,
+    response: { contentType: 'text/html', schema: { type: 'string' } },
+  })
   @Header('Content-Type', 'text/html; charset=utf-8')
   page(): string {
     return DASHBOARD_HTML;
@@ -30,6 +38,12 @@ export class DashboardController {
 
   /** Chart.js's UMD build, read once. */
   @Get('chart.js')
+  @ApiEndpoint({
+    summary: 'Chart.js, the bundle the dashboard draws with',
+    scope: 'analytics:read',
+    noInput: true,
+    response: { contentType: 'text/javascript', schema: { type: 'string' } },
+  })
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   chart(): string {
     // webpackIgnore: Node resolves it at run time. Bundled, `require.resolve` became a webpack module id (a
@@ -44,6 +58,12 @@ export class DashboardController {
 
   /** L1, L2 and overall hit rates of every service, read from their `/metrics` now. */
   @Get('hit-rates')
+  @ApiEndpoint({
+    summary: 'L1, L2 and overall cache hit rates of every service, live',
+    scope: 'analytics:read',
+    noInput: true,
+    response: [ServiceHitRatesSchema],
+  })
   hitRates(): Promise<ServiceHitRates[]> {
     return scrapeHitRates(this.targets);
   }

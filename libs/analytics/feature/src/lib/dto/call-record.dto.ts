@@ -1,4 +1,5 @@
 import { CallRecorded } from '@platform/contracts';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -14,7 +15,17 @@ import {
   ValidateBy,
   ValidationArguments,
 } from 'class-validator';
-import { emptyAsMissing, IsEntityId, IsRfc3339, IsUsState, PageLimit } from '@platform/service-kit';
+import {
+  ApiEntityId,
+  ApiPageLimit,
+  ApiRfc3339,
+  ApiUsState,
+  emptyAsMissing,
+  IsEntityId,
+  IsRfc3339,
+  IsUsState,
+  PageLimit,
+} from '@platform/service-kit';
 
 // prettier-ignore
 /** Longest accepted call: 24 hours. */
@@ -57,15 +68,19 @@ const IsAfterProperty = (other: string) =>
 
 /** Fields of a call to record, shared by REST (`RecordCallDto`) and gRPC (`RecordCallGrpcDto`). */
 export abstract class CallFieldsDto {
+  @ApiEntityId({ example: 'call-1001' })
   @IsEntityId()
   callId: string;
 
+  @ApiEntityId()
   @IsEntityId()
   buyerId: string;
 
+  @ApiUsState({ description: 'The caller’s state' })
   @IsUsState()
   state: string;
 
+  @ApiRfc3339({ description: 'When the call started; at most 5 minutes in the future' })
   @IsRfc3339()
   @NotInTheFuture()
   startedAt: string;
@@ -73,16 +88,19 @@ export abstract class CallFieldsDto {
   @IsInt()
   @Min(0)
   @Max(MAX_DURATION_SECONDS)
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_DURATION_SECONDS, example: 120 })
   durationSeconds: number;
 
   @IsInt()
   @Min(0)
   @Max(MAX_REVENUE_CENTS)
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_REVENUE_CENTS, example: 1250 })
   revenueCents: number;
 }
 
 /** Body of `POST /analytics/calls`. */
 export class RecordCallDto extends CallFieldsDto {
+  @ApiProperty({ enum: CallRecorded.CallOutcome.options, example: 'connected' })
   @IsIn(CallRecorded.CallOutcome.options)
   outcome: CallRecorded.CallOutcome;
 }
@@ -92,6 +110,7 @@ export const MAX_BATCH_CALLS = 500;
 
 /** Body of `POST /analytics/calls/batch`. */
 export class RecordCallsDto {
+  @ApiProperty({ type: () => [RecordCallDto], minItems: 1, maxItems: MAX_BATCH_CALLS })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BATCH_CALLS)
@@ -102,6 +121,7 @@ export class RecordCallsDto {
 
 /** Query of `GET /analytics/calls` and request of gRPC `ListCallRecords` (`''` and `limit: 0` mean unset). */
 export class ListCallRecordsQuery {
+  @ApiEntityId({ required: false, description: 'Only this buyer’s calls' })
   @IsOptional()
   @Transform(emptyAsMissing)
   @IsEntityId()
@@ -110,20 +130,24 @@ export class ListCallRecordsQuery {
   @IsOptional()
   @Transform(emptyAsMissing)
   @IsRfc3339()
+  @ApiRfc3339({ required: false, description: 'Calls started at or after' })
   from?: string;
 
   @IsOptional()
   @Transform(emptyAsMissing)
   @IsRfc3339()
   @IsAfterProperty('from')
+  @ApiRfc3339({ required: false, description: 'Calls started before; after `from`' })
   to?: string;
 
+  @ApiPageLimit()
   @PageLimit()
   limit?: number;
 }
 
 /** A call-record id in a path or a gRPC request. */
 export class CallRecordIdDto {
+  @ApiProperty({ format: 'uuid' })
   @IsUUID('all')
   id: string;
 }

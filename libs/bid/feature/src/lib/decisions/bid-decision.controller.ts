@@ -1,4 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiEndpoint } from '@platform/service-kit';
+import { BidDecisionsSchema } from '../bid.openapi';
 import type { BidDecision } from './bid-decision';
 import { DecideBidsDto } from './bid-decision.dto';
 import { BidDecisionService } from './bid-decision.service';
@@ -10,6 +12,13 @@ export class BidDecisionController {
 
   /** Accepts or rejects (with reasons) each bid of the batch, in order. */
   @Post()
+  @ApiEndpoint({
+    summary: 'Accept or reject each bid of a batch, with reasons',
+    description: 'Up to 1000 bids; routing and compliance are consulted (their outages become reasons).',
+    scope: 'bid:write',
+    body: true,
+    response: BidDecisionsSchema,
+  })
   @HttpCode(200)
   async decide(@Body() body: DecideBidsDto): Promise<{ decisions: BidDecision[] }> {
     return { decisions: await this.decisions.decide(body.bids) };

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, SetMetadata, type Type } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 import { CACHE_METADATA, CACHE_METRICS_REGISTRY } from '../cache.constants';
 
@@ -8,6 +9,7 @@ import { CACHE_METADATA, CACHE_METRICS_REGISTRY } from '../cache.constants';
  * never caches a scrape.
  */
 export function createMetricsController(path: string): Type<unknown> {
+  @ApiTags('metrics')
   @Controller(path)
   @SetMetadata(CACHE_METADATA.noCache, true)
   class CacheMetricsController {
@@ -15,6 +17,16 @@ export function createMetricsController(path: string): Type<unknown> {
 
     /** Every series of the registry: the cache's and whatever else was registered on it. */
     @Get()
+    @ApiOperation({
+      summary: 'Prometheus metrics (text exposition format)',
+      description: 'Open: no token needed.',
+    })
+    @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
+    @ApiResponse({
+      status: 200,
+      description: 'Every series of the registry',
+      content: { [Registry.PROMETHEUS_CONTENT_TYPE]: { schema: { type: 'string' } } },
+    })
     @SetMetadata(CACHE_METADATA.noCache, true)
     @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
     @Header('Cache-Control', 'no-store')

@@ -1,4 +1,5 @@
 import { Transform, Type } from 'class-transformer';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -16,7 +17,7 @@ import {
 } from 'class-validator';
 import { IsGreaterThanProperty, IsIanaTimeZone } from './validators';
 import { normalizeE164 } from '../phone-hash';
-import { emptyAsMissing, IsRfc3339, IsUsState } from '@platform/service-kit';
+import { ApiRfc3339, ApiUsState, emptyAsMissing, IsRfc3339, IsUsState } from '@platform/service-kit';
 
 /** E.164: `+`, a non-zero country digit, 7 to 15 digits in all. */
 export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
@@ -31,12 +32,21 @@ const toE164 = ({ value }: { value: unknown }) =>
 
 /** Body of `POST /compliance/tcpa-rule-sets`. */
 export class CreateTcpaRuleSetDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    minProperties: 1,
+    example: { quietHours: { start: 21, end: 8 } },
+    description: 'The rules, a JSON object with at least one key',
+  })
   @IsNotEmptyObject({}, { message: 'must be a JSON object with at least one key' })
   rules: Record<string, unknown>;
 
+  @ApiRfc3339()
   @IsRfc3339()
   effectiveFrom: string;
 
+  @ApiPropertyOptional({ default: false, description: 'Make this version the active one' })
   @IsOptional()
   @IsBoolean()
   activate?: boolean;
@@ -46,6 +56,7 @@ export class CreateTcpaRuleSetDto {
 export class TcpaVersionDto {
   // Only a path string is converted (gRPC sends a number): `Number()` of an object without a usable
   // `valueOf`/`toString` (one with a null prototype) throws a TypeError, a 500 instead of a 400.
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_INT32, example: 3 })
   @Transform(({ value }) => (typeof value === 'string' ? Number(value) : value))
   @IsInt()
   @Min(1)
@@ -55,15 +66,27 @@ export class TcpaVersionDto {
 
 /** Body of `POST /compliance/dnc` and of gRPC `AddDncEntry`. */
 export class AddDncEntryDto {
+  @ApiProperty({
+    pattern: E164_PATTERN.source,
+    example: '+14155550100',
+    description: 'E.164; spaces, dashes and brackets are removed',
+  })
   @Transform(toE164)
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
 
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 64,
+    example: 'federal-dnc',
+    description: 'Where the entry comes from',
+  })
   @IsString()
   @Length(1, 64)
   source: string;
 
+  @ApiRfc3339({ required: false, description: 'When the entry lapses; never when omitted' })
   @IsOptional()
   @Transform(emptyAsMissing)
   @IsRfc3339()
@@ -72,6 +95,11 @@ export class AddDncEntryDto {
 
 /** A phone number in gRPC `CheckDnc`. */
 export class CheckDncDto {
+  @ApiProperty({
+    pattern: E164_PATTERN.source,
+    example: '+14155550100',
+    description: 'E.164; spaces, dashes and brackets are removed',
+  })
   @Transform(toE164)
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
@@ -83,6 +111,11 @@ export class CheckDncDto {
  * space before the digits is read back as the `+` the caller meant (`?phoneNumber=+1415…` works).
  */
 export class CheckDncQuery {
+  @ApiProperty({
+    pattern: E164_PATTERN.source,
+    example: '+14155550100',
+    description: 'E.164; spaces, dashes and brackets are removed',
+  })
   @Transform(({ value }) =>
     toE164({ value: typeof value === 'string' && /^ \d/.test(value) ? `+${value.slice(1)}` : value }),
   )
@@ -93,14 +126,21 @@ export class CheckDncQuery {
 
 /** One call to check (`POST /compliance/checks`, each item of a batch, gRPC `CheckCall`). */
 export class CheckCallDto {
+  @ApiProperty({
+    pattern: E164_PATTERN.source,
+    example: '+14155550100',
+    description: 'E.164; spaces, dashes and brackets are removed',
+  })
   @Transform(toE164)
   @IsString()
   @Matches(E164_PATTERN, { message: E164_MESSAGE })
   phoneNumber: string;
 
+  @ApiUsState()
   @IsUsState()
   state: string;
 
+  @ApiRfc3339({ required: false, description: 'When the call takes place; now when omitted' })
   @IsOptional()
   @Transform(emptyAsMissing)
   @IsRfc3339()
@@ -112,6 +152,7 @@ export const MAX_CHECK_BATCH = 1000;
 
 /** Body of `POST /compliance/checks/batch` and of gRPC `CheckCallBatch`. */
 export class CheckCallBatchDto {
+  @ApiProperty({ type: () => [CheckCallDto], minItems: 1, maxItems: MAX_CHECK_BATCH })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_CHECK_BATCH)
@@ -122,6 +163,7 @@ export class CheckCallBatchDto {
 
 /** A phone hash in a path or a gRPC request. */
 export class PhoneHashDto {
+  @ApiProperty({ pattern: PHONE_HASH_PATTERN.source, description: 'SHA-256 as 64 lowercase hex characters' })
   @IsString()
   @Matches(PHONE_HASH_PATTERN, { message: PHONE_HASH_MESSAGE })
   phoneHash: string;
@@ -129,12 +171,20 @@ export class PhoneHashDto {
 
 /** A state code in a path or a gRPC request. */
 export class StateCodeDto {
+  @ApiUsState()
   @IsUsState()
   state: string;
 }
 
 /** Body of `PUT /compliance/states/:state`: local calling window (end after start), zone, cap, consent. */
 export class StateRuleDto {
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: 23,
+    example: 8,
+    description: 'Local hour calls may start',
+  })
   @IsInt()
   @Min(0)
   @Max(23)
@@ -143,9 +193,17 @@ export class StateRuleDto {
   @IsInt()
   @Min(1)
   @Max(24)
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: 24,
+    example: 21,
+    description: 'Local hour calls must end by; after `callingHoursStart`',
+  })
   @IsGreaterThanProperty('callingHoursStart')
   callingHoursEnd: number;
 
+  @ApiProperty({ example: 'America/Los_Angeles', description: 'IANA time zone' })
   @IsString()
   @IsIanaTimeZone()
   timezone: string;
@@ -153,8 +211,10 @@ export class StateRuleDto {
   @IsInt()
   @Min(0)
   @Max(1000)
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 1000, example: 3 })
   maxAttemptsPerDay: number;
 
+  @ApiProperty({ description: 'Calls need prior express consent' })
   @IsBoolean()
   requiresConsent: boolean;
 }

@@ -14,51 +14,80 @@ export const protobufFileName = "analytics/v1/analytics.proto";
 
 /** How a routed call ended. */
 export enum CallOutcome {
+  /** CALL_OUTCOME_UNSPECIFIED - Not set; refused as INVALID_ARGUMENT. */
   CALL_OUTCOME_UNSPECIFIED = 0,
+  /** CALL_OUTCOME_CONNECTED - The caller talked to the buyer. */
   CALL_OUTCOME_CONNECTED = 1,
+  /** CALL_OUTCOME_MISSED - The buyer did not answer. */
   CALL_OUTCOME_MISSED = 2,
+  /** CALL_OUTCOME_REJECTED - The buyer refused the call. */
   CALL_OUTCOME_REJECTED = 3,
+  /** CALL_OUTCOME_FAILED - The call could not be placed (telephony error). */
   CALL_OUTCOME_FAILED = 4,
   UNRECOGNIZED = -1,
 }
 
 /** One completed call. Timestamps are RFC 3339 strings; money is in integer cents. */
 export interface CallRecord {
+  /** UUID of the record. */
   id: string;
+  /** External id of the call (1-64 characters of letters, digits and . _ : -); unique across records. */
   callId: string;
+  /** External id of the buyer the call was routed to. */
   buyerId: string;
   /** US state code (two letters). */
   state: string;
+  /** When the call started (RFC 3339). */
   startedAt: string;
+  /** Talk time in seconds, 0 to 86400. */
   durationSeconds: number;
+  /** What the buyer pays for the call, in cents. */
   revenueCents: number;
+  /** How the call ended. */
   outcome: CallOutcome;
+  /** When the record was stored (RFC 3339). */
   createdAt: string;
 }
 
+/** A call to record (the fields of CallRecord the reporter knows). */
 export interface RecordCallRequest {
+  /** External id of the call; unique. */
   callId: string;
+  /** External id of the buyer the call was routed to. */
   buyerId: string;
+  /** US state code of the caller (two letters). */
   state: string;
+  /** When the call started (RFC 3339); at most 5 minutes in the future. */
   startedAt: string;
+  /** Talk time in seconds, 0 to 86400. */
   durationSeconds: number;
+  /** What the buyer pays, in cents (0 to 10,000,000). */
   revenueCents: number;
+  /** How the call ended; UNSPECIFIED is refused. */
   outcome: CallOutcome;
 }
 
+/** The record stored for a RecordCall. */
 export interface RecordCallResponse {
+  /** The stored record. */
   record?: CallRecord | undefined;
 }
 
+/** Which call record to read. */
 export interface GetCallRecordRequest {
+  /** UUID of the record. */
   id: string;
 }
 
+/** The call record asked for. */
 export interface GetCallRecordResponse {
+  /** The record. */
   record?: CallRecord | undefined;
 }
 
+/** Filters of ListCallRecords; every one is optional. */
 export interface ListCallRecordsRequest {
+  /** Only this buyer's calls. */
   buyerId?:
     | string
     | undefined;
@@ -74,14 +103,19 @@ export interface ListCallRecordsRequest {
   limit: number;
 }
 
+/** A page of call records. */
 export interface ListCallRecordsResponse {
+  /** The records, newest first. */
   records: CallRecord[];
 }
 
+/** A batch of calls to record. */
 export interface RecordCallsRequest {
+  /** 1 to 500 calls. */
   calls: RecordCallRequest[];
 }
 
+/** What a RecordCalls batch recorded and what it skipped. */
 export interface RecordCallsResponse {
   /** The calls recorded by this request, in request order. */
   recorded: CallRecord[];
@@ -94,9 +128,15 @@ export const ANALYTICS_V1_PACKAGE_NAME = "analytics.v1";
 /** Records and queries call records. */
 
 export interface AnalyticsServiceClient {
+  /** Records one call; ALREADY_EXISTS when its call_id was recorded before. */
+
   recordCall(request: RecordCallRequest): Observable<RecordCallResponse>;
 
+  /** One call record by id; NOT_FOUND when there is none. */
+
   getCallRecord(request: GetCallRecordRequest): Observable<GetCallRecordResponse>;
+
+  /** Call records, newest first, optionally of one buyer and a time window. */
 
   listCallRecords(request: ListCallRecordsRequest): Observable<ListCallRecordsResponse>;
 
@@ -108,13 +148,19 @@ export interface AnalyticsServiceClient {
 /** Records and queries call records. */
 
 export interface AnalyticsServiceController {
+  /** Records one call; ALREADY_EXISTS when its call_id was recorded before. */
+
   recordCall(
     request: RecordCallRequest,
   ): Promise<RecordCallResponse> | Observable<RecordCallResponse> | RecordCallResponse;
 
+  /** One call record by id; NOT_FOUND when there is none. */
+
   getCallRecord(
     request: GetCallRecordRequest,
   ): Promise<GetCallRecordResponse> | Observable<GetCallRecordResponse> | GetCallRecordResponse;
+
+  /** Call records, newest first, optionally of one buyer and a time window. */
 
   listCallRecords(
     request: ListCallRecordsRequest,

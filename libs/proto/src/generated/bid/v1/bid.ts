@@ -14,12 +14,19 @@ export const protobufFileName = "bid/v1/bid.proto";
 
 /** Lifecycle state of a bid. */
 export enum BidStatus {
+  /** BID_STATUS_UNSPECIFIED - Not set; refused as INVALID_ARGUMENT where a status is required. */
   BID_STATUS_UNSPECIFIED = 0,
+  /** BID_STATUS_PENDING - Placed, not yet competing. */
   BID_STATUS_PENDING = 1,
+  /** BID_STATUS_ACTIVE - Competing for its call. */
   BID_STATUS_ACTIVE = 2,
+  /** BID_STATUS_WON - Got the call. */
   BID_STATUS_WON = 3,
+  /** BID_STATUS_LOST - Another bid got the call. */
   BID_STATUS_LOST = 4,
+  /** BID_STATUS_EXPIRED - Lapsed at expires_at before it was decided. */
   BID_STATUS_EXPIRED = 5,
+  /** BID_STATUS_CANCELLED - Withdrawn by the buyer. */
   BID_STATUS_CANCELLED = 6,
   UNRECOGNIZED = -1,
 }
@@ -28,44 +35,69 @@ export enum BidStatus {
 export interface Bid {
   /** UUID of the bid. */
   id: string;
+  /** External id of the call (1-64 characters of letters, digits and . _ : -). */
   callId: string;
+  /** External id of the bidding buyer. */
   buyerId: string;
+  /** The amount offered, in cents (0 to 10,000,000). */
   amountCents: number;
   /** ISO 4217 currency code, e.g. "USD". */
   currency: string;
+  /** Where the bid is in its lifecycle. */
   status: BidStatus;
   /** RFC 3339 expiry, or empty when the bid does not expire. */
   expiresAt: string;
   /** Optimistic-locking version, incremented on every update. */
   version: number;
+  /** When the bid was placed. */
   createdAt: string;
+  /** When the bid last changed. */
   updatedAt: string;
 }
 
+/** A bid to place. */
 export interface CreateBidRequest {
+  /** External id of the call. */
   callId: string;
+  /** External id of the bidding buyer. */
   buyerId: string;
+  /** The amount offered, in cents (0 to 10,000,000). */
   amountCents: number;
+  /** ISO 4217 code; empty means "USD". */
   currency: string;
   /** RFC 3339; omit for a bid that does not expire. */
   expiresAt?: string | undefined;
 }
 
+/** The placed bid. */
 export interface CreateBidResponse {
+  /** The bid as stored. */
   bid?: Bid | undefined;
 }
 
+/** Which bid to read. */
 export interface GetBidRequest {
+  /** UUID of the bid. */
   id: string;
 }
 
+/** The bid asked for. */
 export interface GetBidResponse {
+  /** The bid. */
   bid?: Bid | undefined;
 }
 
+/** Filters of ListBids; every one is optional. */
 export interface ListBidsRequest {
-  callId?: string | undefined;
-  buyerId?: string | undefined;
+  /** Only this call's bids. */
+  callId?:
+    | string
+    | undefined;
+  /** Only this buyer's bids. */
+  buyerId?:
+    | string
+    | undefined;
+  /** Only bids in this status. */
   status?:
     | BidStatus
     | undefined;
@@ -73,47 +105,73 @@ export interface ListBidsRequest {
   limit: number;
 }
 
+/** A page of bids. */
 export interface ListBidsResponse {
+  /** The bids, newest first. */
   bids: Bid[];
 }
 
+/** A change to a bid; unset fields stay as they are. */
 export interface UpdateBidRequest {
+  /** UUID of the bid. */
   id: string;
-  status?: BidStatus | undefined;
+  /** The new status. */
+  status?:
+    | BidStatus
+    | undefined;
+  /** The new amount in cents. */
   amountCents?: number | undefined;
 }
 
+/** The changed bid. */
 export interface UpdateBidResponse {
+  /** The bid as stored, with its new version. */
   bid?: Bid | undefined;
 }
 
+/** Which bid to delete. */
 export interface DeleteBidRequest {
+  /** UUID of the bid. */
   id: string;
 }
 
+/** Empty: the bid is gone. */
 export interface DeleteBidResponse {
 }
 
+/** Whose bids to list. */
 export interface ListCallBidsRequest {
+  /** External id of the call. */
   callId: string;
 }
 
+/** A call's bids. */
 export interface ListCallBidsResponse {
+  /** The bids, newest first. */
   bids: Bid[];
 }
 
+/** Whose active bids to list. */
 export interface ListBuyerActiveBidsRequest {
+  /** External id of the buyer. */
   buyerId: string;
 }
 
 /** An active bid and whether the buyer's routing criteria let it compete. */
 export interface ActiveBid {
-  bid?: Bid | undefined;
+  /** The bid. */
+  bid?:
+    | Bid
+    | undefined;
+  /** The buyer is active in routing and the amount reaches its minimum bid. */
   eligible: boolean;
 }
 
+/** A buyer's active bids, judged against its routing criteria. */
 export interface ListBuyerActiveBidsResponse {
+  /** The buyer asked for. */
   buyerId: string;
+  /** Its active bids, newest first. */
   bids: ActiveBid[];
 }
 
@@ -127,21 +185,31 @@ export interface CallAttributes {
   callerPhone?: string | undefined;
 }
 
+/** One bid to decide on (an item of the DecideBids stream). */
 export interface BidCandidate {
+  /** External id of the call. */
   callId: string;
+  /** External id of the bidding buyer. */
   buyerId: string;
+  /** The amount offered, in cents. */
   amountCents: number;
+  /** The call's attributes the decision checks. */
   call?: CallAttributes | undefined;
 }
 
+/** The answer for one BidCandidate, in stream order. */
 export interface BidDecision {
+  /** The candidate's call. */
   callId: string;
+  /** The candidate's buyer. */
   buyerId: string;
+  /** True when no reason applies. */
   accepted: boolean;
   /** Stable codes, e.g. BELOW_MIN_BID, DNC_LISTED (empty when accepted). */
   reasons: string[];
 }
 
+/** Which hour's statistics to read. */
 export interface GetBidStatsRequest {
   /** The UTC hour, "YYYY-MM-DDTHH" (e.g. "2026-12-05T14"). */
   hour: string;
@@ -149,20 +217,27 @@ export interface GetBidStatsRequest {
 
 /** A buyer's bids of the hour that are in one status. */
 export interface BuyerStatusStats {
+  /** External id of the buyer. */
   buyerId: string;
+  /** The status these bids are in. */
   status: BidStatus;
+  /** How many bids. */
   bids: number;
   /** Sum of the bids' amounts. A whole number; double because a sum can pass int32. */
   amountCents: number;
 }
 
+/** The statistics of one UTC hour of bid creation. */
 export interface GetBidStatsResponse {
+  /** The hour, "YYYY-MM-DDTHH". */
   hour: string;
   /** True once the hour has ended (its statistics no longer change). */
   closed: boolean;
+  /** Bids created in the hour. */
   bids: number;
   /** Sum over every row. A whole number; double because a sum can pass int32. */
   amountCents: number;
+  /** By buyer, then status. */
   buyers: BuyerStatusStats[];
 }
 
@@ -171,13 +246,23 @@ export const BID_V1_PACKAGE_NAME = "bid.v1";
 /** Creates, reads, lists, updates and deletes bids. */
 
 export interface BidServiceClient {
+  /** Places a bid (status PENDING). */
+
   createBid(request: CreateBidRequest): Observable<CreateBidResponse>;
+
+  /** One bid by id (cached as bid:{bidID}); NOT_FOUND when there is none. */
 
   getBid(request: GetBidRequest): Observable<GetBidResponse>;
 
+  /** Bids, newest first, optionally of one call, buyer or status. */
+
   listBids(request: ListBidsRequest): Observable<ListBidsResponse>;
 
+  /** Changes a bid's status or amount; NOT_FOUND when there is none. */
+
   updateBid(request: UpdateBidRequest): Observable<UpdateBidResponse>;
+
+  /** Deletes a bid; NOT_FOUND when there is none. */
 
   deleteBid(request: DeleteBidRequest): Observable<DeleteBidResponse>;
 
@@ -207,13 +292,23 @@ export interface BidServiceClient {
 /** Creates, reads, lists, updates and deletes bids. */
 
 export interface BidServiceController {
+  /** Places a bid (status PENDING). */
+
   createBid(request: CreateBidRequest): Promise<CreateBidResponse> | Observable<CreateBidResponse> | CreateBidResponse;
+
+  /** One bid by id (cached as bid:{bidID}); NOT_FOUND when there is none. */
 
   getBid(request: GetBidRequest): Promise<GetBidResponse> | Observable<GetBidResponse> | GetBidResponse;
 
+  /** Bids, newest first, optionally of one call, buyer or status. */
+
   listBids(request: ListBidsRequest): Promise<ListBidsResponse> | Observable<ListBidsResponse> | ListBidsResponse;
 
+  /** Changes a bid's status or amount; NOT_FOUND when there is none. */
+
   updateBid(request: UpdateBidRequest): Promise<UpdateBidResponse> | Observable<UpdateBidResponse> | UpdateBidResponse;
+
+  /** Deletes a bid; NOT_FOUND when there is none. */
 
   deleteBid(request: DeleteBidRequest): Promise<DeleteBidResponse> | Observable<DeleteBidResponse> | DeleteBidResponse;
 

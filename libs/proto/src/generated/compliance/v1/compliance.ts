@@ -14,12 +14,17 @@ export const protobufFileName = "compliance/v1/compliance.proto";
 
 /** A versioned TCPA rule set. Timestamps are RFC 3339 strings. */
 export interface TcpaRuleSet {
+  /** UUID of the rule set. */
   id: string;
+  /** Version number, from 1, one per rule set created. */
   version: number;
   /** The rules as a JSON document. */
   rulesJson: string;
+  /** When the rules take effect. */
   effectiveFrom: string;
+  /** The version checks use; at most one is active. */
   active: boolean;
+  /** When the rule set was stored. */
   createdAt: string;
 }
 
@@ -27,7 +32,9 @@ export interface TcpaRuleSet {
 export interface DncEntry {
   /** SHA-256 of the E.164 phone number, lowercase hex. */
   phoneHash: string;
+  /** Where the entry comes from (1-64 characters, e.g. "federal-dnc"). */
   source: string;
+  /** When the entry was added. */
   addedAt: string;
   /** RFC 3339, or empty when the entry does not expire. */
   expiresAt: string;
@@ -39,14 +46,17 @@ export interface StateRule {
   state: string;
   /** Local hour (0-23) when calling may start. */
   callingHoursStart: number;
-  /** Local hour (0-23) when calling must stop. */
+  /** Local hour (1-24, after calling_hours_start) when calling must stop. */
   callingHoursEnd: number;
   /** IANA time zone, e.g. "America/New_York". */
   timezone: string;
+  /** Most call attempts to one number per day (0-1000). */
   maxAttemptsPerDay: number;
+  /** Calls need the callee's prior express consent. */
   requiresConsent: boolean;
   /** Optimistic-locking version, incremented on every update. */
   version: number;
+  /** When the rule last changed. */
   updatedAt: string;
 }
 
@@ -54,16 +64,19 @@ export interface StateRule {
 export interface CheckDecision {
   /** Keyed hash (HMAC-SHA256) of the E.164 number, lowercase hex. */
   phoneHash: string;
+  /** True when no reason applies: the call may be placed. */
   allowed: boolean;
   /** The one TCPA rule set version the check used; 0 when none is active. */
   ruleVersion: number;
   /** DNC_LISTED, NO_ACTIVE_TCPA_RULES, TCPA_QUIET_HOURS, OUTSIDE_STATE_CALLING_HOURS. */
   reasons: string[];
+  /** The callee's state, as asked. */
   state: string;
   /** RFC 3339. */
   checkedAt: string;
 }
 
+/** One call to check. */
 export interface CheckCallRequest {
   /** E.164 phone number (separators such as spaces and dashes are removed first). */
   phoneNumber: string;
@@ -73,90 +86,133 @@ export interface CheckCallRequest {
   at: string;
 }
 
+/** The decision for one call. */
 export interface CheckCallResponse {
+  /** The decision, as audited. */
   decision?: CheckDecision | undefined;
 }
 
+/** Calls to check at once. */
 export interface CheckCallBatchRequest {
+  /** 1 to 1000 checks. */
   checks: CheckCallRequest[];
 }
 
+/** The decisions of a batch. */
 export interface CheckCallBatchResponse {
+  /** One per check, in request order. */
   decisions: CheckDecision[];
 }
 
+/** A TCPA rule set to store. */
 export interface CreateTcpaRuleSetRequest {
+  /** The rules, a JSON object with at least one key. */
   rulesJson: string;
+  /** When the rules take effect (RFC 3339). */
   effectiveFrom: string;
   /** Make this the active rule set (deactivating the previous one). */
   activate: boolean;
 }
 
+/** The stored rule set. */
 export interface CreateTcpaRuleSetResponse {
+  /** The rule set with its new version. */
   ruleSet?: TcpaRuleSet | undefined;
 }
 
+/** Which rule set version to read. */
 export interface GetTcpaRuleSetRequest {
+  /** The version, from 1 (0 is refused). */
   version: number;
 }
 
+/** The rule set asked for. */
 export interface GetTcpaRuleSetResponse {
+  /** The rule set. */
   ruleSet?: TcpaRuleSet | undefined;
 }
 
+/** Empty: there is one active rule set at most. */
 export interface GetActiveTcpaRuleSetRequest {
 }
 
+/** The active rule set. */
 export interface GetActiveTcpaRuleSetResponse {
+  /** The rule set. */
   ruleSet?: TcpaRuleSet | undefined;
 }
 
+/** A number to put on the do-not-call list. */
 export interface AddDncEntryRequest {
   /** E.164 phone number; the server stores only its hash. */
   phoneNumber: string;
+  /** Where the entry comes from (1-64 characters). */
   source: string;
+  /** When the entry lapses (RFC 3339); omit for an entry that does not expire. */
   expiresAt?: string | undefined;
 }
 
+/** The stored entry. */
 export interface AddDncEntryResponse {
+  /** The entry (hash only). */
   entry?: DncEntry | undefined;
 }
 
+/** A number to look up. */
 export interface CheckDncRequest {
   /** E.164 phone number. */
   phoneNumber: string;
 }
 
+/** Whether the number is listed. */
 export interface CheckDncResponse {
+  /** The number is on the do-not-call list. */
   listed: boolean;
+  /** The number's hash, as the list keys it. */
   phoneHash: string;
 }
 
+/** Which entry to remove. */
 export interface RemoveDncEntryRequest {
+  /** SHA-256 of the number as 64 lowercase hex characters. */
   phoneHash: string;
 }
 
+/** Empty: the entry is gone. */
 export interface RemoveDncEntryResponse {
 }
 
+/** A state's new calling rule (a full replacement). */
 export interface UpsertStateRuleRequest {
+  /** US state code (two letters). */
   state: string;
+  /** Local hour (0-23) when calling may start. */
   callingHoursStart: number;
+  /** Local hour (1-24, after calling_hours_start) when calling must stop. */
   callingHoursEnd: number;
+  /** IANA time zone. */
   timezone: string;
+  /** Most call attempts to one number per day (0-1000). */
   maxAttemptsPerDay: number;
+  /** Calls need the callee's prior express consent. */
   requiresConsent: boolean;
 }
 
+/** The stored rule. */
 export interface UpsertStateRuleResponse {
+  /** The rule with its new version. */
   stateRule?: StateRule | undefined;
 }
 
+/** Which state's rule to read. */
 export interface GetStateRuleRequest {
+  /** US state code (two letters). */
   state: string;
 }
 
+/** The rule asked for. */
 export interface GetStateRuleResponse {
+  /** The state's rule. */
   stateRule?: StateRule | undefined;
 }
 
@@ -165,19 +221,35 @@ export const COMPLIANCE_V1_PACKAGE_NAME = "compliance.v1";
 /** TCPA rule sets, DNC list and state rules. */
 
 export interface ComplianceServiceClient {
+  /** Stores a new TCPA rule set version, optionally making it the active one. */
+
   createTcpaRuleSet(request: CreateTcpaRuleSetRequest): Observable<CreateTcpaRuleSetResponse>;
+
+  /** One rule set version (cached as compliance:tcpa:v{version}); NOT_FOUND when there is none. */
 
   getTcpaRuleSet(request: GetTcpaRuleSetRequest): Observable<GetTcpaRuleSetResponse>;
 
+  /** The active rule set; NOT_FOUND when none is active. */
+
   getActiveTcpaRuleSet(request: GetActiveTcpaRuleSetRequest): Observable<GetActiveTcpaRuleSetResponse>;
+
+  /** Adds a number to the do-not-call list (stored as its hash only). */
 
   addDncEntry(request: AddDncEntryRequest): Observable<AddDncEntryResponse>;
 
+  /** Whether a number is on the do-not-call list (cached as compliance:dnc:{hash}). */
+
   checkDnc(request: CheckDncRequest): Observable<CheckDncResponse>;
+
+  /** Removes an entry by hash; NOT_FOUND when there is none. */
 
   removeDncEntry(request: RemoveDncEntryRequest): Observable<RemoveDncEntryResponse>;
 
+  /** Creates or replaces a state's calling rule. */
+
   upsertStateRule(request: UpsertStateRuleRequest): Observable<UpsertStateRuleResponse>;
+
+  /** A state's calling rule (cached as compliance:state:{state}); NOT_FOUND when there is none. */
 
   getStateRule(request: GetStateRuleRequest): Observable<GetStateRuleResponse>;
 
@@ -193,31 +265,47 @@ export interface ComplianceServiceClient {
 /** TCPA rule sets, DNC list and state rules. */
 
 export interface ComplianceServiceController {
+  /** Stores a new TCPA rule set version, optionally making it the active one. */
+
   createTcpaRuleSet(
     request: CreateTcpaRuleSetRequest,
   ): Promise<CreateTcpaRuleSetResponse> | Observable<CreateTcpaRuleSetResponse> | CreateTcpaRuleSetResponse;
+
+  /** One rule set version (cached as compliance:tcpa:v{version}); NOT_FOUND when there is none. */
 
   getTcpaRuleSet(
     request: GetTcpaRuleSetRequest,
   ): Promise<GetTcpaRuleSetResponse> | Observable<GetTcpaRuleSetResponse> | GetTcpaRuleSetResponse;
 
+  /** The active rule set; NOT_FOUND when none is active. */
+
   getActiveTcpaRuleSet(
     request: GetActiveTcpaRuleSetRequest,
   ): Promise<GetActiveTcpaRuleSetResponse> | Observable<GetActiveTcpaRuleSetResponse> | GetActiveTcpaRuleSetResponse;
+
+  /** Adds a number to the do-not-call list (stored as its hash only). */
 
   addDncEntry(
     request: AddDncEntryRequest,
   ): Promise<AddDncEntryResponse> | Observable<AddDncEntryResponse> | AddDncEntryResponse;
 
+  /** Whether a number is on the do-not-call list (cached as compliance:dnc:{hash}). */
+
   checkDnc(request: CheckDncRequest): Promise<CheckDncResponse> | Observable<CheckDncResponse> | CheckDncResponse;
+
+  /** Removes an entry by hash; NOT_FOUND when there is none. */
 
   removeDncEntry(
     request: RemoveDncEntryRequest,
   ): Promise<RemoveDncEntryResponse> | Observable<RemoveDncEntryResponse> | RemoveDncEntryResponse;
 
+  /** Creates or replaces a state's calling rule. */
+
   upsertStateRule(
     request: UpsertStateRuleRequest,
   ): Promise<UpsertStateRuleResponse> | Observable<UpsertStateRuleResponse> | UpsertStateRuleResponse;
+
+  /** A state's calling rule (cached as compliance:state:{state}); NOT_FOUND when there is none. */
 
   getStateRule(
     request: GetStateRuleRequest,

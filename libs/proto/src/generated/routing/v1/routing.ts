@@ -14,31 +14,45 @@ export const protobufFileName = "routing/v1/routing.proto";
 
 /** Which calls a buyer accepts and how it is prioritised. Timestamps are RFC 3339 strings. */
 export interface BuyerRoutingCriteria {
+  /** UUID of the criteria row. */
   id: string;
+  /** External id of the buyer (1-64 characters of letters, digits and . _ : -). */
   buyerId: string;
   /** US state codes (two letters, e.g. "CA"). */
   states: string[];
+  /** The buyer's price floor: a call's bid must reach it, in cents. */
   minBidCents: number;
+  /** Most calls the buyer takes at once. */
   maxConcurrentCalls: number;
+  /** Higher wins among eligible buyers (-1000 to 1000). */
   priority: number;
+  /** An inactive buyer is never routed to. */
   active: boolean;
   /** Optimistic-locking version, incremented on every update. */
   version: number;
+  /** When the criteria were first stored. */
   createdAt: string;
+  /** When the criteria last changed. */
   updatedAt: string;
   /** IANA time zone of the calling hours, e.g. "America/New_York". */
   timeZone: string;
   /** Calling hours in the buyer's time zone, "HH:MM" (end exclusive, "24:00" allowed; end before start: overnight). */
   hoursStart: string;
+  /** End of the calling hours, "HH:MM" in the buyer's time zone, exclusive. */
   hoursEnd: string;
   /** Most calls routed per UTC day; unset: no cap. */
   dailyCap?: number | undefined;
 }
 
+/** A buyer's new criteria. */
 export interface UpsertBuyerCriteriaRequest {
+  /** External id of the buyer. */
   buyerId: string;
+  /** 1 to 60 US state codes the buyer takes calls from. */
   states: string[];
+  /** Price floor in cents (0 to 10,000,000). */
   minBidCents: number;
+  /** Most concurrent calls (0 to 10,000). */
   maxConcurrentCalls: number;
   /** Omitted means 0, as over REST. */
   priority?:
@@ -49,27 +63,46 @@ export interface UpsertBuyerCriteriaRequest {
     | boolean
     | undefined;
   /** Omitted means "UTC", "00:00", "24:00" and no cap, as over REST. */
-  timeZone?: string | undefined;
-  hoursStart?: string | undefined;
-  hoursEnd?: string | undefined;
+  timeZone?:
+    | string
+    | undefined;
+  /** Start of the calling hours, "HH:MM" from "00:00" to "23:59"; default "00:00". */
+  hoursStart?:
+    | string
+    | undefined;
+  /** End of the calling hours, "HH:MM" from "00:01" to "24:00", exclusive; default "24:00". */
+  hoursEnd?:
+    | string
+    | undefined;
+  /** Most calls routed per UTC day; omitted: no cap. */
   dailyCap?: number | undefined;
 }
 
+/** The stored criteria. */
 export interface UpsertBuyerCriteriaResponse {
+  /** The criteria as stored, with their new version. */
   criteria?: BuyerRoutingCriteria | undefined;
 }
 
+/** Whose criteria to read. */
 export interface GetBuyerCriteriaRequest {
+  /** External id of the buyer. */
   buyerId: string;
 }
 
+/** The criteria asked for. */
 export interface GetBuyerCriteriaResponse {
+  /** The buyer's criteria. */
   criteria?: BuyerRoutingCriteria | undefined;
 }
 
+/** Filters of ListBuyerCriteria; every one is optional. */
 export interface ListBuyerCriteriaRequest {
   /** Only criteria that include this US state code. */
-  state?: string | undefined;
+  state?:
+    | string
+    | undefined;
+  /** Only active (true) or inactive (false) buyers. */
   active?:
     | boolean
     | undefined;
@@ -77,17 +110,23 @@ export interface ListBuyerCriteriaRequest {
   limit: number;
 }
 
+/** A page of criteria. */
 export interface ListBuyerCriteriaResponse {
+  /** The criteria that match. */
   criteria: BuyerRoutingCriteria[];
 }
 
+/** Whose criteria to delete. */
 export interface DeleteBuyerCriteriaRequest {
+  /** External id of the buyer. */
   buyerId: string;
 }
 
+/** Empty: the criteria are gone. */
 export interface DeleteBuyerCriteriaResponse {
 }
 
+/** The attributes of an inbound call to route. */
 export interface DecideRouteRequest {
   /** US state code of the caller. */
   state: string;
@@ -103,40 +142,61 @@ export interface DecideRouteRequest {
 
 /** One eligible buyer, in rank order (1 = the buyer the call is routed to). */
 export interface RankedBuyer {
+  /** Position, from 1. */
   rank: number;
+  /** External id of the buyer. */
   buyerId: string;
+  /** The buyer's priority (higher ranks first). */
   priority: number;
+  /** The buyer's price floor in cents. */
   minBidCents: number;
 }
 
+/** The ranked buyers for a call. */
 export interface DecideRouteResponse {
+  /** The caller's state, as asked. */
   state: string;
+  /** The instant the decision was made for (RFC 3339). */
   at: string;
+  /** Eligible buyers, best first; empty when none is eligible. */
   buyers: RankedBuyer[];
 }
 
+/** Which hour's statistics to read. */
 export interface GetRoutingStatsRequest {
   /** The UTC hour, "YYYY-MM-DDTHH" (e.g. "2026-12-05T14"). */
   hour: string;
 }
 
+/** One state's calls in the hour. */
 export interface StateCalls {
+  /** US state code. */
   state: string;
+  /** Calls from the state. */
   calls: number;
+  /** Of those, calls no buyer was eligible for. */
   unrouted: number;
 }
 
+/** One buyer's calls in the hour. */
 export interface BuyerCalls {
+  /** External id of the buyer. */
   buyerId: string;
+  /** Calls routed to the buyer. */
   calls: number;
 }
 
+/** Calls routed in one UTC hour. */
 export interface GetRoutingStatsResponse {
+  /** The hour, "YYYY-MM-DDTHH". */
   hour: string;
+  /** Every routing decision of the hour. */
   calls: number;
   /** Calls no buyer was eligible for. */
   unrouted: number;
+  /** By state. */
   states: StateCalls[];
+  /** By buyer the call went to. */
   buyers: BuyerCalls[];
 }
 
@@ -145,11 +205,19 @@ export const ROUTING_V1_PACKAGE_NAME = "routing.v1";
 /** Manages per-buyer routing criteria (one set per buyer). */
 
 export interface RoutingServiceClient {
+  /** Creates or replaces a buyer's criteria (a full replacement: omitted optional fields take their defaults). */
+
   upsertBuyerCriteria(request: UpsertBuyerCriteriaRequest): Observable<UpsertBuyerCriteriaResponse>;
+
+  /** A buyer's criteria (cached as routing:buyer:{buyerID}); NOT_FOUND when it has none. */
 
   getBuyerCriteria(request: GetBuyerCriteriaRequest): Observable<GetBuyerCriteriaResponse>;
 
+  /** Criteria of many buyers, optionally of one state or activity. */
+
   listBuyerCriteria(request: ListBuyerCriteriaRequest): Observable<ListBuyerCriteriaResponse>;
+
+  /** Deletes a buyer's criteria; NOT_FOUND when it has none. */
 
   deleteBuyerCriteria(request: DeleteBuyerCriteriaRequest): Observable<DeleteBuyerCriteriaResponse>;
 
@@ -165,17 +233,25 @@ export interface RoutingServiceClient {
 /** Manages per-buyer routing criteria (one set per buyer). */
 
 export interface RoutingServiceController {
+  /** Creates or replaces a buyer's criteria (a full replacement: omitted optional fields take their defaults). */
+
   upsertBuyerCriteria(
     request: UpsertBuyerCriteriaRequest,
   ): Promise<UpsertBuyerCriteriaResponse> | Observable<UpsertBuyerCriteriaResponse> | UpsertBuyerCriteriaResponse;
+
+  /** A buyer's criteria (cached as routing:buyer:{buyerID}); NOT_FOUND when it has none. */
 
   getBuyerCriteria(
     request: GetBuyerCriteriaRequest,
   ): Promise<GetBuyerCriteriaResponse> | Observable<GetBuyerCriteriaResponse> | GetBuyerCriteriaResponse;
 
+  /** Criteria of many buyers, optionally of one state or activity. */
+
   listBuyerCriteria(
     request: ListBuyerCriteriaRequest,
   ): Promise<ListBuyerCriteriaResponse> | Observable<ListBuyerCriteriaResponse> | ListBuyerCriteriaResponse;
+
+  /** Deletes a buyer's criteria; NOT_FOUND when it has none. */
 
   deleteBuyerCriteria(
     request: DeleteBuyerCriteriaRequest,

@@ -7,6 +7,7 @@ import { KafkaService } from '../kafka/kafka.service';
 import { deadLetterTopics, EventConsumerService } from '../kafka/consumer/event-consumer.service';
 import { LifecycleService } from '../health/lifecycle.service';
 import { ServiceKitModule } from '../service-kit.module';
+import { setupOpenApi } from '../openapi/openapi.setup';
 import { createHttpApp } from './http-app';
 import { installHttpMetrics } from './http-metrics';
 import { ServiceSpec } from './service-spec';
@@ -43,6 +44,7 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   installHttpMetrics(app, config);
 
   try {
+    setupOpenApi(app, config);
     if (config.kafka.ensureTopics) {
       await app
         .get(KafkaService)

@@ -1,6 +1,8 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DependencyHealthIndicators, DependencyReport } from './dependency.health';
+import { HealthReportSchema } from './health.openapi';
 
 /** The part of the HTTP response the health endpoints touch (no Express types here). */
 interface StatusSettable {
@@ -22,6 +24,7 @@ export interface HealthReport extends Omit<DependencyReport, 'status'> {
  * `/health`: every dependency's state for people and monitoring; 200 `ok` or `degraded`, 503 `error` only
  * when the instance itself is not ready. Dependency state is also the `dependency_up` gauge on `/metrics`.
  */
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -34,11 +37,19 @@ export class HealthController {
    * failure while draining could get the process killed before in-flight work is done.
    */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process runs', description: 'Open: no token needed.' })
+  @ApiResponse({ status: 200, type: HealthReportSchema, description: 'Alive' })
   live(): HealthCheckResult {
     return { status: 'ok', info: {}, error: {}, details: {} };
   }
 
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: this instance takes traffic (started, not draining)',
+    description: 'Shared dependencies are not part of it. Open: no token needed.',
+  })
+  @ApiResponse({ status: 200, type: HealthReportSchema, description: 'Ready' })
+  @ApiResponse({ status: 503, type: HealthReportSchema, description: 'Starting or draining' })
   async ready(@Res({ passthrough: true }) response: StatusSettable): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.deps.acceptingTraffic()]);
@@ -50,6 +61,13 @@ export class HealthController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'Every dependency’s state',
+    description:
+      '200 `ok` or `degraded`; 503 `error` only when the instance is not ready. Open: no token needed.',
+  })
+  @ApiResponse({ status: 200, type: HealthReportSchema, description: '`ok` or `degraded`' })
+  @ApiResponse({ status: 503, type: HealthReportSchema, description: 'The instance is not ready' })
   async report(@Res({ passthrough: true }) response: StatusSettable): Promise<HealthReport> {
     const lifecycle = this.deps.acceptingTraffic();
     const report = await this.deps.dependencies();
