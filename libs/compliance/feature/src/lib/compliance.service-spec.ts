@@ -9,18 +9,12 @@ export const complianceServiceSpec = (): ServiceSpec => ({
   defaults: { name: 'compliance', httpPort: 3103, grpcPort: 5103, dbSchema: 'compliance' },
   features: [ComplianceFeatureModule],
   database: COMPLIANCE_DATABASE,
-  // With auth on, these gRPC methods need `<service>:read`; every other one `<service>:write`.
+  // With auth on, these gRPC methods need `<service>:read`; every other one `<service>:write` (checks are
+  // audited: they write).
   grpc: {
     package: grpcPackage.compliance,
     protoPath: protoPath('compliance'),
-    readMethods: [
-      'GetTcpaRuleSet',
-      'GetActiveTcpaRuleSet',
-      'CheckDnc',
-      'GetStateRule',
-      'CheckCall',
-      'CheckCallBatch',
-    ],
+    readMethods: ['GetTcpaRuleSet', 'GetActiveTcpaRuleSet', 'CheckDnc', 'GetStateRule'],
   },
   kafka: {
     consumes: [Topic.CallRecorded, Topic.ComplianceRulesChanged],

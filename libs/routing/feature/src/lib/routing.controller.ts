@@ -11,6 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
+import { RequireScopes } from '@platform/service-kit';
 import { RoutingService } from './routing.service';
 import { BuyerRoutingView, toBuyerRoutingView } from './routing.mapper';
 import type { RouteDecision } from './decision/route-decision.service';
@@ -66,6 +67,7 @@ export class RouteDecisionController {
 
   /** Ranks the buyers eligible for a call (200; the first one gets it). */
   @Post('decisions')
+  @RequireScopes('routing:read') // ranking buyers reads criteria, it changes none
   @HttpCode(200)
   decide(@Body() body: DecideRouteDto): Promise<RouteDecision> {
     return this.decisions.decide(body);

@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { RequireScopes } from '@platform/service-kit';
 import type { BidDecision } from './bid-decision';
 import { DecideBidsDto } from './bid-decision.dto';
 import { BidDecisionService } from './bid-decision.service';
@@ -10,6 +11,7 @@ export class BidDecisionController {
 
   /** Accepts or rejects (with reasons) each bid of the batch, in order. */
   @Post()
+  @RequireScopes('bid:read') // a decision reads bids, it changes none
   @HttpCode(200)
   async decide(@Body() body: DecideBidsDto): Promise<{ decisions: BidDecision[] }> {
     return { decisions: await this.decisions.decide(body.bids) };

@@ -22,6 +22,8 @@ interface HttpRequestLike {
 /** `@nestjs/microservices`' own key of a handler's `@GrpcMethod` pattern (`{ service, rpc }`). */
 const PATTERN_METADATA = 'microservices:pattern';
 
+const pascalCase = (name: string): string => `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+
 /** The token of an `Authorization: Bearer <token>` value, or `undefined`. */
 export function bearerToken(value: unknown): string | undefined {
   const text = Array.isArray(value) ? value[0] : value;
@@ -49,7 +51,7 @@ export class AuthGuard implements CanActivate {
   ) {
     const auth = config.auth;
     this.verifier = auth.mode === 'jwt' ? new TokenVerifier(auth, config.name) : null;
-    this.readMethods = new Set(readMethods);
+    this.readMethods = new Set(readMethods.map(pascalCase));
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -102,12 +104,15 @@ export class AuthGuard implements CanActivate {
     return [this.readMethods.has(this.grpcMethod(context)) ? `${service}:read` : `${service}:write`];
   }
 
-  /** The gRPC method (PascalCase, as in the `.proto`) a handler serves. */
+  /**
+   * The gRPC method a handler serves, PascalCase as in the `.proto` (ts-proto's `@XServiceControllerMethods()`
+   * registers lowerCamel names, `@GrpcMethod('X', 'GetY')` PascalCase ones).
+   */
   private grpcMethod(context: ExecutionContext): string {
     const handler = context.getHandler();
     const patterns = Reflect.getMetadata(PATTERN_METADATA, handler) as { rpc?: unknown }[] | undefined;
     const rpc = patterns?.find((pattern) => typeof pattern?.rpc === 'string')?.rpc;
-    return typeof rpc === 'string' ? rpc : `${handler.name.charAt(0).toUpperCase()}${handler.name.slice(1)}`;
+    return pascalCase(typeof rpc === 'string' ? rpc : handler.name);
   }
 
   private isOpenPath(request: HttpRequestLike): boolean {
