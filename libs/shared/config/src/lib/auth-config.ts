@@ -1,6 +1,3 @@
-import { z } from 'zod';
-import { positiveIntVar } from './env';
-
 /** Values of `AUTH_MODE`: `jwt` checks bearer tokens on every REST and gRPC call; `off` lets anyone in. */
 export const AUTH_MODES = ['off', 'jwt'] as const;
 
@@ -47,38 +44,22 @@ const list = (value: string | undefined): string[] =>
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
 
-/** The `AUTH_*` variables, added to every service's config schema. */
-export const authVars = {
-  AUTH_MODE: z.enum(AUTH_MODES, { message: `must be one of ${AUTH_MODES.join(', ')}` }).optional(),
-  AUTH_JWT_SECRET: z
-    .string()
-    .min(MIN_AUTH_SECRET_LENGTH, `must be at least ${MIN_AUTH_SECRET_LENGTH} characters (HS256)`)
-    .optional(),
-  AUTH_JWKS_FILE: z.string().min(1).optional(),
-  AUTH_JWKS_URL: z
-    .string()
-    .regex(/^https?:\/\/\S+$/, 'must be a URL starting with http:// or https://')
-    .optional(),
-  AUTH_ISSUER: z.string().min(1).optional(),
-  AUTH_AUDIENCE: z.string().optional(),
-  AUTH_CLOCK_SKEW_S: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must be between 0 and 300')
-    .max(300, 'must be between 0 and 300')
-    .default(30),
-  AUTH_OPEN_PATHS: z.string().optional(),
-  AUTH_CLIENT_TOKEN_FILE: z.string().min(1).optional(),
-  AUTH_CLIENT_SECRET: z
-    .string()
-    .min(MIN_AUTH_SECRET_LENGTH, `must be at least ${MIN_AUTH_SECRET_LENGTH} characters (HS256)`)
-    .optional(),
-  AUTH_CLIENT_SCOPES: z.string().optional(),
-  AUTH_CLIENT_TTL_S: positiveIntVar().min(30, 'must be >= 30').default(300),
-};
-
-/** The parsed `AUTH_*` variables (and `NODE_ENV`, which decides the default mode). */
-export type AuthVars = z.output<z.ZodObject<typeof authVars>> & { NODE_ENV: string };
+/** The parsed `AUTH_*` variables (declared in service-config.ts's schema) and `NODE_ENV`, which decides the default mode. */
+export interface AuthVars {
+  NODE_ENV: string;
+  AUTH_MODE?: (typeof AUTH_MODES)[number];
+  AUTH_JWT_SECRET?: string;
+  AUTH_JWKS_FILE?: string;
+  AUTH_JWKS_URL?: string;
+  AUTH_ISSUER?: string;
+  AUTH_AUDIENCE?: string;
+  AUTH_CLOCK_SKEW_S: number;
+  AUTH_OPEN_PATHS?: string;
+  AUTH_CLIENT_TOKEN_FILE?: string;
+  AUTH_CLIENT_SECRET?: string;
+  AUTH_CLIENT_SCOPES?: string;
+  AUTH_CLIENT_TTL_S: number;
+}
 
 /** One problem with the `AUTH_*` variables taken together, for the schema's `superRefine`. */
 export interface AuthIssue {
