@@ -31,6 +31,8 @@ export type AuthConfig =
        * expires; `AUTH_CLIENT_TOKEN_FILE`), or tokens it signs itself with an HS256 secret
        * (`AUTH_CLIENT_SECRET`, default `AUTH_JWT_SECRET`) for `AUTH_CLIENT_SCOPES` (default `<peer>:read` of
        * each peer), `AUTH_CLIENT_TTL_S` long (default 300). `null`: the service calls no peer.
+       * A self-signed token verifies only at peers that check the same HS256 secret; where peers use a JWKS,
+       * mount a token from the identity provider (`AUTH_CLIENT_TOKEN_FILE`).
        */
       client:
         | { kind: 'token-file'; path: string }
