@@ -20,8 +20,8 @@ module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': swcTransform },
-  // @nestjs/schedule ships ES modules only: compile it to CommonJS like our own sources.
-  transformIgnorePatterns: ['/node_modules/(?!@nestjs/schedule/)'],
+  // @nestjs/schedule and jose ship ES modules only: compile them to CommonJS like our own sources.
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/schedule/|jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: [
     '<rootDir>/src/**/*.spec.ts',

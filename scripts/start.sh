@@ -36,6 +36,13 @@ for svc in "${SERVICES[@]}"; do
   done
 done
 
+# Auth on, as in production, with the dev secret `npm run token` signs with (scripts/dev-auth.env); a variable
+# already in the environment wins (AUTH_MODE=off npm start runs without auth).
+while IFS='=' read -r name value; do
+  [[ "$name" =~ ^AUTH_[A-Z_]+$ ]] || continue
+  [ -n "${!name:-}" ] || export "$name=$value"
+done <"$ROOT/scripts/dev-auth.env"
+
 pids=()
 stopping=0
 stop_all() {

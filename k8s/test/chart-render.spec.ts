@@ -317,6 +317,26 @@ describe('platform chart', () => {
       expect(pepper('routing')).toBeUndefined();
       expect(pepper('analytics')).toBeUndefined();
     });
+
+    it('prod: should check tokens in every service (AUTH_MODE=jwt, issuer), the secret by Secret reference', () => {
+      const objects = render('prod');
+      for (const service of SERVICES) {
+        expect(forService(objects, 'ConfigMap', service).data).toMatchObject({
+          AUTH_MODE: 'jwt',
+          AUTH_ISSUER: 'https://auth.example.com',
+          AUTH_AUDIENCE: 'platform',
+        });
+        const secret = forService(objects, 'Deployment', service).spec.template.spec.containers[0].env.find(
+          (e: K8sObject) => e.name === 'AUTH_JWT_SECRET',
+        );
+        expect(secret.valueFrom.secretKeyRef).toEqual({ name: 'platform', key: 'AUTH_JWT_SECRET' });
+      }
+      const off = render('prod', ['--set', 'config.authMode=off']);
+      for (const service of SERVICES) {
+        expect(forService(off, 'ConfigMap', service).data.AUTH_ISSUER).toBeUndefined();
+        expect(forService(off, 'ConfigMap', service).data.AUTH_MODE).toBe('off');
+      }
+    });
   });
 
   describe('monitoring', () => {

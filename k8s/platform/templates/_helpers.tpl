@@ -103,6 +103,12 @@ ConfigMap exists) renders it inline.
 {{- if not .root.Values.secrets.redisUrlKey -}}{{- $_ := set $data "REDIS_URL" $c.redisUrl -}}{{- end -}}
 {{- if $c.redisClusterNodes -}}{{- $_ := set $data "REDIS_CLUSTER_NODES" $c.redisClusterNodes -}}{{- end -}}
 {{- with (get $c.edgeVarnishUrls .name) -}}{{- $_ := set $data "EDGE_VARNISH_URLS" . -}}{{- end -}}
+{{- $_ := set $data "AUTH_MODE" $c.authMode -}}
+{{- if eq $c.authMode "jwt" -}}
+{{- $_ := set $data "AUTH_AUDIENCE" $c.authAudience -}}
+{{- if $c.authIssuer -}}{{- $_ := set $data "AUTH_ISSUER" $c.authIssuer -}}{{- end -}}
+{{- if $c.authJwksUrl -}}{{- $_ := set $data "AUTH_JWKS_URL" $c.authJwksUrl -}}{{- end -}}
+{{- end -}}
 {{- if $c.nodeOptions -}}{{- $_ := set $data "NODE_OPTIONS" $c.nodeOptions -}}{{- end -}}
 {{- $root := .root -}}
 {{- $peers := include "platform.peers" . | fromYaml -}}
@@ -139,6 +145,20 @@ ConfigMap exists) renders it inline.
     secretKeyRef:
       name: {{ $secret }}
       key: {{ $s.redisUrlKey }}
+{{- end }}
+{{- if and $s.authJwtSecretKey (eq .root.Values.config.authMode "jwt") }}
+- name: AUTH_JWT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $s.authJwtSecretKey }}
+{{- end }}
+{{- if and $s.authClientSecretKey (eq .root.Values.config.authMode "jwt") }}
+- name: AUTH_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $s.authClientSecretKey }}
 {{- end }}
 {{- if and $s.phoneHashPepperKey (has .name (splitList " " (include "platform.pepperServices" .))) }}
 - name: COMPLIANCE_PHONE_HASH_PEPPER

@@ -4,7 +4,7 @@ module.exports = {
   rootDir: __dirname,
   // Integration specs need the real stack: fail fast with the fix when it is down.
   globalSetup: '../../../tools/jest/stack-check.js',
-  // Its spec starts the routing service, which uses @nestjs/schedule 12 (ES modules only): compile it with SWC.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs/schedule|cron)/)'],
+  // Its spec starts the routing service, which uses @nestjs/schedule 12 and jose (ES modules only): compile them with SWC.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs/schedule|cron|jose)/)'],
   coverageDirectory: '../../../coverage/libs/routing/client',
 };

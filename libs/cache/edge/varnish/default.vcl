@@ -12,7 +12,9 @@ vcl 4.1;
 #   `no-store` or `no-cache`), it carries a `Surrogate-Key` (so invalidation can purge it) and its
 #   status is below 500. `@CacheRoute` marks exactly its stored statuses (`statuses`, default 200)
 #   that way; everything else — routes without `@CacheRoute`, errors, authenticated answers
-#   (`private`) — reaches the app every time. Varnish's own rules still apply on top (e.g. it only
+#   (`private`) — reaches the app every time. Requests with `Authorization` or `Cookie` are passed,
+#   and responses vary on every identity header the app declares, so a caller the app identifies
+#   never gets the anonymous copy. Varnish's own rules still apply on top (e.g. it only
 #   stores 200, 203, 204, 300, 301, 304, 404, 410, 414 by default).
 # - Every cached object is indexed by the words of its `Surrogate-Key` response header (the cache
 #   key, the tags and the namespace) through the xkey vmod (varnish-modules).
@@ -73,7 +75,14 @@ sub vcl_recv {
     return (synth(200, "Purged"));
   }
 
-  # Only GET and HEAD are cached; the built-in VCL passes requests with Authorization or Cookie.
+  # A request that carries credentials is never answered from the cache, whatever a stored object's Vary
+  # says (the built-in VCL does the same; stated here so no edit above can lose it). Credentials in other
+  # headers (an API key read by the app's own middleware) are kept apart by `Vary`: the app names every
+  # identity header (`http.identityHeaders`) in the Vary of each response that is not public for all.
+  if (req.http.Authorization || req.http.Cookie) {
+    return (pass);
+  }
+  # Only GET and HEAD are cached (the built-in VCL passes other methods).
 }
 
 sub vcl_backend_response {

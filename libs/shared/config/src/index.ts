@@ -3,3 +3,4 @@ export * from './lib/env';
 export * from './lib/load-config';
 export * from './lib/service-config';
 export * from './lib/phone-hash';
+export * from './lib/auth-config';

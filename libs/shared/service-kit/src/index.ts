@@ -12,3 +12,4 @@ export { loggerOptions } from './lib/logging/logger-options';
 export * from './lib/invalidation';
 export * from './lib/grpc/grpc-client';
 export { DB_QUERIES_METRIC } from './lib/database/db-metrics.provider';
+export * from './lib/auth';

@@ -12,6 +12,7 @@ import { RunningService, startServiceApp } from './lib/bootstrap/create-service-
 import { ServiceSpec } from './lib/bootstrap/service-spec';
 import { dropSchema, readOutbox, refuseOutboxWrites, type OutboxTestRow } from './testing/outbox';
 
+export * from './testing/auth-tokens';
 export * from './testing/client-caller';
 export * from './testing/kafka-broker';
 export * from './testing/outbox';
@@ -163,8 +164,11 @@ export async function readJson(response: Response): Promise<JsonBody> {
 
 /** A unary-call client for one of the services' gRPC APIs, loaded from its `.proto` at runtime. */
 export interface GrpcTestClient {
-  /** Calls `method` (lowerCamel, e.g. `getBid`); rejects with the gRPC `ServiceError` on failure. */
-  call(method: string, request: object): Promise<JsonBody>;
+  /**
+   * Calls `method` (lowerCamel, e.g. `getBid`) with optional metadata (e.g. `{ authorization: 'Bearer …' }`);
+   * rejects with the gRPC `ServiceError` on failure.
+   */
+  call(method: string, request: object, metadata?: Record<string, string>): Promise<JsonBody>;
   close(): void;
 }
 
@@ -181,13 +185,13 @@ export function grpcTestClient(service: ProtoService, address: string): GrpcTest
   const Client = definition[service].v1[serviceName];
   const client = new Client(address, credentials.createInsecure());
   return {
-    call: (method, request) =>
+    call: (method, request, metadata = {}) =>
       new Promise((resolve, reject) => {
         const unary = client[method] as UnaryMethod | undefined;
         if (!unary) return reject(new Error(`${serviceName} has no method ${method}`));
-        unary.call(client, request, new Metadata(), (error, response) =>
-          error ? reject(error) : resolve(response),
-        );
+        const sent = new Metadata();
+        for (const [name, value] of Object.entries(metadata)) sent.set(name, value);
+        unary.call(client, request, sent, (error, response) => (error ? reject(error) : resolve(response)));
       }),
     close: () => client.close(),
   };

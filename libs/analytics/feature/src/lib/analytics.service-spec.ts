@@ -16,7 +16,12 @@ export const analyticsServiceSpec = (): ServiceSpec => ({
   },
   features: [AnalyticsFeatureModule],
   database: ANALYTICS_DATABASE,
-  grpc: { package: grpcPackage.analytics, protoPath: protoPath('analytics') },
+  // With auth on, these gRPC methods need `<service>:read`; every other one `<service>:write`.
+  grpc: {
+    package: grpcPackage.analytics,
+    protoPath: protoPath('analytics'),
+    readMethods: ['GetCallRecord', 'ListCallRecords'],
+  },
   kafka: {
     consumes: [Topic.BidChanged, Topic.BuyerRoutingChanged, Topic.CallRecorded],
     produces: [Topic.CallRecorded],

@@ -17,7 +17,12 @@ export const bidServiceSpec = (): ServiceSpec => ({
   },
   features: [BidFeatureModule],
   database: BID_DATABASE,
-  grpc: { package: grpcPackage.bid, protoPath: protoPath('bid') },
+  // With auth on, these gRPC methods need `<service>:read`; every other one `<service>:write`.
+  grpc: {
+    package: grpcPackage.bid,
+    protoPath: protoPath('bid'),
+    readMethods: ['GetBid', 'ListBids', 'ListCallBids', 'ListBuyerActiveBids', 'DecideBids', 'GetBidStats'],
+  },
   kafka: {
     consumes: [Topic.BuyerRoutingChanged, Topic.BidChanged, Topic.ComplianceRulesChanged],
     produces: [Topic.BidChanged],

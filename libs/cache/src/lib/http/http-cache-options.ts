@@ -11,6 +11,8 @@ export interface HttpCacheRequest {
   readonly params?: Readonly<Record<string, string | undefined>>;
   /** Set by an authentication guard or middleware; its `id`/`sub`/`userId` identifies the caller. */
   readonly user?: unknown;
+  /** Fastify's Node request, where Nest middleware (which sees only the Node request) sets `user`. */
+  readonly raw?: { readonly user?: unknown };
 }
 
 /** Reads one value from a request (an identity, a tenant), or `undefined` when there is none. */
@@ -94,6 +96,15 @@ export interface HttpCacheOptions {
    * `request.user`), else the `Authorization` header. Only a hash of it enters the key.
    */
   readonly user?: RequestValueExtractor;
+  /**
+   * Request headers from which the app (a guard, or middleware that sets `request.user`) may identify a
+   * caller, lower case. Every response of a route that is not `public: true` names them in `Vary`, so a
+   * shared edge never answers a request carrying one with the copy it stored for a request without it (the
+   * anonymous copy). Default `['authorization', 'cookie', 'x-api-key']`; add the header your own
+   * middleware reads. A request identified without any of them is logged (once per route): the edge
+   * cannot tell it from an anonymous one.
+   */
+  readonly identityHeaders?: readonly string[];
   /** Query-string normalization. */
   readonly query?: HttpCacheQueryOptions;
   /**

@@ -19,11 +19,16 @@ export interface HttpCacheSettings {
   readonly ttl: HttpCacheTtl;
   readonly vary: NonNullable<HttpCacheOptions['vary']>;
   readonly identity: RequestValueExtractor;
+  /** Lower-case headers that may identify a caller: in `Vary` of every non-public route's responses. */
+  readonly identityHeaders: readonly string[];
   readonly ignore: readonly (string | RegExp)[];
   readonly storeHeaders: readonly string[];
   readonly edge: HttpCacheEdgeOptions;
   readonly statusHeaders: boolean;
 }
+
+/** Headers that identify callers unless `identityHeaders` says otherwise. */
+export const DEFAULT_IDENTITY_HEADERS: readonly string[] = ['authorization', 'cookie', 'x-api-key'];
 
 const DEFAULT_STORE_HEADERS = ['content-type', 'content-language', 'content-disposition', 'link'];
 
@@ -55,6 +60,13 @@ export function resolveHttpCacheSettings(options: HttpCacheOptions): HttpCacheSe
   if (options.user !== undefined && typeof options.user !== 'function') {
     throw new InvalidOptionError('http.user: expected a function of the request');
   }
+  const identityHeaders = options.identityHeaders ?? DEFAULT_IDENTITY_HEADERS;
+  if (
+    !Array.isArray(identityHeaders) ||
+    identityHeaders.some((h) => typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h))
+  ) {
+    throw new InvalidOptionError('http.identityHeaders: expected an array of header names');
+  }
   const ignore = options.query?.ignore ?? DEFAULT_IGNORED_QUERY_PARAMS;
   if (
     !Array.isArray(ignore) ||
@@ -76,6 +88,7 @@ export function resolveHttpCacheSettings(options: HttpCacheOptions): HttpCacheSe
     ttl,
     vary: options.vary ?? { user: 'auto' },
     identity: options.user ?? defaultIdentity,
+    identityHeaders: [...new Set(identityHeaders.map((h) => h.toLowerCase()))],
     ignore,
     storeHeaders: stored,
     edge: options.edge ?? {},

@@ -63,11 +63,13 @@ export function headerValue(request: HttpCacheRequest, name: string): string | u
 }
 
 /**
- * The caller's identity as the default extractor sees it: `request.user`'s `id`, `sub` or `userId` (else the
+ * The caller's identity as the default extractor sees it: `request.user`'s (or, on Fastify, `request.raw.user`'s)
+ * `id`, `sub` or `userId` (else the
  * whole object), else the `Authorization` header, else the `Cookie` header. Only its hash ever reaches a key.
  */
 export function defaultIdentity(request: HttpCacheRequest): string | undefined {
-  const user = request.user;
+  // On Fastify, Nest middleware sets `user` on the Node request (`raw`), not on the one handlers see.
+  const user = request.user ?? request.raw?.user;
   if (user !== undefined && user !== null && user !== false) {
     if (typeof user === 'string' || typeof user === 'number') return `user:${user}`;
     if (typeof user === 'object') {

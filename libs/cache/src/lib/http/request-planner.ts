@@ -119,7 +119,9 @@ function computePlan(input: PlanInput): HttpCachePlan | null {
 
   const vary = [...route.varyHeaders];
   if (route.tenantHeader !== undefined) vary.push(route.tenantHeader);
-  if (route.varyUser !== false && !isPublicRoute) vary.push('authorization', 'cookie');
+  // Whatever may identify a caller keeps the edge from handing one caller's (or the anonymous) copy to
+  // another, unless the route says its answer is the same for everyone.
+  if (!isPublicRoute) vary.push(...settings.identityHeaders);
   const namespace = routeKey === undefined ? undefined : namespaceOf(routeKey, context.namespaces);
   const keys = surrogateKeys([...tags, ...(namespace === undefined ? [] : [namespace]), settings.namespace]);
   const surrogateHeader = keys.join(' ');

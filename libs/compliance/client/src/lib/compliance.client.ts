@@ -1,9 +1,9 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Cache } from '@platform/cache';
 import { InjectCache } from '@platform/cache/nest';
 import { hmacPhoneNumber, loadPhoneHashPepper, type ServiceConfig } from '@platform/config';
 import type { complianceV1 } from '@platform/proto';
-import { createGrpcClient, GrpcClient, SERVICE_CONFIG } from '@platform/service-kit';
+import { createGrpcClient, GrpcClient, SERVICE_CONFIG, ServiceCredentials } from '@platform/service-kit';
 import { COMPLIANCE_CLIENT_CACHES, COMPLIANCE_PEER } from './compliance-client.constants';
 
 /** What other services need to know of a state's calling rule. */
@@ -37,6 +37,8 @@ export class ComplianceClient implements OnApplicationShutdown {
     private readonly states: Cache<StateCallingRule | null>,
     @InjectCache(COMPLIANCE_CLIENT_CACHES.dnc.namespace) private readonly dnc: Cache<boolean>,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
+    // The calling service's own token on every call (none when auth is off, or outside a service kit app).
+    @Optional() private readonly credentials?: ServiceCredentials,
   ) {
     const address = config.peers[COMPLIANCE_PEER.name];
     if (address === undefined) {
@@ -78,7 +80,9 @@ export class ComplianceClient implements OnApplicationShutdown {
   }
 
   private grpc(): GrpcClient {
-    this.client ??= createGrpcClient('compliance', this.address);
+    this.client ??= createGrpcClient('compliance', this.address, {
+      authorization: () => this.credentials?.authorization() ?? Promise.resolve(undefined),
+    });
     return this.client;
   }
 

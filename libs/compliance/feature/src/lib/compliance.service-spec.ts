@@ -9,7 +9,13 @@ export const complianceServiceSpec = (): ServiceSpec => ({
   defaults: { name: 'compliance', httpPort: 3103, grpcPort: 5103, dbSchema: 'compliance' },
   features: [ComplianceFeatureModule],
   database: COMPLIANCE_DATABASE,
-  grpc: { package: grpcPackage.compliance, protoPath: protoPath('compliance') },
+  // With auth on, these gRPC methods need `<service>:read`; every other one `<service>:write` (checks are
+  // audited: they write).
+  grpc: {
+    package: grpcPackage.compliance,
+    protoPath: protoPath('compliance'),
+    readMethods: ['GetTcpaRuleSet', 'GetActiveTcpaRuleSet', 'CheckDnc', 'GetStateRule'],
+  },
   kafka: {
     consumes: [Topic.CallRecorded, Topic.ComplianceRulesChanged],
     produces: [Topic.ComplianceRulesChanged],

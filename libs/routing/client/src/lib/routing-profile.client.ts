@@ -1,9 +1,9 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Cache } from '@platform/cache';
 import { InjectCache } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import type { routingV1 } from '@platform/proto';
-import { createGrpcClient, GrpcClient, SERVICE_CONFIG } from '@platform/service-kit';
+import { createGrpcClient, GrpcClient, SERVICE_CONFIG, ServiceCredentials } from '@platform/service-kit';
 import { ROUTING_PEER, ROUTING_PROFILE_CACHE } from './routing-client.constants';
 
 /** What other services need to know of a buyer's routing criteria. */
@@ -37,6 +37,8 @@ export class RoutingProfileClient implements OnApplicationShutdown {
   constructor(
     @InjectCache(ROUTING_PROFILE_CACHE.namespace) private readonly cache: Cache<BuyerRoutingProfile | null>,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
+    // The calling service's own token on every call (none when auth is off, or outside a service kit app).
+    @Optional() private readonly credentials?: ServiceCredentials,
   ) {
     const address = config.peers[ROUTING_PEER.name];
     if (address === undefined) {
@@ -57,7 +59,9 @@ export class RoutingProfileClient implements OnApplicationShutdown {
   }
 
   private async fetch(buyerId: string): Promise<BuyerRoutingProfile | null> {
-    this.client ??= createGrpcClient('routing', this.address);
+    this.client ??= createGrpcClient('routing', this.address, {
+      authorization: () => this.credentials?.authorization() ?? Promise.resolve(undefined),
+    });
     const reply = await this.client.call<routingV1.GetBuyerCriteriaResponse>('getBuyerCriteria', { buyerId });
     const criteria = reply?.criteria;
     if (!criteria) return null;

@@ -11,7 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiEndpoint } from '@platform/service-kit';
+import { ApiEndpoint, RequireScopes } from '@platform/service-kit';
 import { BuyerRoutingSchema, RouteDecisionSchema, RoutingHourStatsSchema } from './routing.openapi';
 import { RoutingService } from './routing.service';
 import { BuyerRoutingView, toBuyerRoutingView } from './routing.mapper';
@@ -98,10 +98,11 @@ export class RouteDecisionController {
   @ApiEndpoint({
     summary: 'Rank the buyers eligible for a call',
     description: 'The first buyer gets the call. Counted in the hourly statistics.',
-    scope: 'routing:write',
+    scope: 'routing:read',
     body: true,
     response: RouteDecisionSchema,
   })
+  @RequireScopes('routing:read') // ranking buyers reads criteria, it changes none
   @HttpCode(200)
   decide(@Body() body: DecideRouteDto): Promise<RouteDecision> {
     return this.decisions.decide(body);

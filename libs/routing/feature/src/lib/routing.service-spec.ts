@@ -9,7 +9,12 @@ export const routingServiceSpec = (): ServiceSpec => ({
   defaults: { name: 'routing', httpPort: 3102, grpcPort: 5102, dbSchema: 'routing' },
   features: [RoutingFeatureModule],
   database: ROUTING_DATABASE,
-  grpc: { package: grpcPackage.routing, protoPath: protoPath('routing') },
+  // With auth on, these gRPC methods need `<service>:read`; every other one `<service>:write`.
+  grpc: {
+    package: grpcPackage.routing,
+    protoPath: protoPath('routing'),
+    readMethods: ['GetBuyerCriteria', 'ListBuyerCriteria', 'DecideRoute', 'GetRoutingStats'],
+  },
   kafka: {
     consumes: [Topic.ComplianceRulesChanged, Topic.BuyerRoutingChanged],
     produces: [Topic.BuyerRoutingChanged],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseEnv } from './load-config';
 import { boolVar, hostPortListVar, identifierVar, portVar, positiveIntVar, urlVar } from './env';
+import { AUTH_MODES, AuthConfig, authIssues, MIN_AUTH_SECRET_LENGTH, toAuthConfig } from './auth-config';
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -82,6 +83,8 @@ export interface ServiceConfig {
   edge: { varnishUrls: string[] };
   /** gRPC `host:port` of each service this one calls, by {@link PeerDefaults.name}. */
   peers: Readonly<Record<string, string>>;
+  /** Who may call the service, and its own credentials for calls to its peers (`AUTH_*`, see auth-config.ts). */
+  auth: AuthConfig;
   log: { level: (typeof LOG_LEVELS)[number] };
   shutdownTimeoutMs: number;
   /** How long readiness reports 'draining' before the servers stop accepting work. */
@@ -104,6 +107,8 @@ const peerVars = (peers: readonly PeerDefaults[]) =>
       z.string().regex(HOST_PORT, 'must be host:port').default(peer.defaultAddress),
     ]),
   ) as Record<never, never>;
+
+const peerNames = (defaults: ServiceDefaults) => (defaults.peers ?? []).map((peer) => peer.name);
 
 const schemaFor = (defaults: ServiceDefaults) =>
   z
@@ -167,8 +172,39 @@ const schemaFor = (defaults: ServiceDefaults) =>
         .int('must be a whole number')
         .min(0, 'must be >= 0')
         .default(3000),
+      // Who may call the service, and its own credentials for its peers (checked together in auth-config.ts).
+      AUTH_MODE: z.enum(AUTH_MODES, { message: `must be one of ${AUTH_MODES.join(', ')}` }).optional(),
+      AUTH_JWT_SECRET: z
+        .string()
+        .min(MIN_AUTH_SECRET_LENGTH, `must be at least ${MIN_AUTH_SECRET_LENGTH} characters (HS256)`)
+        .optional(),
+      AUTH_JWKS_FILE: z.string().min(1).optional(),
+      AUTH_JWKS_URL: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'must be a URL starting with http:// or https://')
+        .optional(),
+      AUTH_ISSUER: z.string().min(1).optional(),
+      AUTH_AUDIENCE: z.string().optional(),
+      AUTH_CLOCK_SKEW_S: z.coerce
+        .number({ message: 'must be a number' })
+        .int('must be a whole number')
+        .min(0, 'must be between 0 and 300')
+        .max(300, 'must be between 0 and 300')
+        .default(30),
+      AUTH_OPEN_PATHS: z.string().optional(),
+      AUTH_CLIENT_TOKEN_FILE: z.string().min(1).optional(),
+      AUTH_CLIENT_SECRET: z
+        .string()
+        .min(MIN_AUTH_SECRET_LENGTH, `must be at least ${MIN_AUTH_SECRET_LENGTH} characters (HS256)`)
+        .optional(),
+      AUTH_CLIENT_SCOPES: z.string().optional(),
+      AUTH_CLIENT_TTL_S: positiveIntVar().min(30, 'must be >= 30').default(300),
     })
     .extend(peerVars(defaults.peers ?? []))
+    .superRefine((vars, ctx) => {
+      for (const issue of authIssues(vars, peerNames(defaults)))
+        ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
+    })
     .refine((vars) => vars.SHUTDOWN_DRAIN_DELAY_MS < vars.SHUTDOWN_TIMEOUT_MS, {
       path: ['SHUTDOWN_DRAIN_DELAY_MS'],
       message: 'must be smaller than SHUTDOWN_TIMEOUT_MS',
@@ -226,6 +262,7 @@ export function loadServiceConfig(
         (vars as Record<string, unknown> as Record<string, string>)[peer.addressVar],
       ]),
     ),
+    auth: toAuthConfig(vars, peerNames(defaults)),
     log: { level: vars.LOG_LEVEL },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainDelayMs: vars.SHUTDOWN_DRAIN_DELAY_MS,

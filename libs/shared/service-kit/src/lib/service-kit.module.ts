@@ -14,6 +14,7 @@ import {
   QueryCounter,
 } from '@platform/database';
 import { dbQueryMetricsProvider } from './database/db-metrics.provider';
+import { authProviders, ServiceCredentials } from './auth/auth.providers';
 import { AppExceptionFilter } from './filters/app-exception.filter';
 import { DependencyHealthIndicators, HealthController, LifecycleService } from './health';
 import {
@@ -34,6 +35,8 @@ import { REDIS_CLUSTER_CONNECTION, REDIS_CONNECTION, SERVICE_CONFIG } from './se
 export interface ServiceKitOptions {
   config: ServiceConfig;
   database: DatabaseSpec;
+  /** gRPC methods that need `<service>:read` (the rest need `:write`); see `ServiceSpec.grpc.readMethods`. */
+  grpcReadMethods?: readonly string[];
 }
 
 /**
@@ -45,7 +48,7 @@ export interface ServiceKitOptions {
 @Global()
 @Module({})
 export class ServiceKitModule {
-  static forRoot({ config, database }: ServiceKitOptions): DynamicModule {
+  static forRoot({ config, database, grpcReadMethods }: ServiceKitOptions): DynamicModule {
     const entities = [...(Array.isArray(database.entities) ? database.entities : []), ProcessedEvent];
     const queries = new QueryCounter();
     return {
@@ -93,8 +96,10 @@ export class ServiceKitModule {
         EventConsumerService,
         InvalidationApplier,
         CommitInvalidationService,
+        ...authProviders(grpcReadMethods),
       ],
       exports: [
+        ServiceCredentials,
         SERVICE_CONFIG,
         REDIS_CONNECTION,
         REDIS_CLUSTER_CONNECTION,

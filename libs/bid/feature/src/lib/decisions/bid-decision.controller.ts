@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiEndpoint } from '@platform/service-kit';
+import { ApiEndpoint, RequireScopes } from '@platform/service-kit';
 import { BidDecisionsSchema } from '../bid.openapi';
 import type { BidDecision } from './bid-decision';
 import { DecideBidsDto } from './bid-decision.dto';
@@ -15,10 +15,11 @@ export class BidDecisionController {
   @ApiEndpoint({
     summary: 'Accept or reject each bid of a batch, with reasons',
     description: 'Up to 1000 bids; routing and compliance are consulted (their outages become reasons).',
-    scope: 'bid:write',
+    scope: 'bid:read',
     body: true,
     response: BidDecisionsSchema,
   })
+  @RequireScopes('bid:read') // a decision reads bids, it changes none
   @HttpCode(200)
   async decide(@Body() body: DecideBidsDto): Promise<{ decisions: BidDecision[] }> {
     return { decisions: await this.decisions.decide(body.bids) };

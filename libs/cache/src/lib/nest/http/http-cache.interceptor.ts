@@ -70,6 +70,8 @@ export class HttpCacheInterceptor implements NestInterceptor {
   private readonly plans = new WeakMap<object, HttpCachePlan | null>();
   /** Responses already served once by this process: a later hit on the same object came from L1. */
   private readonly seen = new WeakSet<object>();
+  /** Handlers already reported for identifying callers by something the edge cannot see. */
+  private readonly blindEdgeReported = new WeakSet<object>();
 
   constructor(
     @Inject(CACHE_INSTANCE) protected readonly cache: TieredCache,
@@ -129,7 +131,25 @@ export class HttpCacheInterceptor implements NestInterceptor {
     const route = this.route(context);
     const plan = route === null ? null : planRequest(request, route, this.planContext);
     this.plans.set(request, plan);
+    if (plan !== null && route?.options.public !== true) this.reportBlindEdge(context, request);
     return plan;
+  }
+
+  /**
+   * Logs (once per route) a request the app identified (`request.user`) without any of `identityHeaders`:
+   * the edge varies only on those headers, so it cannot tell such a caller from an anonymous one and may
+   * answer it with the anonymous copy. The fix is to name the header in `http.identityHeaders`.
+   */
+  private reportBlindEdge(context: ExecutionContext, request: HttpCacheRequest): void {
+    const handler = context.getHandler();
+    if (this.blindEdgeReported.has(handler) || this.settings.identity(request) === undefined) return;
+    if (this.settings.identityHeaders.some((name) => request.headers[name] !== undefined)) return;
+    this.blindEdgeReported.add(handler);
+    this.logger.warn(
+      `${context.getClass().name}.${handler.name}: a request was identified without any of the identity headers ` +
+        `(${this.settings.identityHeaders.join(', ')}); a shared edge may serve such callers the anonymous copy. ` +
+        "Add the header that identifies them to the cache module's http.identityHeaders.",
+    );
   }
 
   /** The route's compiled settings, or `null` when it is not cached (memoized per handler). */

@@ -126,6 +126,49 @@ describe.each(HTTP_ADAPTERS)('HTTP cache on %s', (adapter) => {
       expect(aliceAgain.headers.get('x-cache-layer')).toBe('l1');
     });
 
+    it('should never answer a caller the app identified in its own middleware (X-Api-Key) with the anonymous edge copy', async () => {
+      const anonymous = await get(varnish.url, '/me');
+      expect(anonymous.body).toMatchObject({ user: null });
+      expect(anonymous.headers.get('cache-control')).toContain('public');
+      expect(anonymous.headers.get('vary')).toBe('authorization, cookie, x-api-key');
+      // The anonymous answer is at the edge: the next anonymous GET never reaches the app.
+      expect((await get(varnish.url, '/me')).headers.get('x-cache-layer')).toBe('edge');
+
+      const keyed = [];
+      for (let i = 0; i < 30; i++) keyed.push(await get(varnish.url, '/me', { 'x-api-key': `key-${i % 3}` }));
+      for (const [i, response] of keyed.entries()) {
+        expect(response.body).toMatchObject({ user: `key:key-${i % 3}` });
+        expect(response.headers.get('x-cache-layer')).not.toBe('edge');
+        expect(response.headers.get('cache-control')).toBe('private, no-cache');
+      }
+      // Each key's repeat came from the app's own per-identity entry (L1), not from the edge.
+      expect(keyed.slice(3).every((response) => response.headers.get('x-cache-layer') === 'l1')).toBe(true);
+      expect(app.calls.count('me')).toBe(1 + 3);
+    });
+
+    it('should keep callers identified by a header named in http.identityHeaders off the anonymous edge copy', async () => {
+      const own = await startHttpFixture({
+        adapter,
+        redis,
+        prefix: uniquePrefix('http-varnish-own'),
+        http: { identityHeaders: ['authorization', 'cookie', 'x-client-key'] },
+      });
+      const edge = await startVarnish({ backendPort: Number(new URL(own.url).port) });
+      try {
+        const anonymous = await get(edge.url, '/me');
+        expect(anonymous.headers.get('vary')).toBe('authorization, cookie, x-client-key');
+        expect((await get(edge.url, '/me')).headers.get('x-cache-layer')).toBe('edge');
+        for (let i = 0; i < 10; i++) {
+          const keyed = await get(edge.url, '/me', { 'x-client-key': `c-${i % 2}` });
+          expect(keyed.body).toMatchObject({ user: `key:c-${i % 2}` });
+          expect(keyed.headers.get('x-cache-layer')).not.toBe('edge');
+        }
+      } finally {
+        await edge.stop();
+        await own.close();
+      }
+    });
+
     it('should never keep a route that sends no cache headers: the next GET reaches the app and sees the change', async () => {
       const first = await get(varnish.url, '/plain');
       expect(first.body).toEqual({ served: 1 });

@@ -35,7 +35,10 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   const app = await createHttpApp(
     {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ config, database: spec.database }), ...spec.features],
+      imports: [
+        ServiceKitModule.forRoot({ config, database: spec.database, grpcReadMethods: spec.grpc.readMethods }),
+        ...spec.features,
+      ],
     },
     config.http.adapter,
   );

@@ -11,8 +11,11 @@ export interface ServiceSpec {
   features: (Type | DynamicModule)[];
   /** Entities and migrations of the service's schema. */
   database: DatabaseSpec;
-  /** gRPC package (e.g. `bid.v1`) and the path of its `.proto` file. */
-  grpc: { package: string; protoPath: string };
+  /**
+   * gRPC package (e.g. `bid.v1`), the path of its `.proto` file, and the methods that only read
+   * (PascalCase, as in the `.proto`): with auth on they need `<service>:read`, every other `<service>:write`.
+   */
+  grpc: { package: string; protoPath: string; readMethods?: readonly string[] };
   /** Topics the service listens to and publishes to (created at boot if missing). */
   kafka: { consumes: readonly Topic[]; produces: readonly Topic[] };
 }

@@ -1,5 +1,13 @@
 /** How an error maps onto transports: HTTP status and gRPC status both derive from it. */
-export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'precondition' | 'unavailable' | 'internal';
+export type ErrorKind =
+  | 'invalid'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition'
+  | 'unavailable'
+  | 'internal'
+  | 'unauthenticated'
+  | 'forbidden';
 
 /** One rejected input field. */
 export interface FieldError {
@@ -18,6 +26,8 @@ export abstract class DomainError extends Error {
   abstract readonly code: string;
   /** Transport-neutral category. */
   abstract readonly kind: ErrorKind;
+  /** Response headers an HTTP answer carries (e.g. `WWW-Authenticate` on a 401). */
+  readonly httpHeaders?: Readonly<Record<string, string>>;
 
   protected constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

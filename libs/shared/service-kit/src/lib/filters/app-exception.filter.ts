@@ -21,6 +21,8 @@ export interface Problem {
   fields?: FieldError[];
   /** Seconds after which a retry may succeed: set for every 503 / `UNAVAILABLE`. */
   retryAfterSeconds?: number;
+  /** Further HTTP response headers (the error's own, e.g. `WWW-Authenticate`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** `Retry-After` of a dependency outage: long enough not to hammer a recovering server, short enough to matter. */
@@ -33,6 +35,8 @@ const BY_KIND: Record<ErrorKind, { status: number; grpcCode: GrpcStatus }> = {
   precondition: { status: HttpStatus.CONFLICT, grpcCode: GrpcStatus.FAILED_PRECONDITION },
   unavailable: { status: HttpStatus.SERVICE_UNAVAILABLE, grpcCode: GrpcStatus.UNAVAILABLE },
   internal: { status: HttpStatus.INTERNAL_SERVER_ERROR, grpcCode: GrpcStatus.INTERNAL },
+  unauthenticated: { status: HttpStatus.UNAUTHORIZED, grpcCode: GrpcStatus.UNAUTHENTICATED },
+  forbidden: { status: HttpStatus.FORBIDDEN, grpcCode: GrpcStatus.PERMISSION_DENIED },
 };
 
 const grpcFromHttp = (status: number): GrpcStatus => {
@@ -78,6 +82,7 @@ export function toProblem(thrown: unknown): Problem {
           ? exception.fields
           : undefined,
       retryAfterSeconds: exception.kind === 'unavailable' ? RETRY_AFTER_SECONDS : undefined,
+      headers: exception.httpHeaders,
     };
   }
   if (exception instanceof HttpException) {
@@ -146,6 +151,9 @@ export class AppExceptionFilter implements ExceptionFilter {
         message: problem.message,
         ...(problem.fields ? { fields: problem.fields } : {}),
       };
+      for (const [name, value] of Object.entries(problem.headers ?? {})) {
+        this.adapterHost.httpAdapter.setHeader(response, name, value);
+      }
       if (problem.retryAfterSeconds !== undefined) {
         this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(problem.retryAfterSeconds));
       }

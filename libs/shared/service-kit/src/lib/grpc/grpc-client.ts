@@ -7,6 +7,11 @@ import { UpstreamUnavailableError } from '../errors/domain.error';
 export interface GrpcClientOptions {
   /** Deadline of each call. Default 2000 ms. */
   readonly deadlineMs?: number;
+  /**
+   * The `authorization` metadata of each call (e.g. `ServiceCredentials.authorization`), fetched per call so
+   * a refreshed token is used; `undefined`: none.
+   */
+  readonly authorization?: () => Promise<string | undefined>;
 }
 
 /** A unary-call client of another service's gRPC API. */
@@ -55,22 +60,27 @@ export function createGrpcClient(
       new Promise<Res | null>((resolve, reject) => {
         const unary = client[method] as Unary | undefined;
         if (typeof unary !== 'function') return reject(new Error(`${serviceName} has no method ${method}`));
-        unary.call(
-          client,
-          request,
-          new Metadata(),
-          { deadline: new Date(Date.now() + deadlineMs) },
-          (error, response) => {
-            if (!error) return resolve(response as Res);
-            if (error.code === status.NOT_FOUND) return resolve(null);
-            if (unavailable.has(error.code)) {
-              return reject(
-                new UpstreamUnavailableError(service, `${serviceName}.${method}: ${error.details}`, error),
-              );
-            }
-            reject(error);
-          },
-        );
+        const metadata = new Metadata();
+        const authorization = options.authorization?.() ?? Promise.resolve(undefined);
+        authorization.then((value) => {
+          if (value !== undefined) metadata.set('authorization', value);
+          unary.call(
+            client,
+            request,
+            metadata,
+            { deadline: new Date(Date.now() + deadlineMs) },
+            (error, response) => {
+              if (!error) return resolve(response as Res);
+              if (error.code === status.NOT_FOUND) return resolve(null);
+              if (unavailable.has(error.code)) {
+                return reject(
+                  new UpstreamUnavailableError(service, `${serviceName}.${method}: ${error.details}`, error),
+                );
+              }
+              reject(error);
+            },
+          );
+        }, reject);
       }),
     close: () => client.close(),
   };

@@ -13,7 +13,9 @@ import {
   Headers,
   HttpCode,
   Inject,
+  type MiddlewareConsumer,
   Module,
+  type NestModule,
   NotFoundException,
   Param,
   Query,
@@ -78,6 +80,18 @@ export const HTTP_ADAPTERS = ['fastify', 'express'] as const;
 interface FixtureRequest {
   headers: Record<string, string | string[] | undefined>;
   user?: { id: string };
+  /** Fastify's Node request, which middleware sees. */
+  raw?: { user?: { id: string } };
+}
+
+/**
+ * Identifies callers by an API key header (`x-api-key`, or `x-client-key`) in middleware, as an app with its
+ * own scheme does: `request.user = { id: 'key:<key>' }` on the request middleware sees (Fastify's Node one).
+ */
+function apiKeyMiddleware(request: FixtureRequest, _response: unknown, next: () => void): void {
+  const key = request.headers['x-api-key'] ?? request.headers['x-client-key'];
+  if (typeof key === 'string') request.user = { id: `key:${key}` };
+  next();
 }
 interface FixtureResponse {
   send(body: unknown): void;
@@ -116,7 +130,7 @@ export class FixtureController {
   @CacheRoute({ ttl: { l1: '30s', l2: '1m', l3: '1m' } })
   me(@Req() request: FixtureRequest) {
     const served = this.calls.hit('me');
-    const user = request.user?.id ?? null;
+    const user = (request.user ?? request.raw?.user)?.id ?? null;
     return { user, secret: `secret-of-${user ?? 'anonymous'}`, served };
   }
 
@@ -303,7 +317,11 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
       { provide: APP_INTERCEPTOR, useClass: HttpCacheInterceptor },
     ],
   })
-  class FixtureAppModule {}
+  class FixtureAppModule implements NestModule {
+    configure(consumer: MiddlewareConsumer): void {
+      consumer.apply(apiKeyMiddleware).forRoutes(FixtureController);
+    }
+  }
 
   const moduleRef = await Test.createTestingModule({ imports: [FixtureAppModule] }).compile();
   const app =
