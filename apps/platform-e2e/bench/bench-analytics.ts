@@ -176,6 +176,8 @@ async function main(): Promise<void> {
       ANALYTICS_CALLS_FROM_BIDS: 'false',
       ROUTING_GRPC_ADDRESS: routing.grpcAddress,
       NODE_ENV: 'production',
+      // The bench sends no tokens: it measures the cache, not JWT checks (production requires a choice).
+      AUTH_MODE: 'off',
     };
     const off = await startService('analytics', {
       ...common,

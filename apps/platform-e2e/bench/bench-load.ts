@@ -96,6 +96,8 @@ function assertLoopback(env: Record<string, string>): void {
 function serviceEnv(service: LoadService, mode: Mode, peers: Record<string, string>): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    // The bench sends no tokens: it measures the cache, not JWT checks (production requires a choice).
+    AUTH_MODE: 'off',
     COMPLIANCE_PHONE_HASH_PEPPER: PEPPER,
     DB_SCHEMA: schemaOf(service),
     CACHE_ENABLED: String(mode === 'on'),

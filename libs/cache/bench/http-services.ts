@@ -66,6 +66,8 @@ export async function startBenchService(options: StartBenchServiceOptions): Prom
   const env: Record<string, string> = {
     ...stack(),
     NODE_ENV: 'production',
+    // The bench sends no tokens: it measures the cache, not JWT checks (production requires a choice).
+    AUTH_MODE: 'off',
     HTTP_ADAPTER: options.adapter,
     HTTP_PORT: String(await freePort()),
     GRPC_PORT: String(await freePort()),
