@@ -119,6 +119,8 @@ describe.each(REDIS_TARGETS)('RedisInvalidationBus across two processes (%s)', (
       });
       bus.onResync((reason) => resyncs.push(reason));
       await bus.start();
+      // The IPC command and the first ping race inside a busy child: ping only once it echoes.
+      await until(() => peer?.reports.some((r) => r.type === 'echoing'), 10_000, 'the peer to echo');
 
       for (let i = 0; i < 200; i++) {
         bus.publish({ type: 'keys', keys: [`ping:${i}`] });

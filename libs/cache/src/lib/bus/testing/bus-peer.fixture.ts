@@ -3,7 +3,8 @@
  * channel; configured by env (`BUS_TARGET`, `BUS_CHANNEL`, `BUS_INSTANCE_ID`). It reports to the parent:
  * `{ type: 'ready' }` once subscribed, `{ type: 'message', ops, meta, receivedAt }` per received batch and
  * `{ type: 'resync', reason }`; it obeys `{ cmd: 'publish', op }`, `{ cmd: 'echo' }` (answer every received
- * `ping:<n>` key with a `pong:<n>` key, to measure round trips) and `{ cmd: 'exit' }`.
+ * `ping:<n>` key with a `pong:<n>` key, to measure round trips; acknowledged with `{ type: 'echoing' }`) and
+ * `{ cmd: 'exit' }`.
  */
 import type { InvalidationOp } from '../bus';
 import { RedisInvalidationBus } from '../redis-bus';
@@ -15,6 +16,7 @@ export type BusPeerCommand = { cmd: 'publish'; op: InvalidationOp } | { cmd: 'ec
 /** What the peer reports to the parent. */
 export type BusPeerReport =
   | { type: 'ready'; instanceId: string }
+  | { type: 'echoing' }
   | { type: 'message'; ops: InvalidationOp[]; meta: { source: string; sentAt: number }; receivedAt: number }
   | { type: 'resync'; reason: string }
   | { type: 'error'; message: string };
@@ -41,8 +43,10 @@ async function main(): Promise<void> {
   bus.onError((error) => send({ type: 'error', message: error.message }));
   process.on('message', (command: BusPeerCommand) => {
     if (command.cmd === 'publish') bus.publish(command.op);
-    else if (command.cmd === 'echo') echo = true;
-    else if (command.cmd === 'exit') {
+    else if (command.cmd === 'echo') {
+      echo = true;
+      send({ type: 'echoing' });
+    } else if (command.cmd === 'exit') {
       void bus
         .stop()
         .then(() => redis.quit())
