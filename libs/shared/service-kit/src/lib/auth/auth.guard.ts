@@ -5,6 +5,7 @@ import { KafkaContext } from '@nestjs/microservices';
 import type { ServiceConfig } from '@platform/config';
 import { SERVICE_CONFIG } from '../service-kit.constants';
 import { AUTH_METADATA, GRPC_READ_METHODS, READ_HTTP_METHODS } from './auth.constants';
+import { routeScopes } from './route-scopes';
 import { ForbiddenError, UnauthenticatedError } from './auth.errors';
 import { TokenVerifier } from './token-verifier';
 
@@ -91,17 +92,13 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /** The scopes a call must carry (see the class comment). */
+  /** The scopes a call must carry (see the class comment and {@link routeScopes}). */
   private requiredScopes(context: ExecutionContext, request: HttpRequestLike | undefined): string[] {
-    const targets = [context.getHandler(), context.getClass()];
-    const explicit = this.reflector.getAllAndOverride<string[] | undefined>(AUTH_METADATA.scopes, targets);
-    if (explicit !== undefined) return explicit;
-    const service = this.config.name;
-    if (this.reflector.getAllAndOverride<boolean>(AUTH_METADATA.admin, targets)) return [`${service}:admin`];
-    if (request !== undefined) {
-      return [READ_HTTP_METHODS.has(request.method.toUpperCase()) ? `${service}:read` : `${service}:write`];
-    }
-    return [this.readMethods.has(this.grpcMethod(context)) ? `${service}:read` : `${service}:write`];
+    const read =
+      request !== undefined
+        ? READ_HTTP_METHODS.has(request.method.toUpperCase())
+        : this.readMethods.has(this.grpcMethod(context));
+    return routeScopes(this.config.name, [context.getHandler(), context.getClass()], read);
   }
 
   /**

@@ -5,6 +5,10 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ModulesContainer } from '@nestjs/core';
 import Ajv from 'ajv';
 import { getMetadataStorage } from 'class-validator';
+import type { ServiceConfig } from '@platform/config';
+import { READ_HTTP_METHODS } from '../../auth/auth.constants';
+import { isPublicRoute, routeScopes } from '../../auth/route-scopes';
+import { SERVICE_CONFIG } from '../../service-kit.constants';
 import { OPENAPI_JSON_PATH } from '../openapi.setup';
 import oasSchema from './oas-3.0.schema.json';
 
@@ -36,6 +40,20 @@ export interface RegisteredRoute {
   /** The handler takes `@Param('name')` / `@Query('name')` single values. */
   namedParams: string[];
   namedQuery: string[];
+  /**
+   * The scopes the auth guard requires of this route (`null` for `@Public()`); left out when the application
+   * has no service config (a bare Nest app), so there is no service name to derive them from.
+   */
+  requiredScopes?: string[] | null;
+}
+
+/** The service's name when `app` was built by service-kit, else undefined. */
+function serviceName(app: INestApplication): string | undefined {
+  try {
+    return app.get<ServiceConfig>(SERVICE_CONFIG, { strict: false }).name;
+  } catch {
+    return undefined;
+  }
 }
 
 const joinPath = (...parts: string[]): string =>
@@ -58,6 +76,7 @@ const isDtoClass = (type: unknown): type is Type =>
 export function registeredRoutes(app: INestApplication): RegisteredRoute[] {
   const routes: RegisteredRoute[] = [];
   const seen = new Set<Type>();
+  const service = serviceName(app);
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
       const controller = wrapper.metatype as Type | null;
@@ -101,7 +120,16 @@ export function registeredRoutes(app: INestApplication): RegisteredRoute[] {
               method === RequestMethod.ALL
                 ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
                 : [RequestMethod[method] as string];
-            for (const m of methods) routes.push({ ...route, method: m, path: joinPath(prefix, path) });
+            for (const m of methods) {
+              const targets = [handler, controller];
+              const requiredScopes =
+                service === undefined
+                  ? undefined
+                  : isPublicRoute(targets)
+                    ? null
+                    : routeScopes(service, targets, READ_HTTP_METHODS.has(m));
+              routes.push({ ...route, method: m, path: joinPath(prefix, path), requiredScopes });
+            }
           }
         }
       }
@@ -236,7 +264,8 @@ const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, 
  * operation with a summary; each path parameter and each `@Query()` DTO property a parameter with a schema;
  * a POST/PUT/PATCH with a `@Body()` DTO a JSON request body whose schema lists every validated property
  * (nested DTOs too); a 2xx response (with a schema unless 204); and, when it takes any input, the 400 error
- * body. Routes with `security` must name the bearer scheme and a scope.
+ * body. Routes with `security` must name the bearer scheme and a scope, and the scopes the auth guard
+ * enforces on the route.
  */
 export function routeDocumentationProblems(
   document: OpenApiDocument,
@@ -289,6 +318,13 @@ export function routeDocumentationProblems(
       if (!security.some((s) => 'bearer' in s)) problems.push(`${where}: no bearer security`);
       const scopes = (operation['x-required-scopes'] ?? []) as string[];
       if (scopes.length === 0) problems.push(`${where}: no required scope`);
+      // What the docs promise is what the guard enforces.
+      const enforced = route.requiredScopes;
+      if (enforced !== undefined && enforced !== null) {
+        const [documented, required] = [[...scopes].sort().join(','), [...enforced].sort().join(',')];
+        if (documented !== required)
+          problems.push(`${where}: documents scopes [${documented}] but the guard requires [${required}]`);
+      }
     }
   }
   return problems;

@@ -1,0 +1,27 @@
+import { AUTH_METADATA } from './auth.constants';
+
+/** The first value of `key` on `targets` (the handler, then its class), as Nest's `getAllAndOverride` reads it. */
+function mark<T>(key: string, targets: readonly object[]): T | undefined {
+  for (const target of targets) {
+    const value = Reflect.getMetadata(key, target) as T | undefined;
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Whether `@Public()` marks the handler or its class. */
+export const isPublicRoute = (targets: readonly object[]): boolean =>
+  mark<boolean>(AUTH_METADATA.public, targets) === true;
+
+/**
+ * The scopes a call of the handler must carry: `@RequireScopes(...)` if given, `<service>:admin` on
+ * `@AdminRoute()`, else `<service>:read` for a read (GET/HEAD/OPTIONS, or a gRPC method the service declares
+ * a read) and `<service>:write` otherwise. The guard enforces exactly this, and the OpenAPI coverage check
+ * holds the documented scopes against it.
+ */
+export function routeScopes(service: string, targets: readonly object[], read: boolean): string[] {
+  const explicit = mark<string[]>(AUTH_METADATA.scopes, targets);
+  if (explicit !== undefined) return explicit;
+  if (mark<boolean>(AUTH_METADATA.admin, targets)) return [`${service}:admin`];
+  return [read ? `${service}:read` : `${service}:write`];
+}
