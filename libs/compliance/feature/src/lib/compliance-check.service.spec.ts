@@ -1,5 +1,5 @@
 import type { TcpaRuleSetView } from './compliance.mapper';
-import { ComplianceCheckService, localHour } from './compliance-check.service';
+import { ComplianceCheckService, localHour, toCheckRequest } from './compliance-check.service';
 import type { ComplianceService } from './compliance.service';
 import type { PhoneHasher } from './phone-hash';
 import type { CheckAuditWriter } from './audit/check-audit.writer';
@@ -101,5 +101,14 @@ describe('localHour', () => {
     expect(localHour(Date.UTC(2026, 0, 1, 12, 30), 'Asia/Kolkata')).toBe(18);
     expect(localHour(Date.UTC(2026, 2, 8, 7, 59), 'America/Chicago')).toBe(1);
     expect(localHour(Date.UTC(2026, 2, 8, 8, 0), 'America/Chicago')).toBe(3);
+  });
+});
+
+describe('toCheckRequest', () => {
+  it('should read an omitted or null `at` as now, and parse a given one', () => {
+    const call = { phoneNumber: '+14155550100', state: 'NY' };
+    expect(toCheckRequest(call).at).toBeUndefined();
+    expect(toCheckRequest({ ...call, at: null }).at).toBeUndefined();
+    expect(toCheckRequest({ ...call, at: '2026-01-02T03:04:05Z' }).at).toBe(Date.UTC(2026, 0, 2, 3, 4, 5));
   });
 });

@@ -16,10 +16,16 @@ export interface CheckRequest {
 }
 
 /** A validated check DTO (`at` as RFC 3339) → {@link CheckRequest}. */
-export const toCheckRequest = (dto: { phoneNumber: string; state: string; at?: string }): CheckRequest => ({
+export const toCheckRequest = (dto: {
+  phoneNumber: string;
+  state: string;
+  at?: string | null;
+}): CheckRequest => ({
   phoneNumber: dto.phoneNumber,
   state: dto.state,
-  at: dto.at === undefined ? undefined : Date.parse(dto.at),
+  // `@IsOptional()` lets JSON `null` through unvalidated: like an omitted `at`, it means now (parsing it
+  // gave NaN, and the hour lookup then threw a 500).
+  at: dto.at === undefined || dto.at === null ? undefined : Date.parse(dto.at),
 });
 
 const hourFormats = new Map<string, Intl.DateTimeFormat>();
