@@ -1,13 +1,10 @@
+import { Reflector } from '@nestjs/core';
 import { AUTH_METADATA } from './auth.constants';
 
-/** The first value of `key` on `targets` (the handler, then its class), as Nest's `getAllAndOverride` reads it. */
-function mark<T>(key: string, targets: readonly object[]): T | undefined {
-  for (const target of targets) {
-    const value = Reflect.getMetadata(key, target) as T | undefined;
-    if (value !== undefined) return value;
-  }
-  return undefined;
-}
+/** Nest's own metadata reader (`getAllAndOverride`: the handler's mark, else its class's), usable outside DI. */
+const reflector = new Reflector();
+const mark = <T>(key: string, targets: readonly object[]): T | undefined =>
+  reflector.getAllAndOverride<T | undefined>(key, targets as (() => void)[]);
 
 /** Whether `@Public()` marks the handler or its class. */
 export const isPublicRoute = (targets: readonly object[]): boolean =>
