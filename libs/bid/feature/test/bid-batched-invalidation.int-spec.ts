@@ -3,7 +3,13 @@ import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { BidChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
-import { deadLetterTopic, KafkaService, RunningService } from '@platform/service-kit';
+import {
+  deadLetterTopic,
+  InvalidationApplier,
+  KafkaService,
+  RunningService,
+  TopicEvent,
+} from '@platform/service-kit';
 import { eventually, recordTopic, stackEnv, startTestService } from '@platform/service-kit/testing';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -14,6 +20,10 @@ import { BidCacheKeys, bidServiceSpec } from '../src';
  * The consumer takes a fetched batch at a time: the bid service on a throwaway Redis (killed in the last
  * test), the real Kafka and Postgres. Every batch is produced in one request with one message key, so its
  * records sit next to each other on one partition and arrive in one fetch.
+ *
+ * `bid.changed` is shared: in a full run other suites' services publish to it while this one runs, and this
+ * service's group consumes their records too. So each test looks only at its own records (bus messages
+ * naming its keys, the applier's calls with its event ids) and committed offsets may run past its batch.
  */
 describe('bid service: batched invalidation (real Kafka, Postgres, throwaway Redis)', () => {
   const run = randomUUID().slice(0, 8);
@@ -125,7 +135,7 @@ describe('bid service: batched invalidation (real Kafka, Postgres, throwaway Red
           m.headers?.['dlq-original-offset']?.toString() === String(offset + 1),
       );
       expect(poison.value?.toString()).toBe('{not json');
-      await eventually(async () => (await committed(partition)) === offset + 3, 10000);
+      await eventually(async () => (await committed(partition)) >= offset + 3, 10000);
     } finally {
       await dlq.stop();
     }
@@ -163,9 +173,10 @@ describe('bid service: batched invalidation (real Kafka, Postgres, throwaway Red
       );
       for (const key of keys) expect(await cache.get(key)).toBeUndefined();
       // The bus flushes on the tick after the last publish; the batch is recorded after that.
-      await eventually(() => messages.length > 0, 5000);
-      expect(messages).toHaveLength(1);
-      for (const key of keys) expect(messages[0]).toContain(key);
+      const ours = () => messages.filter((message) => keys.some((key) => message.includes(key)));
+      await eventually(() => ours().length > 0, 5000);
+      expect(ours()).toHaveLength(1);
+      for (const key of keys) expect(ours()[0]).toContain(key);
     } finally {
       listener.disconnect();
     }
@@ -173,8 +184,17 @@ describe('bid service: batched invalidation (real Kafka, Postgres, throwaway Red
 
   it('should commit nothing of a batch while Redis is down, then apply it once when Redis is back', async () => {
     const events = [bidEvent(), bidEvent()];
+    const ids = new Set(events.map((event) => event.eventId));
     const keys = await cacheBids(events);
-    const handledBefore = await consumed('handled');
+    // Each successful application of this batch's events, by event id.
+    const applier = service.app.get(InvalidationApplier);
+    const apply = applier.apply.bind(applier);
+    const applied: string[] = [];
+    const spy = jest.spyOn(applier, 'apply').mockImplementation(async (batch: readonly TopicEvent[]) => {
+      const target = await apply(batch);
+      for (const { event } of batch) if (ids.has(event.eventId)) applied.push(event.eventId);
+      return target;
+    });
     const retriesBefore = await consumed('retry');
     await redis.kill();
     const { partition, offset } = await send(events.map((event) => JSON.stringify(event)));
@@ -187,13 +207,14 @@ describe('bid service: batched invalidation (real Kafka, Postgres, throwaway Red
       async () => (await Promise.all(events.map((e) => inbox.has(e.eventId)))).every(Boolean),
       40000,
     );
-    await eventually(async () => (await committed(partition)) === offset + 2, 10000);
-    expect(await consumed('handled')).toBe(handledBefore + 2);
+    await eventually(async () => (await committed(partition)) >= offset + 2, 10000);
     const direct = new Redis(redis.url, { lazyConnect: true });
     try {
+      expect(applied.sort()).toEqual([...ids].sort());
       await direct.connect();
       for (const key of keys) expect(await direct.exists(`${prefix}${key}`)).toBe(0);
     } finally {
+      spy.mockRestore();
       direct.disconnect();
     }
   }, 120000);
