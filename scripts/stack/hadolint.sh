@@ -17,8 +17,8 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DEST="$REPO_ROOT/.stack/tools/hadolint-$HADOLINT_VERSION"
 BIN="$DEST/bin/hadolint"
 
-log() { printf '[stack] %s\n' "$*" >&2; }
-die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=common.sh
+. "$REPO_ROOT/scripts/stack/common.sh"
 
 installed() { [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep -qF "$HADOLINT_VERSION"; }
 

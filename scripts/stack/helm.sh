@@ -20,8 +20,9 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 BIN_DIR="$REPO_ROOT/.stack/bin"
 
-log() { printf '[helm] %s\n' "$*" >&2; }
-die() { printf '[helm] ERROR: %s\n' "$*" >&2; exit 1; }
+STACK_LOG_TAG=helm
+# shellcheck source=common.sh
+. "$SCRIPT_DIR/common.sh"
 
 # Go 1.24+ (helm v3.21 needs it): the one on PATH, else the usual /usr/local/go (a non-login shell, CI's, may not
 # have it on PATH), else Debian's golang-go when that is new enough.

@@ -38,24 +38,8 @@ declare -A SERVICE_PORTS=(
 # Default ports as written in monitoring/prometheus/prometheus.yml.
 declare -A DEFAULT_PORTS=([bid]=3101 [routing]=3102 [compliance]=3103 [analytics]=3104)
 
-log() { printf '[stack] %s\n' "$*" >&2; }
-die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
-die_with_log() { # <message> <logfile>
-  printf '[stack] ERROR: %s\n' "$1" >&2
-  [[ -f "$2" ]] && { printf '[stack] ---- last 30 lines of %s ----\n' "$2" >&2; tail -n 30 "$2" >&2 || true; }
-  exit 1
-}
-port_listening() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
-# While starting: the child writes its pid file a moment after it is launched; until then it counts as alive.
-starting_alive() { [[ ! -s "$1" ]] || pid_alive "$(read_pid "$1")"; }
-read_pid() { [[ -f "$1" ]] && head -n1 "$1" | tr -dc '0-9' || true; }
-cmdline_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
-require_free_port() { # <port> <env var> <what>
-  port_listening "$1" || return 0
-  die "cannot start $3: port $1 on 127.0.0.1 is already in use by another process.
-  Choose another port with $2=<port>, or stop that process. Held by: $(ss -ltnpH "( sport = :$1 )" 2>/dev/null || echo unknown)"
-}
+# shellcheck source=common.sh
+. "$SCRIPT_DIR/common.sh"
 
 # ---------------------------------------------------------------- installation
 ensure_installed() {

@@ -99,41 +99,10 @@ ALL_COMPONENTS=(postgres redis cluster kafka varnish)
 export DEBIAN_FRONTEND=noninteractive
 
 # ---------------------------------------------------------------- helpers
-log() { printf '[stack] %s\n' "$*" >&2; }
-die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
-is_root() { [[ "$(id -u)" -eq 0 ]]; }
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SUDO=""
 is_root || SUDO="sudo"
-
-# Show the tail of a server log, then fail.
-die_with_log() { # <message> <logfile>
-  printf '[stack] ERROR: %s\n' "$1" >&2
-  if [[ -f "$2" ]]; then
-    printf '[stack] ---- last 30 lines of %s ----\n' "$2" >&2
-    tail -n 30 "$2" >&2 || true
-    printf '[stack] ----\n' >&2
-  fi
-  exit 1
-}
-
-# Is something listening on 127.0.0.1:<port>?
-port_listening() {
-  (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-  command -v ss >/dev/null && [[ -n "$(ss -ltnH "( sport = :$1 )" 2>/dev/null)" ]]
-}
-
-# Fail with a clear message when a port we need is held by someone else.
-require_free_port() { # <port> <env var> <what>
-  port_listening "$1" || return 0
-  local holder="(install iproute2 for details: ss -ltnp)"
-  command -v ss >/dev/null && holder="$(ss -ltnpH "( sport = :$1 )" 2>/dev/null || true)"
-  die "cannot start $3: port $1 on 127.0.0.1 is already in use by another process.
-  Choose another port with $2=<port> (e.g. $2=$(($1 + 100)) bash scripts/stack/stack.sh up), or stop that process.
-  Held by: ${holder:-unknown}"
-}
-
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
-read_pid() { [[ -f "$1" ]] && head -n1 "$1" | tr -dc '0-9' || true; }
 
 # Run a command as the postgres system user when we are root (postgres refuses to run as root).
 as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
