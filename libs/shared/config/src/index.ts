@@ -4,3 +4,4 @@ export * from './lib/load-config';
 export * from './lib/service-config';
 export * from './lib/phone-hash';
 export * from './lib/auth-config';
+export * from './lib/secret-files';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseEnv } from './load-config';
 import { boolVar, hostPortListVar, identifierVar, portVar, positiveIntVar, urlVar } from './env';
+import { resolveSecretFiles } from './secret-files';
 import { AUTH_MODES, AuthConfig, authIssues, MIN_AUTH_SECRET_LENGTH, toAuthConfig } from './auth-config';
 
 /** Log levels accepted by `LOG_LEVEL`. */
@@ -216,12 +217,14 @@ const schemaFor = (defaults: ServiceDefaults) =>
 
 /**
  * Reads and validates a service's configuration from the environment. A missing or malformed
- * variable throws a {@link ConfigValidationError} that names it; the app must not start.
+ * variable throws a {@link ConfigValidationError} that names it; the app must not start. Secrets may come
+ * from mounted files (`<NAME>_FILE`, see {@link resolveSecretFiles}).
  */
 export function loadServiceConfig(
   defaults: ServiceDefaults,
-  env: Record<string, string | undefined> = process.env,
+  processEnv: Record<string, string | undefined> = process.env,
 ): ServiceConfig {
+  const env = resolveSecretFiles(defaults.name, processEnv);
   const vars = parseEnv(defaults.name, schemaFor(defaults), env);
   return {
     name: defaults.name,
