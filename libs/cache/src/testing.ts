@@ -1,6 +1,15 @@
 // Test helpers of @platform/cache: the driver contract suite, a throwaway redis-server and varnishd.
 export { registerDriverContractSuite } from './lib/testing/driver-contract';
-export { startRedisServer } from './lib/testing/redis-server';
+export {
+  startRedisServer,
+  type RedisServerHandle,
+  type RedisServerOptions,
+} from './lib/testing/redis-server';
+export {
+  startRedisCluster,
+  type RedisClusterHandle,
+  type RedisClusterOptions,
+} from './lib/testing/redis-cluster';
 export { findOnPath, freePort } from './lib/testing/local-process';
 export {
   startVarnish,

@@ -11,6 +11,11 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** How long to wait for PING to answer after a (re)start. Default 10 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * More `redis-server` arguments, after the defaults so they win (e.g. `['--cluster-enabled', 'yes']`).
+   * Relative paths in them resolve against the server's temp dir, its working directory.
+   */
+  readonly args?: readonly string[];
 }
 
 /** A throwaway redis-server started by {@link startRedisServer}. */
@@ -19,6 +24,8 @@ export interface RedisServerHandle {
   readonly url: string;
   /** The port it listens on; kept across {@link RedisServerHandle.restart}. */
   readonly port: number;
+  /** Its temp dir (the working directory, holding e.g. a cluster node's `nodes.conf`). */
+  readonly dir: string;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp dir. Idempotent. */
   stop(): Promise<void>;
   /** Kills the server with SIGKILL, simulating a crash; the temp dir is kept for a restart. */
@@ -96,8 +103,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         'no',
         '--protected-mode',
         'no',
+        ...(options.args ?? []),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
     );
     child = proc;
     const keep = (data: Buffer) => {
@@ -157,6 +165,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get dir() {
+      return dir;
+    },
     stop: async () => {
       await terminate('SIGTERM');
       if (!removed) {
