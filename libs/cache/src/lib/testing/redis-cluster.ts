@@ -30,7 +30,10 @@ export interface RedisClusterHandle {
   readonly addresses: readonly string[];
   /** The port of each node that is a master now, from `CLUSTER NODES` of a live node. */
   masterPorts(): Promise<number[]>;
-  /** Resolves once every slot is served, every node agrees the state is ok and `replicasPerMaster` holds. */
+  /**
+   * Resolves once every slot is served, every node agrees the state is ok, and `replicasPerMaster` replicas of
+   * each master have finished syncing (until then a replica cannot take over).
+   */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every node and removes their temp dirs. Idempotent. */
   stop(): Promise<void>;
@@ -83,6 +86,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
             'nodes.conf',
             '--cluster-node-timeout',
             String(options.nodeTimeoutMs ?? 2000),
+            // A replica that has not finished its first sync refuses to take over; don't wait 5 s to start it.
+            '--repl-diskless-sync-delay',
+            '0',
             ...(options.serverArgs ?? []),
           ],
         }),
@@ -122,6 +128,17 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       const liveMasters = live.filter((row) => (row[2] ?? '').includes('master') && row.length > 8);
       const liveReplicas = live.filter((row) => (row[2] ?? '').includes('slave'));
       if (liveMasters.length !== masters || liveReplicas.length !== masters * replicas) return false;
+      for (const row of liveReplicas) {
+        const port = (row[1] ?? '').split(':')[1]?.split('@')[0] ?? '';
+        try {
+          const { stdout } = await run(cli, [...cliArgs, '-p', port, 'info', 'replication'], {
+            timeout: 2000,
+          });
+          if (!stdout.includes('master_link_status:up')) return false;
+        } catch {
+          return false;
+        }
+      }
       for (const node of nodes) {
         try {
           const { stdout } = await run(cli, [...cliArgs, '-p', String(node.port), 'cluster', 'info'], {
