@@ -3,6 +3,15 @@ import { parseEnv } from './load-config';
 import { boolVar, hostPortListVar, identifierVar, portVar, positiveIntVar, urlVar } from './env';
 import { resolveSecretFiles } from './secret-files';
 import { AUTH_MODES, AuthConfig, authIssues, MIN_AUTH_SECRET_LENGTH, toAuthConfig } from './auth-config';
+import {
+  DatabaseSsl,
+  infraCredentialIssues,
+  infraCredentialVars,
+  RedisAuth,
+  RedisTls,
+  toDatabaseCredentials,
+  toRedisCredentials,
+} from './infra-credentials';
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,8 +57,13 @@ export interface ServiceConfig {
    */
   http: { host: string; port: number; adapter: HttpAdapterName };
   grpc: { host: string; port: number };
-  database: { url: string; schema: string; poolSize: number; statementTimeoutMs: number };
-  redis: { url: string; clusterNodes: string[] };
+  /** Postgres; `url` carries `DATABASE_PASSWORD`, `ssl` the `DATABASE_SSL_*` settings (infra-credentials.ts). */
+  database: { url: string; schema: string; poolSize: number; statementTimeoutMs: number; ssl: DatabaseSsl };
+  /**
+   * Redis, standalone (`url`, without credentials) and Cluster (`clusterNodes`), both reached with `auth`
+   * (`REDIS_USERNAME`/`REDIS_PASSWORD`) and `tls` (`REDIS_TLS*`); see infra-credentials.ts.
+   */
+  redis: { url: string; clusterNodes: string[]; auth: RedisAuth | null; tls: RedisTls | null };
   kafka: { brokers: string[]; clientId: string; groupId: string; ensureTopics: boolean };
   /** The transactional outbox relay (`OUTBOX_*`): publishes committed events from Postgres to Kafka. */
   outbox: {
@@ -202,8 +216,9 @@ const schemaFor = (defaults: ServiceDefaults) =>
       AUTH_CLIENT_TTL_S: positiveIntVar().min(30, 'must be >= 30').default(300),
     })
     .extend(peerVars(defaults.peers ?? []))
+    .extend(infraCredentialVars)
     .superRefine((vars, ctx) => {
-      for (const issue of authIssues(vars, peerNames(defaults)))
+      for (const issue of [...authIssues(vars, peerNames(defaults)), ...infraCredentialIssues(vars)])
         ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
     })
     .refine((vars) => vars.SHUTDOWN_DRAIN_DELAY_MS < vars.SHUTDOWN_TIMEOUT_MS, {
@@ -232,12 +247,12 @@ export function loadServiceConfig(
     http: { host: vars.HOST, port: vars.HTTP_PORT, adapter: vars.HTTP_ADAPTER },
     grpc: { host: vars.GRPC_HOST ?? vars.HOST, port: vars.GRPC_PORT },
     database: {
-      url: vars.DATABASE_URL,
+      ...toDatabaseCredentials(vars),
       schema: vars.DB_SCHEMA,
       poolSize: vars.DB_POOL_SIZE,
       statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
     },
-    redis: { url: vars.REDIS_URL, clusterNodes: vars.REDIS_CLUSTER_NODES },
+    redis: { ...toRedisCredentials(vars), clusterNodes: vars.REDIS_CLUSTER_NODES },
     kafka: {
       brokers: vars.KAFKA_BROKERS,
       clientId: vars.KAFKA_CLIENT_ID,
