@@ -18,3 +18,4 @@ export {
   type StartVarnishOptions,
 } from './lib/nest/edge/testing/varnish-server';
 export { mulberry32, permutation, zipfSampler, zipfSequence } from './lib/testing/zipf';
+export { generateTestCertificates, type TestCertificates } from './lib/testing/test-certificates';

@@ -1,9 +1,26 @@
 import { Cluster, ClusterNode, Redis, RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 
-/** Where L2 lives: one Redis server, or a Redis Cluster given by its seed nodes. */
-export type RedisConnectionOptions =
-  | { mode: 'standalone'; url: string; options?: RedisOptions }
-  | { mode: 'cluster'; nodes: string[]; options?: RedisOptions };
+/** Who the client is to Redis: an ACL user (Redis 6+) and its password, or only the `default` user's password. */
+export interface RedisAuthOptions {
+  readonly username?: string;
+  readonly password: string;
+}
+
+/** Credentials and TLS, the same for a standalone server and for every node of a Cluster. */
+export interface RedisSecurityOptions {
+  /** `AUTH` on every connection. Overrides any user info in `url`. */
+  auth?: RedisAuthOptions | null;
+  /** TLS (`ca`, `cert`, `key`, `servername`, as `tls.connect`); `{}` trusts Node's CAs. Absent or null: plain TCP. */
+  tls?: ConnectionOptions | null;
+}
+
+/** Where L2 lives: one Redis server, or a Redis Cluster given by its seed nodes; `options` win over the rest. */
+export type RedisConnectionOptions = RedisSecurityOptions &
+  (
+    | { mode: 'standalone'; url: string; options?: RedisOptions }
+    | { mode: 'cluster'; nodes: string[]; options?: RedisOptions }
+  );
 
 /** A connected client of either kind; ioredis gives both the same command API. */
 export type RedisConnection = Redis | Cluster;
@@ -15,7 +32,9 @@ const parseNode = (node: string): ClusterNode => {
 
 /**
  * Opens a Redis connection with production defaults: a bounded connect timeout, no offline queue
- * (a command on a dead connection fails at once instead of piling up), and auto-pipelining.
+ * (a command on a dead connection fails at once instead of piling up), and auto-pipelining. `auth` and `tls`
+ * apply to the standalone server or to every Cluster node (and to connections duplicated from the client, such
+ * as the invalidation bus's subscriber).
  */
 export function createRedisConnection(config: RedisConnectionOptions): RedisConnection {
   const base: RedisOptions = {
@@ -24,9 +43,14 @@ export function createRedisConnection(config: RedisConnectionOptions): RedisConn
     enableOfflineQueue: false,
     enableAutoPipelining: true,
     lazyConnect: true,
+    ...(config.auth ? { username: config.auth.username, password: config.auth.password } : {}),
+    ...(config.tls ? { tls: config.tls } : {}),
     ...config.options,
   };
-  if (config.mode === 'standalone') return new Redis(config.url, base);
+  if (config.mode === 'standalone') {
+    // ioredis lets the URL's user info win over the options: given auth, the URL's is dropped.
+    return new Redis(config.auth ? withoutUserInfo(config.url) : config.url, base);
+  }
   return new Cluster(config.nodes.map(parseNode), {
     redisOptions: base,
     enableOfflineQueue: false,
@@ -38,19 +62,64 @@ export function createRedisConnection(config: RedisConnectionOptions): RedisConn
   });
 }
 
-/** Connects (the factory is lazy) and waits until the client is ready to take commands. */
+/** `url` without user info. */
+function withoutUserInfo(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
+}
+
+/**
+ * Connects (the factory is lazy) and waits until the client is ready to take commands. Rejects with the first
+ * connection error (a refused password, an untrusted certificate, a reset from a TLS-only port…) rather than
+ * waiting out the timeout while ioredis retries.
+ */
 export async function connectRedis(client: RedisConnection, timeoutMs = 5000): Promise<RedisConnection> {
   if (client.status === 'ready') return client;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let onError: ((error: Error) => void) | undefined;
+  // A Cluster reports a node's failure as 'node error', often only as "Connection is closed."; the node's own
+  // client saw why (a TLS or auth error): keep that.
+  const nodeErrors = new Map<Redis, (error: Error) => void>();
+  let lastNodeError: Error | undefined;
+  const onNode = (node: Redis) => {
+    const listener = (error: Error) => (lastNodeError = error);
+    nodeErrors.set(node, listener);
+    node.on('error', listener);
+  };
+  const failed = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    onError = (error: Error) =>
+      reject(connectionError(client, client instanceof Cluster ? (lastNodeError ?? error) : error));
+    client.on('error', onError);
+    client.on('node error', onError);
+    client.on('+node', onNode);
   });
   try {
-    await Promise.race([client.status === 'wait' ? client.connect() : waitReady(client), timeout]);
+    await Promise.race([client.status === 'wait' ? client.connect() : waitReady(client), failed]);
     return client;
   } finally {
     clearTimeout(timer);
+    if (onError !== undefined) {
+      client.off('error', onError);
+      client.off('node error', onError);
+    }
+    client.off('+node', onNode);
+    for (const [node, listener] of nodeErrors) node.off('error', listener);
   }
+}
+
+/** `error` with the server it came from and, for a reset plain-text connection, the likely reason. */
+function connectionError(client: RedisConnection, error: Error): Error {
+  const options = client instanceof Cluster ? client.options.redisOptions : client.options;
+  const where =
+    client instanceof Cluster ? 'Redis Cluster' : `Redis ${client.options.host}:${client.options.port}`;
+  const hint =
+    (error as NodeJS.ErrnoException).code === 'ECONNRESET' && !options?.tls
+      ? ' (a TLS-only server resets plain-text connections: is TLS on?)'
+      : '';
+  return new Error(`${where}: connection failed: ${error.message}${hint}`, { cause: error });
 }
 
 const waitReady = (client: RedisConnection) =>

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { findOnPath, freePort } from './local-process';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
+import type { TestCertificates } from './test-certificates';
 
 const run = promisify(execFile);
 
@@ -18,6 +19,11 @@ export interface RedisClusterOptions {
   readonly serverArgs?: readonly string[];
   /** More `redis-cli` arguments for forming and inspecting the cluster (e.g. `--tls`, `--user`). */
   readonly cliArgs?: readonly string[];
+  /**
+   * TLS everywhere: every node serves TLS only on its port (see `RedisServerOptions.tls`), the cluster bus and
+   * replication run over TLS, and `redis-cli` connects with the client certificate.
+   */
+  readonly tls?: TestCertificates;
   /** How long to wait for the cluster to report every slot served and every replica attached. Default 30 s. */
   readonly formTimeoutMs?: number;
 }
@@ -69,7 +75,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     throw new Error('startRedisCluster: `redis-cli` is not on PATH (npm run stack:up installs it)');
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 0;
-  const cliArgs = options.cliArgs ?? [];
+  const tls = options.tls;
+  const cliArgs = [
+    ...(tls === undefined
+      ? []
+      : ['--tls', '--cacert', tls.caFile, '--cert', tls.clientCertFile, '--key', tls.clientKeyFile]),
+    ...(options.cliArgs ?? []),
+  ];
   const nodes: RedisServerHandle[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((node) => node.stop()));
@@ -89,8 +101,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
             // A replica that has not finished its first sync refuses to take over; don't wait 5 s to start it.
             '--repl-diskless-sync-delay',
             '0',
+            ...(tls === undefined ? [] : ['--tls-cluster', 'yes', '--tls-replication', 'yes']),
             ...(options.serverArgs ?? []),
           ],
+          tls,
         }),
       );
     }

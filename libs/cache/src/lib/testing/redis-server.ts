@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOnPath, freePort } from './local-process';
+import type { TestCertificates } from './test-certificates';
 
 /** Options of {@link startRedisServer}. */
 export interface RedisServerOptions {
@@ -16,11 +19,16 @@ export interface RedisServerOptions {
    * Relative paths in them resolve against the server's temp dir, its working directory.
    */
   readonly args?: readonly string[];
+  /**
+   * Serve TLS only: `port` becomes the `tls-port` (no plain-text port) with these certificates; clients must
+   * present a certificate of the same CA (`tls-auth-clients yes`). Readiness is checked over TLS.
+   */
+  readonly tls?: TestCertificates;
 }
 
 /** A throwaway redis-server started by {@link startRedisServer}. */
 export interface RedisServerHandle {
-  /** `redis://127.0.0.1:<port>`. */
+  /** `redis://127.0.0.1:<port>` (`rediss://` with `tls`). */
   readonly url: string;
   /** The port it listens on; kept across {@link RedisServerHandle.restart}. */
   readonly port: number;
@@ -37,10 +45,22 @@ export interface RedisServerHandle {
   restart(): Promise<void>;
 }
 
-/** One PING over a raw socket: `true` when the server answers `+PONG`. */
-const ping = (port: number) =>
+/**
+ * One PING over a raw socket (TLS with `tls`): `true` when the server answers, `+PONG` or, when the `default`
+ * user is off (ACL tests), `-NOAUTH`.
+ */
+const ping = (port: number, tls?: TestCertificates) =>
   new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket: Socket =
+      tls === undefined
+        ? connect({ host: '127.0.0.1', port })
+        : connectTls({
+            host: '127.0.0.1',
+            port,
+            ca: readFileSync(tls.caFile),
+            cert: readFileSync(tls.clientCertFile),
+            key: readFileSync(tls.clientKeyFile),
+          });
     let reply = '';
     const finish = (ok: boolean) => {
       socket.destroy();
@@ -48,10 +68,10 @@ const ping = (port: number) =>
     };
     socket.setTimeout(500, () => finish(false));
     socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => {
       reply += data.toString('latin1');
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 
@@ -89,8 +109,20 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     const proc = spawn(
       binary,
       [
-        '--port',
-        String(port),
+        ...(options.tls === undefined
+          ? ['--port', String(port)]
+          : [
+              '--port',
+              '0',
+              '--tls-port',
+              String(port),
+              '--tls-cert-file',
+              options.tls.serverCertFile,
+              '--tls-key-file',
+              options.tls.serverKeyFile,
+              '--tls-ca-cert-file',
+              options.tls.caFile,
+            ]),
         '--bind',
         '127.0.0.1',
         '--save',
@@ -124,7 +156,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         process.removeListener('exit', killOnExit);
         throw new Error(`startRedisServer: redis-server on port ${port} exited at start:\n${output}`);
       }
-      if (await ping(port)) return;
+      if (await ping(port, options.tls)) return;
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
         await exited(proc);
@@ -163,7 +195,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   }
 
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`,
     port,
     get dir() {
       return dir;

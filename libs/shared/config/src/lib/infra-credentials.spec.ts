@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigValidationError } from './config-validation.error';
-import { redactUrl } from './infra-credentials';
+import { isCredentialsError, redactUrl } from './infra-credentials';
 import { loadServiceConfig } from './service-config';
 
 const dir = mkdtempSync(join(tmpdir(), 'infra-credentials-'));
@@ -179,5 +179,21 @@ describe('redactUrl()', () => {
     );
     expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
     expect(redactUrl('not a url s3cret')).toBe('(unparsable URL)');
+  });
+});
+
+describe('isCredentialsError()', () => {
+  it('should tell credential and TLS errors from outages', () => {
+    const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+    expect(isCredentialsError(new Error('WRONGPASS invalid username-password pair'))).toBe(true);
+    expect(
+      isCredentialsError(coded('self-signed certificate in certificate chain', 'SELF_SIGNED_CERT_IN_CHAIN')),
+    ).toBe(true);
+    expect(isCredentialsError(coded('password authentication failed for user "platform"', '28P01'))).toBe(
+      true,
+    );
+    expect(isCredentialsError(new Error('The server does not support SSL connections'))).toBe(true);
+    expect(isCredentialsError(coded('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'))).toBe(false);
+    expect(isCredentialsError('WRONGPASS')).toBe(false);
   });
 });

@@ -253,3 +253,38 @@ export function redactUrl(url: string): string {
   }
   return parsed.toString();
 }
+
+/** Node's codes for a TLS peer that cannot be trusted or spoken to (see `tls.connect`). */
+const TLS_ERROR_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+]);
+
+/**
+ * Whether a connection error says the credentials or TLS settings are wrong (a rejected password or ACL user,
+ * an untrusted certificate, TLS spoken to a plain-text port, a server refusing plain text), which no retry can
+ * fix, as opposed to a server that is down or unreachable. Services fail boot on the first kind, naming the
+ * dependency, and wait out the second.
+ */
+export function isCredentialsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && (TLS_ERROR_CODES.has(code) || code === '28P01' || code === '28000'))
+    return true;
+  return /^(WRONGPASS|NOAUTH|NOPERM)\b|does not support SSL|no pg_hba\.conf entry|password authentication failed|certificate|SSL routines/i.test(
+    error.message,
+  );
+}

@@ -1,4 +1,5 @@
-import type { ServiceConfig } from '@platform/config';
+import { type DatabaseSsl, isCredentialsError, redactUrl, type ServiceConfig } from '@platform/config';
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import * as pg from 'pg';
 import { DataSource, MixedList } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
@@ -44,6 +45,7 @@ export function dataSourceOptions(
     logging: ['error', 'warn', 'migration'],
     maxQueryExecutionTime: SLOW_QUERY_MS,
     applicationName: config.name,
+    ssl: pgSslOptions(config.database.ssl),
     extra: {
       max: config.database.poolSize,
       connectionTimeoutMillis: 3000,
@@ -51,6 +53,63 @@ export function dataSourceOptions(
     },
   };
 }
+
+/** What pg hands to `tls.connect` (typed as TypeORM's `ssl` wants it). */
+export type PgSslOptions = Pick<
+  TlsOptions & ConnectionOptions,
+  'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'checkServerIdentity'
+>;
+
+/**
+ * pg's `ssl` option for a `DATABASE_SSL_MODE`, as libpq's `sslmode`: `require` encrypts without checking the
+ * server; `verify-ca` checks its certificate chains to the CA (Node's trusted CAs when no
+ * `DATABASE_SSL_CA_FILE`) but not its name; `verify-full` checks both. Also for every other pg client of the
+ * service (the outbox relay).
+ */
+export function pgSslOptions(ssl: DatabaseSsl): PgSslOptions | false {
+  if (ssl.mode === 'disable') return false;
+  const files: TlsOptions = {
+    ...(ssl.ca ? { ca: ssl.ca.pem } : {}),
+    ...(ssl.cert ? { cert: ssl.cert.pem } : {}),
+    ...(ssl.key ? { key: ssl.key.pem } : {}),
+  };
+  if (ssl.mode === 'require') return { ...files, rejectUnauthorized: false };
+  if (ssl.mode === 'verify-ca')
+    return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+  return { ...files, rejectUnauthorized: true };
+}
+
+/** Postgres refused the service's credentials or TLS settings: retrying cannot help, the service must not start. */
+export class DatabaseCredentialsError extends Error {
+  /** Stable code for logs and alerts. */
+  readonly code = 'DATABASE.CREDENTIALS_REJECTED';
+
+  constructor(url: string, cause: Error) {
+    super(
+      `Postgres (${redactUrl(url)}) rejected the connection: ${cause.message}. Check DATABASE_URL, ` +
+        'DATABASE_PASSWORD(_FILE) and DATABASE_SSL_*.',
+      { cause },
+    );
+    this.name = 'DatabaseCredentialsError';
+  }
+}
+
+/**
+ * Initializes a data source; a credentials or TLS error becomes a {@link DatabaseCredentialsError} naming
+ * Postgres (its URL redacted). For TypeORM's `dataSourceFactory` and the migrations runner.
+ */
+export async function initializeDataSource(options: PostgresConnectionOptions): Promise<DataSource> {
+  try {
+    return await new DataSource(options).initialize();
+  } catch (error) {
+    if (isCredentialsError(error)) throw new DatabaseCredentialsError(options.url ?? '', error as Error);
+    throw error;
+  }
+}
+
+/** For TypeORM's `toRetry`: connecting again helps when Postgres is down, never when it refused credentials. */
+export const isRetryableDatabaseError = (error: unknown): boolean =>
+  !(error instanceof DatabaseCredentialsError) && !isCredentialsError(error);
 
 /** Direction of {@link runMigrations}: apply pending, undo the last one, or undo all. */
 export type MigrationDirection = 'up' | 'down' | 'down-all';
@@ -68,8 +127,10 @@ export async function runMigrations(
   const options = dataSourceOptions(config, spec);
   // No statement timeout here: waiting for another pod's migration lock, or building an index on a big
   // table, may rightly take longer than a request ever should.
-  const dataSource = new DataSource({ ...options, extra: { ...options.extra, statement_timeout: 0 } });
-  await dataSource.initialize();
+  const dataSource = await initializeDataSource({
+    ...options,
+    extra: { ...options.extra, statement_timeout: 0 },
+  });
   const lockKey = `migrations:${config.database.schema}`;
   const runner = dataSource.createQueryRunner();
   try {

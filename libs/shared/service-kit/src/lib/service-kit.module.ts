@@ -5,9 +5,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CacheModule, VarnishPurger } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import { LoggerModule } from 'nestjs-pino';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import {
   dataSourceOptions,
   DatabaseSpec,
+  initializeDataSource,
+  isRetryableDatabaseError,
   InboxService,
   OutboxService,
   ProcessedEvent,
@@ -28,7 +31,7 @@ import {
 import { CommitInvalidationService, InvalidationApplier } from './invalidation';
 import { loggerOptions } from './logging/logger-options';
 import { createValidationPipe } from './pipes/validation.pipe';
-import { redisProviders } from './redis/redis.providers';
+import { redisConnectionOptions, redisProviders } from './redis/redis.providers';
 import { REDIS_CLUSTER_CONNECTION, REDIS_CONNECTION, SERVICE_CONFIG } from './service-kit.constants';
 
 /** What {@link ServiceKitModule.forRoot} needs: the validated config and the service's database spec. */
@@ -55,7 +58,14 @@ export class ServiceKitModule {
       module: ServiceKitModule,
       imports: [
         LoggerModule.forRoot(loggerOptions(config)),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config, { ...database, entities }, { queries }) }),
+        // A refused password or certificate fails boot at once, naming Postgres; an outage is retried.
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions(config, { ...database, entities }, { queries }),
+            toRetry: isRetryableDatabaseError,
+          }),
+          dataSourceFactory: (options) => initializeDataSource(options as PostgresConnectionOptions),
+        }),
         TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
         DiscoveryModule,
         // The service's cache (global: CACHE_INSTANCE, CacheInvalidator, CACHE_METRICS_REGISTRY, /metrics).
@@ -65,10 +75,7 @@ export class ServiceKitModule {
           service: config.name,
           enabled: config.cache.enabled,
           prefix: config.cache.prefix,
-          redis:
-            config.cache.l2 === 'cluster'
-              ? { mode: 'cluster', nodes: config.redis.clusterNodes }
-              : { mode: 'standalone', url: config.redis.url },
+          redis: redisConnectionOptions(config, config.cache.l2),
           edge: {
             purger:
               config.edge.varnishUrls.length > 0

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { CACHE_METRICS_REGISTRY } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
+import { pgSslOptions } from '@platform/database';
 import type { Registry } from 'prom-client';
 import { SERVICE_CONFIG } from '../service-kit.constants';
 import { KafkaService } from './kafka.service';
@@ -32,6 +33,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   ) {
     this.relay = new OutboxRelay({
       connectionString: config.database.url,
+      ssl: pgSslOptions(config.database.ssl),
       schema: config.database.schema,
       createProducer: () => kafka.createProducer(),
       batchSize: config.outbox.batchSize,

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from '@platform/database';
 import type { Producer, TopicMessages } from 'kafkajs';
@@ -44,6 +45,8 @@ export interface OutboxRelayOptions {
   logger?: OutboxRelayLogger;
   /** Postgres `application_name` of the relay's connection. */
   applicationName?: string;
+  /** pg's `ssl` of the relay's connection (the service's `DATABASE_SSL_MODE`, see `pgSslOptions`). */
+  ssl?: ConnectionOptions | false;
 }
 
 /** A batch Kafka did not acknowledge; the rows stay pending. */
@@ -319,6 +322,7 @@ export class OutboxRelay {
     const client = new Client({
       connectionString: this.options.connectionString,
       application_name: this.options.applicationName ?? 'outbox-relay',
+      ssl: this.options.ssl,
       keepAlive: true,
       connectionTimeoutMillis: 3000,
       statement_timeout: 30_000,
