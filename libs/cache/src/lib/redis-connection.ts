@@ -79,47 +79,72 @@ export async function connectRedis(client: RedisConnection, timeoutMs = 5000): P
   if (client.status === 'ready') return client;
   let timer: NodeJS.Timeout | undefined;
   let onError: ((error: Error) => void) | undefined;
-  // A Cluster reports a node's failure as 'node error', often only as "Connection is closed."; the node's own
-  // client saw why (a TLS or auth error): keep that.
-  const nodeErrors = new Map<Redis, (error: Error) => void>();
-  let lastNodeError: Error | undefined;
-  const onNode = (node: Redis) => {
-    const listener = (error: Error) => (lastNodeError = error);
-    nodeErrors.set(node, listener);
-    node.on('error', listener);
-  };
-  const failed = new Promise<never>((_, reject) => {
+  const failed = new Promise<Error>((resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
-    onError = (error: Error) =>
-      reject(connectionError(client, client instanceof Cluster ? (lastNodeError ?? error) : error));
+    onError = resolve;
     client.on('error', onError);
+    // A Cluster reports each node's failure here, and only a summary as 'error'.
     client.on('node error', onError);
-    client.on('+node', onNode);
   });
+  let error: Error | undefined;
   try {
-    await Promise.race([client.status === 'wait' ? client.connect() : waitReady(client), failed]);
-    return client;
+    error = await Promise.race([
+      (client.status === 'wait' ? client.connect() : waitReady(client)).then(() => undefined),
+      failed,
+    ]);
   } finally {
     clearTimeout(timer);
     if (onError !== undefined) {
       client.off('error', onError);
       client.off('node error', onError);
     }
-    client.off('+node', onNode);
-    for (const [node, listener] of nodeErrors) node.off('error', listener);
   }
+  if (error === undefined) return client;
+  throw await connectionError(client, error);
 }
 
 /** `error` with the server it came from and, for a reset plain-text connection, the likely reason. */
-function connectionError(client: RedisConnection, error: Error): Error {
+async function connectionError(client: RedisConnection, error: Error): Promise<Error> {
+  let cause = error;
+  if (client instanceof Cluster && error.message === CONNECTION_CLOSED) {
+    // The Cluster refreshes its topology on a private connection whose own error (a TLS failure, a reset) it
+    // drops, reporting only that the connection closed: connect once to a seed to learn why.
+    cause = (await probeSeed(client)) ?? error;
+  }
   const options = client instanceof Cluster ? client.options.redisOptions : client.options;
   const where =
     client instanceof Cluster ? 'Redis Cluster' : `Redis ${client.options.host}:${client.options.port}`;
   const hint =
-    (error as NodeJS.ErrnoException).code === 'ECONNRESET' && !options?.tls
+    (cause as NodeJS.ErrnoException).code === 'ECONNRESET' && !options?.tls
       ? ' (a TLS-only server resets plain-text connections: is TLS on?)'
       : '';
-  return new Error(`${where}: connection failed: ${error.message}${hint}`, { cause: error });
+  return new Error(`${where}: connection failed: ${cause.message}${hint}`, { cause });
+}
+
+const CONNECTION_CLOSED = 'Connection is closed.';
+
+/** The first error of one connection attempt to a node of the Cluster (a seed), with the nodes' options. */
+async function probeSeed(cluster: Cluster): Promise<Error | undefined> {
+  const seed = cluster.nodes('all')[0];
+  if (seed === undefined) return undefined;
+  const probe = new Redis({
+    ...cluster.options.redisOptions,
+    host: seed.options.host,
+    port: seed.options.port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
+  const outcome = new Promise<Error | undefined>((resolve) => {
+    probe.once('error', resolve);
+    probe.once('ready', () => resolve(undefined));
+    probe.once('end', () => resolve(undefined));
+  });
+  probe.connect().catch(() => undefined);
+  const error = await outcome;
+  probe.disconnect();
+  return error;
 }
 
 const waitReady = (client: RedisConnection) =>
