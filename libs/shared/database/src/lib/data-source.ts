@@ -86,7 +86,7 @@ export class DatabaseCredentialsError extends Error {
 
   constructor(url: string, cause: Error) {
     super(
-      `Postgres (${redactUrl(url)}) rejected the connection: ${cause.message}. Check DATABASE_URL, ` +
+      `Postgres (${redactUrl(url)}) rejected the connection: ${cause.message.replace(/\.$/, '')}. Check DATABASE_URL, ` +
         'DATABASE_PASSWORD(_FILE) and DATABASE_SSL_*.',
       { cause },
     );

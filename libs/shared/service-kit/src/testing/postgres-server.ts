@@ -1,20 +1,33 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { findOnPath, freePort } from '@platform/cache/testing';
+import { findOnPath, freePort, type TestCertificates } from '@platform/cache/testing';
 import { Client } from 'pg';
 
 /** Options of {@link startPostgresServer}. */
 export interface PostgresServerOptions {
   /** How long `pg_ctl start` may take after a (re)start. Default 60 s. */
   readonly startTimeoutSecs?: number;
+  /**
+   * Serve TLS with these certificates (`ssl=on`) and accept TCP connections over TLS only (`hostssl` in
+   * pg_hba.conf): a plain-text connection is refused with "no pg_hba.conf entry … no encryption".
+   */
+  readonly tls?: TestCertificates;
+  /**
+   * The password of role `platform`, checked with scram-sha-256 on every TCP connection (instead of `trust`).
+   * The handle's `url` then carries no password: give it separately (e.g. `DATABASE_PASSWORD_FILE`).
+   */
+  readonly password?: string;
 }
 
 /** A throwaway PostgreSQL server started by {@link startPostgresServer}. */
 export interface PostgresServerHandle {
-  /** `postgres://platform:platform@127.0.0.1:<port>/platform`, for `DATABASE_URL`. */
+  /**
+   * `postgres://platform:platform@127.0.0.1:<port>/platform`, for `DATABASE_URL` (without a password when the
+   * server was started with one).
+   */
   readonly url: string;
   /** The port it listens on; kept across restarts. */
   readonly port: number;
@@ -62,10 +75,21 @@ const run = (command: string, args: string[]) =>
     );
   });
 
+/** pg_hba.conf for {@link PostgresServerOptions}: the setup's own socket is trusted, TCP as asked. */
+const hbaConf = ({ tls, password }: PostgresServerOptions): string => {
+  const method = password === undefined ? 'trust' : 'scram-sha-256';
+  return [
+    'local all all trust',
+    `${tls === undefined ? 'host' : 'hostssl'} all all 127.0.0.1/32 ${method}`,
+    '',
+  ].join('\n');
+};
+
 /**
- * Creates and starts a throwaway PostgreSQL cluster on 127.0.0.1 (own temp dir, `trust` auth, superuser
- * and database `platform`) for integration tests that must stop or crash Postgres without touching the
- * shared stack. The server is stopped (immediate) if the test process exits without destroying it.
+ * Creates and starts a throwaway PostgreSQL cluster on 127.0.0.1 (own temp dir, `trust` auth unless a
+ * `password` is given, TLS with `tls`, superuser and database `platform`) for integration tests that must stop
+ * or crash Postgres, or secure it, without touching the shared stack. The server is stopped (immediate) if the
+ * test process exits without destroying it.
  */
 export async function startPostgresServer(
   options: PostgresServerOptions = {},
@@ -77,14 +101,25 @@ export async function startPostgresServer(
   const dir = await mkdtemp(join(tmpdir(), 'pg-test-'));
   const data = join(dir, 'data');
   const log = join(dir, 'postgres.log');
+  let owner: { uid: number; gid: number } | undefined;
   if (asRoot) {
     const pg = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
     if (pg.status !== 0)
       throw new Error('startPostgresServer: running as root needs a `postgres` system user');
-    await chown(dir, Number(pg.stdout.trim()), Number(gid.stdout.trim()));
+    owner = { uid: Number(pg.stdout.trim()), gid: Number(gid.stdout.trim()) };
+    await chown(dir, owner.uid, owner.gid);
   }
   await chmod(dir, 0o700);
+  /** Copies a file the server reads into its dir: owned by the server's user, private (a key must be). */
+  const install = async (from: string, name: string) => {
+    const to = join(dir, name);
+    await copyFile(from, to);
+    await chmod(to, 0o600);
+    if (owner) await chown(to, owner.uid, owner.gid);
+    return to;
+  };
+  let sslArgs = '';
 
   let running = false;
   let destroyed = false;
@@ -104,7 +139,7 @@ export async function startPostgresServer(
       '-t',
       startTimeout,
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`,
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50${sslArgs}`,
       'start',
     ]);
     running = true;
@@ -129,11 +164,25 @@ export async function startPostgresServer(
       'UTF8',
       '--no-locale',
     ]);
+    if (options.tls !== undefined || options.password !== undefined) {
+      const hba = join(data, 'pg_hba.conf');
+      await writeFile(hba, hbaConf(options));
+      if (owner) await chown(hba, owner.uid, owner.gid);
+    }
+    if (options.tls !== undefined) {
+      const cert = await install(options.tls.serverCertFile, 'server.crt');
+      const key = await install(options.tls.serverKeyFile, 'server.key');
+      const ca = await install(options.tls.caFile, 'ca.crt');
+      sslArgs = ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key} -c ssl_ca_file=${ca}`;
+    }
     await start();
-    const admin = new Client({ connectionString: `postgres://platform@127.0.0.1:${port}/postgres` });
+    // Over the Unix socket, trusted whatever TCP requires.
+    const admin = new Client({ host: dir, port, user: 'platform', database: 'postgres' });
     await admin.connect();
     try {
       await admin.query('CREATE DATABASE platform');
+      if (options.password !== undefined)
+        await admin.query(`ALTER ROLE platform PASSWORD ${admin.escapeLiteral(options.password)}`);
     } finally {
       await admin.end();
     }
@@ -144,7 +193,10 @@ export async function startPostgresServer(
   }
 
   return {
-    url: `postgres://platform:platform@127.0.0.1:${port}/platform`,
+    url:
+      options.password === undefined
+        ? `postgres://platform:platform@127.0.0.1:${port}/platform`
+        : `postgres://platform@127.0.0.1:${port}/platform`,
     port,
     stop,
     start,

@@ -18,7 +18,7 @@ export class RedisCredentialsError extends Error {
 
   constructor(label: string, where: string, cause: Error) {
     super(
-      `Redis (${label}, ${where}) rejected the connection: ${cause.message}. Check REDIS_USERNAME, ` +
+      `Redis (${label}, ${where}) rejected the connection: ${cause.message.replace(/\.$/, '')}. Check REDIS_USERNAME, ` +
         'REDIS_PASSWORD(_FILE) and REDIS_TLS*.',
       { cause },
     );
