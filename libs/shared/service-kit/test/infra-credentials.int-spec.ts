@@ -16,8 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
-import { RunningService, ServiceSpec, startServiceApp } from '../src';
+import { CreateOutboxEvents1765000000000 } from '@platform/database';
+import { OutboxRelayService, RunningService, ServiceSpec, startServiceApp } from '../src';
 import {
+  eventually,
   readJson,
   startPostgresServer,
   startTestService,
@@ -77,7 +79,8 @@ class ItemsModule {}
 const spec: ServiceSpec = {
   defaults: { name: 'infra-credentials', httpPort: 0, grpcPort: 0, dbSchema: SCHEMA },
   features: [ItemsModule],
-  database: { entities: [], migrations: [] },
+  // The outbox table, so the outbox relay (its own pg connection) has work to lead.
+  database: { entities: [], migrations: [CreateOutboxEvents1765000000000] },
   grpc: { package: grpcPackage.bid, protoPath: protoPath('bid') },
   kafka: { consumes: [], produces: [] },
 };
@@ -181,7 +184,10 @@ describe('infrastructure credentials (real service, TLS Postgres, TLS + ACL Redi
 
   it('should serve a REST read from Postgres and cache it in the Redis Cluster for another instance', async () => {
     const prefix = `creds-${randomUUID().slice(0, 8)}:`;
-    const [a, b] = [await boot({ CACHE_PREFIX: prefix }), await boot({ CACHE_PREFIX: prefix })];
+    const [a, b] = [
+      await boot({ CACHE_PREFIX: prefix, OUTBOX_RELAY_ENABLED: 'true' }),
+      await boot({ CACHE_PREFIX: prefix }),
+    ];
 
     const first = await fetch(`${a.httpUrl}/items/1`);
     expect(first.status).toBe(200);
@@ -193,6 +199,9 @@ describe('infrastructure credentials (real service, TLS Postgres, TLS + ACL Redi
     const second = await fetch(`${b.httpUrl}/items/1`);
     expect(await readJson(second)).toEqual({ id: '1', value: 1 });
     expect(second.headers.get('x-cache-layer')).toBe('l2');
+
+    // The outbox relay's own Postgres session (TLS, password) holds the leader lock.
+    await eventually(() => a.app.get(OutboxRelayService).relay.isLeader, 10_000, 50);
 
     const health = await readJson(await fetch(`${b.httpUrl}/health`));
     expect(health).toMatchObject({
