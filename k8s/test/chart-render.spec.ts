@@ -18,8 +18,12 @@ import {
   renderText,
 } from './chart';
 
-/** Env names whose value is a credential: they may only ever come from a Secret reference. */
-const SECRETISH = /PASSWORD|PASSWD|SECRET|TOKEN|PEPPER|API_KEY|PRIVATE_KEY|CREDENTIAL|^DATABASE_URL$/;
+/**
+ * Env names whose value is a credential: they may only ever come from a Secret reference. `<NAME>_FILE` is the
+ * path of a mounted Secret file, not the secret (checked to point into a read-only Secret volume instead).
+ */
+const SECRETISH =
+  /^(?!.*_FILE$).*(PASSWORD|PASSWD|SECRET|TOKEN|PEPPER|API_KEY|PRIVATE_KEY|CREDENTIAL|^DATABASE_URL$)/;
 
 describe('platform chart', () => {
   describe.each(PROFILES)('profile %s', (profile) => {
@@ -336,6 +340,90 @@ describe('platform chart', () => {
         expect(forService(off, 'ConfigMap', service).data.AUTH_ISSUER).toBeUndefined();
         expect(forService(off, 'ConfigMap', service).data.AUTH_MODE).toBe('off');
       }
+    });
+  });
+
+  describe('infrastructure credentials', () => {
+    const CREDENTIALS = [
+      ...['config.redisUsername=app', 'config.redisTls=true', 'config.databaseSslMode=verify-full'],
+      ...['secrets.redisPasswordKey=REDIS_PASSWORD', 'secrets.databasePasswordKey=DATABASE_PASSWORD'],
+      ...['tls.existingSecret=platform-tls', 'tls.redisCaKey=ca.crt', 'tls.redisCertKey=tls.crt'],
+      ...['tls.redisKeyKey=tls.key', 'tls.databaseCaKey=ca.crt'],
+    ].flatMap((value) => ['--set', value]);
+
+    it('should mount the passwords and TLS files read-only and point the *_FILE variables at them', () => {
+      const objects = render('prod', CREDENTIALS);
+      for (const service of SERVICES) {
+        expect(forService(objects, 'ConfigMap', service).data).toMatchObject({
+          REDIS_USERNAME: 'app',
+          REDIS_TLS: 'true',
+          REDIS_PASSWORD_FILE: '/etc/platform/secrets/redis-password',
+          REDIS_TLS_CA_FILE: '/etc/platform/tls/ca.crt',
+          REDIS_TLS_CERT_FILE: '/etc/platform/tls/tls.crt',
+          REDIS_TLS_KEY_FILE: '/etc/platform/tls/tls.key',
+          DATABASE_SSL_MODE: 'verify-full',
+          DATABASE_PASSWORD_FILE: '/etc/platform/secrets/database-password',
+          DATABASE_SSL_CA_FILE: '/etc/platform/tls/ca.crt',
+        });
+      }
+      // Services and migration Jobs alike (migrations connect to Postgres with the same credentials).
+      for (const { owner, container, pod } of containersOf(objects)) {
+        const mounts = Object.fromEntries((container.volumeMounts ?? []).map((m: K8sObject) => [m.name, m]));
+        expect({ owner, secrets: mounts['secret-files'], tls: mounts['tls'] }).toEqual({
+          owner,
+          secrets: { name: 'secret-files', mountPath: '/etc/platform/secrets', readOnly: true },
+          tls: { name: 'tls', mountPath: '/etc/platform/tls', readOnly: true },
+        });
+        const volumes = Object.fromEntries(pod.volumes.map((v: K8sObject) => [v.name, v]));
+        expect(volumes['secret-files'].secret).toEqual({
+          secretName: 'platform',
+          defaultMode: 0o440,
+          items: [
+            { key: 'REDIS_PASSWORD', path: 'redis-password' },
+            { key: 'DATABASE_PASSWORD', path: 'database-password' },
+          ],
+        });
+        expect(volumes['tls'].secret).toEqual({ secretName: 'platform-tls', defaultMode: 0o440 });
+        // The passwords never enter the environment, not even by Secret reference.
+        const names = (container.env ?? []).map((e: K8sObject) => e.name);
+        expect(names.filter((n: string) => /^(REDIS|DATABASE)_PASSWORD$/.test(n))).toEqual([]);
+      }
+      expect(kubeconform(renderText('prod', CREDENTIALS)).report.summary.invalid).toBe(0);
+    });
+
+    it('should mount nothing more when no credential is set', () => {
+      for (const { container, pod } of containersOf(render('prod'))) {
+        expect(container.volumeMounts.map((m: K8sObject) => m.name)).toEqual(['tmp']);
+        expect(pod.volumes.map((v: K8sObject) => v.name)).toEqual(['tmp']);
+      }
+    });
+
+    it.each([
+      [
+        'a Redis TLS file without config.redisTls',
+        ['tls.existingSecret=t', 'tls.redisCaKey=ca.crt'],
+        'redisTls',
+      ],
+      [
+        'a Postgres CA with sslmode disable',
+        ['tls.existingSecret=t', 'tls.databaseCaKey=ca.crt', 'config.databaseSslMode=disable'],
+        'databaseSslMode',
+      ],
+      [
+        'a TLS file key without tls.existingSecret',
+        ['config.redisTls=true', 'tls.redisCaKey=ca.crt'],
+        'tls.existingSecret is required',
+      ],
+    ])('should refuse %s', (_, values, message) => {
+      const r = helm([
+        'template',
+        RELEASE,
+        CHART,
+        ...profileArgs('prod'),
+        ...values.flatMap((value) => ['--set', value]),
+      ]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(message);
     });
   });
 

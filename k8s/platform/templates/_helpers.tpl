@@ -126,8 +126,79 @@ ConfigMap exists) renders it inline.
 {{- end -}}
 {{- $_ := set $data "ANALYTICS_DASHBOARD_METRICS_URLS" (join "," $urls) -}}
 {{- end -}}
+{{- $data = merge $data (include "platform.credentialsConfig" . | fromYaml) -}}
 {{- range $k, $v := .svc.env -}}{{- $_ := set $data $k (toString $v) -}}{{- end -}}
 {{- toYaml $data -}}
+{{- end -}}
+
+{{/* Where the password files of secrets.*PasswordKey are mounted (read-only, from secrets.existingSecret). */}}
+{{- define "platform.secretFilesPath" -}}/etc/platform/secrets{{- end -}}
+
+{{/*
+The non-secret half of the Redis and Postgres credentials, as a YAML map for platform.configData: the ACL user,
+TLS switches, and the paths of the mounted password and TLS files (`*_FILE`: the service reads the file; the
+secret itself never enters the environment or the ConfigMap).
+*/}}
+{{- define "platform.credentialsConfig" -}}
+{{- $c := .root.Values.config -}}
+{{- $s := .root.Values.secrets -}}
+{{- $t := .root.Values.tls -}}
+{{- $data := dict -}}
+{{- if $c.redisUsername -}}{{- $_ := set $data "REDIS_USERNAME" $c.redisUsername -}}{{- end -}}
+{{- if $c.redisTls -}}{{- $_ := set $data "REDIS_TLS" "true" -}}{{- end -}}
+{{- if $c.redisTlsServername -}}{{- $_ := set $data "REDIS_TLS_SERVERNAME" $c.redisTlsServername -}}{{- end -}}
+{{- if $c.databaseSslMode -}}{{- $_ := set $data "DATABASE_SSL_MODE" $c.databaseSslMode -}}{{- end -}}
+{{- if $s.redisPasswordKey -}}{{- $_ := set $data "REDIS_PASSWORD_FILE" (printf "%s/redis-password" (include "platform.secretFilesPath" .)) -}}{{- end -}}
+{{- if $s.databasePasswordKey -}}{{- $_ := set $data "DATABASE_PASSWORD_FILE" (printf "%s/database-password" (include "platform.secretFilesPath" .)) -}}{{- end -}}
+{{- $files := dict "REDIS_TLS_CA_FILE" $t.redisCaKey "REDIS_TLS_CERT_FILE" $t.redisCertKey "REDIS_TLS_KEY_FILE" $t.redisKeyKey "DATABASE_SSL_CA_FILE" $t.databaseCaKey "DATABASE_SSL_CERT_FILE" $t.databaseCertKey "DATABASE_SSL_KEY_FILE" $t.databaseKeyKey -}}
+{{- range $name, $key := $files -}}
+{{- if $key -}}
+{{- $_ := required (printf "tls.existingSecret is required: %s names a key of it" $name) $t.existingSecret -}}
+{{- $_ := set $data $name (printf "%s/%s" (trimSuffix "/" $t.mountPath) $key) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $data -}}
+{{- end -}}
+
+{{/* Volume mounts of the password files and the tls Secret (read-only), for a service's and a migration Job's container. */}}
+{{- define "platform.credentialMounts" -}}
+{{- $s := .root.Values.secrets -}}
+{{- if or $s.redisPasswordKey $s.databasePasswordKey }}
+- name: secret-files
+  mountPath: {{ include "platform.secretFilesPath" . }}
+  readOnly: true
+{{- end }}
+{{- if .root.Values.tls.existingSecret }}
+- name: tls
+  mountPath: {{ .root.Values.tls.mountPath }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* The volumes behind platform.credentialMounts: only the password keys of secrets.existingSecret, and the tls Secret. */}}
+{{- define "platform.credentialVolumes" -}}
+{{- $s := .root.Values.secrets -}}
+{{- if or $s.redisPasswordKey $s.databasePasswordKey }}
+- name: secret-files
+  secret:
+    secretName: {{ $s.existingSecret }}
+    defaultMode: 288 # 0440: owner and fsGroup read (decimal: YAML 1.2 parsers read 0440 as 440)
+    items:
+      {{- if $s.redisPasswordKey }}
+      - key: {{ $s.redisPasswordKey }}
+        path: redis-password
+      {{- end }}
+      {{- if $s.databasePasswordKey }}
+      - key: {{ $s.databasePasswordKey }}
+        path: database-password
+      {{- end }}
+{{- end }}
+{{- with .root.Values.tls.existingSecret }}
+- name: tls
+  secret:
+    secretName: {{ . }}
+    defaultMode: 288 # 0440: owner and fsGroup read (decimal: YAML 1.2 parsers read 0440 as 440)
+{{- end }}
 {{- end -}}
 
 {{/* The env entries that come from the existing Secret (never a value: a secretKeyRef). */}}
