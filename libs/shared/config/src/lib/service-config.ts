@@ -3,6 +3,12 @@ import { parseEnv } from './load-config';
 import { boolVar, hostPortListVar, identifierVar, portVar, positiveIntVar, urlVar } from './env';
 import { resolveSecretFiles } from './secret-files';
 import { AUTH_MODES, AuthConfig, authIssues, MIN_AUTH_SECRET_LENGTH, toAuthConfig } from './auth-config';
+import {
+  KafkaSecurityConfig,
+  kafkaSecurityIssues,
+  kafkaSecurityVars,
+  toKafkaSecurity,
+} from './kafka-security-config';
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,7 +56,14 @@ export interface ServiceConfig {
   grpc: { host: string; port: number };
   database: { url: string; schema: string; poolSize: number; statementTimeoutMs: number };
   redis: { url: string; clusterNodes: string[] };
-  kafka: { brokers: string[]; clientId: string; groupId: string; ensureTopics: boolean };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    ensureTopics: boolean;
+    /** SASL and TLS towards the brokers (`KAFKA_SASL_*`, `KAFKA_TLS*`, see kafka-security-config.ts). */
+    security: KafkaSecurityConfig;
+  };
   /** The transactional outbox relay (`OUTBOX_*`): publishes committed events from Postgres to Kafka. */
   outbox: {
     relayEnabled: boolean;
@@ -202,6 +215,11 @@ const schemaFor = (defaults: ServiceDefaults) =>
       AUTH_CLIENT_TTL_S: positiveIntVar().min(30, 'must be >= 30').default(300),
     })
     .extend(peerVars(defaults.peers ?? []))
+    .extend(kafkaSecurityVars)
+    .superRefine((vars, ctx) => {
+      for (const issue of kafkaSecurityIssues(vars))
+        ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
+    })
     .superRefine((vars, ctx) => {
       for (const issue of authIssues(vars, peerNames(defaults)))
         ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
@@ -243,6 +261,7 @@ export function loadServiceConfig(
       clientId: vars.KAFKA_CLIENT_ID,
       groupId: vars.KAFKA_GROUP_ID,
       ensureTopics: vars.KAFKA_ENSURE_TOPICS,
+      security: toKafkaSecurity(vars),
     },
     outbox: {
       relayEnabled: vars.OUTBOX_RELAY_ENABLED,
