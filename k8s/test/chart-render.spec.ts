@@ -367,6 +367,7 @@ describe('platform chart', () => {
         const job = objects.find(
           (o) => o.kind === 'Job' && o.metadata?.name === `${deployment.metadata.name}-migrate`,
         );
+        if (!job) throw new Error(`no migration Job for ${service}`);
         for (const workload of [deployment, job]) {
           const pod = workload.spec.template.spec;
           expect(pod.volumes).toEqual(
