@@ -117,7 +117,10 @@ describe('platform chart', () => {
         });
       }
       for (const cm of ofKind(objects, 'ConfigMap')) {
-        expect(Object.keys(cm.data ?? {}).filter((k) => SECRETISH.test(k))).toEqual([]);
+        // A `<NAME>_FILE` holds the path of a mounted secret, not the secret.
+        expect(Object.keys(cm.data ?? {}).filter((k) => SECRETISH.test(k) && !k.endsWith('_FILE'))).toEqual(
+          [],
+        );
       }
     });
 
@@ -424,6 +427,92 @@ describe('platform chart', () => {
       ]);
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain(message);
+    });
+  });
+
+  describe('Kafka credentials', () => {
+    const secure = [
+      ['--set', 'config.kafkaSaslMechanism=scram-sha-512'],
+      ['--set', 'config.kafkaSaslUsername=platform'],
+      ['--set', 'secrets.kafkaSaslPasswordKey=KAFKA_SASL_PASSWORD'],
+      ['--set', 'config.kafkaTls=true'],
+      ['--set', 'secrets.kafkaTlsCaSecret=kafka-ca'],
+      ['--set', 'config.kafkaTlsServername=kafka.data.svc'],
+    ].flat();
+
+    it('prod: should mount the SASL password and the CA as files in every pod and migration Job, never as values', () => {
+      const objects = render('prod', secure);
+      for (const service of SERVICES) {
+        expect(forService(objects, 'ConfigMap', service).data).toMatchObject({
+          KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          KAFKA_SASL_USERNAME: 'platform',
+          KAFKA_SASL_PASSWORD_FILE: '/var/run/secrets/platform/kafka-sasl/password',
+          KAFKA_TLS: 'true',
+          KAFKA_TLS_CA_FILE: '/var/run/secrets/platform/kafka-ca/ca.crt',
+          KAFKA_TLS_SERVERNAME: 'kafka.data.svc',
+        });
+        const deployment = forService(objects, 'Deployment', service);
+        const job = objects.find(
+          (o) => o.kind === 'Job' && o.metadata?.name === `${deployment.metadata.name}-migrate`,
+        );
+        if (!job) throw new Error(`no migration Job for ${service}`);
+        for (const workload of [deployment, job]) {
+          const pod = workload.spec.template.spec;
+          expect(pod.volumes).toEqual(
+            expect.arrayContaining([
+              {
+                name: 'kafka-sasl',
+                secret: {
+                  secretName: 'platform',
+                  defaultMode: 0o400,
+                  items: [{ key: 'KAFKA_SASL_PASSWORD', path: 'password' }],
+                },
+              },
+              {
+                name: 'kafka-ca',
+                secret: {
+                  secretName: 'kafka-ca',
+                  defaultMode: 0o444,
+                  items: [{ key: 'ca.crt', path: 'ca.crt' }],
+                },
+              },
+            ]),
+          );
+          expect(pod.containers[0].volumeMounts).toEqual(
+            expect.arrayContaining([
+              { name: 'kafka-sasl', mountPath: '/var/run/secrets/platform/kafka-sasl', readOnly: true },
+              { name: 'kafka-ca', mountPath: '/var/run/secrets/platform/kafka-ca', readOnly: true },
+            ]),
+          );
+          const env = (pod.containers[0].env ?? []).map((e: K8sObject) => e.name);
+          expect(env).not.toContain('KAFKA_SASL_PASSWORD');
+        }
+      }
+    });
+
+    it('should connect in plaintext without SASL by default', () => {
+      const objects = render('prod');
+      for (const service of SERVICES) {
+        const data = forService(objects, 'ConfigMap', service).data;
+        expect(data.KAFKA_TLS).toBe('false');
+        expect(data.KAFKA_SASL_MECHANISM).toBeUndefined();
+        const volumes = forService(objects, 'Deployment', service).spec.template.spec.volumes;
+        expect(volumes.map((v: K8sObject) => v.name)).toEqual(['tmp']);
+      }
+    });
+
+    it('should refuse a mechanism without the password key, and an unknown mechanism', () => {
+      expect(() =>
+        render('prod', [
+          '--set',
+          'config.kafkaSaslMechanism=scram-sha-256',
+          '--set',
+          'config.kafkaSaslUsername=u',
+        ]),
+      ).toThrow(/secrets.kafkaSaslPasswordKey is required with config.kafkaSaslMechanism/);
+      expect(() => render('prod', ['--set', 'config.kafkaSaslMechanism=gssapi'])).toThrow(
+        /kafkaSaslMechanism/,
+      );
     });
   });
 

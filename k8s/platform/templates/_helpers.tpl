@@ -110,6 +110,7 @@ ConfigMap exists) renders it inline.
 {{- if $c.authJwksUrl -}}{{- $_ := set $data "AUTH_JWKS_URL" $c.authJwksUrl -}}{{- end -}}
 {{- end -}}
 {{- if $c.nodeOptions -}}{{- $_ := set $data "NODE_OPTIONS" $c.nodeOptions -}}{{- end -}}
+{{- include "platform.kafkaSecurityData" (dict "root" .root "data" $data) -}}
 {{- $root := .root -}}
 {{- $peers := include "platform.peers" . | fromYaml -}}
 {{- range $peer := (get $peers .name | default list) -}}
@@ -259,4 +260,61 @@ runAsGroup: {{ .root.Values.podSecurityContext.runAsGroup }}
 fsGroup: {{ .root.Values.podSecurityContext.fsGroup }}
 seccompProfile:
   type: RuntimeDefault
+{{- end -}}
+
+{{/*
+Kafka SASL/TLS settings of the ConfigMap: the password and the CA are files mounted from Secrets
+(platform.kafkaVolumes), so neither sits in the environment.
+*/}}
+{{- define "platform.kafkaSecurityData" -}}
+{{- $c := .root.Values.config -}}
+{{- $s := .root.Values.secrets -}}
+{{- if $c.kafkaSaslMechanism -}}
+{{- $_ := set .data "KAFKA_SASL_MECHANISM" $c.kafkaSaslMechanism -}}
+{{- $_ := set .data "KAFKA_SASL_USERNAME" (required "config.kafkaSaslUsername is required with config.kafkaSaslMechanism" $c.kafkaSaslUsername) -}}
+{{- $_ := required "secrets.kafkaSaslPasswordKey is required with config.kafkaSaslMechanism" $s.kafkaSaslPasswordKey -}}
+{{- $_ := set .data "KAFKA_SASL_PASSWORD_FILE" "/var/run/secrets/platform/kafka-sasl/password" -}}
+{{- end -}}
+{{- $_ := set .data "KAFKA_TLS" (toString $c.kafkaTls) -}}
+{{- if $c.kafkaTls -}}
+{{- if $s.kafkaTlsCaSecret -}}{{- $_ := set .data "KAFKA_TLS_CA_FILE" "/var/run/secrets/platform/kafka-ca/ca.crt" -}}{{- end -}}
+{{- if $c.kafkaTlsServername -}}{{- $_ := set .data "KAFKA_TLS_SERVERNAME" $c.kafkaTlsServername -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Volume mounts of the Kafka password and CA files (see platform.kafkaSecurityData). */}}
+{{- define "platform.kafkaVolumeMounts" -}}
+{{- if .root.Values.config.kafkaSaslMechanism }}
+- name: kafka-sasl
+  mountPath: /var/run/secrets/platform/kafka-sasl
+  readOnly: true
+{{- end }}
+{{- if and .root.Values.config.kafkaTls .root.Values.secrets.kafkaTlsCaSecret }}
+- name: kafka-ca
+  mountPath: /var/run/secrets/platform/kafka-ca
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* Volumes of the Kafka password (a key of secrets.existingSecret) and CA (secrets.kafkaTlsCaSecret). */}}
+{{- define "platform.kafkaVolumes" -}}
+{{- $s := .root.Values.secrets -}}
+{{- if .root.Values.config.kafkaSaslMechanism }}
+- name: kafka-sasl
+  secret:
+    secretName: {{ $s.existingSecret }}
+    defaultMode: 256 # 0400: owner read only
+    items:
+      - key: {{ $s.kafkaSaslPasswordKey }}
+        path: password
+{{- end }}
+{{- if and .root.Values.config.kafkaTls $s.kafkaTlsCaSecret }}
+- name: kafka-ca
+  secret:
+    secretName: {{ $s.kafkaTlsCaSecret }}
+    defaultMode: 292 # 0444
+    items:
+      - key: {{ $s.kafkaTlsCaKey }}
+        path: ca.crt
+{{- end }}
 {{- end -}}

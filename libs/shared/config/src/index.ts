@@ -6,3 +6,4 @@ export * from './lib/phone-hash';
 export * from './lib/auth-config';
 export * from './lib/secret-files';
 export * from './lib/infra-credentials';
+export * from './lib/kafka-security-config';

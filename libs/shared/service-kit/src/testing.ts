@@ -10,6 +10,7 @@ import { runMigrations } from '@platform/database';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { RunningService, startServiceApp } from './lib/bootstrap/create-service-app';
 import { ServiceSpec } from './lib/bootstrap/service-spec';
+import type { KafkaConnectionOptions } from './lib/kafka/kafka-connection';
 import { dropSchema, readOutbox, refuseOutboxWrites, type OutboxTestRow } from './testing/outbox';
 
 export * from './testing/auth-tokens';
@@ -254,16 +255,19 @@ export interface TopicRecording {
  * Starts recording `topic` and resolves once the consumer has joined its group and been assigned the
  * topic's partitions, so nothing produced afterwards can be missed (a consumer that is still joining
  * when the record is produced is the usual cause of flaky "event was published" tests). `brokers`
- * defaults to the stack's Kafka (e.g. pass a {@link startKafkaBroker} handle's `brokers`).
+ * defaults to the stack's Kafka (e.g. pass a {@link startKafkaBroker} handle's `brokers`); `connection`
+ * is how to log in to a secure broker (its handle's `clientOptions()`).
  */
 export async function recordTopic(
   topic: string,
   joinTimeoutMs = 30000,
   brokers = stackEnv()['KAFKA_BROKERS'],
+  connection: KafkaConnectionOptions = {},
 ): Promise<TopicRecording> {
   const kafka = new Kafka({
     clientId: `test-recorder-${randomUUID().slice(0, 8)}`,
     brokers: brokers.split(','),
+    ...connection,
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
   });

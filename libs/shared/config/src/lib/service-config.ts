@@ -12,6 +12,12 @@ import {
   toDatabaseCredentials,
   toRedisCredentials,
 } from './infra-credentials';
+import {
+  KafkaSecurityConfig,
+  kafkaSecurityIssues,
+  kafkaSecurityVars,
+  toKafkaSecurity,
+} from './kafka-security-config';
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,7 +70,14 @@ export interface ServiceConfig {
    * (`REDIS_USERNAME`/`REDIS_PASSWORD`) and `tls` (`REDIS_TLS*`); see infra-credentials.ts.
    */
   redis: { url: string; clusterNodes: string[]; auth: RedisAuth | null; tls: RedisTls | null };
-  kafka: { brokers: string[]; clientId: string; groupId: string; ensureTopics: boolean };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    ensureTopics: boolean;
+    /** SASL and TLS towards the brokers (`KAFKA_SASL_*`, `KAFKA_TLS*`, see kafka-security-config.ts). */
+    security: KafkaSecurityConfig;
+  };
   /** The transactional outbox relay (`OUTBOX_*`): publishes committed events from Postgres to Kafka. */
   outbox: {
     relayEnabled: boolean;
@@ -217,8 +230,13 @@ const schemaFor = (defaults: ServiceDefaults) =>
     })
     .extend(peerVars(defaults.peers ?? []))
     .extend(infraCredentialVars)
+    .extend(kafkaSecurityVars)
     .superRefine((vars, ctx) => {
-      for (const issue of [...authIssues(vars, peerNames(defaults)), ...infraCredentialIssues(vars)])
+      for (const issue of [
+        ...authIssues(vars, peerNames(defaults)),
+        ...infraCredentialIssues(vars),
+        ...kafkaSecurityIssues(vars),
+      ])
         ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
     })
     .refine((vars) => vars.SHUTDOWN_DRAIN_DELAY_MS < vars.SHUTDOWN_TIMEOUT_MS, {
@@ -258,6 +276,7 @@ export function loadServiceConfig(
       clientId: vars.KAFKA_CLIENT_ID,
       groupId: vars.KAFKA_GROUP_ID,
       ensureTopics: vars.KAFKA_ENSURE_TOPICS,
+      security: toKafkaSecurity(vars),
     },
     outbox: {
       relayEnabled: vars.OUTBOX_RELAY_ENABLED,

@@ -1,11 +1,41 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { findOnPath, freePort } from '@platform/cache/testing';
 import { Kafka, logLevel } from 'kafkajs';
+import { KafkaConnectionOptions, kafkaConnectionOptions } from '../lib/kafka/kafka-connection';
+
+/** A SASL mechanism as the services name it (`KAFKA_SASL_MECHANISM`). */
+export type KafkaBrokerMechanism = 'scram-sha-256' | 'scram-sha-512' | 'plain';
+
+/** A SASL user of a secure test broker. Names and passwords: letters, digits, `-` and `_` only. */
+export interface KafkaBrokerUser {
+  readonly name: string;
+  readonly password: string;
+  readonly mechanism: KafkaBrokerMechanism;
+}
+
+/** How a test broker's client listener is secured (see {@link KafkaBrokerOptions.secure}). */
+export interface KafkaBrokerSecurity {
+  /** The users clients may log in as; SCRAM users are written at storage format, PLAIN ones into the JAAS config. */
+  readonly users: readonly KafkaBrokerUser[];
+  /** SASL_SSL (default) or SASL_PLAINTEXT. */
+  readonly tls?: boolean;
+  /** mTLS: clients must present a certificate signed by the test CA (default false). */
+  readonly requireClientCertificate?: boolean;
+}
+
+/** PEM files of a test CA, the broker's certificate (SAN 127.0.0.1, localhost) and a client certificate. */
+export interface KafkaTestCertificates {
+  readonly caFile: string;
+  readonly ca: string;
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+}
 
 /** Options of {@link startKafkaBroker}. */
 export interface KafkaBrokerOptions {
@@ -13,6 +43,11 @@ export interface KafkaBrokerOptions {
   readonly startTimeoutMs?: number;
   /** JVM heap flags. Default `-Xms128m -Xmx512m`. */
   readonly heap?: string;
+  /**
+   * Secure the client listener with SASL (and TLS unless `tls: false`); without it the listener is
+   * PLAINTEXT. Inter-broker traffic uses the same listener with an internal SCRAM-SHA-512 user.
+   */
+  readonly secure?: KafkaBrokerSecurity;
 }
 
 /** A throwaway single-node KRaft broker started by {@link startKafkaBroker}. */
@@ -38,6 +73,18 @@ export interface KafkaBrokerHandle {
   destroy(): Promise<void>;
   /** The last lines of the broker's log, for failure messages. */
   logTail(lines?: number): Promise<string>;
+  /** The test CA and a client certificate, when the broker runs TLS. */
+  readonly certificates?: KafkaTestCertificates;
+  /**
+   * kafkajs `ssl`/`sasl` options to log in as `user` (default: the first of `secure.users`), trusting the
+   * test CA and presenting the client certificate when TLS is on. `{}` for a PLAINTEXT broker.
+   */
+  clientOptions(user?: string): KafkaConnectionOptions;
+  /**
+   * The service variables that connect to this broker as `user` (default: the first of `secure.users`):
+   * `KAFKA_BROKERS`, and for a secure broker `KAFKA_SASL_*` and `KAFKA_TLS*` (CA and client certificate files).
+   */
+  serviceEnv(user?: string): Record<string, string>;
 }
 
 const findUp = (path: string, from = process.cwd()): string | undefined => {
@@ -67,6 +114,84 @@ const runJava = (java: string, args: string[]) =>
       code === 0 ? resolve() : reject(new Error(`${args.slice(-6).join(' ')} failed (${code}):\n${output}`)),
     );
   });
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * A throwaway CA, a broker certificate (SAN IP:127.0.0.1, DNS:localhost; server and client use, as the
+ * broker also connects to itself) and a client certificate, made with the openssl CLI in `dir`. Keys are
+ * unencrypted PKCS#8, which Kafka's PEM key store reads.
+ */
+async function generateTestCertificates(dir: string) {
+  const openssl = findOnPath('openssl');
+  if (!openssl) throw new Error('startKafkaBroker: `openssl` is not on PATH (apt-get install openssl).');
+  await mkdir(dir, { recursive: true });
+  const path = (name: string) => join(dir, name);
+  const run = (...args: string[]) => execFileAsync(openssl, args);
+  const key = (name: string) =>
+    run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', path(name));
+  await key('ca.key');
+  await run(
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    path('ca.key'),
+    '-subj',
+    '/CN=platform-test-ca',
+    '-days',
+    '2',
+    '-out',
+    path('ca.pem'),
+  );
+  const sign = async (name: string, subject: string, extensions: string) => {
+    await key(`${name}.key`);
+    await run('req', '-new', '-key', path(`${name}.key`), '-subj', subject, '-out', path(`${name}.csr`));
+    await writeFile(path(`${name}.ext`), extensions);
+    await run(
+      'x509',
+      '-req',
+      '-in',
+      path(`${name}.csr`),
+      '-CA',
+      path('ca.pem'),
+      '-CAkey',
+      path('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      path(`${name}.ext`),
+      '-out',
+      path(`${name}.pem`),
+    );
+  };
+  await sign(
+    'server',
+    '/CN=localhost',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
+  );
+  await sign('client', '/CN=platform-test-client', 'extendedKeyUsage=clientAuth\n');
+  // Kafka's PEM key store: the private key followed by the certificate chain, in one file.
+  await writeFile(
+    path('server-keystore.pem'),
+    (await readFile(path('server.key'), 'utf8')) + (await readFile(path('server.pem'), 'utf8')),
+  );
+  return {
+    caFile: path('ca.pem'),
+    ca: await readFile(path('ca.pem'), 'utf8'),
+    clientCertFile: path('client.pem'),
+    clientKeyFile: path('client.key'),
+    serverKeystoreFile: path('server-keystore.pem'),
+  };
+}
+
+const SAFE_CREDENTIAL = /^[A-Za-z0-9_-]+$/;
+const JAAS_MODULE = {
+  scram: 'org.apache.kafka.common.security.scram.ScramLoginModule',
+  plain: 'org.apache.kafka.common.security.plain.PlainLoginModule',
+};
+const kafkaMechanism = (mechanism: KafkaBrokerMechanism) => mechanism.toUpperCase();
 
 /** The Kafka jars `npm run stack:up` downloaded (`.stack/kafka/libs`), or a message saying how to get them. */
 function kafkaLibs(): string {
@@ -104,17 +229,72 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   let destroyed = false;
   const killOnExit = () => child?.kill('SIGKILL');
 
+  const secure = options.secure;
+  const tls = secure !== undefined && secure.tls !== false;
+  const listener = secure === undefined ? 'PLAINTEXT' : tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
+  // The broker's own login for inter-broker traffic (and the readiness probe).
+  const internal: KafkaBrokerUser = {
+    name: 'broker-internal',
+    password: randomBytes(12).toString('hex'),
+    mechanism: 'scram-sha-512',
+  };
+  const users = secure ? [internal, ...secure.users] : [];
+  for (const user of users) {
+    if (!SAFE_CREDENTIAL.test(user.name) || !SAFE_CREDENTIAL.test(user.password)) {
+      throw new Error(
+        `startKafkaBroker: user ${user.name}: use letters, digits, - and _ in names and passwords`,
+      );
+    }
+  }
+  let certificates: Awaited<ReturnType<typeof generateTestCertificates>> | undefined;
+  try {
+    if (tls) certificates = await generateTestCertificates(join(dir, 'tls'));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const plainUsers = users.filter((user) => user.mechanism === 'plain');
+  const mechanisms = [...new Set(users.map((user) => user.mechanism))];
+  // Every enabled mechanism needs a JAAS entry on the listener; SCRAM-SHA-512's is also the broker's own login.
+  const jaas = (mechanism: KafkaBrokerMechanism): string =>
+    mechanism === 'plain'
+      ? `${JAAS_MODULE.plain} required ${plainUsers.map((user) => `user_${user.name}="${user.password}"`).join(' ')};`
+      : mechanism === 'scram-sha-512'
+        ? `${JAAS_MODULE.scram} required username="${internal.name}" password="${internal.password}";`
+        : `${JAAS_MODULE.scram} required;`;
+  const securityLines: string[] = secure
+    ? [
+        `sasl.enabled.mechanisms=${mechanisms.map(kafkaMechanism).join(',')}`,
+        'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+        ...mechanisms.map(
+          (mechanism) =>
+            `listener.name.${listener.toLowerCase()}.${mechanism}.sasl.jaas.config=${jaas(mechanism)}`,
+        ),
+        ...(certificates
+          ? [
+              'ssl.keystore.type=PEM',
+              `ssl.keystore.location=${certificates.serverKeystoreFile}`,
+              'ssl.truststore.type=PEM',
+              `ssl.truststore.location=${certificates.caFile}`,
+              // SASL_SSL ignores the unprefixed ssl.client.auth (KIP-684): it must name the listener.
+              `listener.name.${listener.toLowerCase()}.ssl.client.auth=${secure.requireClientCertificate ? 'required' : 'none'}`,
+            ]
+          : []),
+      ]
+    : [];
+
   await writeFile(
     join(dir, 'server.properties'),
     [
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      `listeners=${listener}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=${listener}://127.0.0.1:${port}`,
       'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `inter.broker.listener.name=${listener}`,
+      `listener.security.protocol.map=CONTROLLER:PLAINTEXT,${listener}:${listener}`,
+      ...securityLines,
       `log.dirs=${join(dir, 'data')}`,
       'num.partitions=3',
       'default.replication.factor=1',
@@ -154,9 +334,45 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     classpath,
   ];
 
+  const clientPem = certificates && {
+    cert: await readFile(certificates.clientCertFile, 'utf8'),
+    key: await readFile(certificates.clientKeyFile, 'utf8'),
+  };
+  /** The connection settings of `name` as the services' config would hold them. */
+  const securityOf = (name?: string) => {
+    if (!secure) return { sasl: null, tls: null };
+    const user = name === undefined ? secure.users[0] : users.find((candidate) => candidate.name === name);
+    if (!user) throw new Error(`startKafkaBroker: no user ${name ?? '(none configured)'}`);
+    return {
+      sasl: { mechanism: user.mechanism, username: user.name, password: user.password },
+      tls: certificates ? { ca: certificates.ca, ...(secure.requireClientCertificate && clientPem) } : null,
+    };
+  };
+  const clientOptions = (name?: string): KafkaConnectionOptions => kafkaConnectionOptions(securityOf(name));
+  const serviceEnv = (name?: string): Record<string, string> => {
+    const { sasl } = securityOf(name);
+    if (!sasl) return { KAFKA_BROKERS: brokers };
+    return {
+      KAFKA_BROKERS: brokers,
+      KAFKA_SASL_MECHANISM: sasl.mechanism,
+      KAFKA_SASL_USERNAME: sasl.username,
+      KAFKA_SASL_PASSWORD: sasl.password,
+      KAFKA_TLS: String(tls),
+      ...(certificates && { KAFKA_TLS_CA_FILE: certificates.caFile }),
+      ...(certificates &&
+        secure?.requireClientCertificate && {
+          KAFKA_TLS_CERT_FILE: certificates.clientCertFile,
+          KAFKA_TLS_KEY_FILE: certificates.clientKeyFile,
+        }),
+    };
+  };
+
   const logTail = async (lines = 40) => {
     const text = await readFile(logFile, 'utf8').catch(() => '');
-    return text.split('\n').slice(-lines).join('\n');
+    // The first ERROR says why a broker would not start; the tail is its shutdown.
+    const firstError = text.split('\n').findIndex((line) => / (ERROR|FATAL) /.test(line));
+    const why = firstError < 0 ? [] : [...text.split('\n').slice(firstError, firstError + 15), '...'];
+    return [...why, ...text.split('\n').slice(-lines)].join('\n');
   };
 
   /** True once the broker answers a metadata request (a real round trip, as the stack script checks). */
@@ -164,6 +380,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     const admin = new Kafka({
       clientId: 'kafka-broker-probe',
       brokers: [brokers],
+      ...clientOptions(internal.name),
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1000,
       requestTimeout: 2000,
@@ -244,6 +461,13 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       clusterId,
       '-c',
       join(dir, 'server.properties'),
+      // SCRAM credentials live in the cluster metadata; KRaft takes the first ones at format (KIP-900).
+      ...users
+        .filter((user) => user.mechanism !== 'plain')
+        .flatMap((user) => [
+          '--add-scram',
+          `${kafkaMechanism(user.mechanism)}=[name=${user.name},password=${user.password}]`,
+        ]),
     ]);
     await start();
   } catch (error) {
@@ -263,5 +487,13 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     start,
     destroy,
     logTail,
+    certificates: certificates && {
+      caFile: certificates.caFile,
+      ca: certificates.ca,
+      clientCertFile: certificates.clientCertFile,
+      clientKeyFile: certificates.clientKeyFile,
+    },
+    clientOptions,
+    serviceEnv,
   };
 }

@@ -5,3 +5,4 @@ export * from './outbox-relay.service';
 export * from './kafka-log';
 export * from './event-intake';
 export * from './consumer';
+export * from './kafka-connection';

@@ -1,24 +1,28 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ServiceConfig } from '@platform/config';
 import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
 import { SERVICE_CONFIG } from '../service-kit.constants';
+import { explainKafkaError, KafkaAuthenticationError, kafkaConnectionOptions } from './kafka-connection';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-log';
 
 /**
  * The service's Kafka client: an idempotent producer and an admin client, each connected on first use
- * and reconnected after a failure. Consumption is the EventConsumerService's (see consumer/).
+ * and reconnected after a failure. Consumption is the EventConsumerService's (see consumer/). TLS and SASL
+ * come from `config.kafka.security` ({@link kafkaConnectionOptions}); refused credentials stop the boot with
+ * a {@link KafkaAuthenticationError} naming the user.
  */
 @Injectable()
-export class KafkaService implements OnApplicationShutdown {
+export class KafkaService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(KafkaService.name);
   readonly kafka: Kafka;
   private producerReady?: Promise<Producer>;
   private adminReady?: Promise<Admin>;
 
-  constructor(@Inject(SERVICE_CONFIG) config: ServiceConfig) {
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {
     this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,
+      ...kafkaConnectionOptions(config.kafka.security),
       connectionTimeout: 3000,
       requestTimeout: 10000,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
@@ -71,6 +75,21 @@ export class KafkaService implements OnApplicationShutdown {
     this.logger.log({ topics: missing }, 'Created Kafka topics');
   }
 
+  /**
+   * With SASL configured, proves the credentials before the service takes traffic (the topics check does
+   * too when it runs): refused credentials fail the boot with a {@link KafkaAuthenticationError}. A broker
+   * that cannot be reached is only logged here; the consumer's start decides about that as it always has.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.kafka.security.sasl) return;
+    try {
+      await this.admin();
+    } catch (error) {
+      if (error instanceof KafkaAuthenticationError) throw error;
+      this.logger.warn({ err: String(error) }, 'Kafka not reachable at boot to check the SASL credentials');
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     const clients = await Promise.allSettled([this.producerReady, this.adminReady]);
     await Promise.allSettled(
@@ -81,7 +100,11 @@ export class KafkaService implements OnApplicationShutdown {
   }
 
   private async connect<C extends Producer | Admin>(client: C): Promise<C> {
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (error) {
+      throw explainKafkaError(error, this.config.kafka.security, this.config.kafka.brokers);
+    }
     return client;
   }
 }

@@ -1,5 +1,7 @@
 import { loadServiceConfig } from '@platform/config';
-import { loggerOptions, requestLogLevel } from './logger-options';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { loggerOptions, REDACTED, requestLogLevel } from './logger-options';
 
 describe('loggerOptions()', () => {
   const config = loadServiceConfig(
@@ -66,5 +68,49 @@ describe('loggerOptions()', () => {
     expect(requestLogLevel({ method: 'GET' }, { statusCode: 404 })).toBe('warn');
     expect(requestLogLevel({ method: 'GET' }, { statusCode: 503 })).toBe('error');
     expect(requestLogLevel({ method: 'PATCH' }, { statusCode: 200 }, new Error('x'))).toBe('error');
+  });
+
+  describe('redact', () => {
+    /** Logs `object` through a pino logger with the service's redact settings; returns the JSON line. */
+    const logLine = (object: object): Record<string, unknown> => {
+      const lines: string[] = [];
+      const sink = new Writable({
+        write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()),
+      });
+      const { redact } = loggerOptions(config).pinoHttp as pino.LoggerOptions;
+      pino({ redact }, sink).info(object, 'message');
+      return JSON.parse(lines[0]) as Record<string, unknown>;
+    };
+    const SECRET = 'super-secret-value-1234567890';
+
+    it('should redact credentials at the top of a line and inside logged objects', () => {
+      const line = logLine({
+        authorization: `Bearer ${SECRET}`,
+        password: SECRET,
+        token: SECRET,
+        headers: { authorization: `Bearer ${SECRET}`, cookie: `session=${SECRET}`, 'x-api-key': SECRET },
+        req: { headers: { authorization: `Bearer ${SECRET}`, 'set-cookie': SECRET } },
+        sasl: { mechanism: 'scram-sha-256', username: 'bid', password: SECRET },
+        client: { accessToken: SECRET, clientSecret: SECRET, refresh_token: SECRET },
+        call: { phoneNumber: '+14155550100' },
+      });
+      expect(JSON.stringify(line)).not.toContain(SECRET);
+      expect(JSON.stringify(line)).not.toContain('4155550100');
+      expect(line).toMatchObject({
+        authorization: REDACTED,
+        password: REDACTED,
+        headers: { authorization: REDACTED, cookie: REDACTED, 'x-api-key': REDACTED },
+        req: { headers: { authorization: REDACTED, 'set-cookie': REDACTED } },
+        sasl: { mechanism: 'scram-sha-256', username: 'bid', password: REDACTED },
+        call: { phoneNumber: REDACTED },
+      });
+    });
+
+    it('should leave other fields alone', () => {
+      expect(logLine({ bidId: 'b-1', buyer: { id: 'x', states: ['CA'] } })).toMatchObject({
+        bidId: 'b-1',
+        buyer: { id: 'x', states: ['CA'] },
+      });
+    });
   });
 });

@@ -14,6 +14,7 @@ export function loggerOptions(config: ServiceConfig): Params {
   return {
     pinoHttp: {
       level: config.log.level,
+      redact: { paths: [...REDACTED_PATHS], censor: REDACTED },
       base: { service: config.name },
       messageKey: 'msg',
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
@@ -37,6 +38,47 @@ export function loggerOptions(config: ServiceConfig): Params {
     },
   };
 }
+
+/** What a redacted value is logged as. */
+export const REDACTED = '[redacted]';
+
+/** Field names that hold credentials or personal data, wherever a log call puts them (top level or one or two levels down). */
+const SENSITIVE_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'password',
+  'passwd',
+  'secret',
+  'clientSecret',
+  'client_secret',
+  'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'idToken',
+  'id_token',
+  'apiKey',
+  'jwt',
+  'phoneNumber',
+  'phone',
+] as const;
+
+const property = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `["${name}"]`);
+
+/**
+ * pino `redact` paths: the {@link SENSITIVE_FIELDS} at the top of a log line and one or two objects deep
+ * (`{ headers: { authorization } }`, `{ req: { headers: { cookie } } }`, `{ sasl: { password } }`), so a
+ * log call that passes a request, a config or a client's options along never writes the secret itself.
+ * Request and response serializers already keep headers out; this is the net under every other call.
+ */
+export const REDACTED_PATHS: readonly string[] = SENSITIVE_FIELDS.flatMap((field) => [
+  property(field).replace(/^\./, ''),
+  `*${property(field)}`,
+  `*.*${property(field)}`,
+]);
 
 /** A path segment that is a phone number in any written form: only `+`, digits, separators; 10 to 15 digits. */
 const PHONE_SEGMENT = /^[+\d\s().-]+$/;
