@@ -5,3 +5,4 @@ export * from './lib/service-config';
 export * from './lib/phone-hash';
 export * from './lib/auth-config';
 export * from './lib/secret-files';
+export * from './lib/limits-config';

@@ -3,6 +3,7 @@ import { parseEnv } from './load-config';
 import { boolVar, hostPortListVar, identifierVar, portVar, positiveIntVar, urlVar } from './env';
 import { resolveSecretFiles } from './secret-files';
 import { AUTH_MODES, AuthConfig, authIssues, MIN_AUTH_SECRET_LENGTH, toAuthConfig } from './auth-config';
+import { LimitsConfig, limitsVars, toLimitsConfig } from './limits-config';
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -86,6 +87,8 @@ export interface ServiceConfig {
   peers: Readonly<Record<string, string>>;
   /** Who may call the service, and its own credentials for calls to its peers (`AUTH_*`, see auth-config.ts). */
   auth: AuthConfig;
+  /** Per-client rate limit, body and gRPC message sizes (`RATE_LIMIT_*`, `HTTP_*`, `GRPC_MAX_*`, see limits-config.ts). */
+  limits: LimitsConfig;
   log: { level: (typeof LOG_LEVELS)[number] };
   shutdownTimeoutMs: number;
   /** How long readiness reports 'draining' before the servers stop accepting work. */
@@ -202,6 +205,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
       AUTH_CLIENT_TTL_S: positiveIntVar().min(30, 'must be >= 30').default(300),
     })
     .extend(peerVars(defaults.peers ?? []))
+    .extend(limitsVars)
     .superRefine((vars, ctx) => {
       for (const issue of authIssues(vars, peerNames(defaults)))
         ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
@@ -266,6 +270,7 @@ export function loadServiceConfig(
       ]),
     ),
     auth: toAuthConfig(vars, peerNames(defaults)),
+    limits: toLimitsConfig(vars),
     log: { level: vars.LOG_LEVEL },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainDelayMs: vars.SHUTDOWN_DRAIN_DELAY_MS,

@@ -1,14 +1,17 @@
-import { PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { UnsupportedMediaTypeException } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
-import { InvalidJsonBodyError } from '../errors';
+import { InvalidJsonBodyError, RequestTooLargeError } from '../errors';
 
 /** The one body type the services accept. */
 export const JSON_MEDIA_TYPE = 'application/json';
 
-/** The largest request body accepted, in bytes (Express's `json()` default, kept on Fastify): 413 past it. */
+/**
+ * The default largest request body, in bytes (Express's `json()` default, kept on Fastify): 413 past it.
+ * `HTTP_BODY_LIMIT_BYTES` sets a service's own.
+ */
 export const JSON_BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Whether a `Content-Type` header names JSON: `application/json` or `application/<x>+json`, any parameters. */
@@ -27,8 +30,8 @@ const unsupportedType = (type: string | undefined): UnsupportedMediaTypeExceptio
     `${type ? `Content-Type ${type} is not supported` : 'The request body has no Content-Type'}: send it as ${JSON_MEDIA_TYPE}`,
   );
 
-/** The 413 both adapters answer (Express's body-parser says the same words). */
-const tooLarge = (): PayloadTooLargeException => new PayloadTooLargeException('request entity too large');
+/** The 413 both adapters answer: `REQUEST.TOO_LARGE`, naming the limit. */
+const tooLarge = (limit: number): RequestTooLargeError => new RequestTooLargeError(limit);
 
 type Next = (error?: unknown) => void;
 
@@ -36,21 +39,22 @@ type Next = (error?: unknown) => void;
  * Request bodies for JSON APIs on Express, replacing Nest's default parsers (create the app with
  * `bodyParser: false`): a body of any other type is refused with 415 naming the accepted type (form bodies
  * are not parsed into DTOs), a body that is not JSON is an {@link InvalidJsonBodyError} (400) that says it
- * is the body, one over {@link JSON_BODY_LIMIT_BYTES} a 413. Nesting depth and NUL characters are checked by
+ * is the body, one over `limit` bytes a 413 {@link RequestTooLargeError}. Nesting depth and NUL characters are checked by
  * the validation pipe, for gRPC too.
  */
-export function acceptJsonBodiesOnExpress(app: NestExpressApplication): void {
+export function acceptJsonBodiesOnExpress(app: NestExpressApplication, limit = JSON_BODY_LIMIT_BYTES): void {
   app.use((req: IncomingMessage, _res: unknown, next: Next) => {
     if (!hasBody(req.headers) || isJsonMediaType(req.headers['content-type'])) return next();
     next(unsupportedType(req.headers['content-type']));
   });
   app.useBodyParser('json', {
     type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']),
-    limit: JSON_BODY_LIMIT_BYTES,
+    limit,
   });
   // Four parameters: Express hands this the parser's errors (and only errors).
   app.use((error: unknown, _req: IncomingMessage, _res: unknown, next: Next) => {
     const failure = error as { type?: unknown } | null;
+    if (failure?.type === 'entity.too.large') return next(tooLarge(limit));
     next(failure?.type === 'entity.parse.failed' ? new InvalidJsonBodyError(error as Error) : error);
   });
 }
@@ -58,10 +62,10 @@ export function acceptJsonBodiesOnExpress(app: NestExpressApplication): void {
 /**
  * The same rules on Fastify (create the app with `bodyParser: false`): its parsers are replaced by one for
  * JSON (secure against prototype poisoning, as Fastify's own) and a catch-all that answers 415; the size
- * limit is checked before parsing, so an oversized body is the same 413 `HttpException` as on Express
- * rather than Fastify's own error, which the exception filter does not know.
+ * limit is checked before parsing, so an oversized body is the same 413 as on Express rather than
+ * Fastify's own error, which the exception filter does not know.
  */
-export function acceptJsonBodiesOnFastify(app: NestFastifyApplication): void {
+export function acceptJsonBodiesOnFastify(app: NestFastifyApplication, limit = JSON_BODY_LIMIT_BYTES): void {
   const fastify = app.getHttpAdapter().getInstance();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
@@ -70,7 +74,7 @@ export function acceptJsonBodiesOnFastify(app: NestFastifyApplication): void {
   );
   fastify.addContentTypeParser(
     /^application\/(?:[^/\s;]+\+)?json(?:\s*;|$)/i,
-    { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT_BYTES },
+    { parseAs: 'string', bodyLimit: limit },
     (request, body, done) => {
       const text = body.toString();
       if (text === '') return done(null, undefined); // as body-parser: no body, no `@Body()` value
@@ -81,8 +85,8 @@ export function acceptJsonBodiesOnFastify(app: NestFastifyApplication): void {
   );
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     if (!hasBody(request.headers)) return payload;
-    if (Number(request.headers['content-length']) > JSON_BODY_LIMIT_BYTES) throw tooLarge();
-    return limitBytes(payload, JSON_BODY_LIMIT_BYTES);
+    if (Number(request.headers['content-length']) > limit) throw tooLarge(limit);
+    return limitBytes(payload, limit);
   });
 }
 
@@ -92,7 +96,7 @@ function limitBytes(payload: Readable, limit: number): Readable {
   const limited = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
-      callback(received > limit ? tooLarge() : null, chunk);
+      callback(received > limit ? tooLarge(limit) : null, chunk);
     },
   });
   payload.on('error', (error) => limited.destroy(error));
