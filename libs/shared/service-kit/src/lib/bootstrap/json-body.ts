@@ -1,9 +1,9 @@
-import { UnsupportedMediaTypeException } from '@nestjs/common';
+import { PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
-import { InvalidJsonBodyError, RequestTooLargeError } from '../errors';
+import { InvalidJsonBodyError } from '../errors';
 
 /** The one body type the services accept. */
 export const JSON_MEDIA_TYPE = 'application/json';
@@ -30,8 +30,8 @@ const unsupportedType = (type: string | undefined): UnsupportedMediaTypeExceptio
     `${type ? `Content-Type ${type} is not supported` : 'The request body has no Content-Type'}: send it as ${JSON_MEDIA_TYPE}`,
   );
 
-/** The 413 both adapters answer: `REQUEST.TOO_LARGE`, naming the limit. */
-const tooLarge = (limit: number): RequestTooLargeError => new RequestTooLargeError(limit);
+/** The 413 both adapters answer (Express's body-parser says the same words). */
+const tooLarge = (): PayloadTooLargeException => new PayloadTooLargeException('request entity too large');
 
 type Next = (error?: unknown) => void;
 
@@ -39,7 +39,7 @@ type Next = (error?: unknown) => void;
  * Request bodies for JSON APIs on Express, replacing Nest's default parsers (create the app with
  * `bodyParser: false`): a body of any other type is refused with 415 naming the accepted type (form bodies
  * are not parsed into DTOs), a body that is not JSON is an {@link InvalidJsonBodyError} (400) that says it
- * is the body, one over `limit` bytes a 413 {@link RequestTooLargeError}. Nesting depth and NUL characters are checked by
+ * is the body, one over `limit` bytes a 413. Nesting depth and NUL characters are checked by
  * the validation pipe, for gRPC too.
  */
 export function acceptJsonBodiesOnExpress(app: NestExpressApplication, limit = JSON_BODY_LIMIT_BYTES): void {
@@ -54,7 +54,6 @@ export function acceptJsonBodiesOnExpress(app: NestExpressApplication, limit = J
   // Four parameters: Express hands this the parser's errors (and only errors).
   app.use((error: unknown, _req: IncomingMessage, _res: unknown, next: Next) => {
     const failure = error as { type?: unknown } | null;
-    if (failure?.type === 'entity.too.large') return next(tooLarge(limit));
     next(failure?.type === 'entity.parse.failed' ? new InvalidJsonBodyError(error as Error) : error);
   });
 }
@@ -68,6 +67,8 @@ export function acceptJsonBodiesOnExpress(app: NestExpressApplication, limit = J
 export function acceptJsonBodiesOnFastify(app: NestFastifyApplication, limit = JSON_BODY_LIMIT_BYTES): void {
   const fastify = app.getHttpAdapter().getInstance();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  // Requests whose chunked body went over the limit (see limitBytes): the parser answers them 413.
+  const truncated = new WeakSet<object>();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, _payload, done) =>
     done(unsupportedType(request.headers['content-type']), undefined),
@@ -76,6 +77,7 @@ export function acceptJsonBodiesOnFastify(app: NestFastifyApplication, limit = J
     /^application\/(?:[^/\s;]+\+)?json(?:\s*;|$)/i,
     { parseAs: 'string', bodyLimit: limit },
     (request, body, done) => {
+      if (truncated.has(request)) return done(tooLarge(), undefined);
       const text = body.toString();
       if (text === '') return done(null, undefined); // as body-parser: no body, no `@Body()` value
       parseJson(request, text, (error, value) =>
@@ -85,18 +87,28 @@ export function acceptJsonBodiesOnFastify(app: NestFastifyApplication, limit = J
   );
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     if (!hasBody(request.headers)) return payload;
-    if (Number(request.headers['content-length']) > limit) throw tooLarge(limit);
-    return limitBytes(payload, limit);
+    if (Number(request.headers['content-length']) > limit) throw tooLarge();
+    return limitBytes(payload, limit, () => truncated.add(request));
   });
 }
 
-/** `payload` that fails with a 413 once it has carried more than `limit` bytes (chunked bodies). */
-function limitBytes(payload: Readable, limit: number): Readable {
+/**
+ * `payload` cut off after `limit` bytes (a chunked body declares no length), calling `onTruncated`; the rest
+ * is read and dropped. It ends early rather than failing: an error raised before Fastify listens to the
+ * stream would be unhandled and the request would hang, while an early end always reaches the parser.
+ */
+function limitBytes(payload: Readable, limit: number, onTruncated: () => void): Readable {
   let received = 0;
+  let over = false;
   const limited = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      if (over) return callback();
       received += chunk.length;
-      callback(received > limit ? tooLarge(limit) : null, chunk);
+      if (received <= limit) return callback(null, chunk);
+      over = true;
+      onTruncated();
+      this.push(null);
+      callback();
     },
   });
   payload.on('error', (error) => limited.destroy(error));

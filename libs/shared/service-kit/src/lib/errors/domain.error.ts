@@ -8,7 +8,6 @@ export type ErrorKind =
   | 'internal'
   | 'unauthenticated'
   | 'forbidden'
-  | 'too_large'
   | 'rate_limited';
 
 /** One rejected input field. */

@@ -9,7 +9,6 @@ import {
   ErrorKind,
   FieldError,
   InvalidJsonBodyError,
-  RequestTooLargeError,
   ValidationFailedError,
 } from '../errors';
 
@@ -38,7 +37,6 @@ const BY_KIND: Record<ErrorKind, { status: number; grpcCode: GrpcStatus }> = {
   internal: { status: HttpStatus.INTERNAL_SERVER_ERROR, grpcCode: GrpcStatus.INTERNAL },
   unauthenticated: { status: HttpStatus.UNAUTHORIZED, grpcCode: GrpcStatus.UNAUTHENTICATED },
   forbidden: { status: HttpStatus.FORBIDDEN, grpcCode: GrpcStatus.PERMISSION_DENIED },
-  too_large: { status: HttpStatus.PAYLOAD_TOO_LARGE, grpcCode: GrpcStatus.RESOURCE_EXHAUSTED },
   rate_limited: { status: HttpStatus.TOO_MANY_REQUESTS, grpcCode: GrpcStatus.RESOURCE_EXHAUSTED },
 };
 
@@ -81,9 +79,7 @@ export function toProblem(thrown: unknown): Problem {
       code: exception.code,
       message: exception.kind === 'internal' ? 'Internal error' : exception.message,
       fields:
-        exception instanceof ValidationFailedError ||
-        exception instanceof InvalidJsonBodyError ||
-        exception instanceof RequestTooLargeError
+        exception instanceof ValidationFailedError || exception instanceof InvalidJsonBodyError
           ? exception.fields
           : undefined,
       retryAfterSeconds:
