@@ -44,7 +44,7 @@ class LimitsController {
   /** A value over the cache's largest entry (1 MiB by default). */
   @Get('big/:id')
   async big(@Param('id') id: string) {
-    const value = await this.cache.namespace('big').getOrSet(id, () => {
+    const value = await this.cache.namespace<string>('big').getOrSet(id, () => {
       bigLoads.set(id, (bigLoads.get(id) ?? 0) + 1);
       return 'x'.repeat(2 * 1024 * 1024);
     });
