@@ -97,10 +97,11 @@ async function grpcFailure(call: Promise<unknown>): Promise<ServiceError> {
 }
 
 describe.each([
-  ['standalone Redis', 'standalone'],
-  ['Redis Cluster', 'cluster'],
-])('rate limit on %s', (_label, l2) => {
-  const overrides = limited({ CACHE_L2: l2 });
+  ['standalone Redis (Fastify)', 'standalone', 'fastify'],
+  ['Redis Cluster (Fastify)', 'cluster', 'fastify'],
+  ['standalone Redis (Express)', 'standalone', 'express'],
+])('rate limit on %s', (_label, l2, adapter) => {
+  const overrides = limited({ CACHE_L2: l2, HTTP_ADAPTER: adapter });
   const a = useTestService(spec, 'bid', overrides);
   const b = useTestService(spec, 'bid', overrides);
 
