@@ -31,8 +31,9 @@ export interface LimitsConfig {
   trustProxy: TrustProxy;
   /** Largest REST request body, bytes (`HTTP_BODY_LIMIT_BYTES`, default 100 KiB): 413 past it. */
   httpBodyLimitBytes: number;
-  /** Largest gRPC message received / sent, bytes (`GRPC_MAX_RECEIVE_MESSAGE_BYTES` / `_SEND_`, default 4 MiB). */
+  /** Largest gRPC message received, bytes (`GRPC_MAX_RECEIVE_MESSAGE_BYTES`, default 4 MiB). */
   grpcMaxReceiveMessageBytes: number;
+  /** Largest gRPC message sent, bytes (`GRPC_MAX_SEND_MESSAGE_BYTES`, default 4 MiB). */
   grpcMaxSendMessageBytes: number;
 }
 
