@@ -516,6 +516,35 @@ describe('platform chart', () => {
     });
   });
 
+  describe('limits', () => {
+    it('prod: should limit each client, body and gRPC message sizes in every service; dev: no rate limit', () => {
+      const prod = render('prod');
+      for (const service of SERVICES) {
+        expect(forService(prod, 'ConfigMap', service).data).toMatchObject({
+          RATE_LIMIT_ENABLED: 'true',
+          RATE_LIMIT_POINTS: '600',
+          RATE_LIMIT_WINDOW_S: '60',
+          HTTP_TRUST_PROXY: 'false',
+          HTTP_BODY_LIMIT_BYTES: '102400',
+          GRPC_MAX_RECEIVE_MESSAGE_BYTES: '4194304',
+          GRPC_MAX_SEND_MESSAGE_BYTES: '4194304',
+        });
+      }
+      const tuned = render('prod', [
+        '--set',
+        'config.rateLimitPoints=50,config.httpTrustProxy=2,config.grpcMaxMessageBytes=1048576',
+      ]);
+      expect(forService(tuned, 'ConfigMap', 'bid').data).toMatchObject({
+        RATE_LIMIT_POINTS: '50',
+        HTTP_TRUST_PROXY: '2',
+        GRPC_MAX_RECEIVE_MESSAGE_BYTES: '1048576',
+      });
+      for (const service of SERVICES) {
+        expect(forService(render('dev'), 'ConfigMap', service).data.RATE_LIMIT_ENABLED).toBe('false');
+      }
+    });
+  });
+
   describe('monitoring', () => {
     it('prod: should ship every rule group of the repository rule files as one PrometheusRule', () => {
       const rules = render('prod').filter((o) => o.kind === 'PrometheusRule');

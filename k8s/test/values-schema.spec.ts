@@ -50,6 +50,16 @@ describe('values.schema.json', () => {
     ],
     ['an unknown top-level key', ['--set', 'replicas=3'], ["additional properties 'replicas' not allowed"]],
     [
+      'a rate limit of no requests',
+      ['--set', 'config.rateLimitPoints=0'],
+      ["at '/config/rateLimitPoints': minimum: got 0, want 1"],
+    ],
+    [
+      'a trust-proxy value that is neither a boolean nor a hop count',
+      ['--set-string', 'config.httpTrustProxy=everyone'],
+      ["at '/config/httpTrustProxy'"],
+    ],
+    [
       'an unknown nested key',
       ['--set', 'autoscaling.minReplica=3'],
       ["at '/autoscaling': additional properties 'minReplica' not allowed"],

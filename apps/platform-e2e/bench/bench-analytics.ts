@@ -178,6 +178,8 @@ async function main(): Promise<void> {
       NODE_ENV: 'production',
       // The bench sends no tokens: it measures the cache, not JWT checks (production requires a choice).
       AUTH_MODE: 'off',
+      // One client firing thousands of requests: the per-client limit (on in production) would measure 429s.
+      RATE_LIMIT_ENABLED: 'false',
     };
     const off = await startService('analytics', {
       ...common,

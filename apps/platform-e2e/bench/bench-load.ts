@@ -98,6 +98,8 @@ function serviceEnv(service: LoadService, mode: Mode, peers: Record<string, stri
     NODE_ENV: 'production',
     // The bench sends no tokens: it measures the cache, not JWT checks (production requires a choice).
     AUTH_MODE: 'off',
+    // One client firing thousands of requests: the per-client limit (on in production) would measure 429s.
+    RATE_LIMIT_ENABLED: 'false',
     COMPLIANCE_PHONE_HASH_PEPPER: PEPPER,
     DB_SCHEMA: schemaOf(service),
     CACHE_ENABLED: String(mode === 'on'),

@@ -99,6 +99,13 @@ ConfigMap exists) renders it inline.
   "LOG_LEVEL" $c.logLevel
   "SHUTDOWN_TIMEOUT_MS" (toString $c.shutdownTimeoutMs)
   "SHUTDOWN_DRAIN_DELAY_MS" (toString $c.shutdownDrainDelayMs)
+  "RATE_LIMIT_ENABLED" (toString $c.rateLimitEnabled)
+  "RATE_LIMIT_POINTS" (toString (int64 $c.rateLimitPoints))
+  "RATE_LIMIT_WINDOW_S" (toString (int64 $c.rateLimitWindowSeconds))
+  "HTTP_TRUST_PROXY" (toString $c.httpTrustProxy)
+  "HTTP_BODY_LIMIT_BYTES" (toString (int64 $c.httpBodyLimitBytes))
+  "GRPC_MAX_RECEIVE_MESSAGE_BYTES" (toString (int64 $c.grpcMaxMessageBytes))
+  "GRPC_MAX_SEND_MESSAGE_BYTES" (toString (int64 $c.grpcMaxMessageBytes))
 -}}
 {{- if not .root.Values.secrets.redisUrlKey -}}{{- $_ := set $data "REDIS_URL" $c.redisUrl -}}{{- end -}}
 {{- if $c.redisClusterNodes -}}{{- $_ := set $data "REDIS_CLUSTER_NODES" $c.redisClusterNodes -}}{{- end -}}

@@ -68,6 +68,8 @@ export async function startBenchService(options: StartBenchServiceOptions): Prom
     NODE_ENV: 'production',
     // The bench sends no tokens: it measures the cache, not JWT checks (production requires a choice).
     AUTH_MODE: 'off',
+    // One client firing thousands of requests: the per-client limit (on in production) would measure 429s.
+    RATE_LIMIT_ENABLED: 'false',
     HTTP_ADAPTER: options.adapter,
     HTTP_PORT: String(await freePort()),
     GRPC_PORT: String(await freePort()),

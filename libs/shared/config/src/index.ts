@@ -7,3 +7,4 @@ export * from './lib/auth-config';
 export * from './lib/secret-files';
 export * from './lib/infra-credentials';
 export * from './lib/kafka-security-config';
+export * from './lib/limits-config';

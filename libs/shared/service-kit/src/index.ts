@@ -13,3 +13,4 @@ export * from './lib/invalidation';
 export * from './lib/grpc/grpc-client';
 export { DB_QUERIES_METRIC } from './lib/database/db-metrics.provider';
 export * from './lib/auth';
+export * from './lib/rate-limit';

@@ -18,6 +18,7 @@ import {
   kafkaSecurityVars,
   toKafkaSecurity,
 } from './kafka-security-config';
+import { LimitsConfig, limitsVars, toLimitsConfig } from './limits-config';
 
 /** Log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -113,6 +114,8 @@ export interface ServiceConfig {
   peers: Readonly<Record<string, string>>;
   /** Who may call the service, and its own credentials for calls to its peers (`AUTH_*`, see auth-config.ts). */
   auth: AuthConfig;
+  /** Per-client rate limit, body and gRPC message sizes (`RATE_LIMIT_*`, `HTTP_*`, `GRPC_MAX_*`, see limits-config.ts). */
+  limits: LimitsConfig;
   log: { level: (typeof LOG_LEVELS)[number] };
   shutdownTimeoutMs: number;
   /** How long readiness reports 'draining' before the servers stop accepting work. */
@@ -231,6 +234,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
     .extend(peerVars(defaults.peers ?? []))
     .extend(infraCredentialVars)
     .extend(kafkaSecurityVars)
+    .extend(limitsVars)
     .superRefine((vars, ctx) => {
       for (const issue of [
         ...authIssues(vars, peerNames(defaults)),
@@ -300,6 +304,7 @@ export function loadServiceConfig(
       ]),
     ),
     auth: toAuthConfig(vars, peerNames(defaults)),
+    limits: toLimitsConfig(vars),
     log: { level: vars.LOG_LEVEL },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainDelayMs: vars.SHUTDOWN_DRAIN_DELAY_MS,

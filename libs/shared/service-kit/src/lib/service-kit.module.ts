@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CacheModule, VarnishPurger } from '@platform/cache/nest';
@@ -32,6 +32,8 @@ import { CommitInvalidationService, InvalidationApplier } from './invalidation';
 import { loggerOptions } from './logging/logger-options';
 import { createValidationPipe } from './pipes/validation.pipe';
 import { redisConnectionOptions, redisProviders } from './redis/redis.providers';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { rateLimitProviders } from './rate-limit/rate-limit.providers';
 import { REDIS_CLUSTER_CONNECTION, REDIS_CONNECTION, SERVICE_CONFIG } from './service-kit.constants';
 
 /** What {@link ServiceKitModule.forRoot} needs: the validated config and the service's database spec. */
@@ -104,6 +106,9 @@ export class ServiceKitModule {
         InvalidationApplier,
         CommitInvalidationService,
         ...authProviders(grpcReadMethods),
+        // After the auth guard: the limit is per verified caller when auth is on.
+        ...rateLimitProviders,
+        { provide: APP_GUARD, useClass: RateLimitGuard },
       ],
       exports: [
         ServiceCredentials,

@@ -7,7 +7,7 @@ import { SERVICE_CONFIG } from '../service-kit.constants';
 import { AUTH_METADATA, GRPC_READ_METHODS, READ_HTTP_METHODS } from './auth.constants';
 import { routeScopes } from './route-scopes';
 import { ForbiddenError, UnauthenticatedError } from './auth.errors';
-import { TokenVerifier } from './token-verifier';
+import { TokenVerifier, type VerifiedCaller } from './token-verifier';
 
 /** The parts of an Express or Fastify request the guard reads and writes. */
 interface HttpRequestLike {
@@ -31,6 +31,17 @@ export function bearerToken(value: unknown): string | undefined {
   if (typeof text !== 'string') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(text);
   return match?.[1];
+}
+
+/** The caller verified for a request (HTTP request or gRPC metadata object), for later guards. */
+const VERIFIED = new WeakMap<object, VerifiedCaller>();
+
+/**
+ * The caller the {@link AuthGuard} verified for this HTTP request or gRPC call's metadata; `undefined` when
+ * auth is off or the route is open. Unlike `request.user`, never something an app's middleware set.
+ */
+export function verifiedCallerOf(carrier: unknown): VerifiedCaller | undefined {
+  return typeof carrier === 'object' && carrier !== null ? VERIFIED.get(carrier) : undefined;
 }
 
 /**
@@ -65,13 +76,16 @@ export class AuthGuard implements CanActivate {
 
     let authorization: unknown;
     let request: HttpRequestLike | undefined;
+    let carrier: unknown;
     if (type === 'http') {
       request = context.switchToHttp().getRequest<HttpRequestLike>();
       if (this.isOpenPath(request)) return true;
       authorization = request.headers['authorization'];
+      carrier = request;
     } else {
       const metadata = context.switchToRpc().getContext<unknown>();
       authorization = metadata instanceof Metadata ? metadata.get('authorization') : undefined;
+      carrier = metadata;
     }
     const token = bearerToken(authorization);
     if (token === undefined) {
@@ -85,6 +99,7 @@ export class AuthGuard implements CanActivate {
     const caller = await this.verifier.verify(token);
     const missing = this.requiredScopes(context, request).filter((scope) => !caller.scopes.includes(scope));
     if (missing.length > 0) throw new ForbiddenError(this.config.name, missing);
+    if (typeof carrier === 'object' && carrier !== null) VERIFIED.set(carrier, caller);
     if (request !== undefined) {
       request.user = caller;
       if (request.raw !== undefined && request.raw !== request) request.raw.user = caller;

@@ -41,6 +41,7 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
       ],
     },
     config.http.adapter,
+    { bodyLimitBytes: config.limits.httpBodyLimitBytes },
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();
@@ -69,6 +70,9 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
           loader: grpcLoaderOptions,
           // Let in-flight calls finish on shutdown instead of cutting them off.
           gracefulShutdown: true,
+          // Oversized messages are refused by grpc-js itself with RESOURCE_EXHAUSTED (`GRPC_MAX_*_BYTES`).
+          maxReceiveMessageLength: config.limits.grpcMaxReceiveMessageBytes,
+          maxSendMessageLength: config.limits.grpcMaxSendMessageBytes,
         },
       },
       { inheritAppConfig: true },

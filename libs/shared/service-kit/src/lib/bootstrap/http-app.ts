@@ -14,6 +14,18 @@ import { acceptJsonBodiesOnExpress, acceptJsonBodiesOnFastify, JSON_BODY_LIMIT_B
 export const DEFAULT_CACHE_CONTROL = 'no-store';
 
 /**
+ * Longest path parameter Fastify routes (its default, 100, answers a longer one 404 before validation could
+ * name the field). Node's own limit on the request line and headers (16 KiB) bounds it anyway.
+ */
+export const MAX_PARAM_LENGTH = 16 * 1024;
+
+/** Per-service HTTP limits (from `LimitsConfig`). */
+export interface HttpAppOptions {
+  /** Largest request body, bytes (default {@link JSON_BODY_LIMIT_BYTES}). */
+  bodyLimitBytes?: number;
+}
+
+/**
  * Creates the Nest application of a service on the chosen HTTP framework, with the same HTTP rules on
  * both: JSON-only bodies (see `json-body.ts`), `Cache-Control: no-store` unless a route says otherwise,
  * and no framework advertised to callers. Fastify is the default: it costs about half of what Express
@@ -22,6 +34,7 @@ export const DEFAULT_CACHE_CONTROL = 'no-store';
 export async function createHttpApp(
   module: DynamicModule,
   adapter: HttpAdapterName,
+  { bodyLimitBytes = JSON_BODY_LIMIT_BYTES }: HttpAppOptions = {},
 ): Promise<INestApplication> {
   // abortOnError: false — a failing boot must reject (main logs it and exits 1; a test sees the error)
   // rather than Nest calling process.exit() itself.
@@ -29,7 +42,7 @@ export async function createHttpApp(
   const options = { bufferLogs: true, abortOnError: false, bodyParser: false } as const;
   if (adapter === 'express') {
     const app = await NestFactory.create<NestExpressApplication>(module, options);
-    acceptJsonBodiesOnExpress(app);
+    acceptJsonBodiesOnExpress(app, bodyLimitBytes);
     app.disable('x-powered-by');
     app.use((_request: unknown, response: ServerResponse, next: () => void) => {
       response.setHeader('Cache-Control', DEFAULT_CACHE_CONTROL);
@@ -40,14 +53,14 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
     new FastifyAdapter({
-      bodyLimit: JSON_BODY_LIMIT_BYTES,
+      bodyLimit: bodyLimitBytes,
       // Express's own ('simple') parser, so `@Query()` objects are the same plain data on both: Fastify's
       // default builds objects on a custom prototype, which the validation pipe's NUL and depth walk skips.
-      routerOptions: { querystringParser: (query) => parseQuery(query) },
+      routerOptions: { querystringParser: (query) => parseQuery(query), maxParamLength: MAX_PARAM_LENGTH },
     }),
     options,
   );
-  acceptJsonBodiesOnFastify(app);
+  acceptJsonBodiesOnFastify(app, bodyLimitBytes);
   const fastify = app.getHttpAdapter().getInstance();
   // A hook rather than middleware: Fastify runs hooks without the Express-compatibility layer.
   fastify.addHook('onRequest', (_request, reply, done) => {

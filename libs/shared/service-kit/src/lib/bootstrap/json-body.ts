@@ -8,7 +8,10 @@ import { InvalidJsonBodyError } from '../errors';
 /** The one body type the services accept. */
 export const JSON_MEDIA_TYPE = 'application/json';
 
-/** The largest request body accepted, in bytes (Express's `json()` default, kept on Fastify): 413 past it. */
+/**
+ * The default largest request body, in bytes (Express's `json()` default, kept on Fastify): 413 past it.
+ * `HTTP_BODY_LIMIT_BYTES` sets a service's own.
+ */
 export const JSON_BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Whether a `Content-Type` header names JSON: `application/json` or `application/<x>+json`, any parameters. */
@@ -36,17 +39,17 @@ type Next = (error?: unknown) => void;
  * Request bodies for JSON APIs on Express, replacing Nest's default parsers (create the app with
  * `bodyParser: false`): a body of any other type is refused with 415 naming the accepted type (form bodies
  * are not parsed into DTOs), a body that is not JSON is an {@link InvalidJsonBodyError} (400) that says it
- * is the body, one over {@link JSON_BODY_LIMIT_BYTES} a 413. Nesting depth and NUL characters are checked by
+ * is the body, one over `limit` bytes a 413. Nesting depth and NUL characters are checked by
  * the validation pipe, for gRPC too.
  */
-export function acceptJsonBodiesOnExpress(app: NestExpressApplication): void {
+export function acceptJsonBodiesOnExpress(app: NestExpressApplication, limit = JSON_BODY_LIMIT_BYTES): void {
   app.use((req: IncomingMessage, _res: unknown, next: Next) => {
     if (!hasBody(req.headers) || isJsonMediaType(req.headers['content-type'])) return next();
     next(unsupportedType(req.headers['content-type']));
   });
   app.useBodyParser('json', {
     type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']),
-    limit: JSON_BODY_LIMIT_BYTES,
+    limit,
   });
   // Four parameters: Express hands this the parser's errors (and only errors).
   app.use((error: unknown, _req: IncomingMessage, _res: unknown, next: Next) => {
@@ -58,20 +61,23 @@ export function acceptJsonBodiesOnExpress(app: NestExpressApplication): void {
 /**
  * The same rules on Fastify (create the app with `bodyParser: false`): its parsers are replaced by one for
  * JSON (secure against prototype poisoning, as Fastify's own) and a catch-all that answers 415; the size
- * limit is checked before parsing, so an oversized body is the same 413 `HttpException` as on Express
- * rather than Fastify's own error, which the exception filter does not know.
+ * limit is checked before parsing, so an oversized body is the same 413 as on Express rather than
+ * Fastify's own error, which the exception filter does not know.
  */
-export function acceptJsonBodiesOnFastify(app: NestFastifyApplication): void {
+export function acceptJsonBodiesOnFastify(app: NestFastifyApplication, limit = JSON_BODY_LIMIT_BYTES): void {
   const fastify = app.getHttpAdapter().getInstance();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  // Requests whose chunked body went over the limit (see limitBytes): the parser answers them 413.
+  const truncated = new WeakSet<object>();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, _payload, done) =>
     done(unsupportedType(request.headers['content-type']), undefined),
   );
   fastify.addContentTypeParser(
     /^application\/(?:[^/\s;]+\+)?json(?:\s*;|$)/i,
-    { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT_BYTES },
+    { parseAs: 'string', bodyLimit: limit },
     (request, body, done) => {
+      if (truncated.has(request)) return done(tooLarge(), undefined);
       const text = body.toString();
       if (text === '') return done(null, undefined); // as body-parser: no body, no `@Body()` value
       parseJson(request, text, (error, value) =>
@@ -81,18 +87,28 @@ export function acceptJsonBodiesOnFastify(app: NestFastifyApplication): void {
   );
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     if (!hasBody(request.headers)) return payload;
-    if (Number(request.headers['content-length']) > JSON_BODY_LIMIT_BYTES) throw tooLarge();
-    return limitBytes(payload, JSON_BODY_LIMIT_BYTES);
+    if (Number(request.headers['content-length']) > limit) throw tooLarge();
+    return limitBytes(payload, limit, () => truncated.add(request));
   });
 }
 
-/** `payload` that fails with a 413 once it has carried more than `limit` bytes (chunked bodies). */
-function limitBytes(payload: Readable, limit: number): Readable {
+/**
+ * `payload` cut off after `limit` bytes (a chunked body declares no length), calling `onTruncated`; the rest
+ * is read and dropped. It ends early rather than failing: an error raised before Fastify listens to the
+ * stream would be unhandled and the request would hang, while an early end always reaches the parser.
+ */
+function limitBytes(payload: Readable, limit: number, onTruncated: () => void): Readable {
   let received = 0;
+  let over = false;
   const limited = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      if (over) return callback();
       received += chunk.length;
-      callback(received > limit ? tooLarge() : null, chunk);
+      if (received <= limit) return callback(null, chunk);
+      over = true;
+      onTruncated();
+      this.push(null);
+      callback();
     },
   });
   payload.on('error', (error) => limited.destroy(error));

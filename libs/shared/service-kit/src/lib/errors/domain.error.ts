@@ -7,7 +7,8 @@ export type ErrorKind =
   | 'unavailable'
   | 'internal'
   | 'unauthenticated'
-  | 'forbidden';
+  | 'forbidden'
+  | 'rate_limited';
 
 /** One rejected input field. */
 export interface FieldError {
@@ -28,6 +29,8 @@ export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;
   /** Response headers an HTTP answer carries (e.g. `WWW-Authenticate` on a 401). */
   readonly httpHeaders?: Readonly<Record<string, string>>;
+  /** Seconds after which a retry may succeed (`Retry-After`, gRPC `retry-after`); 503s get a default. */
+  readonly retryAfterSeconds?: number;
 
   protected constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

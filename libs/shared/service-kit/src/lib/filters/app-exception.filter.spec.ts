@@ -7,6 +7,8 @@ import {
   UpstreamUnavailableError,
   ValidationFailedError,
 } from '../errors';
+import { InvalidKeyError } from '@platform/cache';
+import { RateLimitExceededError } from '../rate-limit/rate-limit.error';
 import { RETRY_AFTER_SECONDS, toProblem } from './app-exception.filter';
 
 describe('toProblem()', () => {
@@ -68,6 +70,37 @@ describe('toProblem()', () => {
       message: 'Unexpected end of JSON input',
     });
     expect(toProblem(new NotFoundException('Cannot GET /nope')).status).toBe(404);
+  });
+
+  it('should map a client over its budget to 429 / RESOURCE_EXHAUSTED with its own Retry-After and RateLimit headers', () => {
+    const problem = toProblem(
+      new RateLimitExceededError({
+        allowed: false,
+        limit: 5,
+        remaining: 0,
+        retryAfterMs: 2100,
+        resetMs: 9000,
+      }),
+    );
+    expect(problem).toMatchObject({
+      status: 429,
+      grpcCode: status.RESOURCE_EXHAUSTED,
+      code: 'RATE_LIMIT.EXCEEDED',
+      retryAfterSeconds: 3,
+      headers: { 'RateLimit-Limit': '5', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '9' },
+    });
+  });
+
+  it("should map the cache's too-long key to 400 naming it, never 500", () => {
+    const problem = toProblem(
+      new InvalidKeyError('key: 2000 characters with its namespace, over the 1024 maximum'),
+    );
+    expect(problem).toMatchObject({
+      status: 400,
+      grpcCode: status.INVALID_ARGUMENT,
+      code: 'REQUEST.KEY_TOO_LONG',
+    });
+    expect(problem.fields?.[0].field).toBe('(key)');
   });
 
   describe('dependency outages', () => {

@@ -37,6 +37,7 @@ const BY_KIND: Record<ErrorKind, { status: number; grpcCode: GrpcStatus }> = {
   internal: { status: HttpStatus.INTERNAL_SERVER_ERROR, grpcCode: GrpcStatus.INTERNAL },
   unauthenticated: { status: HttpStatus.UNAUTHORIZED, grpcCode: GrpcStatus.UNAUTHENTICATED },
   forbidden: { status: HttpStatus.FORBIDDEN, grpcCode: GrpcStatus.PERMISSION_DENIED },
+  rate_limited: { status: HttpStatus.TOO_MANY_REQUESTS, grpcCode: GrpcStatus.RESOURCE_EXHAUSTED },
 };
 
 const grpcFromHttp = (status: number): GrpcStatus => {
@@ -81,8 +82,18 @@ export function toProblem(thrown: unknown): Problem {
         exception instanceof ValidationFailedError || exception instanceof InvalidJsonBodyError
           ? exception.fields
           : undefined,
-      retryAfterSeconds: exception.kind === 'unavailable' ? RETRY_AFTER_SECONDS : undefined,
+      retryAfterSeconds:
+        exception.retryAfterSeconds ?? (exception.kind === 'unavailable' ? RETRY_AFTER_SECONDS : undefined),
       headers: exception.httpHeaders,
+    };
+  }
+  if (isCacheKeyError(exception)) {
+    // A key built from input (a path or query value) past the cache's limit: the input is at fault.
+    return {
+      ...BY_KIND.invalid,
+      code: 'REQUEST.KEY_TOO_LONG',
+      message: 'a request value is too long to be looked up',
+      fields: [{ field: '(key)', message: exception.message }],
     };
   }
   if (exception instanceof HttpException) {
@@ -114,6 +125,10 @@ export function toProblem(thrown: unknown): Problem {
   return { ...BY_KIND.internal, code: 'INTERNAL', message: 'Internal error' };
 }
 
+/** The cache engine's `E_CACHE_INVALID_KEY` (a key too long or empty), which reaches here only from a direct cache call. */
+const isCacheKeyError = (error: unknown): error is Error =>
+  error instanceof Error && (error as { code?: unknown }).code === 'E_CACHE_INVALID_KEY';
+
 /**
  * Errors from Node HTTP middleware (body-parser's 413 entity too large, 415 unsupported charset, …) are
  * not HttpExceptions but carry `status` and `expose: true`: they are the client's fault and safe to show.
@@ -137,7 +152,7 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     const problem = toProblem(exception);
-    if (problem.retryAfterSeconds !== undefined) {
+    if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.warn({ err: exception, code: problem.code }, 'Dependency unavailable');
     } else if (problem.status >= 500) {
       this.logger.error({ err: exception, code: problem.code }, 'Unhandled error');

@@ -40,7 +40,7 @@ export interface ApiEndpointOptions {
   alsoStatus?: (200 | 201)[];
   /** Success body: a class, `[Class]` for an array, a raw content type, or nothing (204). */
   response?: Type | [Type] | ApiRawResponse;
-  /** Route-specific errors; 400 (input), 401/403 (scope), 413/415 (body) and 503 (scope) are added. */
+  /** Route-specific errors; 400 (input), 401/403 (scope), 413/415 (body), 429 and 503 (scope) are added. */
   errors?: ApiErrorStatus[];
   /** The route reads a request body: documents 413 and 415. */
   body?: boolean;
@@ -54,8 +54,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'The token lacks the scope this route needs',
   404: 'Not found: `<ENTITY>.NOT_FOUND`',
   409: 'Conflict with the current state: `<ENTITY>.CONFLICT` / precondition failed',
-  413: 'Request body larger than 100 KiB: `HTTP.413`',
+  413: 'Request body larger than the service allows (`HTTP_BODY_LIMIT_BYTES`, 100 KiB by default): `HTTP.413`',
   415: 'Request body is not `application/json`: `HTTP.415`',
+  429: 'The caller is over its rate limit: `RATE_LIMIT.EXCEEDED`, with `Retry-After` and `RateLimit-*`',
   503: 'A dependency is unavailable: `DEPENDENCY.UNAVAILABLE` (or `<UPSTREAM>.UNAVAILABLE`), with `Retry-After`',
 };
 
@@ -64,7 +65,7 @@ const errorResponse = (status: number): MethodDecorator =>
     status,
     description: ERROR_DESCRIPTIONS[status],
     content: { 'application/json': { schema: { $ref: getSchemaPath(ProblemSchema) } } },
-    ...(status === 503
+    ...(status === 503 || status === 429
       ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } }
       : {}),
   });
@@ -93,6 +94,7 @@ export function ApiEndpoint(options: ApiEndpointOptions): MethodDecorator {
     : 'Open: no token needed.';
   const errors = new Set<number>(options.errors ?? []);
   if (!options.noInput) errors.add(400);
+  errors.add(429); // every route but health, metrics and docs, when RATE_LIMIT_ENABLED
   if (options.body) [413, 415].forEach((s) => errors.add(s));
   if (options.scope) [401, 403, 503].forEach((s) => errors.add(s));
   const raw = options.response && !Array.isArray(options.response) && typeof options.response !== 'function';

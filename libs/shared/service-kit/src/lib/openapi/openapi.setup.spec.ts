@@ -116,7 +116,7 @@ describe('setupOpenApi', () => {
       });
       expect(get['security']).toEqual([{ bearer: [] }]);
       expect(get['x-required-scopes']).toEqual(['thing:read']);
-      expect(Object.keys(get['responses']).sort()).toEqual(['200', '400', '401', '403', '404', '503']);
+      expect(Object.keys(get['responses']).sort()).toEqual(['200', '400', '401', '403', '404', '429', '503']);
       expect(get['responses']['400']['content']['application/json']['schema']).toEqual({
         $ref: '#/components/schemas/ProblemSchema',
       });

@@ -1,0 +1,180 @@
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { Body, Controller, Get, Inject, Module, Param, Post } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
+import type { TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { grpcPackage, protoPath } from '@platform/proto';
+import { IsString } from 'class-validator';
+import { IsEntityId, ServiceSpec } from '../src';
+import { readJson, useTestService } from '../src/testing';
+
+class IdParam {
+  @IsEntityId()
+  id!: string;
+}
+
+class NameBody {
+  @IsString()
+  name!: string;
+}
+
+/** Loader runs of `GET /big/:id`, to tell a value served from the source from one served by the cache. */
+const bigLoads = new Map<string, number>();
+
+@Controller()
+class LimitsController {
+  constructor(@Inject(CACHE_INSTANCE) private readonly cache: TieredCache) {}
+
+  @Get('things/:id')
+  find(@Param() { id }: IdParam) {
+    return { id };
+  }
+
+  @Post('things')
+  create(@Body() { name }: NameBody) {
+    return { name };
+  }
+
+  /** A key straight from the path into the cache, unvalidated (what a route must not do, proven harmless). */
+  @Get('raw/:key')
+  async raw(@Param('key') key: string) {
+    return { value: await this.cache.namespace('raw').getOrSet(key, () => 'v') };
+  }
+
+  /** A value over the cache's largest entry (1 MiB by default). */
+  @Get('big/:id')
+  async big(@Param('id') id: string) {
+    const value = await this.cache.namespace<string>('big').getOrSet(id, () => {
+      bigLoads.set(id, (bigLoads.get(id) ?? 0) + 1);
+      return 'x'.repeat(2 * 1024 * 1024);
+    });
+    return { length: value.length };
+  }
+}
+
+@Controller()
+class BidsGrpcController {
+  @GrpcMethod('BidService', 'GetBid')
+  getBid({ id }: { id: string }) {
+    const callId = id === 'huge' ? 'c'.repeat(64 * 1024) : 'c';
+    return { bid: { id, callId, buyerId: 'b', amountCents: 1, currency: 'USD' } };
+  }
+
+  /** A small answer whatever was sent, so only the request's size is at stake. */
+  @GrpcMethod('BidService', 'CreateBid')
+  createBid() {
+    return { bid: { id: 'new', callId: 'c', buyerId: 'b', amountCents: 1, currency: 'USD' } };
+  }
+}
+
+@Module({ controllers: [LimitsController, BidsGrpcController] })
+class LimitsTestModule {}
+
+const spec: ServiceSpec = {
+  defaults: { name: 'things', httpPort: 0, grpcPort: 0, dbSchema: 'public' },
+  features: [LimitsTestModule],
+  database: { entities: [], migrations: [] },
+  grpc: { package: grpcPackage.bid, protoPath: protoPath('bid'), readMethods: ['GetBid'] },
+  kafka: { consumes: [], produces: [] },
+};
+
+const BODY_LIMIT = 2048;
+const GRPC_LIMIT = 16 * 1024;
+const TOO_LARGE = { statusCode: 413, code: 'HTTP.413', message: 'request entity too large' };
+
+async function grpcFailure(call: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await call;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('expected the gRPC call to fail');
+}
+
+describe.each(['fastify', 'express'])('input limits on %s', (adapter) => {
+  const service = useTestService(spec, 'bid', {
+    HTTP_ADAPTER: adapter,
+    LOG_LEVEL: 'fatal',
+    OUTBOX_RELAY_ENABLED: 'false',
+    HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT),
+    GRPC_MAX_RECEIVE_MESSAGE_BYTES: String(GRPC_LIMIT),
+    GRPC_MAX_SEND_MESSAGE_BYTES: String(GRPC_LIMIT),
+  });
+  const post = async (body: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${service.httpUrl}/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    return { status: response.status, body: await readJson(response) };
+  };
+
+  it('should answer a body over HTTP_BODY_LIMIT_BYTES 413 in the house error shape, and take one under it', async () => {
+    const over = await post(JSON.stringify({ name: 'n'.repeat(BODY_LIMIT) }));
+    expect(over.status).toBe(413);
+    expect(over.body).toEqual(TOO_LARGE);
+    const under = await post(JSON.stringify({ name: 'n'.repeat(BODY_LIMIT - 100) }));
+    expect(under.status).toBe(201);
+  });
+
+  it('should answer a chunked body over the limit 413 too, sent in several chunks', async () => {
+    const text = JSON.stringify({ name: 'n'.repeat(BODY_LIMIT * 2) });
+    const chunks = [text.slice(0, 1000), text.slice(1000, 3000), text.slice(3000)];
+    const response = await fetch(`${service.httpUrl}/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(new TextEncoder().encode(next));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(await readJson(response)).toEqual(TOO_LARGE);
+  });
+
+  it('should answer a path parameter far over its limit 400 naming the field, not 404', async () => {
+    for (const length of [65, 101, 5000]) {
+      const response = await fetch(`${service.httpUrl}/things/${'a'.repeat(length)}`);
+      expect(response.status).toBe(400);
+      const body = await readJson(response);
+      expect(body.code).toBe('VALIDATION.FAILED');
+      expect(body.fields.map((f: { field: string }) => f.field)).toEqual(['id']);
+    }
+  });
+
+  it('should answer a cache key over the engine limit 400 naming it, never 500', async () => {
+    const response = await fetch(`${service.httpUrl}/raw/${'k'.repeat(2000)}`);
+    expect(response.status).toBe(400);
+    const body = await readJson(response);
+    expect(body.code).toBe('REQUEST.KEY_TOO_LONG');
+    expect(body.fields[0].field).toBe('(key)');
+    expect((await fetch(`${service.httpUrl}/raw/short`)).status).toBe(200);
+  });
+
+  it('should serve a value over the cache entry limit from the source, uncached', async () => {
+    const id = `${adapter}-${Date.now()}`;
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${service.httpUrl}/big/${id}`);
+      expect(response.status).toBe(200);
+      expect((await readJson(response)).length).toBe(2 * 1024 * 1024);
+    }
+    expect(bigLoads.get(id)).toBe(2);
+  });
+
+  it('should refuse a gRPC request over GRPC_MAX_RECEIVE_MESSAGE_BYTES with RESOURCE_EXHAUSTED', async () => {
+    const failure = await grpcFailure(service.grpc.call('createBid', { callId: 'c'.repeat(GRPC_LIMIT + 1) }));
+    expect(failure.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect((await service.grpc.call('createBid', { callId: 'c'.repeat(GRPC_LIMIT - 100) })).bid.id).toBe(
+      'new',
+    );
+  });
+
+  it('should not send a gRPC answer over GRPC_MAX_SEND_MESSAGE_BYTES: RESOURCE_EXHAUSTED', async () => {
+    const failure = await grpcFailure(service.grpc.call('getBid', { id: 'huge' }));
+    expect(failure.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+  });
+});
