@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import {
   FaultLedger,
   isStaleAfterBound,
@@ -87,7 +87,7 @@ async function l2State(service: FaultService): Promise<{ ok: number; closed: boo
 describe('fault suite: real services under load while their servers fail', () => {
   let infra: FaultInfra | undefined;
   let services: FaultServices | undefined;
-  let db: Client;
+  let db: Pool;
   let world: LoadWorld;
   const rows: FaultFigures[] = [];
   const notes: string[] = [];
@@ -97,8 +97,9 @@ describe('fault suite: real services under load while their servers fail', () =>
 
   beforeAll(async () => {
     infra = await startFaultInfra();
-    db = new Client({ connectionString: infra.postgres.url });
-    await db.connect();
+    // A pool, not a client: Postgres is stopped under it, and a pool reconnects (and reports, not throws).
+    db = new Pool({ connectionString: infra.postgres.url, max: 2 });
+    db.on('error', () => undefined);
     services = await startFaultServices(infra, 'standalone');
     world = await seed(services);
   }, 300000);
