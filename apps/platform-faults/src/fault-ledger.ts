@@ -23,6 +23,8 @@ export interface ReadObservation {
   readonly value: number;
   readonly startedAt: number;
   readonly path: InvalidationPath;
+  /** Which instance answered, for the report. */
+  readonly via?: string;
 }
 
 /** A span during which one invalidation path could not carry anything (e.g. Kafka stopped until drained). */

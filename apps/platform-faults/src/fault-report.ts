@@ -65,7 +65,13 @@ export function requestFigures(
       0.99,
     ),
     cachedReadsDuringFault: { ok: cached.filter((r) => r.outcome === 'ok').length, all: cached.length },
-    examples: failures.slice(0, 5).map((r) => `${r.route}: ${r.status} ${r.detail ?? ''}`.trim()),
+    examples: [
+      ...failures.slice(0, 5).map((r) => `failed: ${r.route}: ${r.status} ${r.detail ?? ''}`.trim()),
+      ...records
+        .filter((r) => r.outcome === 'designed-503')
+        .slice(0, 3)
+        .map((r) => `designed 503: ${r.route} ${r.detail ?? ''}`.trim()),
+    ],
   };
 }
 

@@ -94,6 +94,7 @@ describe('fault suite: real services under load while their servers fail', () =>
   let counter = 1000;
   const nextValue = () => counter++;
   let canaryBid = '';
+  const logged = new Set<string>();
 
   beforeAll(async () => {
     infra = await startFaultInfra();
@@ -341,16 +342,28 @@ describe('fault suite: real services under load while their servers fail', () =>
     };
     rows.push(figures);
     const examples = [
-      ...requests.examples.map((example) => `failed request: ${example}`),
+      ...requests.examples,
       ...lostWrites.slice(0, 5).map((entity) => `lost write: ${entity} stored ${after.get(entity)}`),
       ...checkErrors.slice(0, 5).map((error) => `lost invalidation: ${error}`),
       ...stale
         .slice(0, 5)
         .map(
           (read) =>
-            `stale: ${read.entity} (${read.path}) served ${read.value} at +${read.startedAt - window.from} ms from the fault`,
+            `stale: ${read.entity} (${read.path}, ${read.via}) served ${read.value} at +${read.startedAt - window.from} ms from the fault`,
         ),
     ];
+    // The services' error logs of the phase (a failed request's cause), a few lines each.
+    for (const service of world.services.all) {
+      const errors = service
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":50') && !logged.has(line))
+        .slice(-3);
+      for (const line of errors) {
+        logged.add(line);
+        examples.push(`${service.label} error log: ${line.slice(0, 300)}`);
+      }
+    }
     if (examples.length > 0) notes.push(`${name}:`, ...examples.map((example) => `- ${example}`), '');
     return figures;
   }

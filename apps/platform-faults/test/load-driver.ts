@@ -159,7 +159,7 @@ export class LoadDriver {
           `GET /bids/:id (${service.label})`,
           `${service.httpUrl}/bids/${id}`,
           cached,
-          (body, at) => this.see(bidEntity(id), body?.amountCents, at, 'bid'),
+          (body, at) => this.see(bidEntity(id), body?.amountCents, at, 'bid', service.label),
         );
         return;
       }
@@ -172,8 +172,9 @@ export class LoadDriver {
           `${service.httpUrl}/bids/buyers/${buyerId}/active`,
           cached,
           (body, at) => {
-            this.see(buyerEntity(buyerId), body?.routing?.minBidCents, at, 'cross-service');
-            for (const bid of body?.bids ?? []) this.see(bidEntity(bid.id), bid.amountCents, at, 'bid');
+            this.see(buyerEntity(buyerId), body?.routing?.minBidCents, at, 'cross-service', service.label);
+            for (const bid of body?.bids ?? [])
+              this.see(bidEntity(bid.id), bid.amountCents, at, 'bid', service.label);
           },
         );
         return;
@@ -185,7 +186,7 @@ export class LoadDriver {
           'GET /routing/buyers/:id',
           `${world.services.routing.httpUrl}/routing/buyers/${buyerId}`,
           cached,
-          (body, at) => this.see(buyerEntity(buyerId), body?.minBidCents, at, 'routing'),
+          (body, at) => this.see(buyerEntity(buyerId), body?.minBidCents, at, 'routing', 'routing'),
         );
         return;
       }
@@ -212,11 +213,11 @@ export class LoadDriver {
   }
 
   /** Records an observed value; a 2xx read without the field is recorded as a failure of the read. */
-  private see(entity: string, value: unknown, startedAt: number, path: InvalidationPath): void {
+  private see(entity: string, value: unknown, startedAt: number, path: InvalidationPath, via?: string): void {
     if (typeof value !== 'number') throw new Error(`${entity}: no number in the answer (${String(value)})`);
     // Bids of other buyers' lists that the load does not track (none today) are ignored.
     if (!this.ledger.has(entity)) return;
-    this.ledger.observe({ entity, value, startedAt, path });
+    this.ledger.observe({ entity, value, startedAt, path, via });
   }
 
   private async read(
