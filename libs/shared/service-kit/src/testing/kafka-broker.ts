@@ -457,8 +457,8 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       classpath,
       'kafka.tools.StorageTool',
       'format',
-      '-t',
-      clusterId,
+      // One argument with `=`: an id starting with '-' (1 in 64) would otherwise read as an option.
+      `--cluster-id=${clusterId}`,
       '-c',
       join(dir, 'server.properties'),
       // SCRAM credentials live in the cluster metadata; KRaft takes the first ones at format (KIP-900).
