@@ -1,6 +1,6 @@
 import { analyticsV1 } from '@platform/proto';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested, IsObject } from 'class-validator';
 import { CallFieldsDto, MAX_BATCH_CALLS } from './call-record.dto';
 
 const OUTCOME_VALUES = [1, 2, 3, 4];
@@ -17,6 +17,8 @@ export class RecordCallsGrpcDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BATCH_CALLS)
+  // ValidateNested passes an item that is itself an array (its elements are checked, not its shape).
+  @IsObject({ each: true, message: 'each item must be an object' })
   @ValidateNested({ each: true })
   @Type(() => RecordCallGrpcDto)
   calls: RecordCallGrpcDto[];

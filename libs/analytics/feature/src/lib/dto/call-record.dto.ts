@@ -14,6 +14,7 @@ import {
   Min,
   ValidateBy,
   ValidationArguments,
+  IsObject,
 } from 'class-validator';
 import {
   ApiEntityId,
@@ -114,6 +115,8 @@ export class RecordCallsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BATCH_CALLS)
+  // ValidateNested passes an item that is itself an array (its elements are checked, not its shape).
+  @IsObject({ each: true, message: 'each item must be an object' })
   @ValidateNested({ each: true })
   @Type(() => RecordCallDto)
   calls: RecordCallDto[];

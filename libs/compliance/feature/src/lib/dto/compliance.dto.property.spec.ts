@@ -1,5 +1,7 @@
 import { describeDtoProperties, validValues as v } from '@platform/service-kit/testing';
 import fc from 'fast-check';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { CreateTcpaRuleSetGrpcDto, UpsertStateRuleGrpcDto } from './compliance-grpc.dto';
 import {
   AddDncEntryDto,
@@ -149,4 +151,15 @@ describe('compliance request DTOs (property-based)', () => {
       valid: fc.tuple(stateRule, v.usState()).map(([rule, state]) => ({ ...rule, state })),
     });
   });
+});
+
+describe('CheckCallBatchDto items', () => {
+  // Found by the endpoint fuzz (seed 1292193622): `{"checks":[[]]}` passed validation and failed in the handler (500).
+  it.each([[[]], ['+14155550100'], [null]])(
+    'should refuse an item that is not an object (%j)',
+    async (item) => {
+      const errors = await validate(plainToInstance(CheckCallBatchDto, { checks: [item] }));
+      expect(errors.map((error) => error.property)).toEqual(['checks']);
+    },
+  );
 });

@@ -14,6 +14,7 @@ import {
   Max,
   Min,
   ValidateNested,
+  IsObject,
 } from 'class-validator';
 import { IsGreaterThanProperty, IsIanaTimeZone } from './validators';
 import { normalizeE164 } from '../phone-hash';
@@ -156,6 +157,8 @@ export class CheckCallBatchDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_CHECK_BATCH)
+  // ValidateNested passes an item that is itself an array (its elements are checked, not its shape).
+  @IsObject({ each: true, message: 'each item must be an object' })
   @ValidateNested({ each: true })
   @Type(() => CheckCallDto)
   checks: CheckCallDto[];
