@@ -1,11 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { findOnPath, freePort } from '@platform/cache/testing';
+import { findOnPath, freePort, generateTestCertificates } from '@platform/cache/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaConnectionOptions, kafkaConnectionOptions } from '../lib/kafka/kafka-connection';
 
@@ -115,74 +114,26 @@ const runJava = (java: string, args: string[]) =>
     );
   });
 
-const execFileAsync = promisify(execFile);
-
 /**
- * A throwaway CA, a broker certificate (SAN IP:127.0.0.1, DNS:localhost; server and client use, as the
- * broker also connects to itself) and a client certificate, made with the openssl CLI in `dir`. Keys are
- * unencrypted PKCS#8, which Kafka's PEM key store reads.
+ * The test CA and certificates of `@platform/cache/testing` (server certificate for 127.0.0.1/localhost, usable
+ * as a client too, as the broker connects to itself), plus what Kafka's PEM key store reads: the private key
+ * followed by the certificate chain, in one file.
  */
-async function generateTestCertificates(dir: string) {
-  const openssl = findOnPath('openssl');
-  if (!openssl) throw new Error('startKafkaBroker: `openssl` is not on PATH (apt-get install openssl).');
-  await mkdir(dir, { recursive: true });
-  const path = (name: string) => join(dir, name);
-  const run = (...args: string[]) => execFileAsync(openssl, args);
-  const key = (name: string) =>
-    run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', path(name));
-  await key('ca.key');
-  await run(
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    path('ca.key'),
-    '-subj',
-    '/CN=platform-test-ca',
-    '-days',
-    '2',
-    '-out',
-    path('ca.pem'),
-  );
-  const sign = async (name: string, subject: string, extensions: string) => {
-    await key(`${name}.key`);
-    await run('req', '-new', '-key', path(`${name}.key`), '-subj', subject, '-out', path(`${name}.csr`));
-    await writeFile(path(`${name}.ext`), extensions);
-    await run(
-      'x509',
-      '-req',
-      '-in',
-      path(`${name}.csr`),
-      '-CA',
-      path('ca.pem'),
-      '-CAkey',
-      path('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      path(`${name}.ext`),
-      '-out',
-      path(`${name}.pem`),
-    );
-  };
-  await sign(
-    'server',
-    '/CN=localhost',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
-  );
-  await sign('client', '/CN=platform-test-client', 'extendedKeyUsage=clientAuth\n');
-  // Kafka's PEM key store: the private key followed by the certificate chain, in one file.
+async function kafkaCertificates() {
+  const certificates = await generateTestCertificates();
+  const serverKeystoreFile = join(certificates.dir, 'server-keystore.pem');
   await writeFile(
-    path('server-keystore.pem'),
-    (await readFile(path('server.key'), 'utf8')) + (await readFile(path('server.pem'), 'utf8')),
+    serverKeystoreFile,
+    (await readFile(certificates.serverKeyFile, 'utf8')) +
+      (await readFile(certificates.serverCertFile, 'utf8')),
   );
   return {
-    caFile: path('ca.pem'),
-    ca: await readFile(path('ca.pem'), 'utf8'),
-    clientCertFile: path('client.pem'),
-    clientKeyFile: path('client.key'),
-    serverKeystoreFile: path('server-keystore.pem'),
+    caFile: certificates.caFile,
+    ca: await readFile(certificates.caFile, 'utf8'),
+    clientCertFile: certificates.clientCertFile,
+    clientKeyFile: certificates.clientKeyFile,
+    serverKeystoreFile,
+    remove: certificates.remove,
   };
 }
 
@@ -246,9 +197,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       );
     }
   }
-  let certificates: Awaited<ReturnType<typeof generateTestCertificates>> | undefined;
+  let certificates: Awaited<ReturnType<typeof kafkaCertificates>> | undefined;
   try {
-    if (tls) certificates = await generateTestCertificates(join(dir, 'tls'));
+    if (tls) certificates = await kafkaCertificates();
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -445,6 +396,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     if (destroyed) return;
     destroyed = true;
     await rm(dir, { recursive: true, force: true });
+    await certificates?.remove();
   };
 
   try {
