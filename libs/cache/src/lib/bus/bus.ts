@@ -40,6 +40,13 @@ export interface InvalidationBus {
   onMessage(handler: (ops: readonly InvalidationOp[], meta: BusMessageMeta) => void): void;
   /** Registers the handler told to drop L1 because messages may have been missed. */
   onResync(handler: (reason: ResyncReason) => void): void;
+  /**
+   * Registers the handler told when the bus goes silent (`false`: this instance has not heard its own messages
+   * back for longer than the bus's liveness window, so invalidations may be held up or lost and L1 must not
+   * be trusted) and when it is heard again (`true`; messages may have been missed meanwhile). Buses that
+   * cannot tell never call it.
+   */
+  onLiveness?(handler: (live: boolean) => void): void;
   /** Subscribes; resolves once messages can be received. */
   start(): Promise<void>;
   /** Flushes pending ops and unsubscribes; closes only connections the bus created. */

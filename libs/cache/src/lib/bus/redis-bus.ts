@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionError, L2UnavailableError } from '../core/errors';
 import { isClusterClient, keySlot } from '../core/cluster-slots';
 import type { BusMessageMeta, InvalidationBus, InvalidationOp, ResyncReason } from './bus';
+import { BusLiveness } from './bus-liveness';
 import { BusSubscription } from './bus-subscription';
 import { PendingOps } from './pending-ops';
 import { publishTarget, warmPublishTarget } from './publish-target';
@@ -41,6 +42,13 @@ export interface RedisInvalidationBusOptions {
   readonly gapGraceMs?: number;
   /** How long `start()` waits for the subscription. Default 10 000 ms. */
   readonly startTimeoutMs?: number;
+  /**
+   * Longest this instance may go without hearing one of its own messages back before the bus counts as silent
+   * (`onLiveness(false)`; see `bus-liveness.ts`); it publishes a heartbeat every quarter of the window. While
+   * silent the engine serves nothing from L1, so a Redis outage bounds L1 staleness by this window instead of
+   * the L1 TTL. Default 3000 ms; `false`: no heartbeat, never silent.
+   */
+  readonly livenessMs?: number | false;
 }
 
 /** Counters kept by {@link RedisInvalidationBus} (monotonic, since construction). */
@@ -60,6 +68,10 @@ export interface RedisInvalidationBusStats {
   readonly opsCollapsed: number;
   /** Resyncs requested from the `onResync` handlers. */
   readonly resyncs: number;
+  /** Heartbeats published (not counted in `messagesSent`). */
+  readonly heartbeatsSent: number;
+  /** Times the bus went silent (see `livenessMs`). */
+  readonly silences: number;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping';
@@ -89,6 +101,8 @@ export class RedisInvalidationBus implements InvalidationBus {
   private readonly messageHandlers: ((ops: readonly InvalidationOp[], meta: BusMessageMeta) => void)[] = [];
   private readonly resyncHandlers: ((reason: ResyncReason) => void)[] = [];
   private readonly errorHandlers: ((error: Error) => void)[] = [];
+  private readonly livenessHandlers: ((live: boolean) => void)[] = [];
+  private readonly liveness: BusLiveness | undefined;
 
   private readonly pending: PendingOps;
   private flushHandle: NodeJS.Immediate | undefined;
@@ -107,6 +121,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     messagesDropped: 0,
     opsCollapsed: 0,
     resyncs: 0,
+    heartbeatsSent: 0,
   };
 
   constructor(options: RedisInvalidationBusOptions) {
@@ -131,6 +146,14 @@ export class RedisInvalidationBus implements InvalidationBus {
       onGap: () => this.resync('gap'),
     });
     this.startTimeoutMs = positive('startTimeoutMs', options.startTimeoutMs, 10_000);
+    if (options.livenessMs !== false) {
+      this.liveness = new BusLiveness({
+        windowMs: positive('livenessMs', options.livenessMs, 3000),
+        beat: () => this.send([]),
+        running: () => this.state === 'running',
+        onChange: (live) => this.announceLiveness(live),
+      });
+    }
     this.subscription = new BusSubscription({
       publisher: options.publisher,
       subscriber: options.subscriber,
@@ -149,12 +172,17 @@ export class RedisInvalidationBus implements InvalidationBus {
 
   /** A snapshot of the bus counters. */
   get stats(): RedisInvalidationBusStats {
-    return { ...this.counters };
+    return { ...this.counters, silences: this.liveness?.silences ?? 0 };
   }
 
   /** Keys, tags and prefixes queued for the next flush. */
   get pendingSize(): number {
     return this.pending.size;
+  }
+
+  /** Whether an own message sent within the liveness window came back (always with `livenessMs: false`). */
+  get live(): boolean {
+    return this.liveness?.isLive ?? true;
   }
 
   /** Whether the bus currently holds an acknowledged subscription. */
@@ -195,6 +223,11 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.resyncHandlers.push(handler);
   }
 
+  /** Registers a handler told when the bus goes silent (`false`) and when it is heard again (`true`). */
+  onLiveness(handler: (live: boolean) => void): void {
+    this.livenessHandlers.push(handler);
+  }
+
   /** Registers a handler of publish and connection errors (they are never thrown to publishers). */
   onError(handler: (error: Error) => void): void {
     this.errorHandlers.push(handler);
@@ -226,6 +259,7 @@ export class RedisInvalidationBus implements InvalidationBus {
       await Promise.race([this.subscription.open(), timeout]);
       await Promise.race([Promise.all([subscribed, warmPublishTarget(this.publisher, this.slot)]), timeout]);
       this.state = 'running';
+      this.liveness?.start();
     } catch (error) {
       await this.subscription.release();
       this.state = 'idle';
@@ -243,6 +277,7 @@ export class RedisInvalidationBus implements InvalidationBus {
       this.flush();
     }
     this.state = 'stopping';
+    this.liveness?.stop();
     if (this.inFlight.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -266,6 +301,9 @@ export class RedisInvalidationBus implements InvalidationBus {
   private send(ops: readonly WireOp[]): void {
     // The number is taken even when the message is not sent: receivers then see the hole and resync.
     const seq = ++this.seq;
+    // A heartbeat that cannot go is what silence is made of: the liveness check counts it, nobody is told.
+    const heartbeat = ops.length === 0;
+    if (heartbeat && (this.publisher.status !== 'ready' || this.inFlight.size >= this.maxInFlight)) return;
     if (this.publisher.status !== 'ready') {
       this.counters.messagesDropped++;
       this.fail(new L2UnavailableError(`bus: publisher is ${this.publisher.status}; message ${seq} dropped`));
@@ -289,9 +327,11 @@ export class RedisInvalidationBus implements InvalidationBus {
     }
     const settled = pending.then(
       () => {
-        this.counters.messagesSent++;
+        if (heartbeat) this.counters.heartbeatsSent++;
+        else this.counters.messagesSent++;
       },
       (error: unknown) => {
+        if (heartbeat) return;
         this.counters.publishErrors++;
         this.fail(asError(error));
       },
@@ -321,7 +361,10 @@ export class RedisInvalidationBus implements InvalidationBus {
       return;
     }
     const { id, epoch, seq, ops } = message;
-    if (id === this.instanceId) return;
+    if (id === this.instanceId) {
+      this.liveness?.heard(message.sentAt);
+      return;
+    }
     if (id === undefined || ops === undefined) {
       // A newer major version, an unknown op type or a malformed message: we cannot apply it, so drop L1.
       if (id !== undefined && seq !== undefined) this.track(id, epoch, seq);
@@ -335,6 +378,16 @@ export class RedisInvalidationBus implements InvalidationBus {
     for (const handler of this.messageHandlers) {
       try {
         handler(ops, meta);
+      } catch (error) {
+        this.fail(asError(error));
+      }
+    }
+  }
+
+  private announceLiveness(live: boolean): void {
+    for (const handler of this.livenessHandlers) {
+      try {
+        handler(live);
       } catch (error) {
         this.fail(asError(error));
       }

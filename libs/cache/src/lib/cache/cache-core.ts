@@ -11,6 +11,7 @@ import { Loader } from './loader';
 import { MutationLog } from './mutation-log';
 import { ReadPath } from './read-path';
 import { RecentFills } from './recent-fills';
+import { UnsettledInvalidations } from './unsettled-invalidations';
 import { WritePath } from './write-path';
 
 export type { CacheCoreParts } from './core-context';
@@ -32,6 +33,7 @@ export class CacheCore implements CoreContext {
   readonly l2: L2Guard;
   readonly mutations = new MutationLog();
   readonly fills = new RecentFills();
+  readonly unsettled: UnsettledInvalidations;
   /** `get`, `getMany`, `has`/`ttl`. */
   readonly reads: ReadPath;
   /** `set`, `setMany`, deletes, tag invalidation, `clear`. */
@@ -55,8 +57,23 @@ export class CacheCore implements CoreContext {
     this.reads = new ReadPath(this);
     this.writes = new WritePath(this);
     this.loader = new Loader(this, this.reads, this.writes);
+    this.unsettled = new UnsettledInvalidations({
+      retry: (op) => this.writes.retryL2(op),
+      settled: (op) => {
+        // Other instances may have read the old copy back from L2 meanwhile: tell them again.
+        this.mutations.applied(op);
+        this.publish(op);
+        this.events.emit('l2:settled', { op });
+      },
+      gaveUp: (count) =>
+        this.events.emit('error', {
+          message: `gave up retrying ${count} failed L2 invalidation(s); their L2 copies expire with their TTL`,
+          error: undefined,
+        }),
+    });
     parts.bus?.onMessage((ops, meta) => this.applyRemote(ops, meta.source, meta.sentAt));
     parts.bus?.onResync((reason) => this.resync(reason));
+    parts.bus?.onLiveness?.((live) => this.busLiveness(live));
   }
 
   /** Whether `disconnect` ran. */
@@ -83,6 +100,7 @@ export class CacheCore implements CoreContext {
   async disconnect(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.unsettled.clear();
     await this.parts.bus?.stop();
     await this.parts.l2?.disconnect();
     this.parts.l1?.clear();
@@ -157,6 +175,23 @@ export class CacheCore implements CoreContext {
         (error: unknown) =>
           this.events.emit('error', { message: `L2 repair of ${fulls.length} raced fill(s) failed`, error }),
       );
+  }
+
+  /**
+   * The bus went silent: stop serving L1 (reads go to L2 and the source) until it is heard again; then drop
+   * L1, since invalidations sent meanwhile may have been lost.
+   */
+  private busLiveness(live: boolean): void {
+    this.metrics.busLive?.(live);
+    if (!live) {
+      this.l1.trusted = false;
+      // Reads in flight must not backfill what they read before the silence was noticed.
+      this.mutations.mutated(undefined);
+      this.events.emit('bus:silent', {});
+      return;
+    }
+    this.l1.trusted = true;
+    this.resync('silence');
   }
 
   /** The bus lost messages: L1 may hold anything, so it starts over. */

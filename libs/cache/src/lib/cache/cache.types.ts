@@ -160,6 +160,12 @@ export interface BusOptions {
   readonly channel?: string;
   /** A ready-made bus (tests, other transports). */
   readonly bus?: InvalidationBus;
+  /**
+   * Longest this instance may go without hearing its own bus messages back before L1 stops being served
+   * (Redis down, slow or failing over): what bounds L1 staleness when invalidations cannot travel, instead of
+   * the L1 TTL. A heartbeat goes out every quarter of it. Default `'3s'`; `false`: never (the L1 TTL bounds it).
+   */
+  readonly liveness?: Duration | false;
 }
 
 /** Lease settings for cross-process stampede protection. */
@@ -215,6 +221,8 @@ export interface CacheEvents {
   cleared: { prefix: string; count: number };
   'bus:received': { ops: readonly InvalidationOp[]; source: string; sentAt: number };
   'bus:resync': { reason: string };
+  /** The bus went silent: L1 is not served until it is heard again (then `bus:resync`, reason `silence`). */
+  'bus:silent': Record<string, never>;
   'l2:error': { op: string; error: Error };
   'loader:error': { key: string; error: unknown };
   /** A loaded value was returned but not stored: its key was written or invalidated while it loaded. */
@@ -224,6 +232,11 @@ export interface CacheEvents {
    * them arrived right after (their load read the source before the change).
    */
   'l2:repaired': { keys: readonly string[] };
+  /**
+   * An invalidation whose L2 side had failed reached L2 on a retry (and was published again); until then its
+   * keys were not read from L2.
+   */
+  'l2:settled': { op: InvalidationOp };
   stale: { key: string; reason: 'swr' | 'grace' };
   breaker: { state: 'closed' | 'open' | 'half_open' };
   error: { message: string; error: unknown };

@@ -10,6 +10,7 @@ import type { L1Tier } from './l1-tier';
 import type { L2Guard } from './l2-guard';
 import type { MutationLog } from './mutation-log';
 import type { RecentFills } from './recent-fills';
+import type { UnsettledInvalidations } from './unsettled-invalidations';
 
 /** Wiring the core needs; built by `createCache` from {@link CacheOptions}. */
 export interface CacheCoreParts {
@@ -45,6 +46,8 @@ export interface CoreContext {
   readonly mutations: MutationLog;
   /** Loader fills written to L2 lately, repaired when another instance's invalidation races them. */
   readonly fills: RecentFills;
+  /** Invalidations whose L2 side failed: their keys are not read from L2 until a retry lands. */
+  readonly unsettled: UnsettledInvalidations;
   /** Whether `disconnect` ran. */
   readonly closed: boolean;
   /** Tells the other instances to evict. */

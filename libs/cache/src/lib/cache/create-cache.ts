@@ -21,6 +21,7 @@ import { DEFAULT_POLICY, resolvePolicy } from './policy';
 const DEFAULT_L1_BYTES = 512 * 1024 * 1024;
 const DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 const DEFAULT_L2_TIMEOUT_MS = 250;
+const DEFAULT_BUS_LIVENESS_MS = 3000;
 const DEFAULT_LEASE_MS = 5000;
 
 /**
@@ -202,9 +203,11 @@ function buildBus(
     return undefined;
   }
   const channel = (typeof setting === 'object' ? setting.channel : undefined) ?? `${prefix}__cache_bus`;
+  const liveness = typeof setting === 'object' ? setting.liveness : undefined;
   return new RedisInvalidationBus({
     publisher: redis,
     channel,
     instanceId: options.instanceId ?? randomUUID(),
+    livenessMs: liveness === false ? false : toMs(liveness ?? DEFAULT_BUS_LIVENESS_MS, 'bus.liveness'),
   });
 }

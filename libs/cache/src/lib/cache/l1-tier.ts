@@ -9,6 +9,12 @@ import { L1TagIndex } from './tag-index';
  * reported to {@link L1Tier.onRemoved}), so the index never points at a key L1 no longer holds.
  */
 export class L1Tier {
+  /**
+   * `false` while the bus is silent (see `bus-liveness.ts`): another instance's invalidation may be held up or
+   * lost, so no read serves an L1 entry as fresh. Entries are still kept (a loader whose source fails may
+   * serve one within its grace), and all of L1 is dropped when the bus is heard again.
+   */
+  trusted = true;
   private readonly tags = new L1TagIndex();
 
   constructor(

@@ -62,7 +62,8 @@ export class Loader {
     const { parts, metrics } = this.core;
     const now = defaultClock.now();
     const cached = parts.l1?.get(full);
-    if (cached !== undefined && cached.e > now) {
+    // While the bus is silent an L1 entry is not served as fresh, only (by the loader) within its grace.
+    if (cached !== undefined && cached.e > now && this.core.l1.trusted) {
       metrics.hit('l1', ns);
       if (cached.s !== undefined && cached.s <= now) this.refresh(req, cached);
       return Promise.resolve(cached.v as T);

@@ -28,7 +28,7 @@ export class ReadPath {
    */
   l1Fresh(full: string, ns: string): unknown {
     const l1 = this.core.parts.l1;
-    if (l1 === undefined || this.core.closed) return MISS;
+    if (l1 === undefined || this.core.closed || !this.core.l1.trusted) return MISS;
     const timed = (++this.sample & L1_LATENCY_SAMPLE_MASK) === 0;
     const t0 = timed ? performance.now() : 0;
     const hit = l1.get(full);
@@ -50,7 +50,7 @@ export class ReadPath {
     if (this.core.closed) throw new CacheClosedError();
     const l1 = parts.l1;
     if (l1 === undefined) return undefined;
-    const hit = l1.get(full);
+    const hit = this.core.l1.trusted ? l1.get(full) : undefined;
     if (hit === undefined || hit.e <= now()) {
       metrics.miss('l1', ns);
       return undefined;
@@ -90,8 +90,9 @@ export class ReadPath {
     const out = new Array<T | undefined>(fulls.length);
     const missing: number[] = [];
     const now = Date.now();
+    const l1 = this.core.l1.trusted ? parts.l1 : undefined;
     for (let i = 0; i < fulls.length; i++) {
-      const hit = parts.l1?.get(fulls[i]);
+      const hit = l1?.get(fulls[i]);
       if (hit !== undefined && hit.e > now) {
         out[i] = hit.v as T;
         metrics.hit('l1', ns);
@@ -108,7 +109,7 @@ export class ReadPath {
       const readAt = Date.now();
       for (let j = 0; j < missing.length; j++) {
         const full = fulls[missing[j]];
-        const entry = this.decode<T>(full, raws[j]);
+        const entry = this.unlessUnsettled(full, this.decode<T>(full, raws[j]));
         if (entry !== undefined && entry.e > readAt) {
           out[missing[j]] = entry.v;
           metrics.hit('l2', ns);
@@ -156,7 +157,7 @@ export class ReadPath {
     const start = mutations.beginRead();
     try {
       const raw = await this.core.l2.call('get', () => l2.get(full));
-      const entry = this.decode<T>(full, raw);
+      const entry = this.unlessUnsettled(full, this.decode<T>(full, raw));
       if (entry !== undefined && entry.e > Date.now()) this.backfill(full, entry, raw as string, start, l1Ms);
       return entry;
     } catch (error) {
@@ -182,6 +183,11 @@ export class ReadPath {
     }
     metrics.miss('l2', ns);
     return undefined;
+  }
+
+  /** No L2 entry whose deletion failed and has not been retried successfully yet: it may be the old value. */
+  private unlessUnsettled<T>(full: string, entry: StoredEntry<T> | undefined): StoredEntry<T> | undefined {
+    return entry !== undefined && this.core.unsettled.blocks(full, entry.t) ? undefined : entry;
   }
 
   private decode<T>(full: string, raw: string | undefined): StoredEntry<T> | undefined {

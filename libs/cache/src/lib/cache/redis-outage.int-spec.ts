@@ -18,6 +18,8 @@ describe('TieredCache when Redis dies mid-test', () => {
     cache = createCache({
       prefix: 'outage:',
       l2: { redis, timeout: '100ms', breaker: { failureThreshold: 3, breakDuration: '300ms' } },
+      // L1 keeps serving through the outage only with bus liveness off (bus-liveness.int-spec covers it on).
+      bus: { liveness: false },
       ttl: { l1: '1m', l2: '5m' },
     });
     await cache.connect();

@@ -155,6 +155,29 @@ export class WritePath {
     return count;
   }
 
+  /** Runs the L2 side of `op` again (for {@link UnsettledInvalidations}); rejects while L2 fails. */
+  async retryL2(op: InvalidationOp): Promise<void> {
+    const l2 = this.core.parts.l2;
+    if (l2 === undefined) return;
+    switch (op.type) {
+      case 'keys':
+        await this.core.l2.call('deleteMany', () => l2.deleteMany(op.keys));
+        return;
+      case 'tags': {
+        const tags = l2.tags;
+        if (tags === undefined) return;
+        const keys = await this.core.l2.call('tags.take', () => tags.take(op.tags));
+        if (keys.length > 0) await this.core.l2.call('deleteMany', () => l2.deleteMany(keys));
+        return;
+      }
+      case 'prefix':
+        await this.core.l2.call('deleteByPrefix', () => l2.deleteByPrefix(op.prefix));
+        return;
+      case 'all':
+        return;
+    }
+  }
+
   /**
    * Runs the L2 side of an invalidation, then tells the other instances, even when L2 failed (their L1 must
    * go either way). Publishing only once L2 is updated matters: a peer that evicts and re-reads L2 before the
@@ -167,6 +190,10 @@ export class WritePath {
     const sent = oneCommand && this.core.publishBehindL2(op);
     try {
       return await pending;
+    } catch (error) {
+      // L2 may still hold the old copy: keep reads off it and retry until the deletion lands.
+      if (error instanceof L2UnavailableError) this.core.unsettled.add(op);
+      throw error;
     } finally {
       this.core.mutations.applied(op);
       if (!sent) this.core.publish(op);

@@ -35,6 +35,8 @@ export interface MetricsSink {
   staleServed(namespace: string, reason: 'swr' | 'grace'): void;
   /** The L2 circuit breaker changed state. */
   breaker(state: BreakerState): void;
+  /** The bus went silent (`false`: L1 is not served) or was heard again. Optional for custom sinks. */
+  busLive?(live: boolean): void;
   /** Tells the sink how to read L1 size at scrape time. */
   bindL1(read: () => { bytes: number; entries: number; maxBytes: number }): void;
 }

@@ -121,6 +121,9 @@ describe(PrometheusMetrics, () => {
       expect(sample(text, 'app_cache_circuit_breaker_state')).toBe(1);
       metrics.breaker('closed');
       expect(sample(await metrics.registry.metrics(), 'app_cache_circuit_breaker_state')).toBe(0);
+      expect(sample(await metrics.registry.metrics(), 'app_cache_bus_live')).toBe(1);
+      metrics.busLive(false);
+      expect(sample(await metrics.registry.metrics(), 'app_cache_bus_live')).toBe(0);
     });
   });
 

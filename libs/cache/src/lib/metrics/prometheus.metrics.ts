@@ -62,6 +62,7 @@ const METRIC_SUFFIXES = [
   'bus_lag_seconds',
   'stale_served_total',
   'circuit_breaker_state',
+  'bus_live',
 ] as const;
 const RESERVED_LABELS = new Set(['layer', 'namespace', 'reason', 'served_by', 'op', 'outcome', 'kind', 'le']);
 const EVICTION_REASONS = ['evicted', 'expired', 'rejected'] as const;
@@ -87,6 +88,8 @@ const OP_KINDS = ['keys', 'tags', 'prefix', 'all'] as const;
  * - `cache_bus_lag_seconds` — histogram of publish → apply delay of received ops.
  * - `cache_stale_served_total{namespace,reason}` — counter, reason ∈ swr|grace.
  * - `cache_circuit_breaker_state` — gauge, 0 closed, 1 half-open, 2 open.
+ * - `cache_bus_live` — gauge, 1 while this instance hears its own bus messages back, 0 while the bus is silent
+ *   (L1 is then not served: see `bus-liveness.ts`).
  *
  * Hot-path cost: `hit`, `miss`, `eviction`, `invalidationSent/Received` and `staleServed` are plain number
  * increments; prom-client counters are filled from them in their `collect()` at scrape time, so they stay
@@ -113,6 +116,7 @@ export class PrometheusMetrics implements MetricsSink {
   private readonly loaderDuration: Histogram<string>;
   private readonly busLag: Histogram<string>;
   private readonly breakerGauge: Gauge<string>;
+  private readonly busLiveGauge: Gauge<string>;
 
   constructor(options: PrometheusMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -270,6 +274,13 @@ export class PrometheusMetrics implements MetricsSink {
       registers,
     });
     this.breakerGauge.set(this.base, BREAKER_STATE_VALUE.closed);
+    this.busLiveGauge = new Gauge({
+      name: name('bus_live'),
+      help: 'Bus liveness: 1 while this instance hears its own bus messages back, 0 while silent (L1 not served).',
+      labelNames: constant,
+      registers,
+    });
+    this.busLiveGauge.set(this.base, 1);
   }
 
   /** Counts an L1 or L2 hit: a plain increment, published at scrape time. */
@@ -335,6 +346,11 @@ export class PrometheusMetrics implements MetricsSink {
   /** Sets the breaker gauge. */
   breaker(state: BreakerState): void {
     this.breakerGauge.set(this.base, BREAKER_STATE_VALUE[state]);
+  }
+
+  /** Sets the bus liveness gauge. */
+  busLive(live: boolean): void {
+    this.busLiveGauge.set(this.base, live ? 1 : 0);
   }
 
   /** Registers how to read L1 size; the three `l1_*` gauges call it at each scrape. */

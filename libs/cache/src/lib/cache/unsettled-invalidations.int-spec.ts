@@ -1,0 +1,91 @@
+import Redis from 'ioredis';
+import { connectRedis, createRedisConnection, type RedisConnection } from '../redis-connection';
+import { startRedisServer } from '../testing/redis-server';
+import { createCache, type TieredCache } from './create-cache';
+
+/**
+ * A deletion that does not reach L2 while reads still work — what a Cluster shard looks like when a master died
+ * with the delete and its promoted replica still holds the old copy — must not let the old copy be read back
+ * from L2, and must land once L2 takes deletes again. Staged on a real, throwaway redis-server by taking the
+ * delete commands (and scripts) away from the cache's user with an ACL, then giving them back.
+ */
+describe('failed L2 invalidations: kept off L2 reads, retried until they land', () => {
+  let server: Awaited<ReturnType<typeof startRedisServer>>;
+  let redis: RedisConnection;
+  let admin: Redis;
+  let cache: TieredCache;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+    await admin.call('ACL', 'SETUSER', 'cache', 'on', 'nopass', '~*', '&*', '+@all');
+    redis = await connectRedis(
+      createRedisConnection({ mode: 'standalone', url: server.url.replace('redis://', 'redis://cache@') }),
+    );
+    cache = createCache({
+      prefix: 'unsettled:',
+      metrics: false,
+      l2: { redis, timeout: '100ms', breaker: { failureThreshold: 100, breakDuration: '100ms' } },
+      // Liveness off: this is about L2; a paused PUBLISH must not turn L1 off here.
+      bus: { liveness: false },
+      ttl: { l1: '10m', l2: '10m' },
+    });
+    await cache.connect();
+  });
+
+  const denyDeletes = () =>
+    admin.call(
+      'ACL',
+      'SETUSER',
+      'cache',
+      'on',
+      'nopass',
+      '~*',
+      '&*',
+      '+@all',
+      '-unlink',
+      '-del',
+      '-evalsha',
+      '-eval',
+    );
+  const allowDeletes = () => admin.call('ACL', 'SETUSER', 'cache', '+@all');
+
+  afterAll(async () => {
+    await cache?.disconnect();
+    redis?.disconnect();
+    admin?.disconnect();
+    await server?.stop();
+  });
+
+  it('should not read back a key whose delete failed, and delete it from L2 once writes return', async () => {
+    const bids = cache.namespace<{ amount: number }>('bid');
+    await bids.set('1', { amount: 1 });
+    const settled = new Promise<void>((resolve) => cache.on('l2:settled', () => resolve()));
+
+    await denyDeletes();
+    await expect(bids.delete('1')).rejects.toMatchObject({ code: 'E_L2_UNAVAILABLE' });
+    // L2 still answers reads, and still holds the old copy: the cache must not serve it.
+    expect(JSON.parse((await admin.get('unsettled:bid:1')) as string).v).toEqual({ amount: 1 });
+    expect(await bids.get('1')).toBeUndefined();
+    expect(await bids.getOrSet('1', async () => ({ amount: 2 }))).toEqual({ amount: 2 });
+
+    await allowDeletes();
+    await settled;
+    expect(await admin.get('unsettled:bid:1')).toBeNull();
+  }, 20_000);
+
+  it('should keep reads off L2 for every key of a tag whose invalidation failed', async () => {
+    const bids = cache.namespace<{ amount: number }>('bid');
+    await bids.set('t1', { amount: 1 }, { tags: ['buyer:7'] });
+    const settled = new Promise<void>((resolve) => cache.on('l2:settled', () => resolve()));
+
+    await denyDeletes();
+    await expect(bids.invalidateTags(['buyer:7'])).rejects.toMatchObject({ code: 'E_L2_UNAVAILABLE' });
+    expect(await admin.get('unsettled:bid:t1')).not.toBeNull();
+    expect(await bids.get('t1')).toBeUndefined();
+
+    await allowDeletes();
+    await settled;
+    expect(await admin.get('unsettled:bid:t1')).toBeNull();
+  }, 20_000);
+});
