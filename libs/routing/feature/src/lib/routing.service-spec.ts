@@ -6,7 +6,8 @@ import { RoutingFeatureModule } from './routing-feature.module';
 
 /** How the routing service is assembled; `apps/routing` runs it, tests start it. */
 export const routingServiceSpec = (): ServiceSpec => ({
-  defaults: { name: 'routing', httpPort: 3102, grpcPort: 5102, dbSchema: 'routing' },
+  // The 150 ms stale bound holds across instances only if L1 stops being served 100 ms into a bus silence.
+  defaults: { name: 'routing', httpPort: 3102, grpcPort: 5102, dbSchema: 'routing', cacheBusLivenessMs: 100 },
   features: [RoutingFeatureModule],
   database: ROUTING_DATABASE,
   // With auth on, these gRPC methods need `<service>:read`; every other one `<service>:write`.

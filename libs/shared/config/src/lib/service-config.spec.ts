@@ -117,7 +117,7 @@ describe('loadServiceConfig()', () => {
   it('should default the consumer, cache and peer settings, and name each malformed one', () => {
     expect(loadServiceConfig(defaults, validEnv)).toMatchObject({
       consumer: { maxAttempts: 5, retryInitialMs: 100, retryMaxMs: 5000, partitionsConsumedConcurrently: 3 },
-      cache: { enabled: true, prefix: 'bid:', l2: 'standalone' },
+      cache: { enabled: true, prefix: 'bid:', l2: 'standalone', busLivenessMs: 3000 },
       edge: { varnishUrls: [] },
       peers: { pricing: '127.0.0.1:5109' },
     });

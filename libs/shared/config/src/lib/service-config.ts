@@ -52,6 +52,12 @@ export interface ServiceDefaults {
   dbSchema: string;
   /** Services this one calls; each adds its address variable to the validated config. */
   peers?: readonly PeerDefaults[];
+  /**
+   * Default of `CACHE_BUS_LIVENESS_MS` (3000): how long the service's L1 may go unconfirmed by the invalidation
+   * bus before it stops being served. Below the service's published stale bound, so the bound holds while
+   * Redis is down, slow or failing over.
+   */
+  cacheBusLivenessMs?: number;
 }
 
 /** The validated configuration every service runs with. */
@@ -102,9 +108,11 @@ export interface ServiceConfig {
    * The cache: `CACHE_ENABLED`, the cache-off switch (`false`: every read goes to the source, HTTP responses
    * are `no-store`, writes evict instead of storing; for measuring the service without its cache);
    * `CACHE_PREFIX`, the prefix of this service's keys in the shared Redis and of its bus channel;
-   * `CACHE_L2`, where L2 lives: `standalone` (`REDIS_URL`) or `cluster` (`REDIS_CLUSTER_NODES`).
+   * `CACHE_L2`, where L2 lives: `standalone` (`REDIS_URL`) or `cluster` (`REDIS_CLUSTER_NODES`);
+   * `CACHE_BUS_LIVENESS_MS`, how long L1 is served without this instance hearing its own bus heartbeat back
+   * (Redis down, slow or failing over): past it, reads skip L1 until the bus is heard again.
    */
-  cache: { enabled: boolean; prefix: string; l2: 'standalone' | 'cluster' };
+  cache: { enabled: boolean; prefix: string; l2: 'standalone' | 'cluster'; busLivenessMs: number };
   /**
    * The L3 edge (`EDGE_VARNISH_URLS`): the Varnish listeners in front of this service, purged by surrogate
    * key (xkey) whenever the service invalidates cache keys or tags. Empty: no edge purge.
@@ -196,6 +204,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
       CACHE_L2: z
         .enum(['standalone', 'cluster'], { message: 'must be standalone or cluster' })
         .default('standalone'),
+      CACHE_BUS_LIVENESS_MS: positiveIntVar().default(defaults.cacheBusLivenessMs ?? 3000),
       LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
       SHUTDOWN_TIMEOUT_MS: positiveIntVar().default(10000),
       SHUTDOWN_DRAIN_DELAY_MS: z.coerce
@@ -295,7 +304,12 @@ export function loadServiceConfig(
       retryMaxMs: vars.KAFKA_CONSUMER_RETRY_MAX_MS,
       partitionsConsumedConcurrently: vars.KAFKA_CONSUMER_CONCURRENCY,
     },
-    cache: { enabled: vars.CACHE_ENABLED, prefix: vars.CACHE_PREFIX, l2: vars.CACHE_L2 },
+    cache: {
+      enabled: vars.CACHE_ENABLED,
+      prefix: vars.CACHE_PREFIX,
+      l2: vars.CACHE_L2,
+      busLivenessMs: vars.CACHE_BUS_LIVENESS_MS,
+    },
     edge: { varnishUrls: vars.EDGE_VARNISH_URLS },
     peers: Object.fromEntries(
       (defaults.peers ?? []).map((peer) => [

@@ -78,6 +78,8 @@ export class ServiceKitModule {
           enabled: config.cache.enabled,
           prefix: config.cache.prefix,
           redis: redisConnectionOptions(config, config.cache.l2),
+          // Below the service's published stale bound: L1 is not served while the bus cannot confirm it.
+          bus: { liveness: config.cache.busLivenessMs },
           edge: {
             purger:
               config.edge.varnishUrls.length > 0
