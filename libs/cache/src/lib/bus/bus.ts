@@ -1,8 +1,12 @@
-/** One invalidation carried to the other instances. Keys and tags are full (prefix and namespace applied). */
+/**
+ * One invalidation carried to the other instances. Keys and tags are full (prefix and namespace applied).
+ * `unsettled`: the sender's L2 side of it failed (L2 may still hold the old copies), so a receiver must not read
+ * them from L2 until a later, settled op for them arrives (the sender retries and publishes it again).
+ */
 export type InvalidationOp =
-  | { readonly type: 'keys'; readonly keys: readonly string[] }
-  | { readonly type: 'tags'; readonly tags: readonly string[] }
-  | { readonly type: 'prefix'; readonly prefix: string }
+  | { readonly type: 'keys'; readonly keys: readonly string[]; readonly unsettled?: boolean }
+  | { readonly type: 'tags'; readonly tags: readonly string[]; readonly unsettled?: boolean }
+  | { readonly type: 'prefix'; readonly prefix: string; readonly unsettled?: boolean }
   | { readonly type: 'all' };
 
 /** Facts about a received batch. */

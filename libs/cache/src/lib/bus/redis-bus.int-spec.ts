@@ -166,6 +166,33 @@ describe.each(REDIS_TARGETS)('RedisInvalidationBus on real Redis (%s)', (target)
       expect(a.bus.stats.messagesSent).toBe(2);
     });
 
+    it('should carry unsettled ops under their own codes, after the settled ones of the same tick', async () => {
+      const { a, b } = await pair();
+      a.bus.publish({ type: 'keys', keys: ['k1'], unsettled: true });
+      a.bus.publish({ type: 'keys', keys: ['k1', 'k2'] });
+      a.bus.publish({ type: 'tags', tags: ['t1'], unsettled: true });
+      a.bus.publish({ type: 'prefix', prefix: 'p:', unsettled: true });
+      await delay(0);
+      await barrier(a, b);
+      const messages = withoutSentinels(b.messages);
+      expect(messages).toHaveLength(1);
+      expect(messages[0].ops).toEqual([
+        { type: 'keys', keys: ['k1', 'k2'] },
+        { type: 'keys', keys: ['k1'], unsettled: true },
+        { type: 'tags', tags: ['t1'], unsettled: true },
+        { type: 'prefix', prefix: 'p:', unsettled: true },
+      ]);
+      expect(b.resyncs).toEqual([]);
+    });
+
+    it('should publish heartbeats and count them apart from messages', async () => {
+      const { a, b } = await pair({ livenessMs: 200 });
+      await until(() => a.bus.stats.heartbeatsSent >= 5, 10_000, 'five heartbeats');
+      // Heartbeats carry no ops: nothing reaches the receivers' handlers.
+      expect(withoutSentinels(b.messages)).toEqual([]);
+      expect(a.bus.stats.messagesSent).toBe(0);
+    });
+
     it("should send a lone 'all' when the tick's batch contains 'all'", async () => {
       const { a, b } = await pair();
       a.bus.publish({ type: 'keys', keys: ['k1'] });

@@ -18,6 +18,10 @@ import type { InvalidationOp } from './bus';
  *          ["t", tag1, tag2, …]   tags
  *          ["p", prefix]          one prefix
  *          ["a"]                  all (subsumes everything else in the batch)
+ *          ["K", …] ["T", …] ["P", prefix]
+ *                                 the same as k/t/p, but the sender's L2 side of them failed: L2 may still hold
+ *                                 the old copies, so receivers keep them off L2 reads until a settled op for them
+ *                                 (k/t/p) arrives. Old receivers do not know these codes and resync (drop L1).
  *
  * Compatibility rules for rolling deploys: within a major version, new *fields* may be added (receivers ignore
  * unknown fields); a new op *type* is allowed too, but old receivers resync on it ('undecodable'), since
@@ -33,6 +37,8 @@ export type WireOp = readonly string[];
 
 /** The type code of each op on the wire. */
 export const CODE_BY_TYPE = { keys: 'k', tags: 't', prefix: 'p', all: 'a' } as const;
+/** The type code of an unsettled op (see the format above). */
+export const UNSETTLED_CODE_BY_TYPE = { keys: 'K', tags: 'T', prefix: 'P' } as const;
 
 /** What a sender puts in one message, besides the version. */
 export interface OutgoingMessage {
@@ -101,12 +107,23 @@ function decodeOps(raw: unknown): InvalidationOp[] | undefined {
       case CODE_BY_TYPE.keys:
         ops.push({ type: 'keys', keys: args });
         break;
+      case UNSETTLED_CODE_BY_TYPE.keys:
+        ops.push({ type: 'keys', keys: args, unsettled: true });
+        break;
       case CODE_BY_TYPE.tags:
         ops.push({ type: 'tags', tags: args });
         break;
+      case UNSETTLED_CODE_BY_TYPE.tags:
+        ops.push({ type: 'tags', tags: args, unsettled: true });
+        break;
       case CODE_BY_TYPE.prefix:
+      case UNSETTLED_CODE_BY_TYPE.prefix:
         if (args.length !== 1) return undefined;
-        ops.push({ type: 'prefix', prefix: args[0] });
+        ops.push(
+          code === CODE_BY_TYPE.prefix
+            ? { type: 'prefix', prefix: args[0] }
+            : { type: 'prefix', prefix: args[0], unsettled: true },
+        );
         break;
       case CODE_BY_TYPE.all:
         ops.push({ type: 'all' });

@@ -144,6 +144,8 @@ export class CacheCore implements CoreContext {
     for (const op of ops) {
       for (const full of this.fills.matching(op)) repair.add(full);
       this.mutations.applied(op);
+      if (op.type !== 'all' && op.unsettled) this.unsettled.remember(op);
+      else this.unsettled.forget(op);
       switch (op.type) {
         case 'keys':
           for (const full of op.keys) this.l1.drop(full);

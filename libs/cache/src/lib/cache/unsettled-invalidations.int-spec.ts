@@ -88,4 +88,52 @@ describe('failed L2 invalidations: kept off L2 reads, retried until they land', 
     await settled;
     expect(await admin.get('unsettled:bid:t1')).toBeNull();
   }, 20_000);
+
+  it('should keep the other instances off the old L2 copy too until the retried delete lands', async () => {
+    const peerRedis = await connectRedis(
+      createRedisConnection({ mode: 'standalone', url: server.url.replace('redis://', 'redis://cache@') }),
+    );
+    const peer = createCache({
+      prefix: 'unsettled:',
+      instanceId: 'peer',
+      metrics: false,
+      l2: { redis: peerRedis, timeout: '100ms' },
+      bus: { liveness: false },
+      ttl: { l1: '10m', l2: '10m' },
+    });
+    await peer.connect();
+    try {
+      const bids = cache.namespace<{ amount: number }>('bid');
+      const peerBids = peer.namespace<{ amount: number }>('bid');
+      await bids.set('p1', { amount: 1 });
+      const heardUnsettled = new Promise<void>((resolve) =>
+        peer.on('bus:received', ({ ops }) => {
+          if (ops.some((op) => op.type === 'keys' && op.unsettled)) resolve();
+        }),
+      );
+
+      await denyDeletes();
+      await expect(bids.delete('p1')).rejects.toMatchObject({ code: 'E_L2_UNAVAILABLE' });
+      await heardUnsettled;
+      // Only the retry's message can name the key settled from here on.
+      const heardSettled = new Promise<void>((resolve) =>
+        peer.on('bus:received', ({ ops }) => {
+          if (ops.some((op) => op.type === 'keys' && !op.unsettled && op.keys.includes('unsettled:bid:p1')))
+            resolve();
+        }),
+      );
+      expect(await admin.get('unsettled:bid:p1')).not.toBeNull();
+      expect(await peerBids.get('p1')).toBeUndefined();
+
+      await allowDeletes();
+      await heardSettled;
+      expect(await admin.get('unsettled:bid:p1')).toBeNull();
+      // Settled: the peer reads L2 again.
+      await bids.set('p1', { amount: 3 });
+      expect(await peerBids.get('p1')).toEqual({ amount: 3 });
+    } finally {
+      await peer.disconnect();
+      peerRedis.disconnect();
+    }
+  }, 20_000);
 });

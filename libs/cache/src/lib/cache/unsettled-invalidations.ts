@@ -4,6 +4,8 @@ import type { InvalidationOp } from '../bus/bus';
 const DEFAULT_MAX_ITEMS = 10_000;
 /** How long a failed invalidation is retried; L2 entries outliving it are bounded by their own TTL. */
 const DEFAULT_MAX_AGE_MS = 10 * 60_000;
+/** How long another instance's unsettled op keeps its keys off L2 reads if its settled op never comes. */
+const REMOTE_MAX_AGE_MS = 30_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2000;
 
@@ -24,7 +26,9 @@ export interface UnsettledOptions {
  * replica is promoted). L2 may still hold the old value, and after a failover the promoted replica surely does,
  * so until the deletion lands: reads do not take those keys from L2 (they load from the source instead), and
  * the deletion is retried with backoff. When it lands, the op is published again, since other instances may
- * have read the old copy back from L2 meanwhile. In-memory only: the Kafka consumer, which commits only after
+ * have read the old copy back from L2 meanwhile. Other instances hear of the failure too (the op goes out
+ * `unsettled`, see `bus.ts`) and keep the same keys off their L2 reads until the settled op arrives
+ * ({@link remember}, {@link forget}; at most 30 s). In-memory only: the Kafka consumer, which commits only after
  * its evictions succeeded, is what survives a restart.
  */
 /** When an item last failed (for expiry) and which failure that was (so a retry settles only what it covered). */
@@ -38,6 +42,12 @@ export class UnsettledInvalidations {
   private readonly tags = new Map<string, Failure>();
   private readonly prefixes = new Map<string, Failure>();
   private seq = 0;
+  /** Another instance's unsettled ops: name → when heard (no retry here; its sender retries). */
+  private readonly remote = {
+    keys: new Map<string, number>(),
+    tags: new Map<string, number>(),
+    prefixes: new Map<string, number>(),
+  };
   private timer: NodeJS.Timeout | undefined;
   private pauseMs = RETRY_MIN_MS;
   private retrying = false;
@@ -52,6 +62,32 @@ export class UnsettledInvalidations {
   /** Keys, tags and prefixes whose deletion has not reached L2 yet. */
   get size(): number {
     return this.keys.size + this.tags.size + this.prefixes.size;
+  }
+
+  private get remoteSize(): number {
+    return this.remote.keys.size + this.remote.tags.size + this.remote.prefixes.size;
+  }
+
+  /** Another instance's L2 side of `op` failed: keep its keys off L2 reads here too until {@link forget}. */
+  remember(op: InvalidationOp): void {
+    const now = Date.now();
+    const mark = (items: Map<string, number>, name: string) => {
+      items.delete(name);
+      items.set(name, now);
+      if (items.size > this.maxItems) items.delete(items.keys().next().value as string);
+    };
+    if (op.type === 'keys') for (const full of op.keys) mark(this.remote.keys, full);
+    else if (op.type === 'tags') for (const tag of op.tags) mark(this.remote.tags, tag);
+    else if (op.type === 'prefix') mark(this.remote.prefixes, op.prefix);
+  }
+
+  /** A settled op arrived: whatever another instance left unsettled under its names has reached L2 since. */
+  forget(op: InvalidationOp): void {
+    if (this.remoteSize === 0) return;
+    if (op.type === 'keys') for (const full of op.keys) this.remote.keys.delete(full);
+    else if (op.type === 'tags') for (const tag of op.tags) this.remote.tags.delete(tag);
+    else if (op.type === 'prefix') this.remote.prefixes.delete(op.prefix);
+    else for (const items of Object.values(this.remote)) items.clear();
   }
 
   /** Records an op whose L2 side failed, and schedules its retry. `all` is not tracked (no key names it). */
@@ -79,10 +115,28 @@ export class UnsettledInvalidations {
    * one size check while nothing is unsettled, which is nearly always.
    */
   blocks(full: string, tags: readonly string[] | undefined): boolean {
-    if (this.keys.size + this.tags.size + this.prefixes.size === 0) return false;
-    if (this.keys.has(full)) return true;
-    if (tags !== undefined && this.tags.size > 0) for (const tag of tags) if (this.tags.has(tag)) return true;
-    for (const prefix of this.prefixes.keys()) if (full.startsWith(prefix)) return true;
+    if (this.size > 0) {
+      if (this.keys.has(full)) return true;
+      if (tags !== undefined && this.tags.size > 0)
+        for (const tag of tags) if (this.tags.has(tag)) return true;
+      for (const prefix of this.prefixes.keys()) if (full.startsWith(prefix)) return true;
+    }
+    return this.remoteSize > 0 && this.blockedByRemote(full, tags);
+  }
+
+  private blockedByRemote(full: string, tags: readonly string[] | undefined): boolean {
+    const oldest = Date.now() - REMOTE_MAX_AGE_MS;
+    const live = (items: Map<string, number>, name: string) => {
+      const at = items.get(name);
+      if (at === undefined) return false;
+      if (at >= oldest) return true;
+      items.delete(name);
+      return false;
+    };
+    if (live(this.remote.keys, full)) return true;
+    if (tags !== undefined) for (const tag of tags) if (live(this.remote.tags, tag)) return true;
+    for (const prefix of [...this.remote.prefixes.keys()])
+      if (full.startsWith(prefix) && live(this.remote.prefixes, prefix)) return true;
     return false;
   }
 
@@ -93,6 +147,7 @@ export class UnsettledInvalidations {
     this.keys.clear();
     this.tags.clear();
     this.prefixes.clear();
+    for (const items of Object.values(this.remote)) items.clear();
   }
 
   private mark(items: Map<string, Failure>, name: string, now: number): void {

@@ -53,6 +53,7 @@ export class WritePath {
     const l2 = parts.l2;
     const op: InvalidationOp = { type: 'keys', keys: entries.map((p) => p.full) };
     let publishAfter = publish;
+    let l2Failed = false;
     for (const p of entries) mutations.mutated(p.full);
     let overtaken: readonly boolean[] | undefined;
     if (l2 !== undefined) {
@@ -86,6 +87,8 @@ export class WritePath {
         }
       } catch (error) {
         if (!(error instanceof L2UnavailableError)) throw error;
+        // A change whose SET failed leaves L2 with what it held before: handled like a failed delete below.
+        l2Failed = publish;
       } finally {
         if (fill !== undefined) {
           overtaken = entries.map((p) => mutations.changedSince(p.full, fill, p.entry.t));
@@ -102,7 +105,8 @@ export class WritePath {
       else this.core.l1.drop(p.full);
       if (events.has('set')) events.emit('set', { key: p.full });
     }
-    if (publishAfter) this.core.publish(op);
+    if (l2Failed) this.unsettle(op);
+    else if (publishAfter) this.core.publish(op);
   }
 
   /** Deletes keys from L1, L2 and every other instance's L1; resolves how many existed. */
@@ -155,6 +159,16 @@ export class WritePath {
     return count;
   }
 
+  /**
+   * The L2 side of `op` failed: L2 may still hold the old copies (or a stalled command may land later). Reads
+   * here keep off them and the deletion is retried until it lands; the other instances are told the same way.
+   */
+  private unsettle(op: InvalidationOp): void {
+    this.core.unsettled.add(op);
+    this.core.mutations.applied(op);
+    this.core.publish(op.type === 'all' ? op : { ...op, unsettled: true });
+  }
+
   /** Runs the L2 side of `op` again (for {@link UnsettledInvalidations}); rejects while L2 fails. */
   async retryL2(op: InvalidationOp): Promise<void> {
     const l2 = this.core.parts.l2;
@@ -187,12 +201,14 @@ export class WritePath {
   private async thenPublish<R>(op: InvalidationOp, work: () => Promise<R>, oneCommand = false): Promise<R> {
     // `oneCommand`: `work` issues its only L2 command synchronously, so the message may go right behind it.
     const pending = work();
-    const sent = oneCommand && this.core.publishBehindL2(op);
+    let sent = oneCommand && this.core.publishBehindL2(op);
     try {
       return await pending;
     } catch (error) {
-      // L2 may still hold the old copy: keep reads off it and retry until the deletion lands.
-      if (error instanceof L2UnavailableError) this.core.unsettled.add(op);
+      if (error instanceof L2UnavailableError) {
+        this.unsettle(op);
+        sent = true;
+      }
       throw error;
     } finally {
       this.core.mutations.applied(op);
