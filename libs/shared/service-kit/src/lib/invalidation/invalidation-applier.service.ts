@@ -24,7 +24,8 @@ export interface TopicEvent {
  * {@link provideInvalidationMap}), merges the plans and hands them to the cache's `CacheInvalidator` in
  * one call (L2, every instance's L1 over the bus, the L3 edge), then records `invalidation_lag_seconds`
  * per event. Both the Kafka consumer (a batch at a time) and the writer's on-commit eviction use it.
- * Rejects with the cache's error (`E_L2_UNAVAILABLE` when Redis is down) so the caller can retry.
+ * Rejects with the cache's error (`E_L2_UNAVAILABLE` when only L2 failed: the cache retries that itself, so
+ * the consumer counts the events applied; see EventConsumerService).
  */
 @Injectable()
 export class InvalidationApplier implements OnModuleInit {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What became of one consumed message, as counted by `events_consumed_total{outcome}`. */
-export type ConsumeOutcome = 'handled' | 'duplicate' | 'dlq' | 'retry';
+export type ConsumeOutcome = 'handled' | 'duplicate' | 'dlq' | 'retry' | 'l2_deferred';
 
 /** Metric names, exported so dashboards, alerts and tests use the same strings. */
 export const CONSUMER_METRIC_NAMES = {
@@ -22,7 +22,8 @@ const existing = <T>(registry: Registry, name: string): T | undefined =>
 
 /**
  * The consumer's Prometheus metrics on a prom-client registry (the one served at `/metrics`):
- * - `events_consumed_total{topic,outcome}`: handled, duplicate (skipped by `eventId`), dlq, retry (attempts);
+ * - `events_consumed_total{topic,outcome}`: handled, duplicate (skipped by `eventId`), dlq, retry (attempts),
+ *   l2_deferred (events whose L2 eviction failed and is retried by the cache itself);
  * - `kafka_consumer_lag{topic,partition}`: high watermark minus committed offset, per partition this instance
  *   owns (refreshed from the broker on every scrape, so it keeps growing while the consumer is stuck);
  * - `invalidation_lag_seconds{topic}`: from the event's `occurredAt` to the end of the cache eviction it caused;
@@ -48,7 +49,7 @@ export class ConsumerMetrics {
       existing(registry, CONSUMER_METRIC_NAMES.consumed) ??
       new Counter({
         name: CONSUMER_METRIC_NAMES.consumed,
-        help: 'Kafka messages consumed, by outcome (handled, duplicate, dlq, retry)',
+        help: 'Kafka messages consumed, by outcome (handled, duplicate, dlq, retry, l2_deferred)',
         labelNames: ['topic', 'outcome'],
         registers: [registry],
       });
@@ -85,8 +86,8 @@ export class ConsumerMetrics {
   }
 
   /** Counts one outcome of one message. */
-  consumed(topic: string, outcome: ConsumeOutcome): void {
-    this.consumedTotal.inc({ topic, outcome });
+  consumed(topic: string, outcome: ConsumeOutcome, count = 1): void {
+    this.consumedTotal.inc({ topic, outcome }, count);
   }
 
   /** Sets the lag of one partition. */

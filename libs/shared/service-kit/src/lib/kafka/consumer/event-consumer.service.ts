@@ -9,6 +9,7 @@ import { EventHandlerFn, EventIntake } from '../event-intake';
 import { KafkaService } from '../kafka.service';
 import type { BatchProcessor } from './batch-runner';
 import { CONSUME_EVENT_METADATA, ConsumeEventMetadata } from './consume-event.decorator';
+import { errorCode, errorMessage } from './consumer-errors';
 import { CONSUMER_METRICS } from './consumer-metrics.provider';
 import type { ConsumerMetrics } from './consumer.metrics';
 import { EventConsumer } from './event-consumer';
@@ -34,6 +35,7 @@ export interface DiscoveredEventHandler {
 @Injectable()
 export class EventConsumerService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventConsumerService.name);
+  private lastDeferredLog = 0;
   private consumer?: EventConsumer;
 
   constructor(
@@ -101,7 +103,7 @@ export class EventConsumerService implements BeforeApplicationShutdown {
       }
       const fns = own.map((handler) => handler.handle);
       const handle = async (events: readonly EventEnvelope[]): Promise<void> => {
-        if (entry) await this.applier.apply(events.map((event) => ({ topic, event })));
+        if (entry) await this.invalidate(topic, events);
         for (const event of events) for (const fn of fns) await fn(event);
       };
       batchProcessors.set(topic, (messages) =>
@@ -137,6 +139,32 @@ export class EventConsumerService implements BeforeApplicationShutdown {
     });
     await this.consumer.start();
     this.logger.log({ topics, groupId: kafka.groupId }, 'Kafka consumer started');
+  }
+
+  /**
+   * Applies the invalidation map to `events`. When only L2 failed (`E_L2_UNAVAILABLE`: Redis down, slow or
+   * failing over), the cache has already dropped the entries from this instance's L1, told the other
+   * instances (which keep those keys off their L2 reads), and retries the L2 deletion itself until it lands
+   * (see `unsettled-invalidations.ts` in the cache). So the events count as applied: holding the partition
+   * until Redis answers again would leave every later event of it unapplied, and the stale bound broken, for
+   * as long as Redis is out. What is given up: if this instance dies before the cache's retry lands, an old
+   * L2 copy may live until its TTL. Counted as `events_consumed_total{outcome="l2_deferred"}`.
+   */
+  private async invalidate(topic: string, events: readonly EventEnvelope[]): Promise<void> {
+    try {
+      await this.applier.apply(events.map((event) => ({ topic, event })));
+    } catch (error) {
+      if (errorCode(error) !== 'E_L2_UNAVAILABLE') throw error;
+      this.metrics.consumed(topic, 'l2_deferred', events.length);
+      const now = Date.now();
+      if (now - this.lastDeferredLog >= 10_000) {
+        this.lastDeferredLog = now;
+        this.logger.warn(
+          { topic, events: events.length, err: errorMessage(error) },
+          'L2 eviction failed; the cache retries it and keeps the keys off L2 reads meanwhile',
+        );
+      }
+    }
   }
 
   /** Resolves once the group has assigned partitions (the first time); immediately if nothing is consumed. */
