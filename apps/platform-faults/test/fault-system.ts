@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   freePort,
@@ -17,6 +17,8 @@ import {
 } from '@platform/service-kit/testing';
 
 const workspaceRoot = join(__dirname, '../../..');
+/** Where each service's whole output goes (appended; the directory is emptied when the suite starts). */
+export const LOG_DIR = join(workspaceRoot, 'tmp/faults/logs');
 
 /** One service process started from its webpack bundle (`dist/apps/<name>/main.js`), as `npm start` runs it. */
 export interface FaultService {
@@ -58,7 +60,16 @@ function spawnBundle(
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20000));
+  // Every line also goes to tmp/faults/logs/<label>.log, to read a failed run's story afterwards.
+  mkdirSync(LOG_DIR, { recursive: true });
+  const file = createWriteStream(join(LOG_DIR, `${label.replace(/[^A-Za-z0-9]+/g, '-')}.log`), {
+    flags: 'a',
+  });
+  child.once('exit', () => file.end());
+  const keep = (chunk: Buffer) => {
+    file.write(chunk);
+    output = (output + chunk.toString()).slice(-20000);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -132,7 +143,7 @@ export async function startFaultServices(infra: FaultInfra, l2: L2Mode): Promise
     HTTP_PORT: String(await freePort()),
     GRPC_PORT: String(await freePort()),
     AUTH_MODE: 'off',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env['FAULT_LOG_LEVEL'] ?? 'warn',
     SHUTDOWN_TIMEOUT_MS: '8000',
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     // Nothing listens there: the bid routes the load uses never ask compliance.

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -12,6 +12,7 @@ import {
 } from '../src/fault-ledger';
 import { faultTable, requestFigures, type FaultFigures } from '../src/fault-report';
 import {
+  LOG_DIR,
   startFaultInfra,
   startFaultServices,
   stopFaultInfra,
@@ -97,6 +98,7 @@ describe('fault suite: real services under load while their servers fail', () =>
   const logged = new Set<string>();
 
   beforeAll(async () => {
+    rmSync(LOG_DIR, { recursive: true, force: true });
     infra = await startFaultInfra();
     // A pool, not a client: Postgres is stopped under it, and a pool reconnects (and reports, not throws).
     db = new Pool({ connectionString: infra.postgres.url, max: 2 });
@@ -341,6 +343,9 @@ describe('fault suite: real services under load while their servers fail', () =>
       checkErrors,
     };
     rows.push(figures);
+    notes.push(
+      `${name}: fault at ${new Date(window.from).toISOString()}, server back ${new Date(window.back).toISOString()}, recovered ${new Date(recoveredAt).toISOString()} (services' logs: tmp/faults/logs)`,
+    );
     const examples = [
       ...requests.examples,
       ...lostWrites.slice(0, 5).map((entity) => `lost write: ${entity} stored ${after.get(entity)}`),
