@@ -28,6 +28,8 @@ export interface GetOrSetRequest<T> {
 
 const LEASE_POLL_MIN_MS = 2;
 const LEASE_POLL_MAX_MS = 50;
+/** Lease tokens remembered at most (the oldest are forgotten: their leases expire with their TTL). */
+const MAX_UNSURE_LEASES = 10_000;
 /** Returned by {@link Loader.withLease} when another process holds the lease. */
 const BUSY: unique symbol = Symbol('lease.busy');
 
@@ -49,6 +51,8 @@ export class Loader {
   private readonly inflight = new Map<string, InflightLoad>();
   /** Keys being refreshed in the background (stale-while-revalidate). */
   private readonly refreshing = new Set<string>();
+  /** Lease tokens this process may still hold without knowing it (see {@link withLease}), by full key. */
+  private readonly unsureLeases = new Map<string, string>();
 
   constructor(
     private readonly core: CoreContext,
@@ -154,6 +158,12 @@ export class Loader {
    * The one lease acquire/release: runs `work(true)` holding the lease on `full` and releases it after, or
    * `work(false)` without it when L2 cannot be asked (a loader must not wait on a broken L2). Returns
    * {@link BUSY} when another process holds the lease.
+   *
+   * An acquire that timed out may still land later (Redis stalled, a Cluster command replayed after a
+   * failover), and a release that failed leaves the lease in place: either way this process may be the holder
+   * of a lease nobody will release before its TTL, and every later load of the key would wait on it. Such tokens
+   * are remembered; when the key is found busy, the remembered token is released first (a release only deletes
+   * a lease its token holds) and the acquire tried once more.
    */
   private async withLease<R>(
     leases: LeaseProvider,
@@ -161,20 +171,46 @@ export class Loader {
     work: (held: boolean) => Promise<R>,
   ): Promise<R | typeof BUSY> {
     const token = randomUUID();
-    let acquired: boolean;
-    try {
-      acquired = await this.core.l2.call('lease.acquire', () =>
-        leases.acquire(full, token, this.core.parts.leaseMs as number),
-      );
-    } catch {
-      return work(false);
+    let acquired = await this.acquire(leases, full, token);
+    if (acquired === false) {
+      const lost = this.unsureLeases.get(full);
+      if (lost === undefined) return BUSY;
+      try {
+        await this.core.l2.call('lease.release', () => leases.release(full, lost));
+      } catch {
+        return work(false);
+      }
+      this.unsureLeases.delete(full);
+      acquired = await this.acquire(leases, full, token);
+      if (acquired === false) return BUSY;
     }
-    if (!acquired) return BUSY;
+    if (acquired === undefined) return work(false);
     try {
       return await work(true);
     } finally {
-      await this.core.l2.call('lease.release', () => leases.release(full, token)).catch(() => undefined);
+      await this.core.l2
+        .call('lease.release', () => leases.release(full, token))
+        .catch(() => this.rememberUnsure(full, token));
     }
+  }
+
+  /** `true` held, `false` busy, `undefined` unknown (L2 failed; the token is remembered). */
+  private async acquire(leases: LeaseProvider, full: string, token: string): Promise<boolean | undefined> {
+    try {
+      return await this.core.l2.call('lease.acquire', () =>
+        leases.acquire(full, token, this.core.parts.leaseMs as number),
+      );
+    } catch {
+      this.rememberUnsure(full, token);
+      return undefined;
+    }
+  }
+
+  private rememberUnsure(full: string, token: string): void {
+    this.unsureLeases.delete(full);
+    this.unsureLeases.set(full, token);
+    if (this.unsureLeases.size > MAX_UNSURE_LEASES)
+      this.unsureLeases.delete(this.unsureLeases.keys().next().value as string);
   }
 
   /** The lease provider when this request coalesces across processes and L2 can be asked. */

@@ -136,4 +136,38 @@ describe('failed L2 invalidations: kept off L2 reads, retried until they land', 
       peerRedis.disconnect();
     }
   }, 20_000);
+
+  it('should not wait on a lease it took itself but could not release', async () => {
+    const leasing = createCache({
+      prefix: 'leased:',
+      metrics: false,
+      l2: { redis, timeout: '100ms', breaker: { failureThreshold: 100, breakDuration: '100ms' } },
+      bus: { liveness: false },
+      // Far longer than the test: waiting on the leftover lease would time the test out.
+      lease: { ttl: '120s' },
+      ttl: { l1: '10m', l2: '10m' },
+    });
+    await leasing.connect();
+    try {
+      const bids = leasing.namespace<{ amount: number }>('bid');
+      // The release is a compare-and-delete script: without scripts it fails and the lease stays behind (as
+      // when Redis stalls or fails over during the release, or an acquire that timed out lands later).
+      await admin.call('ACL', 'SETUSER', 'cache', '-evalsha', '-eval');
+      expect(await bids.getOrSet('k', async () => ({ amount: 1 }))).toEqual({ amount: 1 });
+      await allowDeletes();
+      expect(await admin.exists('leased:bid:k:__lease')).toBe(1);
+      await bids.delete('k');
+      let timer: NodeJS.Timeout | undefined;
+      const loaded = await Promise.race([
+        bids.getOrSet('k', async () => ({ amount: 2 })),
+        new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting on the lease'), 10_000))),
+      ]);
+      clearTimeout(timer);
+      expect(loaded).toEqual({ amount: 2 });
+      expect(await admin.exists('leased:bid:k:__lease')).toBe(0);
+    } finally {
+      await allowDeletes();
+      await leasing.disconnect();
+    }
+  }, 30_000);
 });
