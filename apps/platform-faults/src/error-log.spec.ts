@@ -1,24 +1,40 @@
-import { isErrorLogLine } from './error-log';
+import { isFailedRequestLogLine } from './error-log';
 
-describe('isErrorLogLine()', () => {
-  it("should keep the exception filter's error line and a 500's request line, as the services write them", () => {
+describe('isFailedRequestLogLine()', () => {
+  it("should keep the exception filter's line and a 500's request line, as the services write them", () => {
     expect(
-      isErrorLogLine(
-        '{"level":"error","time":"2026-12-06T19:25:01.000Z","service":"bid","context":"AppExceptionFilter",' +
-          '"err":{"type":"Error","message":"boom","stack":"Error: boom\\n    at x"},"code":"INTERNAL","msg":"Unhandled error"}',
+      isFailedRequestLogLine(
+        '{"level":"error","time":"2026-12-06T21:13:39.225Z","service":"bid","req":{"id":"req-i5","method":"PATCH"},' +
+          '"context":"AppExceptionFilter","err":{"type":"QueryRunnerAlreadyReleasedError","message":"Query runner already released.",' +
+          '"stack":"QueryRunnerAlreadyReleasedError: …\\n    at PostgresQueryRunner.query"},"code":"INTERNAL","msg":"Unhandled error"}',
       ),
     ).toBe(true);
-    expect(isErrorLogLine('{"level":"error","res":{"statusCode":500},"msg":"request completed"}')).toBe(true);
-    expect(isErrorLogLine('{"level":50,"msg":"pino default levels"}')).toBe(true);
+    expect(
+      isFailedRequestLogLine(
+        '{"level":"error","req":{"method":"PATCH"},"res":{"statusCode":500},"responseTime":68,"msg":"request errored"}',
+      ),
+    ).toBe(true);
+    expect(isFailedRequestLogLine('{"level":50,"res":{"statusCode":502},"msg":"request errored"}')).toBe(
+      true,
+    );
   });
 
-  it("should skip designed 503s' request lines and lines below error", () => {
-    expect(isErrorLogLine('{"level":"error","res":{"statusCode":503},"msg":"request completed"}')).toBe(
+  it("should skip designed 503s, lines below error and error lines that are no request's failure", () => {
+    expect(isFailedRequestLogLine('{"level":"error","res":{"statusCode":503},"msg":"request errored"}')).toBe(
       false,
     );
     expect(
-      isErrorLogLine('{"level":"warn","code":"DEPENDENCY.UNAVAILABLE","msg":"Dependency unavailable"}'),
+      isFailedRequestLogLine(
+        '{"level":"warn","code":"DEPENDENCY.UNAVAILABLE","msg":"Dependency unavailable"}',
+      ),
     ).toBe(false);
-    expect(isErrorLogLine('{"level":"info","msg":"error in a message is not a level"}')).toBe(false);
+    expect(
+      isFailedRequestLogLine(
+        '{"level":"error","context":"Kafka","logger":"kafkajs","error":"The group is rebalancing","msg":"Response Heartbeat"}',
+      ),
+    ).toBe(false);
+    expect(isFailedRequestLogLine('{"level":"info","res":{"statusCode":500},"msg":"Unhandled error"}')).toBe(
+      false,
+    );
   });
 });

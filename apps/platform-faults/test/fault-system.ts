@@ -15,7 +15,7 @@ import {
   type KafkaBrokerHandle,
   type PostgresServerHandle,
 } from '@platform/service-kit/testing';
-import { isErrorLogLine } from '../src/error-log';
+import { isFailedRequestLogLine } from '../src/error-log';
 
 const workspaceRoot = join(__dirname, '../../..');
 /** Where each service's whole output goes (appended; the directory is emptied when the suite starts). */
@@ -30,15 +30,15 @@ export interface FaultService {
   readonly child: ChildProcess;
   output(): string;
   /**
-   * The error-level log lines (a request that failed, with its cause and stack) since the last call, at most
-   * the last {@link KEPT_ERROR_LINES}; not a designed 503's request line. Collected as the process writes
-   * them: `output()` keeps only a tail, which an outage's thousands of 503 lines overwrite in seconds.
+   * The log lines of failed requests (the cause with its stack, and the request line; not designed 503s) since
+   * the last call, at most the last {@link KEPT_ERROR_LINES}. Collected as the process writes them:
+   * `output()` keeps only a tail, which an outage's thousands of 503 lines overwrite in seconds.
    */
-  takeErrorLines(): string[];
+  takeFailedRequestLines(): string[];
   readonly exited: Promise<void>;
 }
 
-/** How many error-level lines a {@link FaultService} keeps between two `takeErrorLines()`. */
+/** How many failed-request log lines a {@link FaultService} keeps between two `takeFailedRequestLines()`. */
 const KEPT_ERROR_LINES = 50;
 
 /** The throwaway servers the suite breaks: none of them is the shared stack's. */
@@ -85,7 +85,7 @@ function spawnBundle(
       output = (output + text).slice(-20000);
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
-      errorLines.push(...lines.filter(isErrorLogLine));
+      errorLines.push(...lines.filter(isFailedRequestLogLine));
       if (errorLines.length > KEPT_ERROR_LINES) errorLines = errorLines.slice(-KEPT_ERROR_LINES);
     });
   };
@@ -98,7 +98,7 @@ function spawnBundle(
     child,
     exited,
     output: () => output,
-    takeErrorLines: () => {
+    takeFailedRequestLines: () => {
       const taken = errorLines;
       errorLines = [];
       return taken;

@@ -356,11 +356,10 @@ describe('fault suite: real services under load while their servers fail', () =>
             `stale: ${read.entity} (${read.path}, ${read.via}) served ${read.value} at +${read.startedAt - window.from} ms from the fault`,
         ),
     ];
-    // The services' error logs of the phase (a failed request's cause and stack), a few lines each. Taken
-    // as they were written: the output's tail is all 503s after an outage, and the services log their level
-    // as a label ("level":"error"), which the old '"level":50' filter never matched.
+    // The log lines of the phase's failed requests (the cause with its stack), a few per service, collected
+    // as they were written: the output's tail is all 503s after an outage.
     for (const service of world.services.all) {
-      for (const line of service.takeErrorLines().slice(-3)) {
+      for (const line of service.takeFailedRequestLines().slice(-3)) {
         examples.push(`${service.label} error log: ${line.slice(0, 1500)}`);
       }
     }
