@@ -15,6 +15,7 @@ import {
   type KafkaBrokerHandle,
   type PostgresServerHandle,
 } from '@platform/service-kit/testing';
+import { isFailedRequestLogLine } from '../src/error-log';
 
 const workspaceRoot = join(__dirname, '../../..');
 /** Where each service's whole output goes (appended; the directory is emptied when the suite starts). */
@@ -28,8 +29,17 @@ export interface FaultService {
   readonly grpcAddress: string;
   readonly child: ChildProcess;
   output(): string;
+  /**
+   * The log lines of failed requests (the cause with its stack, and the request line; not designed 503s) since
+   * the last call, at most the last {@link KEPT_ERROR_LINES}. Collected as the process writes them:
+   * `output()` keeps only a tail, which an outage's thousands of 503 lines overwrite in seconds.
+   */
+  takeFailedRequestLines(): string[];
   readonly exited: Promise<void>;
 }
+
+/** How many failed-request log lines a {@link FaultService} keeps between two `takeFailedRequestLines()`. */
+const KEPT_ERROR_LINES = 50;
 
 /** The throwaway servers the suite breaks: none of them is the shared stack's. */
 export interface FaultInfra {
@@ -55,6 +65,7 @@ function spawnBundle(
   args: string[] = [],
 ): FaultService {
   let output = '';
+  let errorLines: string[] = [];
   const child = spawn(process.execPath, [bundlePath(name), ...args], {
     cwd: workspaceRoot,
     env: { PATH: process.env['PATH'] ?? '', ...env },
@@ -66,12 +77,20 @@ function spawnBundle(
     flags: 'a',
   });
   child.once('exit', () => file.end());
-  const keep = (chunk: Buffer) => {
-    file.write(chunk);
-    output = (output + chunk.toString()).slice(-20000);
+  const collect = (stream: NodeJS.ReadableStream | null) => {
+    let partial = '';
+    stream?.on('data', (chunk: Buffer) => {
+      file.write(chunk);
+      const text = chunk.toString();
+      output = (output + text).slice(-20000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      errorLines.push(...lines.filter(isFailedRequestLogLine));
+      if (errorLines.length > KEPT_ERROR_LINES) errorLines = errorLines.slice(-KEPT_ERROR_LINES);
+    });
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  collect(child.stdout);
+  collect(child.stderr);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     name,
@@ -79,6 +98,11 @@ function spawnBundle(
     child,
     exited,
     output: () => output,
+    takeFailedRequestLines: () => {
+      const taken = errorLines;
+      errorLines = [];
+      return taken;
+    },
     httpUrl: `http://127.0.0.1:${env['HTTP_PORT']}`,
     grpcAddress: `127.0.0.1:${env['GRPC_PORT']}`,
   };

@@ -95,7 +95,6 @@ describe('fault suite: real services under load while their servers fail', () =>
   let counter = 1000;
   const nextValue = () => counter++;
   let canaryBid = '';
-  const logged = new Set<string>();
 
   beforeAll(async () => {
     rmSync(LOG_DIR, { recursive: true, force: true });
@@ -357,16 +356,11 @@ describe('fault suite: real services under load while their servers fail', () =>
             `stale: ${read.entity} (${read.path}, ${read.via}) served ${read.value} at +${read.startedAt - window.from} ms from the fault`,
         ),
     ];
-    // The services' error logs of the phase (a failed request's cause), a few lines each.
+    // The log lines of the phase's failed requests (the cause with its stack), a few per service, collected
+    // as they were written: the output's tail is all 503s after an outage.
     for (const service of world.services.all) {
-      const errors = service
-        .output()
-        .split('\n')
-        .filter((line) => line.includes('"level":50') && !logged.has(line))
-        .slice(-3);
-      for (const line of errors) {
-        logged.add(line);
-        examples.push(`${service.label} error log: ${line.slice(0, 300)}`);
+      for (const line of service.takeFailedRequestLines().slice(-3)) {
+        examples.push(`${service.label} error log: ${line.slice(0, 1500)}`);
       }
     }
     if (examples.length > 0) notes.push(`${name}:`, ...examples.map((example) => `- ${example}`), '');

@@ -1,6 +1,10 @@
 import { Metadata, status } from '@grpc/grpc-js';
+import { Bid, BidRepository } from '@platform/bid-data-access';
 import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { createEnvelope, Topic } from '@platform/contracts';
+import { OutboxService } from '@platform/database';
+import { toProblem } from '@platform/service-kit';
 import {
   eventually,
   PostgresServerHandle,
@@ -10,6 +14,7 @@ import {
   useTestService,
 } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { BidCacheKeys, bidServiceSpec } from '../src';
 
 /**
@@ -99,6 +104,72 @@ describe('bid service with Postgres stopped (throwaway Postgres)', () => {
     // Nothing that was refused was written.
     expect(await readJson(await fetch(`${service.httpUrl}/bids/${id}`))).toMatchObject({ amountCents: 700 });
     expect(await readJson(await fetch(`${service.httpUrl}/bids?callId=${refused.callId}`))).toEqual([]);
+  }, 120000);
+
+  it('should answer 503 / UNAVAILABLE for writes whose connection Postgres ends between two of their statements', async () => {
+    // The fault suite's 500s: `pg_ctl stop -m fast` ends every connection, also one idle inside a transaction
+    // (the row is locked and saved, the outbox insert not yet sent). pg reports that on the client, not on a
+    // query, so TypeORM releases the query runner and the transaction's next statement fails with no code
+    // and no cause: `QueryRunnerProviderAlreadyReleasedError` from the outbox insert (`manager.query`),
+    // `QueryRunnerAlreadyReleasedError` from an entity query.
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) ids.push((await readJson(await post(newBid()))).id);
+    const repository = service.app.get(BidRepository);
+    const outbox = service.app.get(OutboxService);
+
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const open: EntityManager[] = [];
+    /** A bid update as the service writes one, held open after the save until `resume`, then `next`. */
+    const update = (id: string, next: (tx: EntityManager) => Promise<unknown>) =>
+      repository
+        .update(
+          id,
+          (bid) => (bid.amountCents = 900),
+          async (tx) => {
+            open.push(tx);
+            await resumed;
+            await next(tx);
+          },
+        )
+        .catch((error: unknown) => error);
+    const outboxInsert = update(ids[0], (tx) =>
+      outbox.add(
+        tx,
+        Topic.BidChanged,
+        createEnvelope({
+          entity: 'bid',
+          entityId: ids[0],
+          op: 'updated',
+          version: 2,
+          before: null,
+          after: null,
+        }),
+      ),
+    );
+    const entityQuery = update(ids[1], (tx) => tx.findOneBy(Bid, { id: ids[1] }));
+    await eventually(() => open.length === 2, 30000);
+
+    await postgres.stop('fast');
+    // Both connections were ended while idle in their transaction: TypeORM has released their runners.
+    await eventually(() => open.every((tx) => tx.queryRunner?.isReleased), 30000);
+    resume();
+
+    for (const failure of [await outboxInsert, await entityQuery]) {
+      expect(failure).toBeInstanceOf(Error);
+      expect(toProblem(failure)).toMatchObject({
+        status: 503,
+        code: 'DEPENDENCY.UNAVAILABLE',
+        retryAfterSeconds: expect.any(Number),
+      });
+    }
+
+    await postgres.start();
+    // Postgres rolled both back: the 503 told the truth ("not acknowledged, retry").
+    for (const id of ids) {
+      const stored = await eventually(() => repository.findById(id).catch(() => undefined), 30000);
+      expect(stored).toMatchObject({ amountCents: 700, version: 1 });
+    }
   }, 120000);
 
   it('should stay ready while Postgres is down and report it in /health and dependency_up', async () => {

@@ -28,6 +28,11 @@ export interface BuyerRoutingProfile {
  * Reads buyers' routing profiles from the routing service over gRPC (`ROUTING_GRPC_ADDRESS`), cache-aside
  * in the calling service's cache under `routing:buyer:{buyerID}` (null, "no criteria", is cached too).
  * Provided by {@link RoutingClientModule}. A routing outage rejects with `ROUTING.UNAVAILABLE` (503).
+ *
+ * Routing answers `getBuyerCriteria` from Postgres, not from its own cache: this copy is evicted by the caller's
+ * `routing.buyer.changed.v1` consumer, in no order with routing's own eviction, and a refill from routing's
+ * not-yet-evicted cache would keep the replaced value for the whole TTL. The event goes out after commit,
+ * so a refill after the eviction reads the change.
  */
 @Injectable()
 export class RoutingProfileClient implements OnApplicationShutdown {

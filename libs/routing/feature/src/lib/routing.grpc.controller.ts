@@ -26,8 +26,13 @@ export class RoutingGrpcController implements routingV1.RoutingServiceController
     return { criteria: toBuyerRoutingMessage(criteria) };
   }
 
+  /**
+   * From Postgres, not from routing's cache: the callers are peers that cache the answer themselves
+   * (`RoutingProfileClient`), and a copy filled from our cache could outlive the change that evicted it
+   * (see {@link RoutingService.getCommitted}).
+   */
   async getBuyerCriteria(@Payload() { buyerId }: BuyerIdDto): Promise<routingV1.GetBuyerCriteriaResponse> {
-    return { criteria: toBuyerRoutingMessage(await this.routing.get(buyerId)) };
+    return { criteria: toBuyerRoutingMessage(await this.routing.getCommitted(buyerId)) };
   }
 
   async listBuyerCriteria(

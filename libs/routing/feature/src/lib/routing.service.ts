@@ -65,6 +65,20 @@ export class RoutingService {
     return criteria;
   }
 
+  /**
+   * The buyer's committed criteria read from Postgres, never from the cache, or `BUYER_ROUTING.NOT_FOUND`. For
+   * peers that keep a copy of their own (gRPC `GetBuyerCriteria`, read by `RoutingProfileClient` in bid and
+   * analytics): a peer refills its copy after its `routing.buyer.changed.v1` consumer evicted it, and that
+   * consumer runs in another group than ours with no order between them, so an answer from our cache could
+   * be the value the event replaced (not yet evicted here) and the peer would keep it for its whole TTL.
+   * Postgres already holds the change when the event goes out (it is published after commit).
+   */
+  async getCommitted(buyerId: string): Promise<BuyerRoutingView> {
+    const criteria = await this.criteria.findByBuyerId(buyerId);
+    if (!criteria) throw new NotFoundError('buyer-routing', buyerId);
+    return toBuyerRoutingView(criteria);
+  }
+
   /** Criteria by state and/or active flag, highest priority first. */
   list(filter: { state?: string; active?: boolean; limit?: number }): Promise<BuyerRoutingCriteria[]> {
     return this.criteria.list({ ...filter, limit: filter.limit ?? 50 });

@@ -209,7 +209,7 @@ export interface RoutingServiceClient {
 
   upsertBuyerCriteria(request: UpsertBuyerCriteriaRequest): Observable<UpsertBuyerCriteriaResponse>;
 
-  /** A buyer's criteria (cached as routing:buyer:{buyerID}); NOT_FOUND when it has none. */
+  /** A buyer's criteria read from Postgres, not routing's cache (callers keep their own copy); NOT_FOUND when it has none. */
 
   getBuyerCriteria(request: GetBuyerCriteriaRequest): Observable<GetBuyerCriteriaResponse>;
 
@@ -239,7 +239,7 @@ export interface RoutingServiceController {
     request: UpsertBuyerCriteriaRequest,
   ): Promise<UpsertBuyerCriteriaResponse> | Observable<UpsertBuyerCriteriaResponse> | UpsertBuyerCriteriaResponse;
 
-  /** A buyer's criteria (cached as routing:buyer:{buyerID}); NOT_FOUND when it has none. */
+  /** A buyer's criteria read from Postgres, not routing's cache (callers keep their own copy); NOT_FOUND when it has none. */
 
   getBuyerCriteria(
     request: GetBuyerCriteriaRequest,

@@ -18,9 +18,19 @@ const NETWORK_CODES = new Set([
  */
 const POSTGRES_UNAVAILABLE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 
-/** What pg, pg-pool and TypeORM say when a connection is lost or cannot be had from the pool in time. */
+/**
+ * What pg, pg-pool and TypeORM say when a connection is lost or cannot be had from the pool in time.
+ *
+ * The last two are TypeORM's `QueryRunnerAlreadyReleasedError` and `QueryRunnerProviderAlreadyReleasedError`
+ * (matched by message: a bundle may rename classes). No code, no cause, yet in a running service they mean a
+ * lost connection: when Postgres ends a connection that sits idle inside a transaction (between its
+ * statements, e.g. `pg_ctl stop -m fast` sending 57P01 while the service builds its outbox event), pg emits
+ * the error on the client, not on a query, and TypeORM's query runner releases itself on that event; the
+ * transaction's next statement then fails with one of these. A transaction's runner is released otherwise
+ * only when the transaction is over, where no statement of ours runs.
+ */
 const CONNECTION_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Query runner already released|connection provided by a query runner was already released/i;
 
 /**
  * A dependency the request needs (in practice Postgres: cache failures never reach callers, peers raise

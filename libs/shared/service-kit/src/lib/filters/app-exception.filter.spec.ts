@@ -9,6 +9,7 @@ import {
 } from '../errors';
 import { InvalidKeyError } from '@platform/cache';
 import { RateLimitExceededError } from '../rate-limit/rate-limit.error';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { RETRY_AFTER_SECONDS, toProblem } from './app-exception.filter';
 
 describe('toProblem()', () => {
@@ -122,6 +123,19 @@ describe('toProblem()', () => {
         unavailable,
       );
       expect(toProblem(coded('sorry, too many clients already', '53300'))).toMatchObject(unavailable);
+    });
+
+    it("should map TypeORM's released query runner (its connection was lost mid-transaction) to 503", () => {
+      // What a transaction's next statement throws once Postgres ended its idle connection (57P01 on stop).
+      expect(toProblem(new QueryRunnerAlreadyReleasedError())).toMatchObject(unavailable);
+      expect(toProblem(new QueryRunnerProviderAlreadyReleasedError())).toMatchObject(unavailable);
+      expect(
+        toProblem(
+          Object.assign(new Error('loader failed', { cause: new QueryRunnerAlreadyReleasedError() }), {
+            code: 'E_CACHE_LOADER_FAILED',
+          }),
+        ),
+      ).toMatchObject(unavailable);
     });
 
     it('should find the connection failure inside TypeORM, cache-loader and aggregate wrappers', () => {
