@@ -58,6 +58,9 @@ const REDIS_SLOW_MS = 8000;
 const KAFKA_DOWN_MS = 60000;
 const POSTGRES_DOWN_MS = 30000;
 
+/** Records a partition may be behind while the load runs, and still count as drained. */
+const IN_FLIGHT_RECORDS = 5;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The value of every sample of `name` on a `/metrics` page whose labels contain every `labels` pair. */
@@ -234,16 +237,23 @@ describe('fault suite: real services under load while their servers fail', () =>
     return since;
   };
 
-  /** Nothing left in either outbox, and no consumer lag on any instance. */
+  /**
+   * The backlog of the outage is gone: no outbox row older than a second is unsent, and no partition is more
+   * than a handful of records behind. The load keeps writing meanwhile, so "nothing pending at all" is only
+   * seen by luck (that made recovery look ten times longer than it was); what the outage piled up is what
+   * must be gone.
+   */
   const eventsDrained = async () => {
     for (const schema of ['routing', 'bid']) {
       const { rows: pending } = await db.query(
-        `SELECT count(*)::int AS n FROM "${schema}".outbox_events WHERE sent_at IS NULL`,
+        `SELECT count(*)::int AS n FROM "${schema}".outbox_events
+          WHERE sent_at IS NULL AND created_at < now() - interval '1 second'`,
       );
       if (pending[0].n !== 0) return false;
     }
     for (const service of world.services.all) {
-      if (samples(await metrics(service), 'kafka_consumer_lag').some((lag) => lag > 0)) return false;
+      if (samples(await metrics(service), 'kafka_consumer_lag').some((lag) => lag > IN_FLIGHT_RECORDS))
+        return false;
     }
     return true;
   };
