@@ -150,6 +150,7 @@ describe('Prometheus scraping the four services, with the repository rules and d
         'OutboxPublishFailing',
         'ServiceDown',
         'CacheCircuitBreakerOpen',
+        'CacheBusSilent',
         'ServiceDependencyDown',
       ]),
     );
