@@ -114,6 +114,17 @@ export interface Cache<T = unknown> {
     loader: (ctx: LoaderContext<T>) => Promise<T> | T,
     options?: GetOrSetOptions,
   ): Promise<T>;
+  /**
+   * Runs the loader now and stores its value, unless the key is written or invalidated on any instance while it
+   * loads: then the caller gets the value but it is not stored. For warmers: `set(key, await load())` would put
+   * back a value read just before a concurrent change replaced it, until the TTL. Other instances are not told
+   * (they hold nothing newer). Resolves the loaded value.
+   */
+  refresh(
+    key: string,
+    loader: (ctx: LoaderContext<T>) => Promise<T> | T,
+    options?: GetOrSetOptions,
+  ): Promise<T>;
   /** Invalidates every entry written with any of `tags`, on every instance. */
   invalidateTags(tags: readonly string[]): Promise<number>;
   /** Deletes every entry of a namespace (default: this one) on every instance and every Cluster master. */

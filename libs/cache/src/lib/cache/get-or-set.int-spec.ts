@@ -22,6 +22,30 @@ describe.each(REDIS_TARGETS)('TieredCache.getOrSet() on real Redis (%s)', (targe
     return cache;
   }
 
+  describe('refresh()', () => {
+    it('should store a freshly loaded value, but not one a change on another instance replaced while it loaded', async () => {
+      const prefix = uniquePrefix('refresh');
+      const [warmer, writer] = [await instance(prefix), await instance(prefix)];
+      expect(await warmer.refresh('k', async () => ({ v: 1 }))).toEqual({ v: 1 });
+      expect(await writer.get('k')).toEqual({ v: 1 });
+
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      // The warmer read the source before the writer's change committed and evicted.
+      const refreshing = warmer.refresh('k', async () => {
+        await gate;
+        return { v: 1 };
+      });
+      const heard = new Promise<void>((resolve) => warmer.on('bus:received', () => resolve()));
+      await writer.delete('k');
+      await heard;
+      release();
+      expect(await refreshing).toEqual({ v: 1 });
+      expect(await warmer.get('k')).toBeUndefined();
+      expect(await writer.get('k')).toBeUndefined();
+    });
+  });
+
   describe('coalescing', () => {
     it('should run the loader once for 1,000 concurrent misses in one process', async () => {
       const cache = await instance(uniquePrefix('coalesce'));

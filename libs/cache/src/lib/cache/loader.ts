@@ -91,6 +91,19 @@ export class Loader {
     return load;
   }
 
+  /**
+   * Loads now and stores unless a change of the key (or its tags) lands while loading: the {@link MutationLog}
+   * mark is taken before the loader reads the source, exactly as for a miss.
+   */
+  reload<T>(req: GetOrSetRequest<T>): Promise<T> {
+    const { mutations } = this.core;
+    const mark = mutations.beginRead();
+    const load = this.runLoader(req, undefined, mark);
+    const end = () => mutations.endRead();
+    load.then(end, end);
+    return load;
+  }
+
   private async readThrough<T>(
     req: GetOrSetRequest<T>,
     staleL1: StoredEntry<T> | undefined,

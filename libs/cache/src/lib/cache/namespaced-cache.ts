@@ -159,6 +159,32 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
   }
 
   /** @inheritdoc */
+  refresh(
+    key: string,
+    loader: (ctx: LoaderContext<T>) => Promise<T> | T,
+    options?: GetOrSetOptions,
+  ): Promise<T> {
+    try {
+      const full = this.full(key);
+      this.core.assertOpen();
+      if (typeof loader !== 'function') throw new InvalidOptionError('loader: expected a function');
+      const policy = options === undefined ? this.policy : resolvePolicy(this.policy, options);
+      if (!this.core.enabled) return this.loadUncached(full, key, loader);
+      return this.core.loader.reload<T>({
+        full,
+        key,
+        ns: this.name,
+        loader,
+        policy,
+        tags: this.tags(options?.tags),
+        useLease: false,
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @inheritdoc */
   async invalidateTags(tags: readonly string[]): Promise<number> {
     assertTags(tags);
     this.core.assertOpen();

@@ -69,8 +69,9 @@ export class RoutingCacheReader {
    */
   async refresh(key: string): Promise<boolean> {
     const [kind, id] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
-    if (kind === 'buyer') await this.cache.set(key, await this.loadBuyer(id));
-    else if (kind === 'geo') await this.cache.set(key, await this.loadRoute(id));
+    // Not `set(key, await load())`: a change committed while loading would be overwritten by the old value.
+    if (kind === 'buyer') await this.cache.refresh(key, () => this.loadBuyer(id));
+    else if (kind === 'geo') await this.cache.refresh(key, () => this.loadRoute(id));
     else return false;
     return true;
   }
