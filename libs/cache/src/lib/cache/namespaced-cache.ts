@@ -1,3 +1,4 @@
+import type { GetOrSetRequest } from './loader';
 import { assertKey, assertNamespace, assertTags } from '../core/keys';
 import { InvalidOptionError, LoaderFailedError, UnsupportedOperationError } from '../core/errors';
 import type {
@@ -138,24 +139,9 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     loader: (ctx: LoaderContext<T>) => Promise<T> | T,
     options?: GetOrSetOptions,
   ): Promise<T> {
-    try {
-      const full = this.full(key);
-      this.core.assertOpen();
-      if (typeof loader !== 'function') throw new InvalidOptionError('loader: expected a function');
-      const policy = options === undefined ? this.policy : resolvePolicy(this.policy, options);
-      if (!this.core.enabled) return this.loadUncached(full, key, loader);
-      return this.core.loader.getOrSet<T>({
-        full,
-        key,
-        ns: this.name,
-        loader,
-        policy,
-        tags: this.tags(options?.tags),
-        useLease: options?.lease !== false,
-      });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.load(key, loader, options, (req) =>
+      this.core.loader.getOrSet<T>({ ...req, useLease: options?.lease !== false }),
+    );
   }
 
   /** @inheritdoc */
@@ -164,21 +150,26 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     loader: (ctx: LoaderContext<T>) => Promise<T> | T,
     options?: GetOrSetOptions,
   ): Promise<T> {
+    return this.load(key, loader, options, (req) => this.core.loader.reload<T>({ ...req, useLease: false }));
+  }
+
+  /**
+   * What `getOrSet` and `refresh` share: validation (a rejection, never a throw), the call's policy, and the
+   * cache-off switch; `run` hands the request to the loader.
+   */
+  private load(
+    key: string,
+    loader: (ctx: LoaderContext<T>) => Promise<T> | T,
+    options: GetOrSetOptions | undefined,
+    run: (req: Omit<GetOrSetRequest<T>, 'useLease'>) => Promise<T>,
+  ): Promise<T> {
     try {
       const full = this.full(key);
       this.core.assertOpen();
       if (typeof loader !== 'function') throw new InvalidOptionError('loader: expected a function');
       const policy = options === undefined ? this.policy : resolvePolicy(this.policy, options);
       if (!this.core.enabled) return this.loadUncached(full, key, loader);
-      return this.core.loader.reload<T>({
-        full,
-        key,
-        ns: this.name,
-        loader,
-        policy,
-        tags: this.tags(options?.tags),
-        useLease: false,
-      });
+      return run({ full, key, ns: this.name, loader, policy, tags: this.tags(options?.tags) });
     } catch (error) {
       return Promise.reject(error);
     }
