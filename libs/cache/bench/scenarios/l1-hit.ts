@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type BenchCache, type LibId, LIB_LABEL } from '../adapters';
-import type { ResultRow, ScenarioResult } from '../bench-types';
+import type { ResultRow, ScenarioResult, TargetCheck } from '../bench-types';
 import { forEachLimit, measureInterleaved, median, runFor } from '../common';
 import { type BenchContext, type OpenAdapter, bestRow, failedRow, openAdapter, ratioTarget } from './context';
 
@@ -100,7 +100,7 @@ export async function runL1Hit(ctx: BenchContext): Promise<ScenarioResult> {
     ),
     ratioTarget('ours ≥ 0.3× raw lru-cache behind an async get (same Promise contract)', ours, lruAsync, 0.3),
     { ...ratioTarget('(info) ours vs raw lru-cache sync get, no Promise', ours, lruSync, 0.3), pass: null },
-    ratioTarget('ours peek() ≥ 0.5× raw lru-cache sync get (both synchronous)', peek, lruSync, 0.5),
+    peekTarget(peek, lruSync),
   ];
   notes.push(
     'Every library gets the same 10k keys, the same ~1 KB value objects and the same Zipf(0.99) sequence; ' +
@@ -118,6 +118,20 @@ export async function runL1Hit(ctx: BenchContext): Promise<ScenarioResult> {
     notes,
     durationMs: performance.now() - started,
   };
+}
+
+/** peek() vs raw lru-cache's synchronous get; not a pass when any peek missed (the figure would time misses). */
+function peekTarget(peek: ResultRow | undefined, lruSync: ResultRow | undefined): TargetCheck {
+  const text = 'ours peek() ≥ 0.5× raw lru-cache sync get (both synchronous, every read a hit)';
+  const target = ratioTarget(text, peek, lruSync, 0.5);
+  const misses = Number(peek?.extra?.['misses'] ?? 0);
+  return misses > 0 && target.pass !== null
+    ? {
+        ...target,
+        pass: false,
+        note: `${misses} peeks missed: L1 was not warm, the figure is not a hit path`,
+      }
+    : target;
 }
 
 /** Writes every key through the library's own `set`. */
@@ -154,7 +168,14 @@ async function measureSync(ctx: BenchContext, ours: BenchCache | undefined): Pro
     { id: 'lru-cache-sync', read: (k) => lru.get(k), misses: 0, rounds: [] },
   ];
   const peek = ours?.peek?.bind(ours);
-  if (peek !== undefined) subjects.push({ id: 'ours-peek', read: peek, misses: 0, rounds: [] });
+  if (peek !== undefined && ours !== undefined) {
+    // The async rounds above can outlast the 30 s L1 TTL of the preload, and a run of L1 hits never yields to
+    // the timer that moves the coarse clock, so entries can expire in L1 without being read again through L2.
+    // One get per key right before the rounds refills L1 the ordinary way; a peek that then misses is counted
+    // and fails the target below (a miss is cheaper than a hit, so a missing L1 would flatter the figure).
+    await forEachLimit(keys, 16, (k) => ours.get(k));
+    subjects.push({ id: 'ours-peek', read: peek, misses: 0, rounds: [] });
+  }
   const round = (s: (typeof subjects)[number], ms: number) => {
     const start = performance.now();
     const end = start + ms;
