@@ -1,3 +1,4 @@
+import { Deadlines } from './deadlines';
 import { L2UnavailableError } from './errors';
 
 /** State of a {@link CircuitBreaker}: `closed` (healthy), `open` (failing fast) or `half_open` (probing). */
@@ -48,6 +49,9 @@ export class CircuitBreaker {
   private readonly breakDurationMs: number;
   private readonly halfOpenMaxCalls: number;
   private readonly onStateChange: ((state: CircuitState) => void) | undefined;
+  /** Per call budget, the calls waiting on it (callers use one or two budgets). */
+  private readonly timeouts = new Map<number, Deadlines>();
+  private lastDeadlines: { durationMs: number; queue: Deadlines } | undefined;
 
   constructor(options: CircuitBreakerOptions = {}) {
     this.failureThreshold = option(options.failureThreshold, 5, 'failureThreshold', 1);
@@ -86,17 +90,16 @@ export class CircuitBreaker {
     const generation = this.generation;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
+      let done: (() => void) | undefined;
       if (timeoutMs > 0 && timeoutMs !== Infinity) {
-        timer = setTimeout(() => {
+        done = this.deadlines(timeoutMs).add(() => {
           if (settled) return;
           settled = true;
           this.settle(generation, probe, false);
           const cause = new Error(`L2 call timed out after ${timeoutMs} ms`);
           cause.name = 'TimeoutError';
           reject(new L2UnavailableError(`L2 call timed out after ${timeoutMs} ms`, cause, 'timeout'));
-        }, timeoutMs);
-        timer.unref();
+        });
       }
       let pending: Promise<T>;
       try {
@@ -108,19 +111,31 @@ export class CircuitBreaker {
         (value) => {
           if (settled) return;
           settled = true;
-          if (timer !== undefined) clearTimeout(timer);
+          done?.();
           this.settle(generation, probe, true);
           resolve(value);
         },
         (error: unknown) => {
           if (settled) return;
           settled = true;
-          if (timer !== undefined) clearTimeout(timer);
+          done?.();
           this.settle(generation, probe, false);
           reject(error);
         },
       );
     });
+  }
+
+  /** The shared timeout queue of calls with this budget (one timer for all of them; see {@link Deadlines}). */
+  private deadlines(timeoutMs: number): Deadlines {
+    if (this.lastDeadlines?.durationMs === timeoutMs) return this.lastDeadlines.queue;
+    let queue = this.timeouts.get(timeoutMs);
+    if (queue === undefined) {
+      queue = new Deadlines(timeoutMs);
+      this.timeouts.set(timeoutMs, queue);
+    }
+    this.lastDeadlines = { durationMs: timeoutMs, queue };
+    return queue;
   }
 
   private shortCircuit<T>(): Promise<T> {
