@@ -1,4 +1,9 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  makeGenericClientConstructor,
+  status as GrpcStatus,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { Body, Controller, Get, Inject, Module, Param, Post } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { TieredCache } from '@platform/cache';
@@ -91,6 +96,24 @@ async function grpcFailure(call: Promise<unknown>): Promise<ServiceError> {
   throw new Error('expected the gRPC call to fail');
 }
 
+/** Sends `payload` as the request's bytes, unencoded; the call's error, or undefined when it succeeded. */
+function rawGrpcCall(address: string, path: string, payload: Buffer): Promise<ServiceError | undefined> {
+  const client = new RawClient(address, credentials.createInsecure());
+  return new Promise((resolve) =>
+    client.makeUnaryRequest(
+      path,
+      (bytes: Buffer) => bytes,
+      (bytes: Buffer) => bytes,
+      payload,
+      (error) => {
+        client.close();
+        resolve(error ?? undefined);
+      },
+    ),
+  );
+}
+const RawClient = makeGenericClientConstructor({}, 'RawClient');
+
 describe.each(['fastify', 'express'])('input limits on %s', (adapter) => {
   const service = useTestService(spec, 'bid', {
     HTTP_ADAPTER: adapter,
@@ -171,6 +194,25 @@ describe.each(['fastify', 'express'])('input limits on %s', (adapter) => {
     expect((await service.grpc.call('createBid', { callId: 'c'.repeat(GRPC_LIMIT - 100) })).bid.id).toBe(
       'new',
     );
+  });
+
+  it('should answer a gRPC request that is not a valid message INVALID_ARGUMENT naming the payload, not INTERNAL', async () => {
+    // Bytes with an invalid wire type, a field tag with no length after it, and a varint cut short: the
+    // decoder refuses all three (left alone, grpc-js answers INTERNAL: "Error deserializing request").
+    const payloads = [
+      Buffer.from('deadbeefcafebabe0011223344556677', 'hex'),
+      Buffer.from([0x0a]),
+      Buffer.from([0xff]),
+    ];
+    for (const payload of payloads) {
+      const failure = await rawGrpcCall(service.grpcAddress, '/bid.v1.BidService/GetBid', payload);
+      expect(failure?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+      expect(failure?.details).toContain('(payload): is not a valid bid.v1.GetBidRequest protobuf message');
+    }
+    // A well-formed request still works.
+    expect(
+      await rawGrpcCall(service.grpcAddress, '/bid.v1.BidService/GetBid', Buffer.from([0x0a, 0x01, 0x61])),
+    ).toBe(undefined);
   });
 
   it('should not send a gRPC answer over GRPC_MAX_SEND_MESSAGE_BYTES: RESOURCE_EXHAUSTED', async () => {

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { UndecodableRequestGuard } from './grpc/undecodable-request';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CacheModule, VarnishPurger } from '@platform/cache/nest';
@@ -107,6 +108,8 @@ export class ServiceKitModule {
         EventConsumerService,
         InvalidationApplier,
         CommitInvalidationService,
+        // Before auth: a request that is not a message of its type is refused whoever sent it.
+        { provide: APP_GUARD, useClass: UndecodableRequestGuard },
         ...authProviders(grpcReadMethods),
         // After the auth guard: the limit is per verified caller when auth is on.
         ...rateLimitProviders,

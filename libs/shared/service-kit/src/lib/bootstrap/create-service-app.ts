@@ -9,6 +9,7 @@ import { LifecycleService } from '../health/lifecycle.service';
 import { ServiceKitModule } from '../service-kit.module';
 import { setupOpenApi } from '../openapi/openapi.setup';
 import { createHttpApp } from './http-app';
+import { tolerateUndecodableRequests } from '../grpc/undecodable-request';
 import { installHttpMetrics } from './http-metrics';
 import { ServiceSpec } from './service-spec';
 
@@ -68,6 +69,9 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
           protoPath: spec.grpc.protoPath,
           url: grpcAddress,
           loader: grpcLoaderOptions,
+          // A request grpc-js cannot decode answers INVALID_ARGUMENT, not INTERNAL (see undecodable-request.ts).
+          onLoadPackageDefinition: (definition) =>
+            tolerateUndecodableRequests(definition as Record<string, unknown>, spec.grpc.package),
           // Let in-flight calls finish on shutdown instead of cutting them off.
           gracefulShutdown: true,
           // Oversized messages are refused by grpc-js itself with RESOURCE_EXHAUSTED (`GRPC_MAX_*_BYTES`).
