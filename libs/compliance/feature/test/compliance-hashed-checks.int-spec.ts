@@ -76,8 +76,9 @@ describe('checks by hash, single and batch, against peekCheck/check (real Postgr
       expect(checks().peekCheckHashed(hashed(request))).toEqual(peeked);
     }
     const batch = checks().peekCheckBatch(requests.map(hashed));
-    expect(batch?.ruleVersion).toBe(version);
-    requests.forEach((_, i) => expect(batchDecision(requests.map(hashed), batch!, i)).toEqual(loaded[i]));
+    if (batch === undefined) throw new Error('pointer or rule set not in L1');
+    expect(batch.ruleVersion).toBe(version);
+    requests.forEach((_, i) => expect(batchDecision(requests.map(hashed), batch, i)).toEqual(loaded[i]));
     expect(await checks().checkBatch(requests.map(hashed))).toEqual(loaded);
   });
 

@@ -192,10 +192,11 @@ describe('ComplianceCheckService by hash: peekCheckHashed(), peekCheckBatch(), c
     const expected = cases.map((request) => checks.peekCheck(request));
     peeked.length = 0;
     const batch = checks.peekCheckBatch(requests);
-    expect(batch?.ruleVersion).toBe(1);
+    if (batch === undefined) throw new Error('no batch');
+    expect(batch.ruleVersion).toBe(1);
     requests.forEach((_, i) => {
-      if (expected[i] === undefined) expect(batch?.codes[i]).toBe(NOT_IN_L1);
-      expect(batchDecision(requests, batch!, i)).toEqual(expected[i]);
+      if (expected[i] === undefined) expect(batch.codes[i]).toBe(NOT_IN_L1);
+      expect(batchDecision(requests, batch, i)).toEqual(expected[i]);
     });
     expect(peeked.filter((key) => key === 'tcpa:active')).toHaveLength(1);
     expect(peeked.filter((key) => key === 'state:IL')).toHaveLength(1);
@@ -212,7 +213,8 @@ describe('ComplianceCheckService by hash: peekCheckHashed(), peekCheckBatch(), c
     ];
     expect(checks.peekCheckHashed(requests[0])).toBeUndefined();
     expect(checks.peekCheckHashed(requests[1])).toBeUndefined();
-    const batch = checks.peekCheckBatch(requests)!;
+    const batch = checks.peekCheckBatch(requests);
+    if (batch === undefined) throw new Error('no batch');
     expect([...batch.codes]).toEqual([NOT_IN_L1, NOT_IN_L1, 0]);
     expect(batchDecision(requests, batch, 0)).toBeUndefined();
     expect(batchDecision(requests, batch, 2)).toMatchObject({ allowed: true, ruleVersion: 1 });
