@@ -24,6 +24,14 @@ function hex32(hex: string, at: number): number {
 }
 
 /**
+ * `value mod size` for an unsigned 32-bit `value`. `%` on numbers past 2^31 is a floating-point remainder, a
+ * call out of optimised code. The floor of the quotient is exact: a quotient that is not an integer is at
+ * least 1/size below the next one, while the division rounds by less than value·2^-53/size, so this is the
+ * same value (the spec checks the positions against `%`).
+ */
+const mod = (value: number, size: number): number => value - Math.floor(value / size) * size;
+
+/**
  * A Bloom filter over members that are already uniformly random hex strings (HMAC-SHA256 phone hashes):
  * its `k` bit positions come from the member's own first 64 bits by double hashing
  * (`h1 + i·h2 mod m`), so a test costs no extra hashing. Says "no" only for non-members; "maybe" for
@@ -74,8 +82,8 @@ export class BloomFilter {
   /** Adds a member (a hex string of at least 16 characters). */
   add(member: string): void {
     const size = this.size;
-    const step = ((hex32(member, 8) | 1) >>> 0) % size;
-    let bit = hex32(member, 0) % size;
+    const step = mod((hex32(member, 8) | 1) >>> 0, size);
+    let bit = mod(hex32(member, 0), size);
     for (let i = 0; i < this.hashes; i++) {
       this.bits[bit >>> 3] |= 1 << (bit & 7);
       bit += step;
@@ -90,8 +98,8 @@ export class BloomFilter {
    */
   mightContain(member: string): boolean {
     const size = this.size;
-    const step = ((hex32(member, 8) | 1) >>> 0) % size;
-    let bit = hex32(member, 0) % size;
+    const step = mod((hex32(member, 8) | 1) >>> 0, size);
+    let bit = mod(hex32(member, 0), size);
     for (let i = 0; i < this.hashes; i++) {
       if ((this.bits[bit >>> 3] & (1 << (bit & 7))) === 0) return false;
       bit += step;
