@@ -38,7 +38,7 @@ describe(BloomFilter, () => {
           const h2 = (parseInt(hash.slice(8, 16), 16) | 1) >>> 0;
           for (let i = 0; i < filter.hashes; i++) {
             const bit = (h1 + i * h2) % filter.size;
-            expected[Math.floor(bit / 8)] |= 1 << bit % 8;
+            expected[Math.floor(bit / 8)] |= 1 << (bit % 8);
           }
         }
         expect(Buffer.from(filter.toBytes().subarray(12)).equals(Buffer.from(expected))).toBe(true);
