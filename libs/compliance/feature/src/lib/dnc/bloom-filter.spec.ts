@@ -25,6 +25,27 @@ describe(BloomFilter, () => {
     });
   });
 
+  describe('add()', () => {
+    it('should set exactly the bits (h1 + i·h2) mod m of the hash, so filters stored in Redis stay valid', () => {
+      // Sizes that are not powers of two, so the walk wraps around m.
+      for (const capacity of [1000, 77_777, 1_250_000]) {
+        const filter = BloomFilter.forCapacity({ capacity, falsePositiveRate: 0.01 });
+        const expected = new Uint8Array(filter.size / 8);
+        for (let n = 0; n < 200; n++) {
+          const hash = member(capacity + n);
+          filter.add(hash);
+          const h1 = parseInt(hash.slice(0, 8), 16);
+          const h2 = (parseInt(hash.slice(8, 16), 16) | 1) >>> 0;
+          for (let i = 0; i < filter.hashes; i++) {
+            const bit = (h1 + i * h2) % filter.size;
+            expected[Math.floor(bit / 8)] |= 1 << (bit % 8);
+          }
+        }
+        expect(Buffer.from(filter.toBytes().subarray(12)).equals(Buffer.from(expected))).toBe(true);
+      }
+    });
+  });
+
   describe('toBytes() / fromBytes()', () => {
     it('should give back the same answers after a round trip', () => {
       const filter = BloomFilter.forCapacity({ capacity: 1000, falsePositiveRate: 0.01 });
