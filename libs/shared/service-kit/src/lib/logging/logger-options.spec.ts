@@ -71,45 +71,67 @@ describe('loggerOptions()', () => {
   });
 
   describe('redact', () => {
-    /** Logs `object` through a pino logger with the service's redact settings; returns the JSON line. */
+    /** Logs `object` through a pino logger with the service's formatters and serializers; the JSON line. */
     const logLine = (object: object): Record<string, unknown> => {
       const lines: string[] = [];
       const sink = new Writable({
         write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()),
       });
-      const { redact } = loggerOptions(config).pinoHttp as pino.LoggerOptions;
-      pino({ redact }, sink).info(object, 'message');
+      const { formatters, serializers } = loggerOptions(config).pinoHttp as pino.LoggerOptions;
+      pino({ formatters, serializers }, sink).info(object, 'message');
       return JSON.parse(lines[0]) as Record<string, unknown>;
     };
     const SECRET = 'super-secret-value-1234567890';
 
     it('should redact credentials at the top of a line and inside logged objects', () => {
-      const line = logLine({
+      const sent = {
         authorization: `Bearer ${SECRET}`,
         password: SECRET,
         token: SECRET,
         headers: { authorization: `Bearer ${SECRET}`, cookie: `session=${SECRET}`, 'x-api-key': SECRET },
-        req: { headers: { authorization: `Bearer ${SECRET}`, 'set-cookie': SECRET } },
+        request: { headers: { authorization: `Bearer ${SECRET}`, 'set-cookie': SECRET } },
+        req: { url: '/x', headers: { authorization: `Bearer ${SECRET}` } },
         sasl: { mechanism: 'scram-sha-256', username: 'bid', password: SECRET },
         client: { accessToken: SECRET, clientSecret: SECRET, refresh_token: SECRET },
         call: { phoneNumber: '+14155550100' },
-      });
+        batch: [{ phone: '+14155550100' }],
+      };
+      const copy = JSON.stringify(sent);
+      const line = logLine(sent);
       expect(JSON.stringify(line)).not.toContain(SECRET);
       expect(JSON.stringify(line)).not.toContain('4155550100');
       expect(line).toMatchObject({
         authorization: REDACTED,
         password: REDACTED,
         headers: { authorization: REDACTED, cookie: REDACTED, 'x-api-key': REDACTED },
-        req: { headers: { authorization: REDACTED, 'set-cookie': REDACTED } },
+        request: { headers: { authorization: REDACTED, 'set-cookie': REDACTED } },
+        req: { path: '/x' },
         sasl: { mechanism: 'scram-sha-256', username: 'bid', password: REDACTED },
         call: { phoneNumber: REDACTED },
+        batch: [{ phone: REDACTED }],
+      });
+      // The caller's object is left as it was.
+      expect(JSON.stringify(sent)).toBe(copy);
+    });
+
+    it("should redact what an error's own fields carry", () => {
+      const error = Object.assign(new Error('request failed'), {
+        config: { headers: { authorization: `Bearer ${SECRET}` } },
+      });
+      const line = logLine({ err: error });
+      expect(JSON.stringify(line)).not.toContain(SECRET);
+      expect(line).toMatchObject({
+        err: { message: 'request failed', config: { headers: { authorization: REDACTED } } },
       });
     });
 
-    it('should leave other fields alone', () => {
-      expect(logLine({ bidId: 'b-1', buyer: { id: 'x', states: ['CA'] } })).toMatchObject({
+    it('should leave other fields alone, and a sensitive name more than two objects down', () => {
+      expect(
+        logLine({ bidId: 'b-1', buyer: { id: 'x', states: ['CA'] }, a: { b: { c: { token: 'kept' } } } }),
+      ).toMatchObject({
         bidId: 'b-1',
         buyer: { id: 'x', states: ['CA'] },
+        a: { b: { c: { token: 'kept' } } },
       });
     });
   });
