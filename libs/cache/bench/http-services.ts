@@ -6,6 +6,7 @@
  * relay is off, so the benchmark publishes nothing. `BENCH_HTTP_CPU_PROF=<dir>` profiles the served services.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort } from '../src/testing';
 import { REDIS_URL } from './common';
@@ -43,6 +44,9 @@ const stack = () => ({
   KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092',
 });
 
+/** A pepper of this run's own (the services run with NODE_ENV=production, which has no default). */
+const PEPPER = randomBytes(24).toString('hex');
+
 /** `BENCH_HTTP_CPU_PROF=<dir>`: each served service writes a V8 CPU profile there when it stops. */
 const CPU_PROF_DIR = process.env['BENCH_HTTP_CPU_PROF'];
 
@@ -70,6 +74,8 @@ export async function startBenchService(options: StartBenchServiceOptions): Prom
     AUTH_MODE: 'off',
     // One client firing thousands of requests: the per-client limit (on in production) would measure 429s.
     RATE_LIMIT_ENABLED: 'false',
+    // Production requires the pepper of compliance's phone hash (bid caches compliance answers by it).
+    COMPLIANCE_PHONE_HASH_PEPPER: PEPPER,
     HTTP_ADAPTER: options.adapter,
     HTTP_PORT: String(await freePort()),
     GRPC_PORT: String(await freePort()),
