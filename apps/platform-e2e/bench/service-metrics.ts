@@ -3,6 +3,7 @@
  * per layer (`cache_hits_total` / `cache_misses_total`, summed over namespaces) and SQL statements
  * (`db_queries_total`).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { DB_QUERIES_METRIC } from '@platform/service-kit';
 
 /** Counters of one service at one moment. */
@@ -70,4 +71,47 @@ export function hitRates(c: ServiceCounters): { l1?: number; l2?: number; overal
     l2: l2Lookups > 0 ? c.l2Hits / l2Lookups : undefined,
     overall: lookups > 0 ? (c.l1Hits + c.l2Hits) / lookups : undefined,
   };
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from `/proc/<pid>/stat`; 0 when it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Linux's USER_HZ: `/proc` counts CPU time in 1/100 s on every platform Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** CPU ms used so far by every process whose command name (`/proc/<pid>/comm`) is one of `names`. */
+export function commandCpuMs(names: readonly string[]): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim()))
+        total += processCpuMs(Number(entry));
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}
+
+/** Busy CPU ms of the whole machine so far, all cores (`/proc/stat`: every state but idle and iowait). */
+export function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  void idle;
+  void iowait;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
 }
