@@ -65,11 +65,15 @@ const DURATION_S = num('BENCH_LOAD_DURATION_S', 30, 5);
  */
 const STEADY_WINDOW_S = num('BENCH_LOAD_STEADY_WINDOW_S', 15, 5);
 const STEADY_DELTA = 0.01;
+/** Seconds with no traffic after start-up, to measure the services' background CPU. */
+const IDLE_S = 5;
+/** Seconds of {@link ONE_KEY_ROUTE} on one key after the measured window: the cost of a hit vs a DB read. */
+const ONE_KEY_S = 5;
+const ONE_KEY_ROUTE = LOAD_MIX.find((route) => route.name === 'GET /bids/:id') as LoadRoute;
 const STEADY_MAX_S = num('BENCH_LOAD_STEADY_MAX_S', 300, 30);
 /** Only these routes of the mix (comma-separated names), for profiling one route; the report says so. */
 const ONLY = process.env['BENCH_LOAD_ONLY']?.split(',').map((name) => name.trim());
 const MIX = ONLY ? LOAD_MIX.filter((route) => ONLY.includes(route.name)) : LOAD_MIX;
-const MIX_WEIGHT = MIX.reduce((w, r) => w + r.weight, 0);
 const CONNECTIONS = num('BENCH_LOAD_CONNECTIONS', 32, 16);
 const ZIPF_S = num('BENCH_LOAD_ZIPF', 0.99, 0.99);
 /** Processes per service: L2 and the invalidation bus only matter once a key is read on more than one. */
@@ -183,9 +187,12 @@ async function drive(
   seconds: number,
   seed: number,
   failures: Failures = new Map(),
+  mix: readonly LoadRoute[] = MIX,
+  oneKey?: number,
 ): Promise<Record<LoadService, autocannon.Result[]>> {
+  const mixWeight = mix.reduce((w, r) => w + r.weight, 0);
   const runs = SERVICES.map(async (service, index) => {
-    const routes = MIX.filter((r) => r.service === service);
+    const routes = mix.filter((r) => r.service === service);
     const weight = routes.reduce((w, r) => w + r.weight, 0);
     const instances = weight > 0 ? services[service] : [];
     const results = instances.map((instance, i) => {
@@ -201,14 +208,14 @@ async function drive(
       };
       return autocannon({
         url: instance.httpUrl,
-        connections: Math.max(1, Math.round((CONNECTIONS * weight) / MIX_WEIGHT / instances.length)),
+        connections: Math.max(1, Math.round((CONNECTIONS * weight) / mixWeight / instances.length)),
         duration: seconds,
         requests: [
           {
             setupRequest: (request, context) => {
               const route = pick();
               (context as { route?: LoadRoute }).route = route;
-              const { method, path, body } = route.request(samplers[route.keys](), random);
+              const { method, path, body } = route.request(oneKey ?? samplers[route.keys](), random);
               return {
                 ...request,
                 method,
@@ -295,6 +302,10 @@ function cpuDelta(before: CpuSample, after: CpuSample): CpuSample {
 interface ModeResult {
   readonly services: ModeRun;
   readonly cpu: CpuSample;
+  /** `GET /bids/:id` of the hottest bid only, after the measured window: bid's CPU per request and req/s. */
+  readonly oneKey: { cpuMs: number; reqPerSec: number };
+  /** CPU over {@link IDLE_S} with no requests, right after start-up. */
+  readonly idle: CpuSample;
   /** Cache on: overall hit rate of each steady-state warm-up window, in order. */
   readonly warmup: { seconds: number; overall: (number | undefined)[] };
 }
@@ -336,6 +347,10 @@ async function measure(mode: Mode): Promise<ModeResult> {
         services[service].push(instance);
       }
     }
+    // Background work with no traffic at all (Kafka consumers, outbox relay, bus heartbeat, warmers, jobs).
+    const idleBefore = sampleCpu(services);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+    const idle = cpuDelta(idleBefore, sampleCpu(services));
     process.stdout.write(`cache ${mode}: warm-up ${WARMUP_S} s…\n`);
     await drive(services, WARMUP_S, 1);
     const warmup = mode === 'on' ? await warmToSteadyState(services) : { seconds: 0, overall: [] };
@@ -363,7 +378,16 @@ async function measure(mode: Mode): Promise<ModeResult> {
         counters: delta(before[service], after[service]),
       };
     };
-    return { services: { routing: of('routing'), bid: of('bid') }, cpu, warmup };
+    // One route on one key: with the cache on every request is an L1 hit, with it off every one reads Postgres.
+    const oneKeyBefore = sampleCpu(services);
+    const oneKeyRuns = await drive(services, ONE_KEY_S, 3, new Map(), [ONE_KEY_ROUTE], 0);
+    const oneKeyCpu = cpuDelta(oneKeyBefore, sampleCpu(services));
+    const oneKeyRequests = oneKeyRuns.bid.reduce((n, r) => n + r.requests.total, 0);
+    const oneKey = {
+      cpuMs: oneKeyCpu.services.bid / Math.max(1, oneKeyRequests),
+      reqPerSec: oneKeyRequests / ONE_KEY_S / INSTANCES,
+    };
+    return { services: { routing: of('routing'), bid: of('bid') }, cpu, idle, warmup, oneKey };
   } finally {
     await Promise.all([...services.bid, ...services.routing].map(stopService));
   }
@@ -372,6 +396,9 @@ async function measure(mode: Mode): Promise<ModeResult> {
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)} %`);
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const cpuMs = (x: number) => `${x.toFixed(2)} ms`;
+/** A service instance's CPU over an idle window, in % of one core. */
+const idleShare = (idle: CpuSample, service: LoadService) =>
+  `${((100 * idle.services[service]) / INSTANCES / idle.at).toFixed(1)} % of a core`;
 const perSecond = (r: ModeRun) => ((r.bid.requests + r.routing.requests) / DURATION_S).toFixed(0);
 const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? ' PASS' : ' FAIL');
 const atLeast = (x: number | undefined, target: number) => (x === undefined ? undefined : x >= target);
@@ -435,6 +462,13 @@ function table(results: Record<Mode, ModeResult>): string {
         ).toFixed(2)}×`,
       ],
       [
+        `${service}: CPU with no traffic (one instance)`,
+        '',
+        idleShare(results.on.idle, service),
+        idleShare(results.off.idle, service),
+        '',
+      ],
+      [
         `${service}: DB queries per request`,
         '',
         (a.counters.dbQueries / Math.max(1, a.requests)).toFixed(3),
@@ -456,7 +490,22 @@ function table(results: Record<Mode, ModeResult>): string {
   const cores = cpus().length;
   const busy = (mode: Mode) =>
     `${((100 * results[mode].cpu.machine) / (results[mode].cpu.at * cores)).toFixed(0)} % of ${cores} cores`;
+  const oneKey = (mode: Mode) => results[mode].oneKey;
   rows.push(
+    [
+      'bid: GET /bids/:id of one key: CPU per request',
+      '',
+      `${cpuMs(oneKey('on').cpuMs)} (L1 hit)`,
+      `${cpuMs(oneKey('off').cpuMs)} (Postgres)`,
+      `${(oneKey('off').cpuMs / oneKey('on').cpuMs).toFixed(2)}×`,
+    ],
+    [
+      'bid: GET /bids/:id of one key: req/s (one instance)',
+      '',
+      oneKey('on').reqPerSec.toFixed(0),
+      oneKey('off').reqPerSec.toFixed(0),
+      `${(oneKey('on').reqPerSec / oneKey('off').reqPerSec).toFixed(2)}× (on ÷ off)`,
+    ],
     ['all: req/s (whole machine)', '', perSecond(on), perSecond(off), ''],
     ['all: machine CPU busy in the window', '', busy('on'), busy('off'), ''],
     [
@@ -564,7 +613,10 @@ async function main(): Promise<void> {
         `the keys its hot-key detector saw every 20 s), and the mix then kept running in ${STEADY_WINDOW_S} s windows ` +
         `until a window's overall hit rate was within ${STEADY_DELTA * 100} point of the previous one (at most ` +
         `${STEADY_MAX_S} s): ${steady.seconds} s, overall hit rate per window ` +
-        `${steady.overall.map((r) => pct(r)).join(' → ')}. Then ${DURATION_S} s measured per mode.`,
+        `${steady.overall.map((r) => pct(r)).join(' → ')}. Then ${DURATION_S} s measured per mode. Before the ` +
+        `warm-up, ${IDLE_S} s with no traffic (the services' background CPU); after the window, ${ONE_KEY_S} s of ` +
+        '`GET /bids/:id` of the hottest bid only (every request an L1 hit with the cache on, a Postgres read with ' +
+        'it off): the CPU of a hit against a read, without the mix around it.',
       '',
       "Hit rates from the services' `cache_hits_total` / `cache_misses_total` (cache lookups only; the writes " +
         "`PATCH /bids/:id` and `PUT /routing/buyers/:buyerId` read no cache, and bid's " +
