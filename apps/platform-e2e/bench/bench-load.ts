@@ -6,15 +6,21 @@
  * ≥ 100k bids and ≥ 10k buyers with generate_series (a progress bar while seeding), then drives each service with
  * autocannon over loopback: the Zipf-distributed mix of `load-mix.ts` (95 % reads, 5 % writes through the
  * outbox), first with `CACHE_ENABLED=false`, then with the cache on, on the same code and data. A warm-up precedes
- * each measured window; the services' `/metrics` counters are read before and after it.
+ * each measured window (with the cache on, until the hit rate is steady); the services' `/metrics` counters and
+ * every process's CPU (`/proc`) are read before and after it.
  *
  * Prints, side by side against the spec's targets: hit rate per layer (L1 of all lookups, L2 of L1 misses,
- * overall), average and p99 response time, req/s per service instance and DB queries per request. The full run
- * writes the table, command and machine between the markers of `apps/BENCHMARKS.md`.
+ * overall) next to the rate the mix allows (`hit-ceiling.ts`), average and p99 response time, req/s per service
+ * instance, DB queries and CPU per request (per service, Postgres, Redis, Kafka, autocannon), the CPU of one L1
+ * hit against one Postgres read, the services' CPU with no traffic, and the CPU other work took (past 10 % the
+ * on ÷ off ratios are not judged). The full run writes the table, command and machine between the markers of
+ * `apps/BENCHMARKS.md`.
  *
  * Options: `--quick` (a smaller data set and short windows, for development; prints only), or env
  * BENCH_LOAD_BIDS (100000), BENCH_LOAD_BUYERS (10000), BENCH_LOAD_WARMUP_S (10), BENCH_LOAD_DURATION_S (30),
- * BENCH_LOAD_CONNECTIONS (32, split between the services by their share of the mix), BENCH_LOAD_ZIPF (0.99).
+ * BENCH_LOAD_STEADY_WINDOW_S (30), BENCH_LOAD_STEADY_MAX_S (300), BENCH_LOAD_CONNECTIONS (32, split between the
+ * services by their share of the mix), BENCH_LOAD_ZIPF (0.99), BENCH_LOAD_INSTANCES (2), BENCH_LOAD_ONLY (route
+ * names, comma-separated: only those routes), BENCH_LOAD_NODE_OPTIONS and CPU_PROFILE_DIR (see `cpu-profile.cjs`).
  * Everything stops by itself: a watchdog ends the run (exit 1) past its time budget; schemas and Redis keys of
  * the run are dropped at the end.
  */
@@ -139,7 +145,8 @@ function serviceEnv(service: LoadService, mode: Mode, peers: Record<string, stri
     CACHE_PREFIX: `${prefixOf(mode)}${service}:`,
     KAFKA_GROUP_ID: `${service}-bench-load-${run}-${mode}`,
     LOG_LEVEL: 'warn',
-    // Profiling a run: e.g. BENCH_LOAD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' (one file per process).
+    // Profiling a run (`--cpu-prof` is not allowed in NODE_OPTIONS): BENCH_LOAD_NODE_OPTIONS='--require
+    // ./apps/platform-e2e/bench/cpu-profile.cjs' and CPU_PROFILE_DIR=/tmp/prof, one profile per service process.
     ...(process.env['BENCH_LOAD_NODE_OPTIONS']
       ? { NODE_OPTIONS: process.env['BENCH_LOAD_NODE_OPTIONS'] }
       : {}),

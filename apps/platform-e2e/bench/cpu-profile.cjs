@@ -8,7 +8,7 @@ const { Session } = require('node:inspector');
 const { writeFileSync, mkdirSync } = require('node:fs');
 const { join } = require('node:path');
 
-// The bench passes services only their own settings: the directory rides along in NODE_OPTIONS' neighbour.
+// bench:load passes CPU_PROFILE_DIR through to the services next to NODE_OPTIONS.
 const dir = process.env.CPU_PROFILE_DIR || '/tmp/cpu-profiles';
 // `migrate` runs are short-lived and not what a profile is for.
 if (!process.argv.includes('migrate')) {
