@@ -47,6 +47,7 @@ import {
 import {
   add,
   commandCpuMs,
+  cpuGrowth,
   delta,
   hitRates,
   machineBusyMs,
@@ -287,7 +288,7 @@ interface CpuSample {
   readonly machine: number;
 }
 
-function sampleCpu(services: Record<LoadService, ServiceProcess[]>): CpuSample {
+function sampleCpu(services: Record<LoadService, ServiceProcess[]>): CpuSnapshot {
   const of = (service: LoadService) =>
     services[service].reduce((ms, instance) => ms + processCpuMs(instance.child.pid ?? -1), 0);
   const usage = process.cpuUsage();
@@ -302,17 +303,24 @@ function sampleCpu(services: Record<LoadService, ServiceProcess[]>): CpuSample {
   };
 }
 
+/** CPU of every process at one moment, by pid for the stack's servers (see {@link cpuGrowth}). */
+interface CpuSnapshot extends Omit<CpuSample, 'postgres' | 'redis' | 'kafka'> {
+  readonly postgres: Map<number, number>;
+  readonly redis: Map<number, number>;
+  readonly kafka: Map<number, number>;
+}
+
 /** `after - before` of every CPU figure (ms), plus the window's wall time. */
-function cpuDelta(before: CpuSample, after: CpuSample): CpuSample {
+function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuSample {
   return {
     at: after.at - before.at,
     services: {
       routing: after.services.routing - before.services.routing,
       bid: after.services.bid - before.services.bid,
     },
-    postgres: after.postgres - before.postgres,
-    redis: after.redis - before.redis,
-    kafka: after.kafka - before.kafka,
+    postgres: cpuGrowth(before.postgres, after.postgres),
+    redis: cpuGrowth(before.redis, after.redis),
+    kafka: cpuGrowth(before.kafka, after.kafka),
     bench: after.bench - before.bench,
     machine: after.machine - before.machine,
   };

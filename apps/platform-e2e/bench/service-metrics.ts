@@ -88,18 +88,32 @@ export function processCpuMs(pid: number): number {
 /** Linux's USER_HZ: `/proc` counts CPU time in 1/100 s on every platform Node runs on. */
 const CLOCK_TICKS = 100;
 
-/** CPU ms used so far by every process whose command name (`/proc/<pid>/comm`) is one of `names`. */
-export function commandCpuMs(names: readonly string[]): number {
-  let total = 0;
+/**
+ * CPU ms used so far by each process whose command name (`/proc/<pid>/comm`) is one of `names`, by pid. Compare
+ * two samples with {@link cpuGrowth}, not their sums: a process that exits in between (a Postgres backend of a
+ * closed connection) takes its CPU with it, and a difference of sums would go down, even below zero.
+ */
+export function commandCpuMs(names: readonly string[]): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim()))
-        total += processCpuMs(Number(entry));
+        byPid.set(Number(entry), processCpuMs(Number(entry)));
     } catch {
       // The process ended while being read.
     }
   }
+  return byPid;
+}
+
+/**
+ * CPU ms the processes of `after` used since `before`: those alive at both samples, and those started in
+ * between (from zero). What exited in between is not counted: an undercount, never a negative figure.
+ */
+export function cpuGrowth(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += Math.max(0, ms - (before.get(pid) ?? 0));
   return total;
 }
 
