@@ -57,7 +57,8 @@ const BID_ID_SQL = `(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr
 /** The id of seeded buyer `i`. */
 export const buyerId = (i: number): string => `bench-buyer-${i}`;
 
-const STATES = ['CA', 'TX', 'FL', 'NY', 'PA', 'IL', 'OH', 'GA', 'NC', 'MI'];
+/** The states the seed and the writes draw from. */
+export const STATES = ['CA', 'TX', 'FL', 'NY', 'PA', 'IL', 'OH', 'GA', 'NC', 'MI'];
 
 /**
  * The request mix: 95 % reads (route decisions among them), 5 % writes, over bid and routing. Reads of an entity the writes change are

@@ -190,9 +190,14 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       await repository.upsert({ ...data('rank-off', ['OR'], 9), active: false });
       const routes = await repository.activeForState('OR');
       expect(routes.map((c) => c.buyerId)).toEqual(['rank-high-rich', 'rank-high-cheap', 'rank-low']);
-      expect(routes[0]).toMatchObject({
+      // Exactly what a decision reads, as plain numbers: no other column is fetched or hydrated.
+      expect(routes[0]).toStrictEqual({
+        buyerId: 'rank-high-rich',
+        priority: 5,
+        minBidCents: 900,
         timeZone: 'America/New_York',
         hoursStartMinute: 540,
+        hoursEndMinute: 1020,
         dailyCap: null,
       });
       const found = await repository.findByBuyerIds(['rank-low', 'nobody']);

@@ -1,4 +1,4 @@
-import type { BuyerRoutingCriteria } from '@platform/routing-data-access';
+import type { BuyerRouteRow, BuyerRoutingCriteria } from '@platform/routing-data-access';
 import { BuyerRoutingChanged } from '@platform/contracts';
 import { routingV1 } from '@platform/proto';
 import { clockOf } from './decision/calling-hours';
@@ -67,8 +67,8 @@ export const toBuyerRoutingMessage = ({
   ...(dailyCap === null ? {} : { dailyCap }),
 });
 
-/** Entity → one candidate of a state's precomputed route. */
-export const toRouteCandidate = (criteria: BuyerRoutingCriteria): RouteCandidate => ({
+/** Route row → one candidate of a state's precomputed route. */
+export const toRouteCandidate = (criteria: BuyerRouteRow): RouteCandidate => ({
   buyerId: criteria.buyerId,
   priority: criteria.priority,
   minBidCents: criteria.minBidCents,

@@ -1,0 +1,123 @@
+/**
+ * What overall hit rate the load mix allows at all: a replay of the mix's requests (same routes, weights, Zipf
+ * keys) against an idealised cache — one shared store, unbounded, invalidation instant — that looks up and
+ * evicts the keys the services look up and evict (their cache readers and invalidation maps, restated below).
+ * Not a measurement of the services: it bounds what they can reach.
+ *
+ * Two figures: with no expiry (only the writes' evictions and first reads miss: the ceiling the mix sets), and
+ * with the spec's L2 TTLs at a given request rate (the shared layer bounds the overall rate: an L1 hit implies
+ * an entry L2 still holds).
+ */
+import { mulberry32, zipfSampler } from '@platform/cache/testing';
+import { LOAD_MIX, STATES, type LoadDataSet, type LoadRoute } from './load-mix';
+
+/** Cache keys a request reads (in order) and evicts, as the services do. */
+interface Effect {
+  /** Keys read through the cache; `thenOnMiss` is read only when the first one missed (a loader's own lookup). */
+  readonly reads: readonly string[];
+  readonly thenOnMiss?: readonly string[];
+  readonly evicts: readonly string[];
+}
+
+/** L2 TTLs of the keys the mix reads (spec: bid 5 min, routing 15 min; bid's copy of a routing profile 15 min). */
+const L2_TTL_MS: Record<string, number> = { bid: 300_000, bids: 300_000, routing: 900_000, copy: 900_000 };
+
+/** The simulation's state: each buyer's current states (a routing write evicts the routes of old and new). */
+class Model {
+  private readonly statesOf = new Map<number, string[]>();
+
+  constructor(private readonly data: LoadDataSet) {}
+
+  /** Seeded states of buyer `i` (see the seed SQL in `load-mix.ts`). */
+  private states(i: number): string[] {
+    return this.statesOf.get(i) ?? [STATES[i % STATES.length], STATES[Math.floor(i / 7) % STATES.length]];
+  }
+
+  effect(route: LoadRoute, key: number, random: () => number): Effect {
+    const buyerOfBid = key % this.data.buyers;
+    switch (route.name) {
+      case 'GET /bids/:id':
+        return { reads: [`bid:${key}`], evicts: [] };
+      case 'GET /bids/buyers/:buyerId/active':
+        // On a miss the view's loader reads bid's copy of the buyer's routing profile (cached too).
+        return { reads: [`bids:active:${key}`], thenOnMiss: [`copy:${key}`], evicts: [] };
+      case 'GET /routing/buyers/:buyerId':
+        return { reads: [`routing:buyer:${key}`], evicts: [] };
+      case 'POST /routing/decisions':
+        return { reads: [`routing:geo:${STATES[key % STATES.length]}`], evicts: [] };
+      case 'PATCH /bids/:id (amount)':
+        // bid.changed: the bid, its call's list (not read by the mix) and its buyer's active view.
+        return { reads: [], evicts: [`bid:${key}`, `bids:active:${buyerOfBid}`] };
+      case 'PUT /routing/buyers/:buyerId': {
+        // routing.buyer.changed: the buyer, the routes of its old and new states, bid's view and copy.
+        const request = route.request(key, random).body as { states: string[] };
+        const before = this.states(key);
+        const after = [...new Set(request.states)];
+        this.statesOf.set(key, after);
+        return {
+          reads: [],
+          evicts: [
+            `routing:buyer:${key}`,
+            ...[...new Set([...before, ...after])].map((s) => `routing:geo:${s}`),
+            `bids:active:${key}`,
+            `copy:${key}`,
+          ],
+        };
+      }
+      default:
+        throw new Error(`hit-ceiling.ts has no model of ${route.name}: add it next to the route`);
+    }
+  }
+}
+
+/**
+ * Replays `requests` requests of the mix after `warmup` more, at `reqPerSec` for the whole machine (Infinity:
+ * no expiry, and every key starts cached, so only a read after a write's eviction misses). Returns the overall
+ * hit rate of the replayed lookups.
+ */
+export function hitCeiling(
+  data: LoadDataSet,
+  zipf: number,
+  options: { reqPerSec: number; warmup: number; requests: number; mix?: readonly LoadRoute[]; seed?: number },
+): number {
+  const mix = options.mix ?? LOAD_MIX;
+  const random = mulberry32(options.seed ?? 7);
+  const samplers = {
+    bids: zipfSampler(data.bids, zipf, random),
+    buyers: zipfSampler(data.buyers, zipf, random),
+  };
+  const weight = mix.reduce((w, r) => w + r.weight, 0);
+  const model = new Model(data);
+  /** Key → time it expires in L2 (ms of simulated time). */
+  const cached = new Map<string, number>();
+  const stepMs = 1000 / options.reqPerSec;
+  const neverSeen = options.reqPerSec === Infinity ? Infinity : -1;
+  let lookups = 0;
+  let hits = 0;
+  for (let n = 0; n < options.warmup + options.requests; n++) {
+    const now = options.reqPerSec === Infinity ? 0 : n * stepMs;
+    let x = random() * weight;
+    let route = mix[mix.length - 1];
+    for (const r of mix)
+      if ((x -= r.weight) < 0) {
+        route = r;
+        break;
+      }
+    const effect = model.effect(route, samplers[route.keys](), random);
+    const counted = n >= options.warmup;
+    const read = (key: string): boolean => {
+      const hit = (cached.get(key) ?? neverSeen) > now;
+      if (!hit) cached.set(key, now + L2_TTL_MS[key.slice(0, key.indexOf(':'))]);
+      if (counted) {
+        lookups++;
+        if (hit) hits++;
+      }
+      return hit;
+    };
+    let allHit = true;
+    for (const key of effect.reads) allHit = read(key) && allHit;
+    if (!allHit) for (const key of effect.thenOnMiss ?? []) read(key);
+    for (const key of effect.evicts) cached.set(key, -1);
+  }
+  return lookups > 0 ? hits / lookups : 0;
+}
