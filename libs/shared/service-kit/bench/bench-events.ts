@@ -39,11 +39,20 @@ interface PhaseSummary {
   relayedPerSecond: number;
   eventsPerSecond: number;
   lagMs: { p50: number; p99: number; max: number; mean: number };
+  /** The lag by stage (see `PhaseResult.stagesMs`); absent in the recorded per-event run. */
+  stagesMs?: Record<Stage, { p50: number; p99: number }>;
   redelivered: number;
   notEvicted: number;
   outboxPending: number;
   writeErrors: number;
 }
+
+type Stage = keyof PhaseResult['stagesMs'];
+const STAGES: { stage: Stage; label: string }[] = [
+  { stage: 'commit', label: 'event built → writer committed' },
+  { stage: 'claim', label: 'committed → relay claimed it' },
+  { stage: 'deliver', label: 'claimed → produced, consumed, evicted' },
+];
 
 const summarise = (phase: PhaseResult): PhaseSummary => ({
   name: phase.name,
@@ -58,6 +67,12 @@ const summarise = (phase: PhaseResult): PhaseSummary => ({
     max: phase.lagsMs[phase.lagsMs.length - 1],
     mean: phase.lagsMs.reduce((sum, lag) => sum + lag, 0) / phase.lagsMs.length,
   },
+  stagesMs: Object.fromEntries(
+    STAGES.map(({ stage }) => [
+      stage,
+      { p50: percentile(phase.stagesMs[stage], 50), p99: percentile(phase.stagesMs[stage], 99) },
+    ]),
+  ) as Record<Stage, { p50: number; p99: number }>,
   redelivered: phase.redelivered,
   notEvicted: phase.notEvicted,
   outboxPending: phase.outboxPending,
@@ -69,7 +84,14 @@ function run(): Promise<PhaseResult[]> {
     join(__dirname, 'workers', 'events-service.worker.ts'),
     [JSON.stringify(config)],
     {
-      execArgv: ['-r', join(__dirname, '..', '..', '..', '..', 'tools', 'bench', 'swc-register.cjs')],
+      execArgv: [
+        '-r',
+        join(__dirname, '..', '..', '..', '..', 'tools', 'bench', 'swc-register.cjs'),
+        // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service (writer, relay, consumer) to find the slow stage.
+        ...(process.env['BENCH_CPU_PROF']
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
+          : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     },
@@ -156,6 +178,16 @@ The per-event rows are not re-measured: they are the run recorded in \`bench/res
 eviction, one commit per event; writes over HTTP).
 
 ${stages(burst)}
+
+Where the lag goes, per stage (each column's percentile is over that stage alone, so they do not add up):
+
+| stage | burst p50 (ms) | burst p99 (ms) | paced p50 (ms) | paced p99 (ms) |
+| ----- | -------------- | -------------- | -------------- | -------------- |
+${STAGES.map(
+  ({ stage, label }) =>
+    `| ${label} | ${ms(burst.stagesMs![stage].p50)} | ${ms(burst.stagesMs![stage].p99)} | ` +
+    `${ms(paced.stagesMs![stage].p50)} | ${ms(paced.stagesMs![stage].p99)} |`,
+).join('\n')}
 
 Checks after each phase:
 
@@ -253,6 +285,12 @@ async function main(): Promise<void> {
         `(writes ${s.writesPerSecond.toFixed(0)}/s, relayed ${s.relayedPerSecond.toFixed(0)}/s), lag p50 ${ms(s.lagMs.p50)} ms, p99 ${ms(s.lagMs.p99)} ms, ` +
         `max ${ms(s.lagMs.max)} ms\n`,
     );
+  }
+  for (const s of summaries) {
+    const parts = STAGES.map(
+      ({ stage }) => `${stage} p50 ${ms(s.stagesMs![stage].p50)} / p99 ${ms(s.stagesMs![stage].p99)} ms`,
+    );
+    process.stdout.write(`${`${s.name} stages`.padEnd(26)} ${parts.join(', ')}\n`);
   }
   const failed = summaries.filter((s) => s.notEvicted > 0 || s.outboxPending > 0 || s.writeErrors > 0);
   if (failed.length > 0) throw new Error(`checks failed in: ${failed.map((s) => s.name).join(', ')}`);

@@ -22,6 +22,7 @@ import { AppExceptionFilter } from './filters/app-exception.filter';
 import { DependencyHealthIndicators, HealthController, LifecycleService } from './health';
 import {
   CONSUMER_METRICS,
+  ConsumerInbox,
   consumerMetricsProvider,
   EventConsumerService,
   EventIntake,
@@ -100,6 +101,7 @@ export class ServiceKitModule {
         OutboxService,
         OutboxRelayService,
         EventIntake,
+        ConsumerInbox,
         InboxService,
         LifecycleService,
         DependencyHealthIndicators,
