@@ -9,6 +9,7 @@ import {
 } from '@platform/database';
 import type { DataSource } from 'typeorm';
 import { SERVICE_CONFIG } from '../service-kit.constants';
+import { coalesce } from './consumer/coalesce';
 
 /** The inbox calls the consumer makes (what {@link InboxService} offers). */
 export type Inbox = Pick<InboxService, 'has' | 'recordOnce' | 'processedAmong' | 'recordMany'>;
@@ -22,7 +23,8 @@ const MAX_CONNECTIONS = 4;
  * waiting for a connection: a service busy writing (the moment its caches most need evicting) would delay
  * its own invalidations by seconds, as `npm run bench:events` showed (a 3-record batch took 313 ms at
  * 1,000 writes/s). Opened on first use, so a Postgres outage delays nothing at boot: a failed open rejects
- * the call, which the consumer retries as a transient failure.
+ * the call, which the consumer retries as a transient failure. The batches of the partitions handled at
+ * once share one statement ({@link coalesce}).
  */
 @Injectable()
 export class ConsumerInbox implements Inbox, OnApplicationShutdown {
@@ -40,13 +42,31 @@ export class ConsumerInbox implements Inbox, OnApplicationShutdown {
     return (await this.inbox()).recordOnce(event);
   }
 
-  async processedAmong(eventIds: readonly string[]): Promise<Set<string>> {
-    return (await this.inbox()).processedAmong(eventIds);
+  processedAmong(eventIds: readonly string[]): Promise<Set<string>> {
+    return this.lookUp(eventIds);
   }
 
-  async recordMany(events: readonly ConsumedEvent[]): Promise<Set<string>> {
-    return (await this.inbox()).recordMany(events);
+  recordMany(events: readonly ConsumedEvent[]): Promise<Set<string>> {
+    return this.record(events);
   }
+
+  /** Each caller gets the processed ids among its own. */
+  private readonly lookUp = coalesce(async (lists: readonly (readonly string[])[]) => {
+    const found = await (await this.inbox()).processedAmong(lists.flat());
+    return lists.map((ids) => new Set(ids.filter((id) => found.has(id))));
+  });
+
+  /** Each caller gets the ids recorded now among its own (an id twice: the first caller's). */
+  private readonly record = coalesce(async (lists: readonly (readonly ConsumedEvent[])[]) => {
+    const recorded = await (await this.inbox()).recordMany(lists.flat());
+    return lists.map((events) => {
+      const mine = new Set<string>();
+      for (const { eventId } of events) {
+        if (recorded.delete(eventId)) mine.add(eventId);
+      }
+      return mine;
+    });
+  });
 
   /** Runs after the consumer stopped (it stops before the application shuts down). */
   async onApplicationShutdown(): Promise<void> {
