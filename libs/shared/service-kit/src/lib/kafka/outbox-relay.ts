@@ -68,6 +68,8 @@ interface OutboxRow {
 const INITIAL_BACKOFF_MS = 200;
 const PRUNE_CHUNK = 5000;
 const STOP_WAIT_MS = 5000;
+/** Batches published back to back before the loop refreshes its gauges and prunes. */
+const DRAIN_BATCHES = 10;
 
 /**
  * Publishes the transactional outbox of one schema to Kafka. Pending rows are read oldest first
@@ -174,10 +176,10 @@ export class OutboxRelay {
           continue;
         }
         this.notified = false;
-        const published = await this.drain(1);
+        const { full } = await this.drain(DRAIN_BATCHES);
         await this.prune(client);
         this.backoffMs = INITIAL_BACKOFF_MS;
-        if (published < this.batchSize) await this.pause(this.pollIntervalMs, true);
+        if (!full) await this.pause(this.pollIntervalMs, true);
       } catch (error) {
         if (this.stopping) break;
         if (error instanceof PublishFailedError) this.onKafkaDown(error.cause);
@@ -188,34 +190,57 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes up to `maxBatches` full batches; returns how many rows went out. */
-  private async drain(maxBatches: number): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < maxBatches; i++) {
-      const published = await this.publishBatch();
-      total += published;
-      if (published < this.batchSize) break;
+  /**
+   * Publishes up to `maxBatches` batches, stopping after one that was not full; returns how many rows went
+   * out and whether the last batch was full (more may wait). While Kafka takes a full batch, the next one
+   * is read (leaving out the rows in flight, not yet marked sent), so a backlog costs no Postgres round
+   * trip between two produces; only one produce is in flight at a time, so rows still go out in order.
+   */
+  private async drain(maxBatches: number): Promise<{ published: number; full: boolean }> {
+    const client = await this.connect();
+    let published = 0;
+    let rows = await this.readPending(client, '');
+    for (let batch = 1; rows.length > 0; batch++) {
+      const ids = rows.map((row) => row.id).join(',');
+      const full = rows.length === this.batchSize;
+      const sending = this.publish(client, rows, ids);
+      const next = full && batch < maxBatches ? this.readPending(client, ids) : undefined;
+      try {
+        await sending;
+      } catch (error) {
+        next?.catch(() => undefined); // read for nothing: those rows stay pending
+        throw error;
+      }
+      published += rows.length;
+      if (next === undefined) return { published, full };
+      rows = await next;
     }
-    return total;
+    return { published, full: false };
   }
 
   /**
-   * Reads the oldest pending rows, publishes them in order and marks them sent: two statements, no
-   * transaction. Only the holder of the schema's relay lock runs this, so no other relay can claim the
-   * same rows meanwhile (row locks held across the produce would add a BEGIN and a COMMIT round trip to
-   * every batch, a third of the relay's work when rows trickle in one at a time). If the mark is lost
-   * (crash, connection gone), the rows are published again by whoever leads next: at least once, as before.
+   * The oldest pending rows, except `inFlight` (comma-separated ids of the batch being published). Only the
+   * holder of the schema's relay lock reads them, so no other relay can take the same rows meanwhile: no
+   * transaction and no row locks (they would cost a BEGIN and a COMMIT round trip per batch, a third of the
+   * relay's work when rows trickle in one at a time).
    */
-  private async publishBatch(): Promise<number> {
-    const client = await this.connect();
+  private async readPending(client: Client, inFlight: string): Promise<OutboxRow[]> {
     const { rows } = await client.query<OutboxRow>(
       `SELECT id, topic, message_key, payload::text AS payload, headers
-         FROM ${this.table} WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
-      [this.batchSize],
+         FROM ${this.table}
+        WHERE sent_at IS NULL AND NOT (id = ANY(string_to_array($2, ',')::bigint[]))
+        ORDER BY id LIMIT $1`,
+      [this.batchSize, inFlight],
     );
-    if (rows.length === 0) return 0;
-    // One text parameter rather than a bigint[]: pg escapes every element of an array parameter.
-    const ids = rows.map((row) => row.id).join(',');
+    return rows;
+  }
+
+  /**
+   * Publishes `rows` (whose ids are `ids`, comma-separated: one text parameter, as pg escapes every element
+   * of an array parameter) in order and marks them sent. If the mark is lost (crash, connection gone), the
+   * rows are published again by whoever leads next: at least once.
+   */
+  private async publish(client: Client, rows: OutboxRow[], ids: string): Promise<void> {
     try {
       const producer = await this.connectedProducer();
       await producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
@@ -238,7 +263,6 @@ export class OutboxRelay {
       [ids],
     );
     this.onPublished(rows);
-    return rows.length;
   }
 
   /** The relay's producer, created on first use or after {@link resetProducer}, connected if it is not. */
