@@ -67,9 +67,9 @@ export interface PhaseResult {
   readonly lagsMs: number[];
   /**
    * The lag split by stage, per event, ms, each sorted ascending: `occurredAt` → the writer's commit
-   * resolved (`commit`), → the relay's claiming transaction began (`claim`, its `sent_at`; it can start
-   * just before the commit is seen, so it may be slightly negative), → eviction done (`deliver`: the
-   * produce round trip, the consumer's fetch, dedupe and eviction).
+   * resolved (`commit`), → the relay marked it sent (`claim`: its `sent_at`, taken once Kafka acknowledged
+   * the batch, so this is the relay's pick-up, read and produce round trip), → eviction done (`deliver`:
+   * the consumer's fetch, dedupe and eviction).
    */
   readonly stagesMs: { commit: number[]; claim: number[]; deliver: number[] };
   /** Events the consumer handled more than once (at-least-once redeliveries). */
