@@ -39,11 +39,20 @@ interface PhaseSummary {
   relayedPerSecond: number;
   eventsPerSecond: number;
   lagMs: { p50: number; p99: number; max: number; mean: number };
+  /** The lag by stage (see `PhaseResult.stagesMs`); absent in the recorded per-event run. */
+  stagesMs?: Record<Stage, { p50: number; p99: number }>;
   redelivered: number;
   notEvicted: number;
   outboxPending: number;
   writeErrors: number;
 }
+
+type Stage = keyof PhaseResult['stagesMs'];
+const STAGES: { stage: Stage; label: string }[] = [
+  { stage: 'commit', label: 'event built → writer committed' },
+  { stage: 'claim', label: 'committed → relayed (read, produced, acked: `sent_at`)' },
+  { stage: 'deliver', label: 'relayed → fetched, deduplicated, evicted' },
+];
 
 const summarise = (phase: PhaseResult): PhaseSummary => ({
   name: phase.name,
@@ -58,6 +67,12 @@ const summarise = (phase: PhaseResult): PhaseSummary => ({
     max: phase.lagsMs[phase.lagsMs.length - 1],
     mean: phase.lagsMs.reduce((sum, lag) => sum + lag, 0) / phase.lagsMs.length,
   },
+  stagesMs: Object.fromEntries(
+    STAGES.map(({ stage }) => [
+      stage,
+      { p50: percentile(phase.stagesMs[stage], 50), p99: percentile(phase.stagesMs[stage], 99) },
+    ]),
+  ) as Record<Stage, { p50: number; p99: number }>,
   redelivered: phase.redelivered,
   notEvicted: phase.notEvicted,
   outboxPending: phase.outboxPending,
@@ -69,7 +84,14 @@ function run(): Promise<PhaseResult[]> {
     join(__dirname, 'workers', 'events-service.worker.ts'),
     [JSON.stringify(config)],
     {
-      execArgv: ['-r', join(__dirname, '..', '..', '..', '..', 'tools', 'bench', 'swc-register.cjs')],
+      execArgv: [
+        '-r',
+        join(__dirname, '..', '..', '..', '..', 'tools', 'bench', 'swc-register.cjs'),
+        // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service (writer, relay, consumer) to find the slow stage.
+        ...(process.env['BENCH_CPU_PROF']
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
+          : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     },
@@ -157,6 +179,16 @@ eviction, one commit per event; writes over HTTP).
 
 ${stages(burst)}
 
+Where the lag goes, per stage (each column's percentile is over that stage alone, so they do not add up):
+
+| stage | burst p50 (ms) | burst p99 (ms) | paced p50 (ms) | paced p99 (ms) |
+| ----- | -------------- | -------------- | -------------- | -------------- |
+${STAGES.map(
+  ({ stage, label }) =>
+    `| ${label} | ${ms(burst.stagesMs![stage].p50)} | ${ms(burst.stagesMs![stage].p99)} | ` +
+    `${ms(paced.stagesMs![stage].p50)} | ${ms(paced.stagesMs![stage].p99)} |`,
+).join('\n')}
+
 Checks after each phase:
 
 ${checks.join('\n')}
@@ -177,12 +209,17 @@ A real service (\`startServiceApp\`, the same bootstrap, outbox relay, Kafka con
 services; its one feature is an \`items\` table) runs in a child process against the local Postgres, Kafka and
 Redis. A writer standing for another instance of the service changes rows and queues their change events in
 \`outbox_events\` in the same transaction (\`OutboxService.addMany\`; its commits evict nothing in the measured
-process, so only the consumer does); the relay (woken by the commit's NOTIFY) publishes the claimed rows in
-batches with the idempotent producer (acks=all, key = item id); the service's consumer takes a fetched batch
-at a time: validates each record, deduplicates the batch by \`eventId\` against the inbox in one query, applies
-the service's invalidation map to the whole batch in one \`CacheInvalidator.invalidate\` (L2 delete + one bus
-message to every instance's L1), records the inbox rows in one statement and commits the offsets; a
-\`@ConsumeEvent\` handler, which runs after the batch's eviction, records the time.
+process, so only the consumer does). Being another instance, it runs in a worker thread of the child with a
+connection pool of its own (until 2026-12-07 it ran on the measured service's event loop and pool;
+\`BENCH_WRITER=inline\` still runs it there). The relay (woken by the commit's NOTIFY, at most one read per
+5 ms when woken so) reads the pending rows and publishes them in batches with the idempotent producer
+(acks=all, key = item id), reading the next batch while Kafka takes a full one; the service's consumer takes
+a fetched batch per partition at a time: validates each record, deduplicates the batch by \`eventId\` against
+the inbox (on the consumer's own small pool), applies the service's invalidation map in one
+\`CacheInvalidator.invalidate\` (L2 delete + one bus message to every instance's L1), records the inbox rows
+and commits the offset; the batches of the partitions of one fetch share those inbox statements, that
+invalidation and that commit. A \`@ConsumeEvent\` handler, which runs after the batch's eviction, records the
+time.
 
 - **end-to-end events/s**: events of the phase ÷ (first write → last eviction). The burst phase updates 500
   items 100 times (50,000 events), 125 items per transaction, four transactions in flight, a round at a time
@@ -192,10 +229,13 @@ message to every instance's L1), records the inbox rows in one statement and com
   eviction resolved; it includes the commit, the relay's pick-up, the produce round trip, the consumer's fetch
   and the eviction. Under the burst it is mostly queueing behind the backlog; the paced phase (one event per
   transaction at half the burst's rate, capped at 1,000/s) shows the lag of a system that keeps up.
+- **per stage**: the same lag cut at the writer's commit (its promise resolved) and at the row's \`sent_at\`
+  (set once Kafka acknowledged the batch).
 - The item keys are cached before each phase and checked afterwards: every one must be gone.
 - **per event** rows: not re-measured; the recorded run in \`bench/results/events-per-event-baseline.json\`
   (its date and command are in the file), from before the consumer was batched (one inbox query, one eviction
   and one commit per event, writes over HTTP \`PATCH\`).
+- \`BENCH_CPU_PROF=<dir>\` writes a V8 CPU profile of the service's event loop and of the writer thread.
 `;
 
 /** The recorded run of the per-event consumer, printed beside this run's figures. */
@@ -253,6 +293,12 @@ async function main(): Promise<void> {
         `(writes ${s.writesPerSecond.toFixed(0)}/s, relayed ${s.relayedPerSecond.toFixed(0)}/s), lag p50 ${ms(s.lagMs.p50)} ms, p99 ${ms(s.lagMs.p99)} ms, ` +
         `max ${ms(s.lagMs.max)} ms\n`,
     );
+  }
+  for (const s of summaries) {
+    const parts = STAGES.map(
+      ({ stage }) => `${stage} p50 ${ms(s.stagesMs![stage].p50)} / p99 ${ms(s.stagesMs![stage].p99)} ms`,
+    );
+    process.stdout.write(`${`${s.name} stages`.padEnd(26)} ${parts.join(', ')}\n`);
   }
   const failed = summaries.filter((s) => s.notEvicted > 0 || s.outboxPending > 0 || s.writeErrors > 0);
   if (failed.length > 0) throw new Error(`checks failed in: ${failed.map((s) => s.name).join(', ')}`);

@@ -265,6 +265,26 @@ describe('OutboxRelay (real Postgres and Kafka)', () => {
       expect(versionsByKey(messages)[key]).toEqual(range(1, 4));
       await eventually(async () => (await pending()) === 0);
     });
+    it('should drop the batch read ahead when a produce fails, and later publish every row once more in order', async () => {
+      const { topic, recording } = await newTopic();
+      const key = `ahead-${randomUUID()}`;
+      await changeMany(topic, [key], 1, 9);
+      let sends = 0;
+      const failsSecond: OutboxProducer = {
+        ...shared(producer),
+        sendBatch: async (batch) => {
+          // The second batch fails while the third (versions 7-9) has been read ahead.
+          if (++sends === 2) throw new Error('Connection error: connect ECONNREFUSED');
+          return producer.sendBatch(batch);
+        },
+      };
+      relay({ createProducer: () => failsSecond, batchSize: 3, maxBackoffMs: 200 }).start();
+
+      const messages = await recording.waitFor(() => true, 9);
+      expect(messages.map((m) => envelopeOf(m).version)).toEqual(range(1, 9));
+      await eventually(async () => (await pending()) === 0);
+      expect(sends).toBe(4);
+    });
   });
 
   describe('several instances', () => {

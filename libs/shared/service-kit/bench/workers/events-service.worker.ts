@@ -12,11 +12,10 @@ import { Injectable, Logger, Module } from '@nestjs/common';
 import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import { loadServiceConfig } from '@platform/config';
-import { createEnvelope, entityChangedSchema, Topic } from '@platform/contracts';
+import { entityChangedSchema, Topic } from '@platform/contracts';
 import {
   CreateOutboxEvents1765000000000,
   CreateProcessedEvents1764000000000,
-  OutboxService,
   runMigrations,
   schemaOf,
 } from '@platform/database';
@@ -37,6 +36,7 @@ import { Client } from 'pg';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { z } from 'zod';
 import { stackEnv } from '../../src/testing';
+import { type BenchWriter, startWriterThread, writerOn, type WriteResult } from './events-writer';
 
 /** What the runner passes as the single argument. */
 export interface EventsBenchConfig {
@@ -65,6 +65,13 @@ export interface PhaseResult {
   readonly endToEndSeconds: number;
   /** Per event, `occurredAt` → eviction done, ms, sorted ascending. */
   readonly lagsMs: number[];
+  /**
+   * The lag split by stage, per event, ms, each sorted ascending: `occurredAt` → the writer's commit
+   * resolved (`commit`), → the relay marked it sent (`claim`: its `sent_at`, taken once Kafka acknowledged
+   * the batch, so this is the relay's pick-up, read and produce round trip), → eviction done (`deliver`:
+   * the consumer's fetch, dedupe and eviction).
+   */
+  readonly stagesMs: { commit: number[]; claim: number[]; deliver: number[] };
   /** Events the consumer handled more than once (at-least-once redeliveries). */
   readonly redelivered: number;
   /** Cache keys still present after the phase (should be 0). */
@@ -90,6 +97,8 @@ const itemInvalidationMap = defineInvalidationMap('bench-events', [itemInvalidat
 /** When each event's eviction finished (first handling only), and how many were handled again. */
 const evictions = new Map<string, { occurredAt: number; evictedAt: number }>();
 let redelivered = 0;
+/** When the writer's transaction of each event had committed (its promise resolved). */
+const commits = new Map<string, number>();
 
 class CreateBenchItems1765000000900 implements MigrationInterface {
   name = 'CreateBenchItems1765000000900';
@@ -100,41 +109,6 @@ class CreateBenchItems1765000000900 implements MigrationInterface {
   }
   async down(runner: QueryRunner): Promise<void> {
     await runner.query(`DROP TABLE ${schemaOf(runner)}.items`);
-  }
-}
-
-/** Changes items and queues their events in the same transaction, as the services' use cases do. */
-class ItemsWriter {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly outbox: OutboxService,
-  ) {}
-
-  /** Sets every listed item to `value` in one transaction (each item once), queuing one event per item. */
-  update(ids: readonly string[], value: number): Promise<void> {
-    return this.dataSource.transaction(async (tx) => {
-      // TypeORM answers an UPDATE … RETURNING with [rows, affected].
-      const [rows]: [{ id: string; value: number; version: number }[], number] = await tx.query(
-        `UPDATE "${schema}".items AS i SET value = $2, version = i.version + 1
-           FROM (SELECT id, value AS old FROM "${schema}".items WHERE id = ANY($1::text[]) FOR UPDATE) AS o
-          WHERE i.id = o.id RETURNING i.id, o.old AS value, i.version`,
-        [ids, value],
-      );
-      await this.outbox.addMany(
-        tx,
-        topic,
-        rows.map((row) =>
-          createEnvelope({
-            entity: 'item' as const,
-            entityId: row.id,
-            op: 'updated',
-            version: row.version,
-            before: { id: row.id, value: row.value },
-            after: { id: row.id, value },
-          }),
-        ),
-      );
-    });
   }
 }
 
@@ -187,6 +161,7 @@ async function main(): Promise<void> {
   const running = await startServiceApp(spec, serviceConfig);
   const dataSource = running.app.get(DataSource);
   const cache = running.app.get<TieredCache>(CACHE_INSTANCE);
+  let writer: BenchWriter | undefined;
   const ids = Array.from({ length: config.items }, (_, i) => `item-${i}-${randomUUID().slice(0, 8)}`);
   try {
     await dataSource.query(
@@ -194,15 +169,15 @@ async function main(): Promise<void> {
       [ids],
     );
     // Another instance's writer: its commits do not evict here, so only the consumer under test does.
-    const writer = new ItemsWriter(dataSource, new OutboxService());
-    const write = (batch: readonly string[], value: number): Promise<boolean> =>
-      writer.update(batch, value).then(
-        () => true,
-        (error: Error) => {
-          process.stderr.write(`write failed: ${error.message}\n`);
-          return false;
-        },
-      );
+    const setup = { schema, topic, ids };
+    writer =
+      process.env['BENCH_WRITER'] === 'inline'
+        ? writerOn(dataSource, setup)
+        : startWriterThread(setup, serviceConfig.database.url, serviceConfig.database.poolSize);
+    const record = (result: WriteResult) => {
+      for (const [eventId, committedAt] of result.commits) commits.set(eventId, committedAt);
+      return result;
+    };
     const warm = async () => {
       for (let i = 0; i < ids.length; i += 100) {
         await Promise.all(
@@ -224,7 +199,8 @@ async function main(): Promise<void> {
       writeErrors: number,
       since: Set<string>,
     ): Promise<PhaseResult> => {
-      const phase = [...evictions.entries()].filter(([eventId]) => !since.has(eventId)).map(([, e]) => e);
+      const entries = [...evictions.entries()].filter(([eventId]) => !since.has(eventId));
+      const phase = entries.map(([, e]) => e);
       const lastEviction = Math.max(...phase.map((e) => e.evictedAt));
       const present = await Promise.all(ids.map(async (id) => (await cache.get(itemKey(id))) !== undefined));
       const [{ pending, lastSent }] = await dataSource.query(
@@ -233,6 +209,18 @@ async function main(): Promise<void> {
            FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
         [writeStart],
       );
+      const claims = new Map<string, number>(
+        (
+          (await dataSource.query(
+            `SELECT event_id AS id, (EXTRACT(EPOCH FROM sent_at) * 1000)::float8 AS at
+               FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
+            [writeStart],
+          )) as { id: string; at: number }[]
+        ).map((row) => [row.id, row.at]),
+      );
+      const sorted = (values: number[]) => values.filter(Number.isFinite).sort((a, b) => a - b);
+      const committed = (eventId: string) => commits.get(eventId) ?? NaN;
+      const claimed = (eventId: string) => claims.get(eventId) ?? NaN;
       return {
         name,
         events: phase.length,
@@ -241,30 +229,31 @@ async function main(): Promise<void> {
         relaySeconds: (lastSent - writeStart) / 1000,
         endToEndSeconds: (lastEviction - writeStart) / 1000,
         lagsMs: phase.map((e) => e.evictedAt - e.occurredAt).sort((a, b) => a - b),
+        stagesMs: {
+          commit: sorted(entries.map(([id, e]) => committed(id) - e.occurredAt)),
+          claim: sorted(entries.map(([id]) => claimed(id) - committed(id))),
+          deliver: sorted(entries.map(([id, e]) => e.evictedAt - claimed(id))),
+        },
         redelivered,
         notEvicted: present.filter(Boolean).length,
         outboxPending: pending,
         writeErrors,
       };
     };
-    const now = () => performance.timeOrigin + performance.now();
 
-    // Burst: every item updated `rounds` times, `perTransaction` events per transaction, 4 transactions in
-    // flight on distinct items (a round at a time, so one item's events are written, and relayed, in order).
+    // Burst: every item updated `rounds` times, `perTransaction` events per transaction.
     await warm();
     const rounds = Math.max(1, Math.round(config.burstEvents / ids.length));
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += config.perTransaction)
-      chunks.push(ids.slice(i, i + config.perTransaction));
-    let burstErrors = 0;
-    const burstStart = now();
-    for (let round = 1; round <= rounds; round++) {
-      const written = await Promise.all(chunks.map((chunk) => write(chunk, round)));
-      burstErrors += written.filter((ok) => !ok).length;
-    }
-    const burstWritten = now();
+    const burstWrites = record(await writer.burst(rounds, config.perTransaction));
     await settle(rounds * ids.length, 90_000);
-    const burst = await measure('burst', null, burstStart, burstWritten, burstErrors, new Set());
+    const burst = await measure(
+      'burst',
+      null,
+      burstWrites.start,
+      burstWrites.end,
+      burstWrites.errors,
+      new Set(),
+    );
     process.send?.({ type: 'phase', result: burst });
 
     // Paced: half the burst's end-to-end rate (capped), one write per tick, spread over the items.
@@ -275,27 +264,14 @@ async function main(): Promise<void> {
     const pacedEvents = rate * config.pacedSeconds;
     const before = new Set(evictions.keys());
     await warm();
-    let pacedErrors = 0;
-    const pacedStart = now();
-    const writes: Promise<void>[] = [];
-    for (let i = 0; i < pacedEvents; i++) {
-      const due = pacedStart + (i * 1000) / rate;
-      const wait = due - now();
-      if (wait > 1) await sleep(wait);
-      writes.push(
-        write([ids[i % ids.length]], rounds + 1 + Math.floor(i / ids.length)).then(
-          (ok) => void (ok || pacedErrors++),
-        ),
-      );
-    }
-    await Promise.all(writes);
-    const pacedWritten = now();
+    const pacedWrites = record(await writer.paced(rate, pacedEvents, rounds + 1));
     await settle(before.size + pacedEvents, 60_000);
     process.send?.({
       type: 'phase',
-      result: await measure('paced', rate, pacedStart, pacedWritten, pacedErrors, before),
+      result: await measure('paced', rate, pacedWrites.start, pacedWrites.end, pacedWrites.errors, before),
     });
   } finally {
+    await writer?.close().catch(() => undefined);
     await cache.clear('item').catch(() => undefined);
     await running.app.close();
     await cleanUp(serviceConfig.database.url, serviceConfig.kafka.brokers);

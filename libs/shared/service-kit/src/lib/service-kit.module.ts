@@ -23,6 +23,7 @@ import { AppExceptionFilter } from './filters/app-exception.filter';
 import { DependencyHealthIndicators, HealthController, LifecycleService } from './health';
 import {
   CONSUMER_METRICS,
+  ConsumerInbox,
   consumerMetricsProvider,
   EventConsumerService,
   EventIntake,
@@ -101,6 +102,7 @@ export class ServiceKitModule {
         OutboxService,
         OutboxRelayService,
         EventIntake,
+        ConsumerInbox,
         InboxService,
         LifecycleService,
         DependencyHealthIndicators,

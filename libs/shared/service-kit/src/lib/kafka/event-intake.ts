@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ContractViolationError, EventEnvelope, parseEvent, Topic } from '@platform/contracts';
-import { InboxService } from '@platform/database';
 import type { z } from 'zod';
+import { ConsumerInbox, type Inbox } from './consumer-inbox';
 import { PoisonMessageError, TransientConsumerError } from './consumer/consumer-errors';
 import type { BatchOutcome } from './consumer/batch-runner';
 
@@ -22,7 +22,8 @@ export type BatchHandlerFn<E> = (events: readonly E[]) => Promise<void> | void;
 export class EventIntake {
   private readonly logger = new Logger(EventIntake.name);
 
-  constructor(private readonly inbox: InboxService) {}
+  /** The inbox is the consumer's own ({@link ConsumerInbox}), so request traffic cannot delay evictions. */
+  constructor(@Inject(ConsumerInbox) private readonly inbox: Inbox) {}
 
   /**
    * Used by the Kafka consumer: parses the raw record value, validates it, skips a duplicate, runs every

@@ -4,5 +4,6 @@ export * from './outbox-relay.metrics';
 export * from './outbox-relay.service';
 export * from './kafka-log';
 export * from './event-intake';
+export * from './consumer-inbox';
 export * from './consumer';
 export * from './kafka-connection';

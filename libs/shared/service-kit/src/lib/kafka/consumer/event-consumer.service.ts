@@ -3,11 +3,12 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { ServiceConfig } from '@platform/config';
 import type { EventEnvelope, Topic } from '@platform/contracts';
 import type { z } from 'zod';
-import { InvalidationApplier } from '../../invalidation/invalidation-applier.service';
+import { InvalidationApplier, type TopicEvent } from '../../invalidation/invalidation-applier.service';
 import { SERVICE_CONFIG } from '../../service-kit.constants';
 import { EventHandlerFn, EventIntake } from '../event-intake';
 import { KafkaService } from '../kafka.service';
 import type { BatchProcessor } from './batch-runner';
+import { coalesce } from './coalesce';
 import { CONSUME_EVENT_METADATA, ConsumeEventMetadata } from './consume-event.decorator';
 import { errorCode, errorMessage } from './consumer-errors';
 import { CONSUMER_METRICS } from './consumer-metrics.provider';
@@ -37,6 +38,15 @@ export class EventConsumerService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventConsumerService.name);
   private lastDeferredLog = 0;
   private consumer?: EventConsumer;
+  /**
+   * The batches of the partitions handled at once are evicted together, in one invalidation (one L2
+   * round trip, one bus message). Evictions commute, and each batch still waits for its own to be done
+   * before its handlers run and its offset is committed.
+   */
+  private readonly applyTogether = coalesce(async (lists: readonly (readonly TopicEvent[])[]) => {
+    await this.applier.apply(lists.flat());
+    return lists.map(() => undefined);
+  });
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -152,7 +162,7 @@ export class EventConsumerService implements BeforeApplicationShutdown {
    */
   private async invalidate(topic: string, events: readonly EventEnvelope[]): Promise<void> {
     try {
-      await this.applier.apply(events.map((event) => ({ topic, event })));
+      await this.applyTogether(events.map((event) => ({ topic, event })));
     } catch (error) {
       if (errorCode(error) !== 'E_L2_UNAVAILABLE') throw error;
       this.metrics.consumed(topic, 'l2_deferred', events.length);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, TopicOffsets } from 'kafkajs';
+import { coalesce } from './coalesce';
 import type { ConsumerMetrics } from './consumer.metrics';
 import { errorMessage } from './consumer-errors';
 import { BatchProcessor, BatchRunner } from './batch-runner';
@@ -51,6 +52,37 @@ export interface EventConsumerOptions {
   readonly random?: () => number;
 }
 
+/** One partition's next offset to commit, and the payload's commit function to send it with. */
+interface OffsetToCommit {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly send: EachBatchPayload['commitOffsetsIfNecessary'];
+}
+
+/**
+ * Commits the offsets of several partitions in one OffsetCommit request (the batches of one fetch finish
+ * together). Any payload's commit function commits what it is given for the whole group, and, unlike
+ * consumer.commitOffsets(), still works while the consumer stops, so the batches in flight at shutdown are
+ * committed too.
+ */
+const commitTogether = async (offsets: readonly OffsetToCommit[]): Promise<void[]> => {
+  const byTopic = new Map<string, Map<number, string>>();
+  for (const { topic, partition, offset } of offsets) {
+    const partitions = byTopic.get(topic) ?? new Map<number, string>();
+    byTopic.set(topic, partitions);
+    const known = partitions.get(partition);
+    // Runs never overlap and a partition's batches run one after the other: the later offset is larger.
+    if (known === undefined || BigInt(offset) > BigInt(known)) partitions.set(partition, offset);
+  }
+  const topics: TopicOffsets[] = [...byTopic].map(([topic, partitions]) => ({
+    topic,
+    partitions: [...partitions].map(([partition, offset]) => ({ partition, offset })),
+  }));
+  await offsets[0].send({ topics });
+  return offsets.map(() => undefined);
+};
+
 /** How long a scrape may wait for fresh offsets before it reports the last known lag. */
 const LAG_REFRESH_TIMEOUT_MS = 2000;
 
@@ -80,6 +112,7 @@ export class EventConsumer {
   private removeLagCollector?: () => void;
   private joinedOnce!: Promise<void>;
   private started = false;
+  private readonly commit = coalesce(commitTogether);
 
   constructor(private readonly options: EventConsumerOptions) {
     this.logger = options.logger ?? new Logger(EventConsumer.name);
@@ -197,9 +230,8 @@ export class EventConsumer {
         const last = messages[count - 1].offset;
         const next = (BigInt(last) + 1n).toString();
         resolveOffset(last);
-        // The payload's commit, unlike consumer.commitOffsets(), still works while the consumer stops,
-        // so the batch that was in flight at shutdown is committed too.
-        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+        // With the other partitions' batches of this fetch, in one request (see commitTogether).
+        await this.commit({ topic, partition, offset: next, send: commitOffsetsIfNecessary });
         this.options.metrics?.setLag(topic, partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
         await heartbeat();
       });
