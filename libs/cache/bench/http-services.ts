@@ -104,6 +104,7 @@ export async function startBenchService(options: StartBenchServiceOptions): Prom
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  await caughtUp(name, httpUrl);
   return {
     name,
     httpUrl,
@@ -117,4 +118,32 @@ export async function startBenchService(options: StartBenchServiceOptions): Prom
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Waits until the service's Kafka consumer has caught up (every `kafka_consumer_lag` sample ≤ 50). Each run
+ * uses a consumer group of its own, which starts from the oldest event: on a machine whose topics hold the
+ * history of many runs, the replay would otherwise share the CPU with the measured requests. Gives up after
+ * 15 s without any sample (nothing to consume) or 180 s in all, saying so.
+ */
+async function caughtUp(name: BenchService, httpUrl: string): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const text = await fetch(`${httpUrl}/metrics`).then(
+      (response) => response.text(),
+      () => '',
+    );
+    const lags = [...text.matchAll(/^kafka_consumer_lag\{[^}]*\} (\d+(?:\.\d+)?)$/gm)].map((m) =>
+      Number(m[1]),
+    );
+    const waited = Date.now() - started;
+    if (lags.length > 0 && lags.every((lag) => lag <= 50)) return;
+    if ((lags.length === 0 && waited > 15_000) || waited > 180_000) {
+      process.stderr.write(
+        `bench:http ${name}: consumer lag not caught up after ${waited} ms (${lags.join(', ')})\n`,
+      );
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
