@@ -168,10 +168,21 @@ describe('bid service: hourly bid statistics (real Postgres, Redis, Kafka)', () 
   it('should let one run work at a time (advisory lock)', async () => {
     const repository = service.app.get(BidStatsRepository);
     const now = new Date();
-    const runs = await Promise.all([
+    // Hold the bids table so that whichever run takes the advisory lock waits inside it: the other must
+    // then find the lock taken. (Two bare concurrent runs raced: on an empty table the first could finish
+    // before the second asked, and both got the lock.)
+    await db.query('BEGIN');
+    await db.query(`LOCK TABLE "${schema}".bids IN ACCESS EXCLUSIVE MODE`);
+    const running = [
       repository.aggregate({ now, maxClosedHours: 24 }),
       repository.aggregate({ now, maxClosedHours: 24 }),
-    ]);
+    ];
+    try {
+      expect((await Promise.race(running)).locked).toBe(false);
+    } finally {
+      await db.query('COMMIT');
+    }
+    const runs = await Promise.all(running);
     expect(runs.map((run) => run.locked).sort()).toEqual([false, true]);
   }, 60000);
 
