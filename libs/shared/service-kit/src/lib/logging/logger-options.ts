@@ -85,11 +85,12 @@ const REDACT_DEPTH = 3;
  * because pino-http builds a child logger with the request as a binding for every request, cost about 20 µs
  * per request (more than answering a cached GET) even when nothing was logged.
  */
-export function redactFields(value: unknown, depth = 1): unknown {
+export function redactFields(value: unknown, depth = 1, skip?: ReadonlySet<string>): unknown {
   if (depth > REDACT_DEPTH || typeof value !== 'object' || value === null) return value;
   let copy: Record<string, unknown> | unknown[] | undefined;
   const source = value as Record<string, unknown>;
   for (const key of Object.keys(source)) {
+    if (skip?.has(key)) continue;
     const item = source[key];
     const next = SENSITIVE.has(key) && item !== undefined ? REDACTED : redactFields(item, depth + 1);
     if (next === item) continue;
@@ -103,18 +104,8 @@ export function redactFields(value: unknown, depth = 1): unknown {
 const SERIALIZED_KEYS = new Set(['req', 'res', 'err']);
 
 /** pino's `formatters.log`: {@link redactFields} over every key a serializer does not handle. */
-export function redactLogObject(object: Record<string, unknown>): Record<string, unknown> {
-  let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(object)) {
-    if (SERIALIZED_KEYS.has(key)) continue;
-    const item = object[key];
-    const next = SENSITIVE.has(key) && item !== undefined ? REDACTED : redactFields(item, 2);
-    if (next === item) continue;
-    copy ??= { ...object };
-    copy[key] = next;
-  }
-  return copy ?? object;
-}
+export const redactLogObject = (object: Record<string, unknown>): Record<string, unknown> =>
+  redactFields(object, 1, SERIALIZED_KEYS) as Record<string, unknown>;
 
 /** A path segment that is a phone number in any written form: only `+`, digits, separators; 10 to 15 digits. */
 const PHONE_SEGMENT = /^[+\d\s().-]+$/;
