@@ -167,7 +167,7 @@ export class OutboxRelay {
     clearTimeout(timer);
     // Rows committed since the last batch (e.g. by requests that finished during the drain delay).
     if (finished && this.leading && this.kafkaDownSince === undefined) {
-      await this.drain(10).catch(() => undefined);
+      await this.drain(DRAIN_BATCHES).catch(() => undefined);
     }
     this.loop = undefined;
     await this.disconnect();
@@ -185,7 +185,7 @@ export class OutboxRelay {
         }
         this.notified = false;
         const readAt = Date.now();
-        const { full } = await this.drain(DRAIN_BATCHES);
+        const full = await this.drain(DRAIN_BATCHES);
         await this.prune(client);
         this.backoffMs = INITIAL_BACKOFF_MS;
         if (!full) {
@@ -204,14 +204,13 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes up to `maxBatches` batches, stopping after one that was not full; returns how many rows went
-   * out and whether the last batch was full (more may wait). While Kafka takes a full batch, the next one
+   * Publishes up to `maxBatches` batches, stopping after one that was not full; returns whether the last
+   * batch was full (more may wait). While Kafka takes a full batch, the next one
    * is read (leaving out the rows in flight, not yet marked sent), so a backlog costs no Postgres round
    * trip between two produces; only one produce is in flight at a time, so rows still go out in order.
    */
-  private async drain(maxBatches: number): Promise<{ published: number; full: boolean }> {
+  private async drain(maxBatches: number): Promise<boolean> {
     const client = await this.connect();
-    let published = 0;
     let rows = await this.readPending(client, '');
     for (let batch = 1; rows.length > 0; batch++) {
       const ids = rows.map((row) => row.id).join(',');
@@ -224,11 +223,10 @@ export class OutboxRelay {
         next?.catch(() => undefined); // read for nothing: those rows stay pending
         throw error;
       }
-      published += rows.length;
-      if (next === undefined) return { published, full };
+      if (next === undefined) return full;
       rows = await next;
     }
-    return { published, full: false };
+    return false;
   }
 
   /**
