@@ -117,22 +117,18 @@ function decisionCode(
 }
 
 /**
- * Decides one check from the four inputs it reads, all pinned before: the TCPA version (read once from the
- * pointer), that version's immutable rule set, the state's rule and the number's DNC status.
+ * Decides one check from its pinned inputs: the TCPA version and rule set (read once from the pointer), the
+ * state's rule and the number's DNC status, at `at`.
  */
-export function decide(inputs: {
-  phoneHash: string;
-  state: string;
-  at: number;
-  version: number | null;
-  ruleSet: TcpaRuleSetView | null;
-  stateRule: StateRuleView | null;
-  dnc: DncStatus;
-}): CheckDecision {
-  const tcpa = pinTcpa(inputs.version, inputs.ruleSet);
-  const hour = localHour(inputs.at, inputs.stateRule?.timezone ?? 'UTC');
-  const code = decisionCode(isListed(inputs.dnc, inputs.at), hour, tcpa, inputs.stateRule);
-  return toDecision(inputs.phoneHash, inputs.state, inputs.at, tcpa.ruleVersion, code);
+function decideOne(
+  tcpa: PinnedTcpa,
+  stateRule: StateRuleView | null,
+  dnc: DncStatus,
+  check: { phoneHash: string; state: string; at: number },
+): CheckDecision {
+  const hour = localHour(check.at, stateRule?.timezone ?? 'UTC');
+  const code = decisionCode(isListed(dnc, check.at), hour, tcpa, stateRule);
+  return toDecision(check.phoneHash, check.state, check.at, tcpa.ruleVersion, code);
 }
 
 const toDecision = (
@@ -350,10 +346,7 @@ export class ComplianceCheckService {
     // A number the membership filter rules out is not listed: no DNC entry is read, none is cached.
     const dnc = this.membership.mayBeListed(phoneHash) ? this.peekDnc(phoneHash) : NOT_LISTED;
     if (dnc === undefined) return undefined;
-    const when = at ?? Date.now();
-    const hour = localHour(when, stateRule?.timezone ?? 'UTC');
-    const code = decisionCode(isListed(dnc, when), hour, tcpa, stateRule);
-    return toDecision(phoneHash, state, when, tcpa.ruleVersion, code);
+    return decideOne(tcpa, stateRule, dnc, { phoneHash, state, at: at ?? Date.now() });
   }
 
   /** The pointer and its rule set from L1, pinned; undefined when either is not there. */
@@ -439,11 +432,11 @@ export class ComplianceCheckService {
     const decisions = new Array<CheckDecision>(requests.length);
     for (let i = 0; i < requests.length; i++) {
       const { phoneHash, state, at } = requests[i];
-      const when = at ?? now;
-      const stateRule = rules.get(state) ?? null;
-      const hour = localHour(when, stateRule?.timezone ?? 'UTC');
-      const code = decisionCode(isListed(dnc[i] as DncStatus, when), hour, tcpa, stateRule);
-      decisions[i] = toDecision(phoneHash, state, when, tcpa.ruleVersion, code);
+      decisions[i] = decideOne(tcpa, rules.get(state) ?? null, dnc[i] as DncStatus, {
+        phoneHash,
+        state,
+        at: at ?? now,
+      });
     }
     return decisions;
   }
