@@ -1,4 +1,4 @@
-import { credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, makeGenericClientConstructor, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
@@ -223,6 +223,33 @@ describe('bid service: decision path (real Redis, Kafka, Postgres; counted peers
       ]);
       expect(bad.error).toMatchObject({ code: status.INVALID_ARGUMENT });
       expect(bad.error?.details).toContain('call.state');
+    } finally {
+      client.close();
+    }
+  }, 30000);
+
+  it('should end a bidi stream whose message is not a BidCandidate with INVALID_ARGUMENT, not INTERNAL', async () => {
+    // Bytes with an invalid wire type: left alone, grpc-js ends the stream with INTERNAL ("Error
+    // deserializing request"), which tells the caller the server broke.
+    const client = new (makeGenericClientConstructor({}, 'RawClient'))(
+      service.grpcAddress,
+      credentials.createInsecure(),
+    );
+    try {
+      const error = await new Promise<{ code: number; details: string } | undefined>((resolve) => {
+        const call = client.makeBidiStreamRequest(
+          '/bid.v1.BidService/DecideBids',
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+        );
+        call.on('data', () => undefined);
+        call.on('error', (e: { code: number; details: string }) => resolve(e));
+        call.on('end', () => resolve(undefined));
+        call.write(Buffer.from('deadbeefcafebabe0011223344556677', 'hex'));
+        call.end();
+      });
+      expect(error?.code).toBe(status.INVALID_ARGUMENT);
+      expect(error?.details).toContain('(payload): is not a valid bid.v1.BidCandidate protobuf message');
     } finally {
       client.close();
     }

@@ -11,6 +11,7 @@ export * from './lib/openapi';
 export { loggerOptions } from './lib/logging/logger-options';
 export * from './lib/invalidation';
 export * from './lib/grpc/grpc-client';
+export { assertDecoded, UndecodableRequest } from './lib/grpc/undecodable-request';
 export { DB_QUERIES_METRIC } from './lib/database/db-metrics.provider';
 export * from './lib/auth';
 export * from './lib/rate-limit';

@@ -1,5 +1,10 @@
 import { bidV1 } from '@platform/proto';
-import { flattenValidationErrors, ValidationFailedError } from '@platform/service-kit';
+import {
+  assertDecoded,
+  flattenValidationErrors,
+  UndecodableRequest,
+  ValidationFailedError,
+} from '@platform/service-kit';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { BidCandidate, BidDecision } from './bid-decision';
@@ -7,9 +12,11 @@ import { BidCandidateDto } from './bid-decision.dto';
 
 /**
  * A streamed gRPC candidate → a validated {@link BidCandidate} (the REST body's rules), or
- * `VALIDATION.FAILED` naming the fields. Stream messages bypass Nest's pipes, hence this.
+ * `VALIDATION.FAILED` naming the fields (`(payload)` for bytes that are not a `BidCandidate`). Stream
+ * messages bypass Nest's guards and pipes, hence this.
  */
-export function candidateFromMessage(message: bidV1.BidCandidate): BidCandidate {
+export function candidateFromMessage(received: bidV1.BidCandidate | UndecodableRequest): BidCandidate {
+  const message = assertDecoded(received);
   const call = message.call
     ? { ...message.call, callerPhone: message.call.callerPhone || undefined }
     : message.call;

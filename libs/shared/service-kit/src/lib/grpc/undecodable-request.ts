@@ -2,10 +2,11 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ValidationFailedError } from '../errors';
 
 /**
- * What a unary gRPC handler receives instead of its request when the request's bytes are not a valid message
- * of its type (random bytes, a truncated field, invalid UTF-8 in a string field). grpc-js answers a request it
- * cannot decode with INTERNAL, which tells the caller the server broke; the caller sent a bad request, so
- * {@link UndecodableRequestGuard} answers INVALID_ARGUMENT naming the payload instead.
+ * What a gRPC handler receives instead of a request (or, on a client stream, instead of one of its messages)
+ * when the bytes are not a valid message of its type (random bytes, a truncated field, invalid UTF-8 in a
+ * string field). grpc-js answers a message it cannot decode with INTERNAL, which tells the caller the server
+ * broke; the caller sent a bad request, so {@link UndecodableRequestGuard} (unary) and {@link assertDecoded}
+ * (streams) answer INVALID_ARGUMENT naming the payload instead.
  */
 export class UndecodableRequest {
   constructor(
@@ -15,22 +16,22 @@ export class UndecodableRequest {
 }
 
 interface MethodDefinition {
-  requestStream?: boolean;
   requestDeserialize?: (bytes: Buffer) => unknown;
   requestType?: { type?: { name?: string } };
 }
 
 /**
- * Wraps the request decoder of every unary method in a proto-loader package definition (in place), so an
+ * Wraps the request decoder of every method in a proto-loader package definition (in place), so an
  * undecodable request reaches the handler pipeline as an {@link UndecodableRequest} instead of failing inside
- * grpc-js. Streaming methods keep grpc-js' behaviour (a bad message ends the stream with INTERNAL).
+ * grpc-js. A unary call is refused by the guard before its handler runs; a client-streaming handler receives
+ * the value in its stream and must pass each message through {@link assertDecoded}.
  */
 export function tolerateUndecodableRequests(definition: Record<string, unknown>, pkg: string): void {
   for (const [name, service] of Object.entries(definition)) {
     if (typeof service !== 'object' || service === null || 'format' in service) continue;
     for (const method of Object.values(service as Record<string, MethodDefinition>)) {
       const decode = method.requestDeserialize;
-      if (typeof decode !== 'function' || method.requestStream) continue;
+      if (typeof decode !== 'function') continue;
       const type = `${pkg}.${method.requestType?.type?.name ?? name}`;
       method.requestDeserialize = (bytes: Buffer) => {
         try {
@@ -52,12 +53,20 @@ export function tolerateUndecodableRequests(definition: Record<string, unknown>,
 export class UndecodableRequestGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'rpc') return true;
-    const request = context.switchToRpc().getData<unknown>();
-    if (request instanceof UndecodableRequest) {
-      throw new ValidationFailedError([
-        { field: '(payload)', message: `is not a valid ${request.type} protobuf message` },
-      ]);
-    }
+    assertDecoded(context.switchToRpc().getData<unknown>());
     return true;
   }
+}
+
+/**
+ * The message itself, or `VALIDATION.FAILED` (INVALID_ARGUMENT) naming `(payload)` when its bytes could not
+ * be decoded. Stream messages bypass guards and pipes, so a streaming handler calls this on each one.
+ */
+export function assertDecoded<T>(message: T | UndecodableRequest): T {
+  if (message instanceof UndecodableRequest) {
+    throw new ValidationFailedError([
+      { field: '(payload)', message: `is not a valid ${message.type} protobuf message` },
+    ]);
+  }
+  return message;
 }
