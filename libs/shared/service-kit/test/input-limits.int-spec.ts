@@ -169,6 +169,16 @@ describe.each(['fastify', 'express'])('input limits on %s', (adapter) => {
     }
   });
 
+  it('should answer a path whose percent-encoding is broken 400 naming the path, in the service shape', async () => {
+    for (const path of ['/things/%E0%A4%A', '/things/%', '/things/a%ZZb']) {
+      const response = await fetch(`${service.httpUrl}${path}`);
+      expect(response.status).toBe(400);
+      const body = await readJson(response);
+      expect(body.code).toBe('VALIDATION.FAILED');
+      expect(body.fields.map((f: { field: string }) => f.field)).toEqual(['(path)']);
+    }
+  });
+
   it('should answer a cache key over the engine limit 400 naming it, never 500', async () => {
     const response = await fetch(`${service.httpUrl}/raw/${'k'.repeat(2000)}`);
     expect(response.status).toBe(400);

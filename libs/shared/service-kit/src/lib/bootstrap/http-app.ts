@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { HttpAdapterName } from '@platform/config';
 import type { ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import { problemBody, toProblem } from '../filters/app-exception.filter';
 import { acceptJsonBodiesOnExpress, acceptJsonBodiesOnFastify, JSON_BODY_LIMIT_BYTES } from './json-body';
 
 /**
@@ -57,6 +58,12 @@ export async function createHttpApp(
       // Express's own ('simple') parser, so `@Query()` objects are the same plain data on both: Fastify's
       // default builds objects on a custom prototype, which the validation pipe's NUL and depth walk skips.
       routerOptions: { querystringParser: (query) => parseQuery(query), maxParamLength: MAX_PARAM_LENGTH },
+      // Errors Fastify raises before any route runs (a path that does not percent-decode, a parameter past
+      // maxParamLength) answer in the service's error shape, as Express's do through the exception filter.
+      frameworkErrors: (error, _request, reply) => {
+        const problem = toProblem(error);
+        reply.code(problem.status).header('cache-control', DEFAULT_CACHE_CONTROL).send(problemBody(problem));
+      },
     }),
     options,
   );

@@ -96,6 +96,7 @@ export function toProblem(thrown: unknown): Problem {
       fields: [{ field: '(key)', message: exception.message }],
     };
   }
+  if (isBadPathEncoding(exception)) return toProblem(badPathError());
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();
@@ -124,6 +125,29 @@ export function toProblem(thrown: unknown): Problem {
   if (unavailable) return toProblem(unavailable);
   return { ...BY_KIND.internal, code: 'INTERNAL', message: 'Internal error' };
 }
+
+/**
+ * A path the router could not percent-decode (`%E0%A4%A`, a lone `%`). Express's router throws a URIError,
+ * which Nest's router turns into a bare `BadRequestException` keeping only the router's message (so that is
+ * what identifies it); Fastify's reports `FST_ERR_BAD_URL` through its `frameworkErrors` hook (`http-app.ts`).
+ */
+const isBadPathEncoding = (error: unknown): boolean =>
+  (error instanceof HttpException &&
+    error.getStatus() === HttpStatus.BAD_REQUEST &&
+    error.message.startsWith('Failed to decode param')) ||
+  (error as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL';
+
+/** The caller's error for a path that does not decode: 400 `VALIDATION.FAILED` naming `(path)`. */
+export const badPathError = (): ValidationFailedError =>
+  new ValidationFailedError([{ field: '(path)', message: 'has a broken percent-encoding' }]);
+
+/** The HTTP body of a {@link Problem}: `{ statusCode, code, message, fields? }`. */
+export const problemBody = (problem: Problem) => ({
+  statusCode: problem.status,
+  code: problem.code,
+  message: problem.message,
+  ...(problem.fields ? { fields: problem.fields } : {}),
+});
 
 /** The cache engine's `E_CACHE_INVALID_KEY` (a key too long or empty), which reaches here only from a direct cache call. */
 const isCacheKeyError = (error: unknown): error is Error =>
@@ -160,12 +184,7 @@ export class AppExceptionFilter implements ExceptionFilter {
     if (host.getType() === 'http') {
       const response = host.switchToHttp().getResponse<{ headersSent?: boolean }>();
       if (response.headersSent) return;
-      const body = {
-        statusCode: problem.status,
-        code: problem.code,
-        message: problem.message,
-        ...(problem.fields ? { fields: problem.fields } : {}),
-      };
+      const body = problemBody(problem);
       for (const [name, value] of Object.entries(problem.headers ?? {})) {
         this.adapterHost.httpAdapter.setHeader(response, name, value);
       }
