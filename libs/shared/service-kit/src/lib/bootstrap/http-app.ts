@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpAdapterName } from '@platform/config';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { problemBody, toProblem } from '../filters/app-exception.filter';
@@ -60,7 +61,7 @@ export async function createHttpApp(
       routerOptions: { querystringParser: (query) => parseQuery(query), maxParamLength: MAX_PARAM_LENGTH },
       // Errors Fastify raises before any route runs (a path that does not percent-decode, a parameter past
       // maxParamLength) answer in the service's error shape, as Express's do through the exception filter.
-      frameworkErrors: (error, _request, reply) => {
+      frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
         const problem = toProblem(error);
         reply.code(problem.status).header('cache-control', DEFAULT_CACHE_CONTROL).send(problemBody(problem));
       },
