@@ -55,7 +55,13 @@ function run(name: BenchService, command: string, env: Record<string, string>): 
   return fork(join(ROOT, 'apps', name, 'src', 'main.ts'), [command], {
     execArgv: ['-r', REGISTER, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])],
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // `BENCH_HTTP_SERVICE_STDOUT=inherit` shows the services' log lines (with BENCH_HTTP_LOG_LEVEL=debug, say).
+    stdio: [
+      'ignore',
+      process.env['BENCH_HTTP_SERVICE_STDOUT'] === 'inherit' ? 'inherit' : 'ignore',
+      'inherit',
+      'ipc',
+    ],
   });
 }
 
