@@ -15,6 +15,9 @@ interface RequestLogOptions extends pino.LoggerOptions {
   autoLogging: { ignore: (req: IncomingMessage) => boolean };
 }
 
+/** Where a Fastify request's logging context is kept. */
+const CONTEXT = Symbol('requestLogContext');
+
 /** The Node request as logged: pino-http's `req.id`, set when the request's first line is written. */
 type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
 
@@ -94,20 +97,21 @@ export function installRequestLogging(
 
   if (adapter === 'fastify') {
     const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
-    const contexts = new WeakMap<object, RequestLogContext>();
+    // On the Node request rather than in a WeakMap: a WeakMap entry per request cost more than the rest.
+    type WithContext = { [CONTEXT]?: RequestLogContext };
     fastify.addHook('onRequest', (request, reply, done) => {
       const context = start(request.raw, reply.raw);
-      contexts.set(request, context);
+      (request.raw as WithContext)[CONTEXT] = context;
       storage.run(context as never, done);
     });
     fastify.addHook('onResponse', (request, _reply, done) => {
-      const context = contexts.get(request);
+      const context = (request.raw as WithContext)[CONTEXT];
       if (context !== undefined) finish(context, false);
       done();
     });
     // The client went away before the response was sent (Fastify's onResponse does not run then).
     fastify.addHook('onRequestAbort', (request, done) => {
-      const context = contexts.get(request);
+      const context = (request.raw as WithContext)[CONTEXT];
       if (context !== undefined) finish(context, true);
       done();
     });
