@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { RedisDriver } from '../src';
-import { assertLoopback, machineInfo, REDIS_URL, type MachineInfo } from './common';
+import { assertLoopback, machineInfo, NODE_RUNTIME_FLAGS, REDIS_URL, type MachineInfo } from './common';
 import { BENCHMARKS_MD, prettierFile, RESULTS_DIR } from './report';
 import { startBenchService, type RunningBenchService } from './http-services';
 import type { HttpAppConfig } from './workers/http-app.worker';
@@ -181,7 +181,11 @@ process.on('SIGINT', () => {
 /** Forks an app process and waits for its port. */
 async function startApp(config: HttpAppConfig): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(__dirname, 'workers', 'http-app.worker.ts'), [JSON.stringify(config)], {
-    execArgv: ['-r', join(__dirname, '..', '..', '..', 'tools', 'bench', 'swc-register.cjs')],
+    execArgv: [
+      '-r',
+      join(__dirname, '..', '..', '..', 'tools', 'bench', 'swc-register.cjs'),
+      ...NODE_RUNTIME_FLAGS,
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   live.add(child);

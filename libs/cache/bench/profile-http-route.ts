@@ -11,7 +11,7 @@ import autocannon from 'autocannon';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { REDIS_URL } from './common';
+import { NODE_RUNTIME_FLAGS, REDIS_URL } from './common';
 import type { HttpAppConfig } from './workers/http-app.worker';
 
 const DIR = (process.env['BENCH_HTTP_CPU_PROF'] ??= '/tmp/bench-http-prof');
@@ -162,6 +162,7 @@ async function startApp(variant: 'hello' | 'ours', prefix: string): Promise<Targ
     execArgv: [
       '-r',
       join(__dirname, '..', '..', '..', 'tools', 'bench', 'swc-register.cjs'),
+      ...NODE_RUNTIME_FLAGS,
       '--cpu-prof',
       `--cpu-prof-dir=${DIR}`,
     ],
