@@ -25,11 +25,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { RedisDriver } from '../src';
-import { assertLoopback, machineInfo, REDIS_URL, type MachineInfo } from './common';
+import { assertLoopback, machineInfo, NODE_RUNTIME_FLAGS, REDIS_URL, type MachineInfo } from './common';
 import { BENCHMARKS_MD, prettierFile, RESULTS_DIR } from './report';
 import { startBenchService, type RunningBenchService } from './http-services';
 import type { HttpAppConfig } from './workers/http-app.worker';
@@ -150,6 +151,11 @@ interface VariantResult {
   readonly coldBurstCalls: number | undefined;
   readonly bytesPerResponse: number;
   readonly headers: string;
+  /**
+   * The machine's 1-minute load average when the measured run started: other processes on the 2 cores move the
+   * figures, and rows run minutes apart, so this shows which rows ran on a busier machine.
+   */
+  readonly loadAvg1: number;
 }
 
 interface HttpBenchResults {
@@ -181,7 +187,11 @@ process.on('SIGINT', () => {
 /** Forks an app process and waits for its port. */
 async function startApp(config: HttpAppConfig): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(__dirname, 'workers', 'http-app.worker.ts'), [JSON.stringify(config)], {
-    execArgv: ['-r', join(__dirname, '..', '..', '..', 'tools', 'bench', 'swc-register.cjs')],
+    execArgv: [
+      '-r',
+      join(__dirname, '..', '..', '..', 'tools', 'bench', 'swc-register.cjs'),
+      ...NODE_RUNTIME_FLAGS,
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   live.add(child);
@@ -239,6 +249,7 @@ async function measure(
     .join(', ');
   const before = await handlerRuns();
   await cannon(url, WARMUP_S);
+  const loadAvg1 = Math.round(loadavg()[0] * 100) / 100;
   const result = await cannon(url, DURATION_S);
   // The probe filled the cache: what follows counts the hot key's handler runs only.
   const after = await handlerRuns();
@@ -255,6 +266,7 @@ async function measure(
     coldBurstCalls,
     bytesPerResponse: Buffer.byteLength(body),
     headers: headers || '—',
+    loadAvg1,
   };
 }
 
@@ -316,11 +328,11 @@ function table(results: HttpBenchResults): string {
   };
   const count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
   const rows = results.variants.map((v) => {
-    return `| ${v.label} | ${v.reqPerSec.toLocaleString('en-US')} | ${ratio(v, 'hello-fastify')} | ${ratio(v, 'hello-express')} | ${v.p50Ms} | ${v.p99Ms} | ${count(v.handlerCalls)} | ${count(v.coldBurstCalls)} | ${v.non2xx + v.errors} | ${v.headers} |`;
+    return `| ${v.label} | ${v.reqPerSec.toLocaleString('en-US')} | ${ratio(v, 'hello-fastify')} | ${ratio(v, 'hello-express')} | ${v.p50Ms} | ${v.p99Ms} | ${count(v.handlerCalls)} | ${count(v.coldBurstCalls)} | ${v.non2xx + v.errors} | ${v.headers} | ${v.loadAvg1} |`;
   });
   return [
-    `| variant | req/s | vs Fastify floor | vs Express floor | p50 ms | p99 ms | handler runs, hot key | handler runs, ${results.settings.coldBurst} concurrent GETs on a cold key | errors + non-2xx | cache headers sent |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| variant | req/s | vs Fastify floor | vs Express floor | p50 ms | p99 ms | handler runs, hot key | handler runs, ${results.settings.coldBurst} concurrent GETs on a cold key | errors + non-2xx | cache headers sent | load avg (1 min) at start |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

@@ -7,6 +7,12 @@ import { performance } from 'node:perf_hooks';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RedisDriver } from '../src';
 
+/**
+ * The Node flags the services' images start with (`CMD` of `docker/*.Dockerfile`): bench:http starts every
+ * process it measures (floors, its own apps and the services) with them, so all run as deployed.
+ */
+export const NODE_RUNTIME_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+
 /** Standalone Redis of the local stack. */
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379';
 

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort } from '../src/testing';
-import { REDIS_URL } from './common';
+import { NODE_RUNTIME_FLAGS, REDIS_URL } from './common';
 
 /** A service name under `apps/`. */
 export type BenchService = 'routing' | 'bid' | 'analytics';
@@ -53,9 +53,20 @@ const CPU_PROF_DIR = process.env['BENCH_HTTP_CPU_PROF'];
 function run(name: BenchService, command: string, env: Record<string, string>): ChildProcess {
   const profile = CPU_PROF_DIR !== undefined && command === 'serve';
   return fork(join(ROOT, 'apps', name, 'src', 'main.ts'), [command], {
-    execArgv: ['-r', REGISTER, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])],
+    execArgv: [
+      '-r',
+      REGISTER,
+      ...NODE_RUNTIME_FLAGS,
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
+    ],
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // `BENCH_HTTP_SERVICE_STDOUT=inherit` shows the services' log lines (with BENCH_HTTP_LOG_LEVEL=debug, say).
+    stdio: [
+      'ignore',
+      process.env['BENCH_HTTP_SERVICE_STDOUT'] === 'inherit' ? 'inherit' : 'ignore',
+      'inherit',
+      'ipc',
+    ],
   });
 }
 

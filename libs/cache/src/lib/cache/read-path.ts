@@ -43,16 +43,17 @@ export class ReadPath {
    * The synchronous L1-only read behind `cache.peek`: the fresh L1 entry's value or `undefined`, never L2. It
    * counts as an access for the eviction policy (a key read only through `peek` stays hot) and counts the L1
    * hit or miss: each a plain increment, a few ns beside the lookup, so the hit ratio of hot in-process paths
-   * stays visible. No latency sampling: a `peek` is a map lookup, there is nothing to time.
+   * stays visible. No latency sampling: a `peek` is a map lookup, there is nothing to time. `countMiss: false`
+   * for a caller that reads through (`getOrSet`) on a miss, which counts that miss itself.
    */
-  peek(full: string, ns: string): unknown {
+  peek(full: string, ns: string, countMiss = true): unknown {
     const { parts, metrics, events } = this.core;
     if (this.core.closed) throw new CacheClosedError();
     const l1 = parts.l1;
     if (l1 === undefined) return undefined;
     const hit = this.core.l1.trusted ? l1.get(full) : undefined;
     if (hit === undefined || hit.e <= now()) {
-      metrics.miss('l1', ns);
+      if (countMiss) metrics.miss('l1', ns);
       return undefined;
     }
     metrics.hit('l1', ns);

@@ -281,6 +281,17 @@ describe('createCache()', () => {
       expect(text).toMatch(/cache_misses_total\{layer="l1",namespace="compliance"\} 1/);
     });
 
+    it('should leave the miss to getOrSet when read with peekBeforeLoad, so a request counts once', async () => {
+      const metrics = new PrometheusMetrics();
+      const cache = createCache({ metrics });
+      const read = () => cache.peekBeforeLoad('http:x') ?? cache.getOrSet('http:x', () => 1);
+      await read(); // miss: counted by getOrSet alone
+      expect(read()).toBe(1); // hit: counted by the peek
+      const text = await metrics.registry.metrics();
+      expect(text).toMatch(/cache_hits_total\{layer="l1",namespace=""\} 1/);
+      expect(text).toMatch(/cache_misses_total\{layer="l1",namespace=""\} 1/);
+    });
+
     it('should throw typed errors for a bad key and once disconnected', async () => {
       const cache = createCache({ metrics: false, maxKeyLength: 8 });
       expect(() => cache.peek('')).toThrow(expect.objectContaining({ code: CacheErrorCode.InvalidKey }));

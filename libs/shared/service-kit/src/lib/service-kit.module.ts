@@ -61,7 +61,9 @@ export class ServiceKitModule {
     return {
       module: ServiceKitModule,
       imports: [
-        LoggerModule.forRoot(loggerOptions(config)),
+        // The app's logger only: requests are logged by `installRequestLogging` (Fastify hooks or an Express
+        // middleware), not by nestjs-pino's Nest middleware, which on Fastify ran through `@fastify/middie`.
+        LoggerModule.forRoot({ ...loggerOptions(config), forRoutes: [] }),
         // A refused password or certificate fails boot at once, naming Postgres; an outage is retried.
         TypeOrmModule.forRootAsync({
           useFactory: () => ({

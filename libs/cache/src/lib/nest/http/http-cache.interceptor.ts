@@ -9,7 +9,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { defer, isObservable, lastValueFrom, type Observable } from 'rxjs';
+import { defer, isObservable, lastValueFrom, of, type Observable } from 'rxjs';
 import type { LoaderContext } from '../../cache/cache.types';
 import type { TieredCache } from '../../cache/create-cache';
 import { CacheErrorCode } from '../../core/errors';
@@ -68,6 +68,8 @@ export class HttpCacheInterceptor implements NestInterceptor {
   private readonly planContext: PlanContext;
   private readonly routes = new WeakMap<object, CompiledRoute | null>();
   private readonly plans = new WeakMap<object, HttpCachePlan | null>();
+  /** Full cache keys of memoized plans (see {@link fullKey}). */
+  private readonly fullKeys = new WeakMap<HttpCachePlan, string>();
   /** Responses already served once by this process: a later hit on the same object came from L1. */
   private readonly seen = new WeakSet<object>();
   /** Handlers already reported for identifying callers by something the edge cannot see. */
@@ -97,9 +99,55 @@ export class HttpCacheInterceptor implements NestInterceptor {
       return next.handle();
     }
     if (plan === null || key === undefined) return next.handle();
+    const fullKey = this.fullKey(plan, key);
+    const hit = this.freshL1Entry(fullKey, plan);
+    if (hit !== undefined) {
+      // The hot path: a fresh entry in this process. Answered now, without the promise chain of `getOrSet`
+      // (and its loader closure) that a miss needs.
+      const http = context.switchToHttp();
+      return of(
+        writeCachedAnswer(http.getRequest<HttpCacheRequest>(), http.getResponse<HttpResponseLike>(), {
+          plan,
+          entry: hit,
+          status: 'HIT',
+          layer: 'l1',
+          statusHeaders: this.settings.statusHeaders,
+        }),
+      );
+    }
     const ready = plan;
-    const cacheKey = key;
-    return defer(() => this.respond(context, next, ready, cacheKey));
+    return defer(() => this.respond(context, next, ready, fullKey));
+  }
+
+  /**
+   * The full cache key of a request (`<namespace>:<key>`), kept with its plan when the key is the plan's own:
+   * a string built per request would make L1 hash it again on every lookup.
+   */
+  private fullKey(plan: HttpCachePlan, key: string): string {
+    if (key !== plan.key) return `${this.settings.namespace}:${key}`;
+    let full = this.fullKeys.get(plan);
+    if (full === undefined) {
+      full = `${this.settings.namespace}:${key}`;
+      this.fullKeys.set(plan, full);
+    }
+    return full;
+  }
+
+  /**
+   * The entry L1 holds for the key while it is fresh (not past its soft TTL: a stale entry goes through
+   * `getOrSet`, which refreshes it), or `undefined`. `peek` honours TTLs, evictions, invalidations from other
+   * instances and bus liveness exactly as `getOrSet`'s L1 read does; a failing read is a miss.
+   */
+  private freshL1Entry(fullKey: string, plan: HttpCachePlan): CachedHttpResponse | undefined {
+    let entry: CachedHttpResponse | undefined;
+    try {
+      entry = this.cache.peekBeforeLoad(fullKey) as CachedHttpResponse | undefined;
+    } catch {
+      return undefined;
+    }
+    if (entry === undefined || isStaleEntry(entry, plan.ttl)) return undefined;
+    this.seen.add(entry);
+    return entry;
   }
 
   /**
@@ -174,7 +222,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     context: ExecutionContext,
     next: CallHandler,
     plan: HttpCachePlan,
-    key: string,
+    fullKey: string,
   ): Promise<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpCacheRequest>();
@@ -204,7 +252,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
 
     let entry: CachedHttpResponse | undefined;
     try {
-      entry = (await this.cache.getOrSet(`${this.settings.namespace}:${key}`, loader, {
+      entry = (await this.cache.getOrSet(fullKey, loader, {
         ttl: { l1: plan.ttl.l1Ms, l2: plan.ttl.l2Ms },
         tags: plan.tags.length > 0 ? plan.tags : undefined,
         softTtl: plan.ttl.softMs > 0 ? plan.ttl.softMs : false,

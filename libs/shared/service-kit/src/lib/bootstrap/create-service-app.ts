@@ -11,6 +11,8 @@ import { setupOpenApi } from '../openapi/openapi.setup';
 import { createHttpApp } from './http-app';
 import { tolerateUndecodableRequests } from '../grpc/undecodable-request';
 import { installHttpMetrics } from './http-metrics';
+import { loggerOptions } from '../logging/logger-options';
+import { installRequestLogging } from '../logging/request-logging';
 import { ServiceSpec } from './service-spec';
 
 /** A started service and the addresses it listens on. */
@@ -46,6 +48,7 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  installRequestLogging(app, config.http.adapter, loggerOptions(config));
   installHttpMetrics(app, config);
 
   try {
