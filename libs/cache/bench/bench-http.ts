@@ -10,6 +10,9 @@
  *   and bid's active list of a buyer (an engine L1 hit behind validation), on Fastify (the default) and on
  *   Express (how they ran before), with logging, metrics, validation and the exception filter as deployed.
  *
+ * Each Fastify service row is compared with the Fastify floor measured again right before it: the floor moves
+ * with the machine's load, and the services run minutes after the first floor.
+ *
  * Each app runs in its own process (forked, with SWC for Nest's decorator metadata) and autocannon drives it
  * from this one, over loopback, so load generator and app never share an event loop. Same handler (a ~1 KB
  * JSON after a simulated 1 ms database wait and 0.2 ms of CPU work), same URL, same connections. Prints a
@@ -298,6 +301,7 @@ async function runServiceVariants(
   variants: readonly ServiceVariant[],
   adapter: 'fastify' | 'express',
   prefix: string,
+  floorBefore?: (variant: ServiceVariant) => Promise<VariantResult>,
 ): Promise<VariantResult[]> {
   const started: RunningBenchService[] = [];
   try {
@@ -311,6 +315,7 @@ async function runServiceVariants(
     }
     const results: VariantResult[] = [];
     for (const variant of variants) {
+      if (floorBefore) results.push(await floorBefore(variant));
       process.stdout.write(`bench:http ${variant.id} …\n`);
       const base = services.get(variant.service) as RunningBenchService;
       results.push(await measure(variant, base.httpUrl + variant.path, async () => undefined, undefined));
@@ -321,9 +326,15 @@ async function runServiceVariants(
   }
 }
 
+/** Id of the floor `floorId` measured again right before the service row `variantId`. */
+const floorBeforeId = (floorId: string, variantId: string) => `${floorId}@before:${variantId}`;
+
 function table(results: HttpBenchResults): string {
   const ratio = (v: VariantResult, id: string) => {
-    const floor = results.variants.find((f) => f.id === id);
+    // A service row is compared with the floor measured just before it, under the same machine load.
+    const floor =
+      results.variants.find((f) => f.id === floorBeforeId(id, v.id)) ??
+      results.variants.find((f) => f.id === id);
     return floor ? `${(v.reqPerSec / floor.reqPerSec).toFixed(2)}×` : '';
   };
   const count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
@@ -354,7 +365,8 @@ function markdown(results: HttpBenchResults): string {
       `database wait and ${s.cpuMs} ms of CPU work. First a burst of concurrent GETs on a cold key counts how ` +
       'many ran the handler (stampede protection); then one GET fills the hot key and "handler runs, hot key" ' +
       "counts runs during warm-up and measurement (0: every request was a hit). Latency percentiles are autocannon's " +
-      '(ms, 1 ms resolution).',
+      '(ms, 1 ms resolution). The Fastify floor is measured again right before each Fastify service row ' +
+      '("again"), and that row\'s "vs Fastify floor" is to that measurement, taken under the same machine load.',
     '',
     table(results),
     '',
@@ -399,11 +411,28 @@ async function main(): Promise<void> {
       process.stdout.write(`bench:http ${variant.id} …\n`);
       variants.push(await runAppVariant(variant, `bench-http:${runId}:${variant.id}:`));
     }
+    // The services are measured minutes after the floors, and on this shared 2-core box the floor alone has
+    // moved 2x between runs with the machine's load: each Fastify service row gets its own floor, measured
+    // right before it (the services idle meanwhile), so its ratio compares like with like.
+    const floor = VARIANTS.find((v): v is AppVariant => v.id === 'hello-fastify') as AppVariant;
+    const floorBefore = async (service: ServiceVariant): Promise<VariantResult> => {
+      const id = floorBeforeId(floor.id, service.id);
+      process.stdout.write(`bench:http ${id} …\n`);
+      const result = await runAppVariant(floor, `bench-http:${runId}:${id}:`);
+      return { ...result, id, label: `${floor.label}, again just before the next row` };
+    };
     for (const adapter of ['fastify', 'express'] as const) {
       const ofAdapter = VARIANTS.filter(
         (v): v is ServiceVariant => v.kind === 'service' && v.adapter === adapter,
       );
-      variants.push(...(await runServiceVariants(ofAdapter, adapter, `bench-http:${runId}:${adapter}:`)));
+      variants.push(
+        ...(await runServiceVariants(
+          ofAdapter,
+          adapter,
+          `bench-http:${runId}:${adapter}:`,
+          adapter === 'fastify' ? floorBefore : undefined,
+        )),
+      );
     }
   } finally {
     await new RedisDriver(redis).deleteByPrefix(`bench-http:${runId}:`);
