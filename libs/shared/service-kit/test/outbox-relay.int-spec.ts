@@ -331,8 +331,9 @@ describe('OutboxRelay (real Postgres and Kafka)', () => {
   describe('reading pending rows', () => {
     it('should walk the pending index in id order, not a bitmap of it, when many rows were sent', async () => {
       // 20,000 rows sent: their entries stay in the pending index until vacuum. A bitmap scan visits every
-      // one of their heap pages on each read; a plain index scan marks them dead as it passes. Autovacuum
-      // is held off so the table's statistics are those of a table that was just written, as in a burst.
+      // one of their heap pages on each read; a plain index scan marks them dead as it passes. Which one an
+      // ordinary session gets depends on the table's statistics (after a burst, often the bitmap scan), so
+      // autovacuum is held off; the relay's session setting leaves the planner no bitmap to pick.
       await dataSource.query(`ALTER TABLE "${schema}".outbox_events SET (autovacuum_enabled = false)`);
       await dataSource.query(
         `INSERT INTO "${schema}".outbox_events (event_id, topic, message_key, payload)
@@ -359,8 +360,6 @@ describe('OutboxRelay (real Postgres and Kafka)', () => {
         return find(plan[0].Plan) as { 'Node Type': string; 'Index Name'?: string };
       };
       try {
-        // What an ordinary session gets here (why the relay's session is set otherwise).
-        expect((await scan())['Node Type']).toBe('Bitmap Heap Scan');
         await session.query(RELAY_SESSION_SETTING);
         expect(await scan()).toMatchObject({
           'Node Type': 'Index Scan',
