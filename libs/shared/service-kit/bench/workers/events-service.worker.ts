@@ -67,8 +67,8 @@ export interface PhaseResult {
   readonly lagsMs: number[];
   /**
    * The lag split by stage, per event, ms, each sorted ascending: `occurredAt` → the writer's commit
-   * resolved (`commit`), → the relay marked it sent (`claim`: its `sent_at`, taken once Kafka acknowledged
-   * the batch, so this is the relay's pick-up, read and produce round trip), → eviction done (`deliver`:
+   * resolved (`commit`), → Kafka acknowledged its batch (`claim`: its `sent_at`, which the relay sets to
+   * that time, so this is the relay's pick-up, read and produce round trip), → eviction done (`deliver`:
    * the consumer's fetch, dedupe and eviction).
    */
   readonly stagesMs: { commit: number[]; claim: number[]; deliver: number[] };
