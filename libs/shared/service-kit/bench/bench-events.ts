@@ -210,10 +210,11 @@ services; its one feature is an \`items\` table) runs in a child process against
 Redis. A writer standing for another instance of the service changes rows and queues their change events in
 \`outbox_events\` in the same transaction (\`OutboxService.addMany\`; its commits evict nothing in the measured
 process, so only the consumer does). Being another instance, it runs in a worker thread of the child with a
-connection pool of its own (until 2026-12-07 it ran on the measured service's event loop and pool;
-\`BENCH_WRITER=inline\` still runs it there). The relay (woken by the commit's NOTIFY, at most one read per
-5 ms when woken so) reads the pending rows and publishes them in batches with the idempotent producer
-(acks=all, key = item id), reading the next batch while Kafka takes a full one; the service's consumer takes
+connection pool of its own of 20 connections (\`BENCH_WRITER_POOL\`; until 2026-12-07 it ran on the measured
+service's event loop and pool, which \`BENCH_WRITER=inline\` still does). The relay (woken by the commit's
+NOTIFY, at most one read per 5 ms when woken so) reads the pending rows and publishes them in batches with the
+idempotent producer (acks=all, key = item id), reading the next batch while Kafka takes a full one and marking
+a batch sent while the next one goes out; the service's consumer takes
 a fetched batch per partition at a time: validates each record, deduplicates the batch by \`eventId\` against
 the inbox (on the consumer's own small pool), applies the service's invalidation map in one
 \`CacheInvalidator.invalidate\` (L2 delete + one bus message to every instance's L1), records the inbox rows
@@ -230,7 +231,7 @@ time.
   and the eviction. Under the burst it is mostly queueing behind the backlog; the paced phase (one event per
   transaction at half the burst's rate, capped at 1,000/s) shows the lag of a system that keeps up.
 - **per stage**: the same lag cut at the writer's commit (its promise resolved) and at the row's \`sent_at\`
-  (set once Kafka acknowledged the batch).
+  (the time Kafka acknowledged its batch, which the relay records with its next read).
 - The item keys are cached before each phase and checked afterwards: every one must be gone.
 - **per event** rows: not re-measured; the recorded run in \`bench/results/events-per-event-baseline.json\`
   (its date and command are in the file), from before the consumer was batched (one inbox query, one eviction
