@@ -16,7 +16,7 @@ import { LRUCache } from 'lru-cache';
 import { createCache } from '../src';
 import { makeValue, zipfSequence } from './zipf';
 
-const KEYS = 10_000;
+const KEYS = Number(process.env['PEEK_KEYS'] ?? 10_000);
 const ROUNDS = Number(process.env['PEEK_ROUNDS'] ?? 21);
 const ROUND_MS = Number(process.env['PEEK_ROUND_MS'] ?? 200);
 const ONLY = process.env['PEEK_ONLY'];
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   await cache.connect();
   const ns = cache.namespace('bench');
   for (let i = 0; i < KEYS; i++) await ns.set(keys[i], values[i]);
-  const lru = new LRUCache<string, object>({ max: 100_000, ttl: 600_000 });
+  const lru = new LRUCache<string, object>({ max: Math.max(100_000, KEYS), ttl: 600_000 });
   keys.forEach((k, i) => lru.set(k, values[i]));
 
   const subjects = [
