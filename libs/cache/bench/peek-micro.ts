@@ -9,7 +9,8 @@
  * Prints each side's median and the median of the per-round ratios (rounds alternate, so a busy machine
  * slows both sides of a pair alike).
  *
- * Env: PEEK_ROUNDS (default 21), PEEK_ROUND_MS (default 200), PEEK_ONLY=peek|lru (profile one side).
+ * Env: PEEK_ROUNDS (default 21), PEEK_ROUND_MS (default 200), PEEK_ONLY=peek|lru (profile one side),
+ * PEEK_KEYS (default 10000), PEEK_L1_TTL (default 10m; shorter than the 10m L2 TTL stores L1 copies, as the bench).
  */
 import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     prefix: 'bench:0123abcd:a:ours:',
     l1: { maxBytes: '256MB', maxEntryBytes: '1MB', policy: 'tinylfu' },
     l2: false,
-    ttl: { l1: '10m', l2: '10m' },
+    ttl: { l1: process.env['PEEK_L1_TTL'] ?? '10m', l2: '10m' },
   });
   await cache.connect();
   const ns = cache.namespace('bench');
