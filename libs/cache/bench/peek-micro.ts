@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
-import { createCache } from '../src';
+import { createCache, type Duration } from '../src';
 import { makeValue, zipfSequence } from './zipf';
 
 const KEYS = Number(process.env['PEEK_KEYS'] ?? 10_000);
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     prefix: 'bench:0123abcd:a:ours:',
     l1: { maxBytes: '256MB', maxEntryBytes: '1MB', policy: 'tinylfu' },
     l2: false,
-    ttl: { l1: process.env['PEEK_L1_TTL'] ?? '10m', l2: '10m' },
+    ttl: { l1: (process.env['PEEK_L1_TTL'] ?? '10m') as Duration, l2: '10m' },
   });
   await cache.connect();
   const ns = cache.namespace('bench');
