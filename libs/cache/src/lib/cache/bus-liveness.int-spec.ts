@@ -62,6 +62,7 @@ describe('bus liveness: L1 is not served while the bus is silent', () => {
     const reader = await instance('reader', '300ms');
     const bids = reader.namespace<{ amount: number }>('bid');
     expect(await bids.getOrSet('1', load)).toEqual({ amount: 1 });
+    expect(bids.peek('1')).toEqual({ amount: 1 }); // peek now keeps a handle on the L1 entry
     const wentSilent = silent(reader);
     const back = heardAgain(reader);
 

@@ -9,11 +9,16 @@ import type {
   SetManyEntry,
   SetOptions,
 } from './cache.types';
-import { MISS, type CacheCore } from './cache-core';
+import { MISS as IMPORTED_MISS, type CacheCore } from './cache-core';
+import type { StoredEntry } from '../core/codec';
+import type { L1Node } from '../l1/access-list';
 import { resolvePolicy, type ResolvedPolicy } from './policy';
 
-/** How many key → full key pairs a namespace remembers for `peek`. */
-const RECENT_KEYS_MAX = 16_384;
+/** Held locally: tsx (esbuild), which runs the benchmarks, turns each use of an import into a getter call. */
+const MISS = IMPORTED_MISS;
+
+/** How many key → L1 node handles a namespace remembers for `peek`. */
+const PEEK_HANDLES_MAX = 16_384;
 
 /**
  * The typed, namespaced face of the cache. It validates input, applies the namespace's defaults and hands
@@ -22,8 +27,8 @@ const RECENT_KEYS_MAX = 16_384;
 export class NamespacedCache<T = unknown> implements Cache<T> {
   /** Prefix of every key in this namespace (global prefix + namespace + ':'). */
   protected readonly keyPrefix: string;
-  /** key → full key of recent `peek`s (see {@link recentFullKey}); created on first use. */
-  private recentKeys: Map<string, string> | undefined;
+  /** key → L1 node of recent `peek` hits (see {@link peek}). */
+  private readonly peekHandles = new Map<string, L1Node<StoredEntry>>();
 
   constructor(
     protected readonly core: CacheCore,
@@ -59,17 +64,45 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     return this.peekL1(key, true);
   }
 
-  /** `peek`, optionally without counting a miss (see {@link ReadPath.peek}). */
+  /**
+   * `peek`, optionally without counting a miss (see {@link ReadPath.peek}). Hot path: the L1 node this key was
+   * last read from, if it is still L1's (see ReadPath.peekHandle). One lookup by the caller's key string, whose
+   * hash V8 keeps, instead of building and hashing the full key.
+   */
   protected peekL1(key: string, countMiss: boolean): T | undefined {
+    const handle = this.peekHandles.get(key);
+    if (handle !== undefined && this.core.enabled) {
+      const value = this.core.reads.peekHandle(handle, this.name);
+      if (value !== MISS) return value as T;
+    }
+    return this.peekSlow(key, handle, countMiss);
+  }
+
+  /** `peek` without a usable handle: validates the key, reads L1 and remembers the node it read. */
+  private peekSlow(key: string, handle: L1Node<StoredEntry> | undefined, countMiss: boolean): T | undefined {
     if (typeof key === 'string' && key.length > 0) {
-      const full = this.recentFullKey(key);
-      if (full.length <= this.core.maxKeyLength)
-        return this.core.enabled
-          ? (this.core.reads.peek(full, this.name, countMiss) as T | undefined)
-          : undefined;
+      // A removed node still names its full key, the very string L1 hashed.
+      const full = handle !== undefined ? handle.key : this.fullKey(key);
+      if (full.length <= this.core.maxKeyLength) {
+        if (!this.core.enabled) return undefined;
+        const value = this.core.reads.peek(full, this.name, countMiss) as T | undefined;
+        if (value !== undefined) this.rememberHandle(key, full);
+        return value;
+      }
     }
     this.full(key); // throws the typed error that explains what is wrong with the key
     return undefined;
+  }
+
+  /**
+   * Keeps the L1 node of a key just peeked. Bounded: forgotten all at once at {@link PEEK_HANDLES_MAX} keys. A
+   * removed node's value is dropped by L1, so a stale handle holds only its key, never a value outside L1.
+   */
+  private rememberHandle(key: string, full: string): void {
+    const node = this.core.reads.peekNode(full);
+    if (node === undefined) return;
+    if (this.peekHandles.size >= PEEK_HANDLES_MAX && !this.peekHandles.has(key)) this.peekHandles.clear();
+    this.peekHandles.set(key, node);
   }
 
   /** @inheritdoc */
@@ -241,23 +274,6 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
     } catch (error) {
       throw new LoaderFailedError(full, error);
     }
-  }
-
-  /**
-   * {@link fullKey}, remembered for recently peeked keys. Concatenating yields a new string whose hash V8 must
-   * compute on every lookup, which costs more than the L1 lookup itself; a remembered full key keeps its hash.
-   * Bounded: forgotten all at once when {@link RECENT_KEYS_MAX} keys are remembered (≈ 1–2 MB at most).
-   */
-  private recentFullKey(key: string): string {
-    if (this.keyPrefix === '') return key;
-    const recent = (this.recentKeys ??= new Map());
-    let full = recent.get(key);
-    if (full === undefined) {
-      if (recent.size >= RECENT_KEYS_MAX) recent.clear();
-      full = this.fullKey(key);
-      recent.set(key, full);
-    }
-    return full;
   }
 
   /** Full key for `key`: global prefix + namespace + ':' + key. */

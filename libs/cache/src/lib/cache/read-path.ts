@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { decodeEntry, type StoredEntry } from '../core/codec';
 import { CacheClosedError, L2UnavailableError } from '../core/errors';
+import { type L1Node, QUEUE_REMOVED as IMPORTED_QUEUE_REMOVED } from '../l1/access-list';
 import { defaultClock } from '../l1/coarse-clock';
+import type { L1Store } from '../l1/l1-store';
 import type { CoreContext } from './core-context';
 
 const L1_LATENCY_SAMPLE_MASK = 63;
@@ -12,6 +14,8 @@ export const MISS: unique symbol = Symbol('cache.miss');
 
 /** The L1 stores' coarse clock: one `Date.now()` per timer tick on the hit path. */
 const now = defaultClock.now;
+/** Held locally: tsx (esbuild), which runs the benchmarks, turns each use of an import into a getter call. */
+const QUEUE_REMOVED = IMPORTED_QUEUE_REMOVED;
 
 /**
  * Reads: L1, then L2 with backfill into L1. Methods take full keys (prefix and namespace applied). An L2
@@ -59,6 +63,30 @@ export class ReadPath {
     metrics.hit('l1', ns);
     if (events.has('hit')) events.emit('hit', { key: full, layer: 'l1', stale: false });
     return hit.v;
+  }
+
+  /**
+   * `peek` through a node handle kept by the caller (see {@link peekNode}): the same answer as {@link peek} for
+   * `node.key`, without hashing the key, or {@link MISS} when the handle no longer holds a servable entry (the
+   * caller then takes the {@link peek} path, which counts the miss). A handle is only good while its node is
+   * in L1: a delete, an invalidation (local or from the bus), a clear, an eviction or an expiry removes the
+   * node and marks it, and an overwrite updates the same node, so the value read here is always L1's.
+   */
+  peekHandle(node: L1Node<StoredEntry>, ns: string): unknown {
+    if (node.queue === QUEUE_REMOVED || this.core.closed || !this.core.l1.trusted) return MISS;
+    const entry = node.value;
+    if (entry.e <= now()) return MISS;
+    (this.core.parts.l1 as L1Store<StoredEntry>).touch(node);
+    this.core.metrics.hit('l1', ns);
+    if (this.core.events.has('hit'))
+      this.core.events.emit('hit', { key: node.key, layer: 'l1', stale: false });
+    return entry.v;
+  }
+
+  /** The L1 node of `full` while it holds a fresh entry, as a handle for {@link peekHandle}; no access counted. */
+  peekNode(full: string): L1Node<StoredEntry> | undefined {
+    const node = this.core.parts.l1?.node(full);
+    return node !== undefined && node.value.e > now() ? node : undefined;
   }
 
   /** Reads one key through L1 then L2. Returns the entry only while fresh; an L2 hit fills L1 for ≤ `l1Ms`. */

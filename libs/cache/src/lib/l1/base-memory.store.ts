@@ -52,6 +52,20 @@ export abstract class BaseMemoryStore<V> implements L1Store<V> {
   /** Returns the live value and records the access with the eviction policy. */
   abstract get(key: string): V | undefined;
 
+  /**
+   * The node holding `key` while it is live, without counting an access: a handle a caller may keep to read the
+   * entry again without hashing its key (see `NamespacedCache.peek`). The handle stays valid exactly as long
+   * as `node.queue !== QUEUE_REMOVED`: a removal of any kind (delete, eviction, expiry, clear) marks it, an
+   * overwrite updates the same node in place, and a later `set` of a removed key makes a new node.
+   */
+  node(key: string): L1Node<V> | undefined {
+    const node = this.map.get(key);
+    return node !== undefined && node.expiresAt > this.clock() ? node : undefined;
+  }
+
+  /** Records a read of `node` (from {@link node}, still in the store) with the eviction policy. */
+  abstract touch(node: L1Node<V>): void;
+
   /** Returns the live value without touching the eviction policy (an expired entry is still removed). */
   peek(key: string): V | undefined {
     const node = this.map.get(key);
@@ -112,7 +126,10 @@ export abstract class BaseMemoryStore<V> implements L1Store<V> {
 
   /** Removes everything without calling `onRemove`. */
   clear(): void {
-    for (const node of this.map.values()) node.queue = QUEUE_REMOVED;
+    for (const node of this.map.values()) {
+      node.queue = QUEUE_REMOVED;
+      node.value = undefined as V;
+    }
     this.map.clear();
     this.weight = 0;
     this.resetQueues();
@@ -165,6 +182,9 @@ export abstract class BaseMemoryStore<V> implements L1Store<V> {
     this.unlinkFromPolicy(node);
     this.weight -= node.bytes;
     node.queue = QUEUE_REMOVED;
+    // A caller may still hold the node as a handle (see `node()`): it must not keep the value alive outside
+    // the byte budget.
+    node.value = undefined as V;
   }
 
   /** Removes a node and queues its notification (delivered by {@link flush}, once the store is consistent). */

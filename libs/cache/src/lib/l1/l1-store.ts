@@ -1,3 +1,5 @@
+import type { L1Node } from './access-list';
+
 /** Why an entry left L1, as reported to the eviction listener. */
 export type L1RemovalReason = 'evicted' | 'expired' | 'rejected';
 
@@ -24,6 +26,13 @@ export interface L1Store<V = unknown> {
   get(key: string): V | undefined;
   /** Like `get` but does not count as an access for the eviction policy. */
   peek(key: string): V | undefined;
+  /**
+   * The live node of `key` as a handle to read it again without a lookup; valid while
+   * `queue !== QUEUE_REMOVED` (see `BaseMemoryStore.node`). Does not count as an access.
+   */
+  node(key: string): L1Node<V> | undefined;
+  /** Counts a read of a node obtained from {@link node} (still in the store) with the eviction policy. */
+  touch(node: L1Node<V>): void;
   /**
    * Stores `value` with a size in bytes and a time to live in ms. Returns `false` when not stored (too big, or
    * refused by the admission policy); a previous value for the key is removed in that case.

@@ -25,6 +25,11 @@ export class LruMemoryStore<V> extends BaseMemoryStore<V> {
     return node.value;
   }
 
+  /** Makes a live node the most recently used entry, as {@link get} does. */
+  touch(node: L1Node<V>): void {
+    moveToLast(this.head, node);
+  }
+
   protected insert(key: string, value: V, bytes: number, expiresAt: number, now: number): boolean {
     const node = new L1Node(key, value, bytes, expiresAt, 0, QUEUE_WINDOW);
     this.map.set(key, node);

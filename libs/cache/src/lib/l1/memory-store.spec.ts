@@ -1,4 +1,5 @@
 import { InvalidOptionError, InvalidTtlError } from '../core/errors';
+import { QUEUE_REMOVED } from './access-list';
 import type { L1RemovalReason } from './l1-store';
 import { createL1Store, LruMemoryStore, type MemoryStoreOptions, TinyLfuMemoryStore } from './memory-store';
 
@@ -292,6 +293,54 @@ describe.each([
         ['a', 'expired'],
         ['c', 'expired'],
       ]);
+    });
+  });
+
+  describe('node() / touch()', () => {
+    it('should hand out a handle that follows overwrites and is marked removed, without its value, on every removal', () => {
+      for (const policy of ['tinylfu', 'lru'] as const) {
+        const { store, clock } = setup(policy, { maxBytes: 20, maxEntryBytes: 10 });
+        store.set('a', 'A1', 1, 1_000);
+        const handle = store.node('a');
+        expect(handle?.value).toBe('A1');
+        store.set('a', 'A2', 1, 1_000);
+        expect(store.node('a')).toBe(handle); // an overwrite updates the node in place
+        expect(handle?.value).toBe('A2');
+
+        const removals: [string, (h: NonNullable<typeof handle>) => void][] = [
+          ['delete', () => store.delete('a')],
+          ['clear', () => store.clear()],
+          ['expiry', () => ((clock.t += 1_000), store.get('a'))],
+          [
+            'eviction',
+            // Under W-TinyLFU a refused newcomer still counts, so repeating the sets makes them outrank 'a'.
+            () => {
+              for (let i = 0; i < 20 && store.node('a') !== undefined; i++)
+                ['x', 'y'].forEach((k) => store.set(k, k, 10, 1_000));
+            },
+          ],
+        ];
+        for (const [why, remove] of removals) {
+          store.set('a', 'A', 1, 1_000);
+          const live = store.node('a');
+          expect(live).toBeDefined();
+          remove(live as NonNullable<typeof handle>);
+          expect([why, live?.queue, live?.value]).toEqual([why, QUEUE_REMOVED, undefined]);
+          expect(store.node('a')).toBeUndefined();
+          store.clear();
+        }
+      }
+    });
+
+    it('should not hand out an expired entry, and count touch() as a read', () => {
+      const { store, clock } = setupTinyLfu();
+      store.set('a', 'A', 1, 1_000);
+      const node = store.node('a');
+      const before = store.frequencyOf('a');
+      store.touch(node as NonNullable<typeof node>);
+      expect(store.frequencyOf('a')).toBe(before + 1);
+      clock.t += 1_000;
+      expect(store.node('a')).toBeUndefined();
     });
   });
 
