@@ -186,6 +186,26 @@ describe(RedisDriver, () => {
     });
   });
 
+  describe('writes issued in one tick', () => {
+    it.each([
+      ['standalone', () => standalone],
+      ['cluster', () => cluster],
+    ])('should apply a setMany after a set of the same key in call order (%s)', async (_mode, client) => {
+      // The connections auto-pipeline: a `set` waits for the next flush. A batch written at once would reach
+      // Redis before it, and the older value would win.
+      const driver = new RedisDriver(client());
+      // One hash tag: on Cluster the batch's keys share the slot, so they travel together as one batch.
+      const tag = `{${randomUUID()}}`;
+      const key = `${prefix}order:${tag}`;
+      const others = Array.from({ length: 5 }, (_, i) => `${prefix}order-other:${i}:${tag}`);
+      const first = driver.set(key, 'old', 60_000);
+      const second = driver.setMany([key, ...others].map((k) => ({ key: k, value: 'new', ttlMs: 60_000 })));
+      await Promise.all([first, second]);
+      expect(await driver.get(key)).toBe('new');
+      await driver.deleteMany([key, ...others]);
+    });
+  });
+
   describe('getMany() / setMany() on standalone', () => {
     it('should split large batches into chunks and keep the order', async () => {
       const driver = new RedisDriver(standalone, { batchSize: 7 });

@@ -260,24 +260,17 @@ export class RedisDriver implements CacheDriver {
     await this.client.set(key, value, 'PX', toPx(ttlMs));
   }
 
-  /** A pipeline of `SET … PX` per slot (Cluster) or per chunk (standalone), concurrently. */
+  /**
+   * One `SET … PX` per entry, all issued at once. On the auto-pipelined connections of `redis-connection.ts`
+   * they go out together on the connection's next flush, one write per node, so an explicit pipeline saves
+   * nothing; and an explicit pipeline is written at once, ahead of a `set` of the same key issued earlier in
+   * the same tick and still waiting for that flush, so the older value would win. Every TTL is checked first:
+   * nothing is written when one is invalid.
+   */
   async setMany(entries: readonly DriverEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const pxs = entries.map((entry) => toPx(entry.ttlMs));
-    const keys = entries.map((entry) => entry.key);
-    await Promise.all(
-      this.partition(keys).map(async (positions) => {
-        if (positions.length === 1) {
-          const i = positions[0];
-          await this.client.set(entries[i].key, entries[i].value, 'PX', pxs[i]);
-          return;
-        }
-        const pipeline = this.client.pipeline();
-        for (const i of positions) pipeline.set(entries[i].key, entries[i].value, 'PX', pxs[i]);
-        const replies = await pipeline.exec();
-        for (const [error] of replies ?? []) if (error) throw error;
-      }),
-    );
+    await Promise.all(entries.map((entry, i) => this.client.set(entry.key, entry.value, 'PX', pxs[i])));
   }
 
   /** UNLINK; `true` when the key existed. */
