@@ -59,6 +59,18 @@ describe('hitCeiling (the hit rate the load mix allows)', () => {
     expect(rate).toBeLessThan(0.6);
   });
 
+  it("should not refill a state's route: the decision after a PUT that evicted it misses", () => {
+    const mix = [route('POST /routing/decisions'), { ...route('PUT /routing/buyers/:buyerId'), weight: 10 }];
+    const rate = hitCeiling({ bids: 1, buyers: 1 }, 0.99, {
+      reqPerSec: 1,
+      warmup: 1000,
+      requests: 20_000,
+      mix,
+    });
+    expect(rate).toBeGreaterThan(0.4);
+    expect(rate).toBeLessThan(0.6);
+  });
+
   it('should expire entries after their L2 TTL at the given request rate', () => {
     const reads = [route('GET /bids/:id')];
     const data = { bids: 100_000, buyers: 10 };

@@ -5,9 +5,9 @@
  * maps and refill listeners, restated below). Not a measurement of the services: it bounds what they can reach.
  *
  * A write evicts what its event makes stale; the services then reload at once each evicted key that was read
- * within its recent-read window (`bid:{id}` and `bids:buyer:{id}:active` 30 s, `routing:buyer:{id}` and
- * `routing:geo:{state}` 60 s), so the next read of a hot key is a hit; a key nobody read stays evicted and its
- * next read misses. Refilling `bids:buyer:{id}:active` reads bid's copy of the buyer's routing profile (a
+ * within its recent-read window (`bid:{id}` and `bids:buyer:{id}:active` 30 s, `routing:buyer:{id}` 60 s), so
+ * the next read of a hot key is a hit; a key nobody read stays evicted and its next read misses, and so does
+ * the next decision after a `routing:geo:{state}` eviction (routes are not refilled: too costly to reload). Refilling `bids:buyer:{id}:active` reads bid's copy of the buyer's routing profile (a
  * lookup, counted). `refill: false` replays the services as they were before the refill (eviction only).
  *
  * Two figures: with no expiry (only first reads, reads of keys evicted while nobody read them, and what the
@@ -28,14 +28,19 @@ interface Effect {
 /** L2 TTLs of the keys the mix reads (spec: bid 5 min, routing 15 min; bid's copy of a routing profile 15 min). */
 const L2_TTL_MS: Record<string, number> = { bid: 300_000, bids: 300_000, routing: 900_000, copy: 900_000 };
 
-/**
- * How long after its last read an evicted key is refilled (the services' recent-read windows: bid's
- * `BidReadTracker`, routing's `HotKeyTracker`); bid's copy of a routing profile is not refilled.
- */
-const REFILL_WINDOW_MS: Record<string, number> = { bid: 30_000, bids: 30_000, routing: 60_000 };
-
-/** The kind of a model key (`bid`, `bids`, `routing`, `copy`): what sets its TTL and refill window. */
+/** The kind of a model key (`bid`, `bids`, `routing`, `copy`): what sets its L2 TTL. */
 const kindOf = (key: string) => key.slice(0, key.indexOf(':'));
+
+/**
+ * How long after its last read an evicted key is refilled, by key prefix (the services' recent-read windows:
+ * bid's `BidReadTracker`, routing's `HotKeyTracker`); routes and bid's copy of a routing profile are not.
+ */
+const REFILL_WINDOW_MS: readonly (readonly [prefix: string, ms: number])[] = [
+  ['bid:', 30_000],
+  ['bids:active:', 30_000],
+  ['routing:buyer:', 60_000],
+];
+const refillWindow = (key: string) => REFILL_WINDOW_MS.find(([prefix]) => key.startsWith(prefix))?.[1];
 
 /** The simulation's state: each buyer's current states (a routing write evicts the routes of old and new). */
 class Model {
@@ -147,7 +152,7 @@ export function hitCeiling(
     // One event's evictions all land before its refills start (the consumer evicts a batch, then handles it).
     for (const key of effect.evicts) cached.set(key, -1);
     for (const key of refill ? effect.evicts : []) {
-      const window = REFILL_WINDOW_MS[kindOf(key)];
+      const window = refillWindow(key);
       const readAt = lastRead.get(key);
       if (window === undefined || readAt === undefined || now - readAt > window) continue;
       cached.set(key, now + L2_TTL_MS[kindOf(key)]);

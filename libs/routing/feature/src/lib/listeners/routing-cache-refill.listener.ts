@@ -12,18 +12,23 @@ import { buyerRoutingChangedInvalidation } from './routing-invalidation.map';
 
 /** `routing:` of the full keys the invalidation map names; the reader takes keys within the namespace. */
 const NAMESPACE_PREFIX = 'routing:';
+/** The keys refilled (within the namespace): a buyer's criteria, `buyer:{buyerID}`. */
+const REFILLED = /^buyer:/;
 
 /**
- * Refills what a buyer's criteria change evicted (`routing:buyer:{buyerID}`, and `routing:geo:{state}` of the
- * states the map evicted), right after the eviction, when this instance read the key in the last minute. The
- * eviction stays (it keeps every instance and L2 correct); the refill saves the next reader the miss, and for
- * a route the reload of ~2,000 buyers on a decision's path. The PUTs fall on the hot buyers the reads use, so
- * without it each write turned the next read of its keys into a miss, twice: after the writer's on-commit
- * eviction and again after the Kafka consumer's.
+ * Refills `routing:buyer:{buyerID}` right after a criteria change evicted it, when this instance read it in the
+ * last minute. The eviction stays (it keeps every instance and L2 correct); the refill saves the next reader
+ * the miss. The PUTs fall on the hot buyers the reads use, so without it each write turned the next read of
+ * the buyer into a miss, twice: after the writer's on-commit eviction and again after the Kafka consumer's.
  *
- * The keys come from the invalidation map's own plan of the event, so exactly the evicted keys are refilled.
- * Each refill goes through `Cache.refresh` (Postgres read after the eviction, stored only if no later change
- * of the key was applied on any instance meanwhile), at most one per key at a time. Cache off: nothing to do.
+ * `routing:geo:{state}` is evicted too but not refilled, by measurement: a route is ~2,000 buyers, every PUT
+ * evicts two or three of the ten, and refilling them after each eviction (writer, consumer, repair) made
+ * routing cost more CPU per request with the cache on than off in `bench:load` (3.88 vs 2.84 ms, see
+ * apps/BENCHMARKS.md); a route is reloaded by the next decision that needs it instead.
+ *
+ * The keys come from the invalidation map's own plan of the event, so only evicted keys are refilled. Each
+ * refill goes through `Cache.refresh` (Postgres read after the eviction, stored only if no later change of the
+ * key was applied on any instance meanwhile), at most one per key at a time. Cache off: nothing to do.
  *
  * One more refill: the engine deletes again from L2 what this instance filled shortly before another
  * instance's invalidation of it arrived (`l2:repaired`: its fill may have read the source before the change).
@@ -79,9 +84,9 @@ export class RoutingCacheRefillListener implements OnModuleInit, OnModuleDestroy
       if (name.startsWith(NAMESPACE_PREFIX)) this.refillIfRead(name.slice(NAMESPACE_PREFIX.length));
   }
 
-  /** Refills a namespace key (`buyer:{id}`, `geo:{state}`) if this instance read it lately. */
+  /** Refills a namespace key (`buyer:{buyerID}` only) if this instance read it lately. */
   private refillIfRead(key: string): void {
-    if (this.enabled && this.hotKeys.readLately(key))
+    if (this.enabled && REFILLED.test(key) && this.hotKeys.readLately(key))
       this.refiller.refill(key, () => this.reader.refresh(key));
   }
 }
