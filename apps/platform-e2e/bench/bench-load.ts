@@ -269,10 +269,14 @@ async function scrapeAll(
   return Object.fromEntries(entries) as Record<LoadService, ServiceCounters>;
 }
 
-/** What `hit-ceiling.ts` says the mix allows: no expiry, and with the L2 TTLs at the measured request rate. */
+/**
+ * What `hit-ceiling.ts` says the mix allows: no expiry, and with the L2 TTLs at the measured request rate; with
+ * the services' refill after a write, and without it (eviction only, as before the refill).
+ */
 interface Ceilings {
   readonly noExpiry: number;
   readonly atRate: number;
+  readonly noRefill: { readonly noExpiry: number; readonly atRate: number };
   readonly reqPerSec: number;
 }
 
@@ -457,6 +461,13 @@ function table(results: Record<Mode, ModeResult>, ceilings: Ceilings): string {
       'overall hit rate the mix allows (model)',
       '',
       `≤ ${pct(ceilings.noExpiry)} warmed, no expiry; ${pct(ceilings.atRate)} with L2 TTLs at ${ceilings.reqPerSec.toFixed(0)} req/s`,
+      '',
+      '',
+    ],
+    [
+      'the same model without the refill after a write',
+      '',
+      `≤ ${pct(ceilings.noRefill.noExpiry)} warmed, no expiry; ${pct(ceilings.noRefill.atRate)} with L2 TTLs`,
       '',
       '',
     ],
@@ -650,11 +661,23 @@ async function main(): Promise<void> {
     const steady = results.on.warmup;
     process.stdout.write('modelling the hit rate the mix allows…\n');
     const onRate = (results.on.services.bid.requests + results.on.services.routing.requests) / DURATION_S;
-    const ceilings: Ceilings = {
-      noExpiry: hitCeiling(DATA, ZIPF_S, { reqPerSec: Infinity, warmup: 0, requests: 500_000, mix: MIX }),
-      atRate: hitCeiling(DATA, ZIPF_S, { reqPerSec: onRate, warmup: 1_000_000, requests: 500_000, mix: MIX }),
-      reqPerSec: onRate,
-    };
+    const model = (refill: boolean) => ({
+      noExpiry: hitCeiling(DATA, ZIPF_S, {
+        reqPerSec: Infinity,
+        warmup: 0,
+        requests: 500_000,
+        mix: MIX,
+        refill,
+      }),
+      atRate: hitCeiling(DATA, ZIPF_S, {
+        reqPerSec: onRate,
+        warmup: 1_000_000,
+        requests: 500_000,
+        mix: MIX,
+        refill,
+      }),
+    });
+    const ceilings: Ceilings = { ...model(true), noRefill: model(false), reqPerSec: onRate };
     const report = [
       `Run ${new Date().toISOString()} (\`npm run bench:load${QUICK ? ' -- --quick' : ''}\`, ${Math.round(
         (Date.now() - began) / 1000,

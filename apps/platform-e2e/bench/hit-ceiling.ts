@@ -1,12 +1,18 @@
 /**
  * What overall hit rate the load mix allows at all: a replay of the mix's requests (same routes, weights, Zipf
- * keys) against an idealised cache — one shared store, unbounded, invalidation instant — that looks up and
- * evicts the keys the services look up and evict (their cache readers and invalidation maps, restated below).
- * Not a measurement of the services: it bounds what they can reach.
+ * keys) against an idealised cache — one shared store, unbounded, invalidation and refill instant — that looks
+ * up, evicts and refills the keys the services look up, evict and refill (their cache readers, invalidation
+ * maps and refill listeners, restated below). Not a measurement of the services: it bounds what they can reach.
  *
- * Two figures: with no expiry (only the writes' evictions and first reads miss: the ceiling the mix sets), and
- * with the spec's L2 TTLs at a given request rate (the shared layer bounds the overall rate: an L1 hit implies
- * an entry L2 still holds).
+ * A write evicts what its event makes stale; the services then reload at once each evicted key that was read
+ * within its recent-read window (`bid:{id}` and `bids:buyer:{id}:active` 30 s, `routing:buyer:{id}` 60 s), so
+ * the next read of a hot key is a hit; a key nobody read stays evicted and its next read misses, and so does
+ * the next decision after a `routing:geo:{state}` eviction (routes are not refilled: too costly to reload). Refilling `bids:buyer:{id}:active` reads bid's copy of the buyer's routing profile (a
+ * lookup, counted). `refill: false` replays the services as they were before the refill (eviction only).
+ *
+ * Two figures: with no expiry (only first reads, reads of keys evicted while nobody read them, and what the
+ * refill does not cover miss: the ceiling the mix sets), and with the spec's L2 TTLs at a given request rate
+ * (the shared layer bounds the overall rate: an L1 hit implies an entry L2 still holds).
  */
 import { mulberry32, zipfSampler } from '@platform/cache/testing';
 import { LOAD_MIX, STATES, type LoadDataSet, type LoadRoute } from './load-mix';
@@ -21,6 +27,20 @@ interface Effect {
 
 /** L2 TTLs of the keys the mix reads (spec: bid 5 min, routing 15 min; bid's copy of a routing profile 15 min). */
 const L2_TTL_MS: Record<string, number> = { bid: 300_000, bids: 300_000, routing: 900_000, copy: 900_000 };
+
+/** The kind of a model key (`bid`, `bids`, `routing`, `copy`): what sets its L2 TTL. */
+const kindOf = (key: string) => key.slice(0, key.indexOf(':'));
+
+/**
+ * How long after its last read an evicted key is refilled, by key prefix (the services' recent-read windows:
+ * bid's `BidReadTracker`, routing's `HotKeyTracker`); routes and bid's copy of a routing profile are not.
+ */
+const REFILL_WINDOW_MS: readonly (readonly [prefix: string, ms: number])[] = [
+  ['bid:', 30_000],
+  ['bids:active:', 30_000],
+  ['routing:buyer:', 60_000],
+];
+const refillWindow = (key: string) => REFILL_WINDOW_MS.find(([prefix]) => key.startsWith(prefix))?.[1];
 
 /** The simulation's state: each buyer's current states (a routing write evicts the routes of old and new). */
 class Model {
@@ -78,7 +98,15 @@ class Model {
 export function hitCeiling(
   data: LoadDataSet,
   zipf: number,
-  options: { reqPerSec: number; warmup: number; requests: number; mix?: readonly LoadRoute[]; seed?: number },
+  options: {
+    reqPerSec: number;
+    warmup: number;
+    requests: number;
+    mix?: readonly LoadRoute[];
+    seed?: number;
+    /** Whether writes refill the evicted keys read lately, as the services do (default true). */
+    refill?: boolean;
+  },
 ): number {
   const mix = options.mix ?? LOAD_MIX;
   const random = mulberry32(options.seed ?? 7);
@@ -90,6 +118,9 @@ export function hitCeiling(
   const model = new Model(data);
   /** Key → time it expires in L2 (ms of simulated time). */
   const cached = new Map<string, number>();
+  /** Key → time of its last read. */
+  const lastRead = new Map<string, number>();
+  const refill = options.refill ?? true;
   const stepMs = 1000 / options.reqPerSec;
   const neverSeen = options.reqPerSec === Infinity ? Infinity : -1;
   let lookups = 0;
@@ -107,7 +138,8 @@ export function hitCeiling(
     const counted = n >= options.warmup;
     const read = (key: string): boolean => {
       const hit = (cached.get(key) ?? neverSeen) > now;
-      if (!hit) cached.set(key, now + L2_TTL_MS[key.slice(0, key.indexOf(':'))]);
+      if (!hit) cached.set(key, now + L2_TTL_MS[kindOf(key)]);
+      lastRead.set(key, now);
       if (counted) {
         lookups++;
         if (hit) hits++;
@@ -117,7 +149,16 @@ export function hitCeiling(
     let allHit = true;
     for (const key of effect.reads) allHit = read(key) && allHit;
     if (!allHit) for (const key of effect.thenOnMiss ?? []) read(key);
+    // One event's evictions all land before its refills start (the consumer evicts a batch, then handles it).
     for (const key of effect.evicts) cached.set(key, -1);
+    for (const key of refill ? effect.evicts : []) {
+      const window = refillWindow(key);
+      const readAt = lastRead.get(key);
+      if (window === undefined || readAt === undefined || now - readAt > window) continue;
+      cached.set(key, now + L2_TTL_MS[kindOf(key)]);
+      // The view's loader reads bid's copy of the buyer's routing profile through the cache.
+      if (key.startsWith('bids:active:')) read(`copy:${key.slice('bids:active:'.length)}`);
+    }
   }
   return lookups > 0 ? hits / lookups : 0;
 }

@@ -78,13 +78,12 @@ describe('bid service: lifecycle and cache keys (real Postgres, Redis, Kafka)', 
 
     const won = await sendJson('PATCH', url(`/bids/${bid.id}`), { status: 'won' });
     expect(won.status).toBe(200);
-    for (const key of [
-      BidCacheKeys.bid(bid.id),
-      BidCacheKeys.byCall(bid.callId),
-      BidCacheKeys.activeByBuyer(buyerId),
-    ]) {
+    for (const key of [BidCacheKeys.bid(bid.id), BidCacheKeys.byCall(bid.callId)]) {
       expect(await cache().get(key)).toBeUndefined();
     }
+    // The active view was read, so it is refilled right after its eviction: with the new state, never the old.
+    const view = (await cache().get(BidCacheKeys.activeByBuyer(buyerId))) as { bids: unknown[] } | undefined;
+    expect(view?.bids ?? []).toEqual([]);
     expect((await readJson(await fetch(url(`/bids/buyers/${buyerId}/active`)))).bids).toEqual([]);
     expect(await readJson(await fetch(url(`/bids/calls/${bid.callId}`)))).toEqual([
       expect.objectContaining({ id: bid.id, status: 'won' }),

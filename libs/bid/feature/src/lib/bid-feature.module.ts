@@ -18,6 +18,8 @@ import { BidStatsController } from './stats/bid-stats.controller';
 import { BidStatsJob } from './stats/bid-stats.job';
 import { BidStatsService } from './stats/bid-stats.service';
 import { BID_CACHE_NAMESPACES } from './cache/bid-cache.keys';
+import { BidReadTracker } from './cache/bid-read.tracker';
+import { BidCacheRefillListener } from './listeners/bid-cache-refill.listener';
 import { bidInvalidationMap } from './listeners/bid-invalidation.map';
 import { provideInvalidationMap } from '@platform/service-kit';
 
@@ -41,8 +43,10 @@ import { provideInvalidationMap } from '@platform/service-kit';
   ],
   providers: [
     provideInvalidationMap(bidInvalidationMap),
+    BidReadTracker,
     BidService,
     BuyerActiveBidsService,
+    BidCacheRefillListener,
     BidWarmerJob,
     BidExpiryJob,
     BidDecisionService,

@@ -7,9 +7,21 @@ import { OutboxService } from '@platform/database';
 import { MAX_PAGE_LIMIT, NotFoundError } from '@platform/service-kit';
 import type { EntityManager } from 'typeorm';
 import { BidView, toBidSnapshot, toBidView } from './bid.mapper';
-import { BID_CACHE_NAMESPACES, BidNamespaceKeys, BidsNamespaceKeys } from './cache/bid-cache.keys';
+import {
+  BID_CACHE_NAMESPACES,
+  BidCacheKeys,
+  BidNamespaceKeys,
+  BidsNamespaceKeys,
+} from './cache/bid-cache.keys';
+import { BidReadTracker } from './cache/bid-read.tracker';
 import { assertTransition } from './domain/bid-transitions';
 import { CreateBidDto, UpdateBidDto } from './dto/bid.dto';
+
+/** A committed change of one bid: its state before and after. */
+export interface BidChange {
+  readonly before: BidView;
+  readonly after: BidView;
+}
 
 /**
  * Bid use cases; transport-neutral (REST and gRPC controllers both call it). Every change queues its
@@ -26,7 +38,20 @@ export class BidService {
     private readonly outbox: OutboxService,
     @InjectCache(BID_CACHE_NAMESPACES.bid.namespace) private readonly bidCache: Cache<BidView>,
     @InjectCache(BID_CACHE_NAMESPACES.bids.namespace) private readonly listCache: Cache<BidView[]>,
+    private readonly reads: BidReadTracker,
   ) {}
+
+  /** Called with each committed change of a bid, after the writer's own eviction is done. */
+  private readonly changeListeners = new Set<(change: BidChange) => void>();
+
+  /**
+   * Adds a listener of this instance's committed bid changes (old and new state), called once the commit's
+   * eviction is done; returns the function that removes it. For the refill of the entries the change evicted.
+   */
+  onChanged(listener: (change: BidChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
 
   /** Creates an active bid, announces it, and caches it as `bid:{bidID}`. */
   async create(input: CreateBidDto): Promise<BidView> {
@@ -49,11 +74,22 @@ export class BidService {
 
   /** The bid (cached as `bid:{bidID}`), or `BID.NOT_FOUND` (not cached). */
   get(id: string): Promise<BidView> {
-    return this.bidCache.getOrSet(BidNamespaceKeys.bid(id), async () => {
-      const bid = await this.bids.findById(id);
-      if (!bid) throw new NotFoundError('bid', id);
-      return toBidView(bid);
-    });
+    this.reads.record(BidCacheKeys.bid(id));
+    return this.bidCache.getOrSet(BidNamespaceKeys.bid(id), () => this.load(id));
+  }
+
+  /**
+   * Reloads `bid:{bidID}` from Postgres into L2 and this instance's L1, unless the bid changes again while it
+   * loads (the engine then drops the value: see `Cache.refresh`). For the refill after a change.
+   */
+  async reload(id: string): Promise<void> {
+    await this.bidCache.refresh(BidNamespaceKeys.bid(id), () => this.load(id));
+  }
+
+  private async load(id: string): Promise<BidView> {
+    const bid = await this.bids.findById(id);
+    if (!bid) throw new NotFoundError('bid', id);
+    return toBidView(bid);
   }
 
   /** The bids of a call, newest first (cached as `bids:call:{callID}`). */
@@ -91,6 +127,7 @@ export class BidService {
       (tx, change) => this.announceUpdate(tx, change),
     );
     if (!result) throw new NotFoundError('bid', id);
+    this.changed(result);
     return toBidView(result.after);
   }
 
@@ -111,7 +148,10 @@ export class BidService {
         },
         (tx, change) => this.announceUpdate(tx, change),
       );
-      if (result && result.after.version !== result.before.version) expired++;
+      if (result && result.after.version !== result.before.version) {
+        expired++;
+        this.changed(result);
+      }
     }
     return expired;
   }
@@ -123,6 +163,13 @@ export class BidService {
       this.announce(tx, 'deleted', bid.id, bid.version + 1, toBidSnapshot(bid), null),
     );
     if (!gone) throw new NotFoundError('bid', id);
+  }
+
+  /** Tells the change listeners of a committed update that changed something. */
+  private changed({ before, after }: { before: Bid; after: Bid }): void {
+    if (after.version === before.version) return;
+    const change = { before: toBidView(before), after: toBidView(after) };
+    for (const listener of this.changeListeners) listener(change);
   }
 
   private async announceUpdate(

@@ -5,7 +5,8 @@ import { BuyerRoutingProfile, RoutingProfileClient } from '@platform/routing-cli
 import { MAX_PAGE_LIMIT } from '@platform/service-kit';
 import { BidService } from './bid.service';
 import { BidView } from './bid.mapper';
-import { BID_CACHE_NAMESPACES, BidsNamespaceKeys } from './cache/bid-cache.keys';
+import { BID_CACHE_NAMESPACES, BidCacheKeys, BidsNamespaceKeys } from './cache/bid-cache.keys';
+import { BidReadTracker } from './cache/bid-read.tracker';
 
 /** An open bid and whether the buyer's routing criteria let it compete. */
 export interface ActiveBidView extends BidView {
@@ -33,11 +34,21 @@ export class BuyerActiveBidsService {
     private readonly bids: BidService,
     private readonly routing: RoutingProfileClient,
     @InjectCache(BID_CACHE_NAMESPACES.bids.namespace) private readonly cache: Cache<BuyerActiveBidsView>,
+    private readonly reads: BidReadTracker,
   ) {}
 
   /** The view, from the cache when it has it. */
   get(buyerId: string): Promise<BuyerActiveBidsView> {
+    this.reads.record(BidCacheKeys.activeByBuyer(buyerId));
     return this.cache.getOrSet(BidsNamespaceKeys.activeByBuyer(buyerId), () => this.load(buyerId));
+  }
+
+  /**
+   * Reloads the view into L2 and this instance's L1, unless a change evicts it while it loads (the engine then
+   * drops the value). For the refill after a change.
+   */
+  async reload(buyerId: string): Promise<void> {
+    await this.cache.refresh(BidsNamespaceKeys.activeByBuyer(buyerId), () => this.load(buyerId));
   }
 
   private async load(buyerId: string): Promise<BuyerActiveBidsView> {

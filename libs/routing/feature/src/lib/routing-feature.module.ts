@@ -9,6 +9,7 @@ import { RoutingService } from './routing.service';
 import { ROUTING_CACHE_NAMESPACE } from './cache/routing-cache.keys';
 import { RoutingCacheReader } from './cache/routing-cache.reader';
 import { RouteDecisionService } from './decision/route-decision.service';
+import { RoutingCacheRefillListener } from './listeners/routing-cache-refill.listener';
 import { routingInvalidationMap } from './listeners/routing-invalidation.map';
 import { RoutingStatsAggregator } from './stats/routing-stats.aggregator';
 import { RoutingStatsService } from './stats/routing-stats.service';
@@ -30,6 +31,7 @@ import { RoutingWarmer } from './warming/routing-warmer.service';
     provideInvalidationMap(routingInvalidationMap),
     RoutingService,
     RoutingCacheReader,
+    RoutingCacheRefillListener,
     RouteDecisionService,
     RoutingStatsAggregator,
     RoutingStatsService,

@@ -31,6 +31,18 @@ export class RoutingService {
     private readonly reader: RoutingCacheReader,
   ) {}
 
+  private readonly changeListeners = new Set<(event: BuyerRoutingChanged.Value) => void>();
+
+  /**
+   * Adds a listener of this instance's committed criteria changes (the event each one published), called once
+   * the commit's own eviction is done; returns the function that removes it. For the refill of what the change
+   * evicted.
+   */
+  onChanged(listener: (event: BuyerRoutingChanged.Value) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
   /**
    * Creates or fully replaces a buyer's criteria (omitted `priority`/`active` take their defaults) and
    * announces the change. States are stored de-duplicated and sorted. A replacement that changes nothing
@@ -52,9 +64,12 @@ export class RoutingService {
     if (data.hoursStartMinute === data.hoursEndMinute) {
       throw new ValidationFailedError([{ field: 'hoursEnd', message: 'must differ from hoursStart' }]);
     }
-    const { before, after } = await this.criteria.upsert(data, (tx, change) =>
-      this.announceUpsert(tx, change),
-    );
+    let announced: BuyerRoutingChanged.Value | undefined;
+    const { before, after } = await this.criteria.upsert(data, async (tx, change) => {
+      announced = await this.announceUpsert(tx, change);
+    });
+    // Committed, and evicted here (the outbox's commit listeners ran before the upsert resolved).
+    if (announced !== undefined) for (const listener of this.changeListeners) listener(announced);
     return { criteria: toBuyerRoutingView(after), created: !before };
   }
 
@@ -86,19 +101,25 @@ export class RoutingService {
 
   /** Deletes the buyer's criteria, or `BUYER_ROUTING.NOT_FOUND`. */
   async delete(buyerId: string): Promise<void> {
-    const gone = await this.criteria.delete(buyerId, (tx, current) =>
+    const gone = await this.criteria.delete(buyerId, async (tx, current) => {
       // A deletion is a change like any other: it gets the next version, so consumers can order it.
-      this.announce(tx, 'deleted', buyerId, current.version + 1, toBuyerRoutingSnapshot(current), null),
-    );
+      await this.announce(tx, 'deleted', buyerId, current.version + 1, toBuyerRoutingSnapshot(current), null);
+    });
     if (!gone) throw new NotFoundError('buyer-routing', buyerId);
   }
 
-  /** Queues `created` for a new buyer, `updated` for a real change, nothing for a no-op replacement. */
-  private async announceUpsert(tx: EntityManager, { before, after }: BuyerRoutingUpsert): Promise<void> {
+  /**
+   * Queues `created` for a new buyer, `updated` for a real change, nothing for a no-op replacement; resolves
+   * the queued event.
+   */
+  private async announceUpsert(
+    tx: EntityManager,
+    { before, after }: BuyerRoutingUpsert,
+  ): Promise<BuyerRoutingChanged.Value | undefined> {
     const snapshot = toBuyerRoutingSnapshot(after);
-    if (!before) await this.announce(tx, 'created', after.buyerId, after.version, null, snapshot);
-    else if (after.version !== before.version) {
-      await this.announce(
+    if (!before) return this.announce(tx, 'created', after.buyerId, after.version, null, snapshot);
+    if (after.version !== before.version) {
+      return this.announce(
         tx,
         'updated',
         after.buyerId,
@@ -107,20 +128,19 @@ export class RoutingService {
         snapshot,
       );
     }
+    return undefined;
   }
 
-  private announce(
+  private async announce(
     tx: EntityManager,
     op: ChangeOp,
     buyerId: string,
     version: number,
     before: BuyerRoutingChanged.Snapshot | null,
     after: BuyerRoutingChanged.Snapshot | null,
-  ): Promise<void> {
-    return this.outbox.add(
-      tx,
-      Topic.BuyerRoutingChanged,
-      createEnvelope({ entity: 'buyer' as const, entityId: buyerId, op, version, before, after }),
-    );
+  ): Promise<BuyerRoutingChanged.Value> {
+    const event = createEnvelope({ entity: 'buyer' as const, entityId: buyerId, op, version, before, after });
+    await this.outbox.add(tx, Topic.BuyerRoutingChanged, event);
+    return event;
   }
 }

@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { CacheEvents, TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
+import type { ServiceConfig } from '@platform/config';
+import { BuyerRoutingChanged, Topic } from '@platform/contracts';
+import { ConsumeEvent, planEvent, SERVICE_CONFIG } from '@platform/service-kit';
+import { RoutingCacheReader } from '../cache/routing-cache.reader';
+import { KeyRefiller } from '../cache/key-refiller';
+import { RoutingService } from '../routing.service';
+import { HotKeyTracker } from '../warming/hot-key.tracker';
+import { buyerRoutingChangedInvalidation } from './routing-invalidation.map';
+
+/** `routing:` of the full keys the invalidation map names; the reader takes keys within the namespace. */
+const NAMESPACE_PREFIX = 'routing:';
+/** The keys refilled (within the namespace): a buyer's criteria, `buyer:{buyerID}`. */
+const REFILLED = /^buyer:/;
+
+/**
+ * Refills `routing:buyer:{buyerID}` right after a criteria change evicted it, when this instance read it in the
+ * last minute. The eviction stays (it keeps every instance and L2 correct); the refill saves the next reader
+ * the miss. The PUTs fall on the hot buyers the reads use, so without it each write turned the next read of
+ * the buyer into a miss, twice: after the writer's on-commit eviction and again after the Kafka consumer's.
+ *
+ * `routing:geo:{state}` is evicted too but not refilled, by measurement: a route is ~2,000 buyers, every PUT
+ * evicts two or three of the ten, and refilling them after each eviction (writer, consumer, repair) made
+ * routing cost more CPU per request with the cache on than off in `bench:load` (3.88 vs 2.84 ms, see
+ * apps/BENCHMARKS.md); a route is reloaded by the next decision that needs it instead.
+ *
+ * The keys come from the invalidation map's own plan of the event, so only evicted keys are refilled. Each
+ * refill goes through `Cache.refresh` (Postgres read after the eviction, stored only if no later change of the
+ * key was applied on any instance meanwhile), at most one per key at a time. Cache off: nothing to do.
+ *
+ * One more refill: the engine deletes again from L2 what this instance filled shortly before another
+ * instance's invalidation of it arrived (`l2:repaired`: its fill may have read the source before the change).
+ * That delete can land after the consumer's refill on the other instance and take it out of L2 too; so a key
+ * read lately is refilled here once more after the repair.
+ */
+@Injectable()
+export class RoutingCacheRefillListener implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RoutingCacheRefillListener.name);
+  private readonly refiller = new KeyRefiller((key, error) =>
+    this.logger.debug({ key, err: error instanceof Error ? error.message : String(error) }, 'Refill failed'),
+  );
+  private readonly enabled: boolean;
+  /** Full keys of this namespace start with it (the service's prefix, then `routing:`). */
+  private readonly fullPrefix: string;
+  private readonly stops: (() => void)[] = [];
+
+  constructor(
+    private readonly service: RoutingService,
+    private readonly reader: RoutingCacheReader,
+    private readonly hotKeys: HotKeyTracker,
+    @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+  ) {
+    this.enabled = config.cache.enabled;
+    this.fullPrefix = `${config.cache.prefix}${NAMESPACE_PREFIX}`;
+  }
+
+  onModuleInit(): void {
+    // The writer: its own eviction on commit is done when the change is reported.
+    this.stops.push(this.service.onChanged((event) => this.afterChange(event)));
+    const repaired = ({ keys }: CacheEvents['l2:repaired']) => {
+      for (const full of keys)
+        if (full.startsWith(this.fullPrefix)) this.refillIfRead(full.slice(this.fullPrefix.length));
+    };
+    this.cache.on('l2:repaired', repaired);
+    this.stops.push(() => this.cache.off('l2:repaired', repaired));
+  }
+
+  onModuleDestroy(): void {
+    for (const stop of this.stops) stop();
+  }
+
+  /** After the consumer's eviction (the consumer runs handlers once the batch is evicted). */
+  @ConsumeEvent(Topic.BuyerRoutingChanged, BuyerRoutingChanged.Value)
+  onBuyerRoutingChanged(event: BuyerRoutingChanged.Value): void {
+    this.afterChange(event);
+  }
+
+  private afterChange(event: BuyerRoutingChanged.Value): void {
+    if (!this.enabled || event.after === null) return;
+    for (const name of planEvent(buyerRoutingChangedInvalidation, event).keys)
+      if (name.startsWith(NAMESPACE_PREFIX)) this.refillIfRead(name.slice(NAMESPACE_PREFIX.length));
+  }
+
+  /** Refills a namespace key (`buyer:{buyerID}` only) if this instance read it lately. */
+  private refillIfRead(key: string): void {
+    if (this.enabled && REFILLED.test(key) && this.hotKeys.readLately(key))
+      this.refiller.refill(key, () => this.reader.refresh(key));
+  }
+}
