@@ -23,3 +23,6 @@ export { toCacheManager, type CacheManagerAdapterOptions } from './lib/compat/ca
 export * from './lib/redis-connection';
 // The HTTP response cache's framework-free core (keys, plans, Cache-Control, ETag, surrogate keys).
 export * from './lib/http';
+// The refill after a write: reload only the evicted keys read lately, one reload per key at a time.
+export { KeyRefiller } from './lib/refill/key-refiller';
+export { RecentReads } from './lib/refill/recent-reads';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RecentReads } from './recent-reads';
+import { RecentReads } from '@platform/cache';
 
 /** How long a read makes a key worth refilling after a write: the L1 TTL of the bid namespaces (30 s). */
 export const BID_RECENT_READ_WINDOW_MS = 30_000;

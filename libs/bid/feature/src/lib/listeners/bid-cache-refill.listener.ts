@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { CacheEvents, TieredCache } from '@platform/cache';
+import { KeyRefiller, type CacheEvents, type TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import { BidChanged, BuyerRoutingChanged, Topic } from '@platform/contracts';
@@ -8,7 +8,6 @@ import { BidService } from '../bid.service';
 import { BuyerActiveBidsService } from '../buyer-active-bids.service';
 import { BidCacheKeys } from '../cache/bid-cache.keys';
 import { BidReadTracker } from '../cache/bid-read.tracker';
-import { KeyRefiller } from '../cache/key-refiller';
 
 /**
  * Refills the entries a change evicted, right after the eviction, when someone read them lately on this

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { CacheEvents, TieredCache } from '@platform/cache';
+import { KeyRefiller, type CacheEvents, type TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import { BuyerRoutingChanged, Topic } from '@platform/contracts';
 import { ConsumeEvent, planEvent, SERVICE_CONFIG } from '@platform/service-kit';
 import { RoutingCacheReader } from '../cache/routing-cache.reader';
-import { KeyRefiller } from '../cache/key-refiller';
 import { RoutingService } from '../routing.service';
 import { HotKeyTracker } from '../warming/hot-key.tracker';
 import { buyerRoutingChangedInvalidation } from './routing-invalidation.map';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RecentReads } from '../cache/recent-reads';
+import { RecentReads } from '@platform/cache';
 import { HotKey, HotKeyDetector } from './hot-key-detector';
 
 /** Sliding window of the hot-key detector: 6 buckets of 10 s (one minute, the L1 TTL). */
