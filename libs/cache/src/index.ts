@@ -4,7 +4,7 @@ export { createCache, TieredCache } from './lib/cache/create-cache';
 export { NamespacedCache } from './lib/cache/namespaced-cache';
 export * from './lib/core/errors';
 export { toMs, toBytes, type Duration, type DurationUnit } from './lib/core/duration';
-export type { CacheDriver, DriverEntry, TagIndex, LeaseProvider } from './lib/core/driver';
+export type { CacheDriver, DriverEntry, HeadMatch, TagIndex, LeaseProvider } from './lib/core/driver';
 export type { StoredEntry } from './lib/core/codec';
 export { RedisDriver } from './lib/drivers/redis.driver';
 export { MemoryDriver } from './lib/drivers/memory.driver';

@@ -15,21 +15,39 @@ export interface StoredEntry<T = unknown> {
   readonly g?: number;
   /** Tags (full, namespaced). */
   readonly t?: readonly string[];
+  /**
+   * Write id of a loader fill, as read back from L2 (see {@link encodeEntry}). Absent on entries written by
+   * `set` and on entries written before fills carried one.
+   */
+  readonly w?: string;
+}
+
+/** The opening of a stored entry that carries `writeId`: the bytes a compare-and-delete checks in L2. */
+export function entryHead(writeId: string): string {
+  return `{"w":"${writeId}",`;
 }
 
 /**
  * Encodes an entry as compact JSON (`{"v":…,"e":…}`). JSON was kept as the only codec: on ~1 KB objects
  * V8's JSON is faster than the binary codecs we tried in JS, and it stays readable with `redis-cli`.
  * Rejects values JSON cannot round-trip (undefined, functions, symbols, BigInt, cycles).
+ *
+ * With a `writeId` (a loader fill), the id goes first: `{"w":"<id>","v":…}`, i.e. {@link entryHead} then the
+ * rest. The engine can then ask L2 to delete the key only while it still holds this very write by comparing a
+ * few bytes at the start of the value, without sending or keeping the whole value. It is still one JSON
+ * object: readers that do not know `w` (older versions) ignore it, and entries without it decode as before.
+ * `writeId` must need no JSON escaping (the engine's ids are base64url and base-36 digits).
  */
-export function encodeEntry(key: string, entry: StoredEntry): string {
+export function encodeEntry(key: string, entry: StoredEntry, writeId?: string): string {
   const value = entry.v;
   const type = typeof value;
   if (value === undefined || type === 'function' || type === 'symbol' || type === 'bigint') {
     throw new InvalidValueError(`Value for "${key}" cannot be cached: ${type} is not serializable`);
   }
   try {
-    return JSON.stringify(entry);
+    const json = JSON.stringify(entry);
+    // `entry` always has `v` and `e`, so `json` is `{` followed by at least one member.
+    return writeId === undefined ? json : entryHead(writeId) + json.slice(1);
   } catch (error) {
     throw new InvalidValueError(
       `Value for "${key}" cannot be serialized: ${(error as Error).message}`,

@@ -19,6 +19,14 @@ export interface CacheDriver {
   delete(key: string): Promise<boolean>;
   /** Deletes keys across slots; resolves how many existed. */
   deleteMany(keys: readonly string[]): Promise<number>;
+  /**
+   * Optional compare-and-delete: deletes each target's key only if its stored value starts with the target's
+   * `head`, atomically per key (a value written over it in between is left alone; an empty `head` matches
+   * nothing). Resolves, in the order of `targets`, whether each key was deleted. The engine's L2 repair uses
+   * it so that it removes only its own fill, never a newer value another instance wrote since; a driver
+   * without it gets an unconditional `deleteMany` there instead.
+   */
+  deleteIfHead?(targets: readonly HeadMatch[]): Promise<boolean[]>;
   /** Whether a key exists (and is not expired). */
   has(key: string): Promise<boolean>;
   /** Deletes every key starting with `prefix`, on every master of a Cluster; resolves how many. */
@@ -36,6 +44,12 @@ export interface DriverEntry {
   readonly key: string;
   readonly value: string;
   readonly ttlMs: number;
+}
+
+/** A key and the opening its stored value must have for {@link CacheDriver.deleteIfHead} to delete it. */
+export interface HeadMatch {
+  readonly key: string;
+  readonly head: string;
 }
 
 /** Keeps, per tag, the set of keys written with it, so a tag can be invalidated everywhere. */

@@ -75,6 +75,12 @@ const chunk = <T>(items: readonly T[], size: number): T[][] => {
  * v5 stores do not say whether `del` removed anything, so `delete`/`deleteMany` read the keys first; their
  * counts are exact unless another writer races them. Tags and leases exist only when `store.client` is an
  * ioredis client (they are then the Redis driver's, on that client); otherwise they are `undefined`.
+ *
+ * No `deleteIfHead` (compare-and-delete): a v5 store offers no atomic compare, and the bytes it keeps in Redis
+ * are its own encoding of our value (ioredis-yet JSON-encodes it again), so a script over `store.client` could
+ * not compare them reliably either. The engine's L2 repair therefore stays an unconditional delete on this
+ * driver: it still removes a fill that raced an invalidation, but may also remove a newer value another
+ * instance wrote in between (costing that key one more load).
  */
 export class LegacyStoreDriver implements CacheDriver {
   /** `'legacy-store'` unless another name was given. */

@@ -4,10 +4,7 @@ import { MemoryDriver } from './memory.driver';
 registerDriverContractSuite(
   'memory',
   async () => ({ driver: new MemoryDriver(), prefix: 'contract:memory:' }),
-  {
-    tags: true,
-    leases: true,
-  },
+  { tags: true, leases: true, compareAndDelete: true },
 );
 
 describe(MemoryDriver, () => {

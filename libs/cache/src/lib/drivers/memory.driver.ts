@@ -1,4 +1,4 @@
-import type { CacheDriver, DriverEntry, LeaseProvider, TagIndex } from '../core/driver';
+import type { CacheDriver, DriverEntry, HeadMatch, LeaseProvider, TagIndex } from '../core/driver';
 import { InvalidTtlError } from '../core/errors';
 
 /** Settings of a {@link MemoryDriver}. */
@@ -131,6 +131,16 @@ export class MemoryDriver implements CacheDriver {
     let count = 0;
     for (const key of keys) if (await this.delete(key)) count++;
     return count;
+  }
+
+  /** Deletes each key whose live value starts with its head (atomic: nothing runs in between here). */
+  async deleteIfHead(targets: readonly HeadMatch[]): Promise<boolean[]> {
+    return targets.map(({ key, head }) => {
+      const value = this.live(this.entries, key);
+      if (head === '' || value === undefined || !value.startsWith(head)) return false;
+      this.entries.delete(key);
+      return true;
+    });
   }
 
   /** Whether the key exists and is not expired. */

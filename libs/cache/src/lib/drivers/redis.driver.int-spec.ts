@@ -24,7 +24,7 @@ registerDriverContractSuite(
       cleanup: () => quit(client),
     };
   },
-  { tags: true, leases: true },
+  { tags: true, leases: true, compareAndDelete: true },
 );
 
 registerDriverContractSuite(
@@ -37,7 +37,7 @@ registerDriverContractSuite(
       cleanup: () => quit(client),
     };
   },
-  { tags: true, leases: true },
+  { tags: true, leases: true, compareAndDelete: true },
 );
 
 async function quit(client: RedisConnection): Promise<void> {

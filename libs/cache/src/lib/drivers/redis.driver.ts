@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { groupBySlot, isClusterClient } from '../core/cluster-slots';
-import type { CacheDriver, DriverEntry, LeaseProvider, TagIndex } from '../core/driver';
+import type { CacheDriver, DriverEntry, HeadMatch, LeaseProvider, TagIndex } from '../core/driver';
 import { InvalidTtlError, L2UnavailableError } from '../core/errors';
 
 /** An ioredis client of either kind; both expose the same command API. */
@@ -140,6 +140,16 @@ return members
 /** Deletes the lease only when the caller's token still holds it. */
 const LEASE_RELEASE = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+/**
+ * Deletes the key only while its value starts with ARGV[1]. GETRANGE reads just those bytes, so a large value
+ * is not copied into Lua to be compared. One key, hence one slot: runs as is on a Cluster.
+ */
+const DELETE_IF_HEAD = new LuaScript(`
+local n = string.len(ARGV[1])
+if n > 0 and redis.call('GETRANGE', KEYS[1], 0, n - 1) == ARGV[1] then return redis.call('UNLINK', KEYS[1]) end
 return 0
 `);
 
@@ -287,6 +297,16 @@ export class RedisDriver implements CacheDriver {
     let total = 0;
     for (const count of counts) total += count;
     return total;
+  }
+
+  /**
+   * One compare-and-delete script per key (GETRANGE of the head's length, then UNLINK on a match), all issued
+   * at once: on a Cluster each goes to its key's slot.
+   */
+  async deleteIfHead(targets: readonly HeadMatch[]): Promise<boolean[]> {
+    return Promise.all(
+      targets.map(async ({ key, head }) => Number(await DELETE_IF_HEAD.run(this.client, [key], [head])) > 0),
+    );
   }
 
   /** EXISTS. */

@@ -28,6 +28,8 @@ export interface DriverContractCapabilities {
   readonly tags: boolean;
   /** Whether `driver.leases` (cross-process leases) is implemented. */
   readonly leases: boolean;
+  /** Whether `driver.deleteIfHead` (compare-and-delete) is implemented. */
+  readonly compareAndDelete: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -230,6 +232,83 @@ export function registerDriverContractSuite(
         expect(await driver().deleteMany([...keys, ...absent])).toBe(250);
         expect((await driver().getMany(keys)).every((value) => value === undefined)).toBe(true);
         expect(await driver().get(`${s}survivor`)).toBe('s');
+      });
+    });
+
+    describe('deleteIfHead()', () => {
+      if (!capabilities.compareAndDelete) {
+        it('should have no compare-and-delete (the driver is declared without it)', () => {
+          expect(driver().deleteIfHead).toBeUndefined();
+        });
+        return;
+      }
+      const deleteIfHead = (targets: readonly { key: string; head: string }[]) => {
+        const d = driver();
+        expect(d.deleteIfHead).toBeDefined();
+        return (d.deleteIfHead as NonNullable<CacheDriver['deleteIfHead']>).call(d, targets);
+      };
+
+      it('should delete a key whose value starts with the head, and leave one that does not', async () => {
+        const s = scope();
+        await driver().set(`${s}mine`, '{"w":"a1","v":1}', LONG_TTL);
+        await driver().set(`${s}theirs`, '{"w":"b7","v":2}', LONG_TTL);
+        expect(
+          await deleteIfHead([
+            { key: `${s}mine`, head: '{"w":"a1",' },
+            { key: `${s}theirs`, head: '{"w":"a1",' },
+          ]),
+        ).toEqual([true, false]);
+        expect(await driver().get(`${s}mine`)).toBeUndefined();
+        expect(await driver().get(`${s}theirs`)).toBe('{"w":"b7","v":2}');
+      });
+
+      it('should not delete a value written over the one the head names', async () => {
+        const s = scope();
+        await driver().set(`${s}k`, '{"w":"a1","v":"old"}', LONG_TTL);
+        await driver().set(`${s}k`, '{"w":"b1","v":"new"}', LONG_TTL);
+        expect(await deleteIfHead([{ key: `${s}k`, head: '{"w":"a1",' }])).toEqual([false]);
+        expect(await driver().get(`${s}k`)).toBe('{"w":"b1","v":"new"}');
+      });
+
+      it('should compare the whole head: a value shorter than it, or equal to a part of it, is kept', async () => {
+        const s = scope();
+        await driver().set(`${s}short`, '{"w":"a', LONG_TTL);
+        await driver().set(`${s}longer-id`, '{"w":"a12","v":1}', LONG_TTL);
+        expect(
+          await deleteIfHead([
+            { key: `${s}short`, head: '{"w":"a1",' },
+            { key: `${s}longer-id`, head: '{"w":"a1",' },
+          ]),
+        ).toEqual([false, false]);
+        expect(await driver().get(`${s}short`)).toBe('{"w":"a');
+        expect(await driver().get(`${s}longer-id`)).toBe('{"w":"a12","v":1}');
+      });
+
+      it('should resolve false for an absent key and never match an empty head', async () => {
+        const s = scope();
+        await driver().set(`${s}k`, 'value', LONG_TTL);
+        expect(
+          await deleteIfHead([
+            { key: `${s}absent`, head: 'v' },
+            { key: `${s}k`, head: '' },
+          ]),
+        ).toEqual([false, false]);
+        expect(await driver().get(`${s}k`)).toBe('value');
+      });
+
+      it('should work on 100 keys spread over many slots, answering in order', async () => {
+        const s = scope();
+        const keys = many(s, 100);
+        await driver().setMany(keys.map((key, i) => ({ key, value: `{"w":"${i}","v":0}`, ttlMs: LONG_TTL })));
+        // Even positions name their own write, odd ones another write.
+        const answers = await deleteIfHead(
+          keys.map((key, i) => ({ key, head: `{"w":"${i % 2 === 0 ? i : 'other'}",` })),
+        );
+        expect(answers).toEqual(keys.map((_, i) => i % 2 === 0));
+        expect((await driver().getMany(keys)).map((value) => value !== undefined)).toEqual(
+          keys.map((_, i) => i % 2 === 1),
+        );
+        expect(new Set(keys.map((key) => keySlot(key))).size).toBeGreaterThan(1);
       });
     });
 
