@@ -1,5 +1,6 @@
 import type { InvalidationOp } from '../bus/bus';
 import type { CircuitBreaker } from '../core/circuit-breaker';
+import type { HeadMatch } from '../core/driver';
 import { CacheClosedError } from '../core/errors';
 import { TypedEmitter } from '../core/typed-emitter';
 import type { MetricsSink } from '../metrics/metrics-sink';
@@ -140,9 +141,9 @@ export class CacheCore implements CoreContext {
    */
   private applyRemote(ops: readonly InvalidationOp[], source: string, sentAt: number): void {
     const lag = Math.max(0, Date.now() - sentAt) / 1000;
-    const repair = new Set<string>();
+    const repair = new Map<string, string | undefined>();
     for (const op of ops) {
-      for (const full of this.fills.matching(op)) repair.add(full);
+      for (const fill of this.fills.matching(op)) repair.set(fill.key, fill.head);
       this.mutations.applied(op);
       if (op.type !== 'all' && op.unsettled) this.unsettled.remember(op);
       else this.unsettled.forget(op);
@@ -162,21 +163,45 @@ export class CacheCore implements CoreContext {
       }
       this.metrics.invalidationReceived(op.type, lag);
     }
-    if (repair.size > 0) this.repairL2([...repair]);
+    if (repair.size > 0) this.repairL2(repair);
     this.events.emit('bus:received', { ops, source, sentAt });
   }
 
-  /** Deletes `fulls` from L2 without telling anyone (the sender already did); failures are only reported. */
-  private repairL2(fulls: string[]): void {
+  /**
+   * Deletes from L2 the fills (key → head of the value this process wrote) an invalidation raced, without
+   * telling anyone (the sender already did); failures are only reported. Each key is deleted only while L2
+   * still holds this process's fill: by now the other instance may have stored the new value (a refill right
+   * after its eviction), which must stay. A fill without a head (or a driver without compare-and-delete,
+   * such as a legacy store) gets the unconditional delete: it still removes the raced fill, but may take a
+   * newer value with it.
+   */
+  private repairL2(fills: ReadonlyMap<string, string | undefined>): void {
     const l2 = this.parts.l2;
     if (l2 === undefined) return;
-    this.l2
-      .call('deleteMany', () => l2.deleteMany(fulls))
-      .then(
-        () => this.events.emit('l2:repaired', { keys: fulls }),
-        (error: unknown) =>
-          this.events.emit('error', { message: `L2 repair of ${fulls.length} raced fill(s) failed`, error }),
-      );
+    const compareAndDelete = l2.deleteIfHead?.bind(l2);
+    const checked: HeadMatch[] = [];
+    const blind: string[] = [];
+    for (const [key, head] of fills) {
+      if (head !== undefined && compareAndDelete !== undefined) checked.push({ key, head });
+      else blind.push(key);
+    }
+    const work = async () => {
+      const [deleted] = await Promise.all([
+        compareAndDelete === undefined || checked.length === 0
+          ? []
+          : this.l2.call('deleteIfHead', () => compareAndDelete(checked)),
+        blind.length === 0 ? 0 : this.l2.call('deleteMany', () => l2.deleteMany(blind)),
+      ]);
+      const keys = [...blind];
+      const kept: string[] = [];
+      checked.forEach(({ key }, i) => (deleted[i] ? keys : kept).push(key));
+      return { keys, kept };
+    };
+    work().then(
+      (repaired) => this.events.emit('l2:repaired', repaired),
+      (error: unknown) =>
+        this.events.emit('error', { message: `L2 repair of ${fills.size} raced fill(s) failed`, error }),
+    );
   }
 
   /**

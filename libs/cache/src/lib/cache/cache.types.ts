@@ -239,10 +239,12 @@ export interface CacheEvents {
   /** A loaded value was returned but not stored: its key was written or invalidated while it loaded. */
   'loader:overtaken': { key: string };
   /**
-   * This process deleted again from L2 values it had just loaded, because another instance's invalidation of
-   * them arrived right after (their load read the source before the change).
+   * Another instance's invalidation arrived right after this process loaded some of its keys into L2 (their
+   * load may have read the source before the change). `keys`: deleted again from L2, since L2 still held this
+   * process's fill (or the driver cannot compare, then deleted regardless). `kept`: left alone, since L2
+   * already held another write (e.g. the other instance's refill with the new value).
    */
-  'l2:repaired': { keys: readonly string[] };
+  'l2:repaired': { keys: readonly string[]; kept: readonly string[] };
   /**
    * An invalidation whose L2 side had failed reached L2 on a retry (and was published again); until then its
    * keys were not read from L2.

@@ -3,7 +3,7 @@ import { RedisInvalidationBus } from '../bus/redis-bus';
 import { CacheErrorCode, LoaderFailedError } from '../core/errors';
 import type { RedisConnection } from '../redis-connection';
 import { delay, REDIS_TARGETS, uniquePrefix, until } from '../../test-support/redis-targets';
-import type { CacheOptions } from './cache.types';
+import type { CacheEvents, CacheOptions } from './cache.types';
 import { useCacheFixture } from '../../test-support/cache-fixture';
 import { createCache } from './create-cache';
 
@@ -275,10 +275,38 @@ describe.each(REDIS_TARGETS)('TieredCache.getOrSet() on real Redis (%s)', (targe
         // B's load had read the source before the change; its write lands after A's delete.
         expect(await b.getOrSet('k', async () => 'old', { tags: ['t'] })).toBe('old');
         expect(await redis.get(`${prefix}k`)).toContain('old');
+        const repaired = new Promise<CacheEvents['l2:repaired']>((resolve) => b.on('l2:repaired', resolve));
         late.release();
-        await until(async () => (await redis.exists(`${prefix}k`)) === 0);
+        expect(await repaired).toEqual({ keys: [`${prefix}k`], kept: [] });
+        expect(await redis.exists(`${prefix}k`)).toBe(0);
         expect(await b.get('k')).toBeUndefined();
         expect(await a.get('k')).toBeUndefined();
+      },
+    );
+
+    it.each([
+      ['a key', (a: Awaited<ReturnType<typeof instance>>) => a.delete('k')],
+      ['a tag', (a: Awaited<ReturnType<typeof instance>>) => a.invalidateTags(['t'])],
+    ])(
+      'should keep the new value the invalidating instance refilled before the invalidation of %s reached the filler',
+      async (_what, invalidate) => {
+        const prefix = uniquePrefix('late-bus-refilled');
+        const late = lateBus(prefix);
+        const [a, b] = [await instance(prefix), await instance(prefix, { bus: { bus: late.bus } })];
+        late.hold();
+        await invalidate(a);
+        // B's stale fill lands after A's delete, as above.
+        expect(await b.getOrSet('k', async () => 'old', { tags: ['t'] })).toBe('old');
+        // A refills the key right after its eviction (what the services do for hot keys), before B hears of it.
+        expect(await a.refresh('k', async () => 'new', { tags: ['t'] })).toBe('new');
+        expect(await redis.get(`${prefix}k`)).toContain('new');
+        const repaired = new Promise<CacheEvents['l2:repaired']>((resolve) => b.on('l2:repaired', resolve));
+        late.release();
+        // B's repair ran and left A's value alone: it deletes only its own fill.
+        expect(await repaired).toEqual({ keys: [], kept: [`${prefix}k`] });
+        expect(await redis.get(`${prefix}k`)).toContain('new');
+        expect(await b.get('k')).toBe('new');
+        expect(await a.get('k')).toBe('new');
       },
     );
   });

@@ -255,7 +255,7 @@ export class Loader {
           if (events.has('loader:overtaken')) events.emit('loader:overtaken', { key: full });
         } else if (value !== undefined) {
           try {
-            await this.writes.write([this.writes.prepare(full, value, policy, tags)], false);
+            await this.writes.write([this.writes.prepare(full, value, policy, tags, true)], false);
           } catch (error) {
             // Uncacheable (too large, not serializable): the caller still gets the value.
             events.emit('error', { message: `value loaded for ${full} was not cached`, error });

@@ -7,8 +7,16 @@ const DEFAULT_MAX_FILLS = 10_000;
 
 interface Fill {
   readonly tags: readonly string[] | undefined;
+  /** The opening of the value it wrote (its write id), or `undefined` when the entry carries none. */
+  readonly head: string | undefined;
   /** When its L2 write finished; `Infinity` while in flight. */
   at: number;
+}
+
+/** A fill an invalidation may have raced: its key, and the opening of the value it wrote. */
+export interface RecentFill {
+  readonly key: string;
+  readonly head: string | undefined;
 }
 
 /**
@@ -18,6 +26,10 @@ interface Fill {
  * the bus message reaches this process, so the {@link MutationLog} check saw nothing. Without a repair, L2
  * would hold the old value for its whole TTL and every instance would read it back. Deleting the key again
  * when the message arrives costs one extra load at worst.
+ *
+ * The repair deletes the key only while L2 still holds this fill (its `head`, the write id at the start of the
+ * stored entry): by the time the message arrives, the other instance may already have stored the new value
+ * (a refill right after its eviction), and an unconditional delete would throw that correct value away.
  */
 export class RecentFills {
   private readonly fills = new Map<string, Fill>();
@@ -27,10 +39,10 @@ export class RecentFills {
     private readonly maxFills = DEFAULT_MAX_FILLS,
   ) {}
 
-  /** A fill of `full` starts writing to L2. */
-  begin(full: string, tags: readonly string[] | undefined): void {
+  /** A fill of `full` (whose stored value starts with `head`) starts writing to L2. */
+  begin(full: string, tags: readonly string[] | undefined, head?: string): void {
     this.fills.delete(full);
-    this.fills.set(full, { tags, at: Number.POSITIVE_INFINITY });
+    this.fills.set(full, { tags, head, at: Number.POSITIVE_INFINITY });
     if (this.fills.size > this.maxFills) this.fills.delete(this.fills.keys().next().value as string);
   }
 
@@ -40,13 +52,22 @@ export class RecentFills {
     if (fill !== undefined) fill.at = Date.now();
   }
 
-  /** The recent fills that `op` invalidates: the keys whose L2 copy may predate it. */
-  matching(op: InvalidationOp): string[] {
+  /**
+   * The recent fills that `op` invalidates: the keys whose L2 copy may predate it, each with the head of the
+   * value this process wrote there (`undefined`: the fill carried no write id).
+   */
+  matching(op: InvalidationOp): RecentFill[] {
     this.prune();
     if (this.fills.size === 0) return [];
     switch (op.type) {
-      case 'keys':
-        return op.keys.filter((full) => this.fills.has(full));
+      case 'keys': {
+        const out: RecentFill[] = [];
+        for (const full of op.keys) {
+          const fill = this.fills.get(full);
+          if (fill !== undefined) out.push({ key: full, head: fill.head });
+        }
+        return out;
+      }
       case 'tags': {
         const tags = new Set(op.tags);
         return this.select((fill) => fill.tags?.some((tag) => tags.has(tag)) === true);
@@ -54,13 +75,14 @@ export class RecentFills {
       case 'prefix':
         return this.select((_, full) => full.startsWith(op.prefix));
       case 'all':
-        return [...this.fills.keys()];
+        return this.select(() => true);
     }
   }
 
-  private select(predicate: (fill: Fill, full: string) => boolean): string[] {
-    const out: string[] = [];
-    for (const [full, fill] of this.fills) if (predicate(fill, full)) out.push(full);
+  private select(predicate: (fill: Fill, full: string) => boolean): RecentFill[] {
+    const out: RecentFill[] = [];
+    for (const [full, fill] of this.fills)
+      if (predicate(fill, full)) out.push({ key: full, head: fill.head });
     return out;
   }
 

@@ -1,15 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import type { InvalidationOp } from '../bus/bus';
-import { encodeEntry, type StoredEntry } from '../core/codec';
+import { encodeEntry, entryHead, type StoredEntry } from '../core/codec';
 import type { DriverEntry } from '../core/driver';
 import { EntryTooLargeError, L2UnavailableError, UnsupportedOperationError } from '../core/errors';
 import type { CoreContext } from './core-context';
 import type { ResolvedPolicy } from './policy';
+
+/**
+ * Write ids of loader fills: this process's random tag (48 bits, base64url) and a counter, so two processes
+ * practically never share one, and no id needs JSON escaping. Cheaper than a UUID per fill, and shorter.
+ */
+const PROCESS_TAG = randomBytes(6).toString('base64url');
+let fillCount = 0;
+const nextWriteId = (): string => PROCESS_TAG + (++fillCount).toString(36);
 
 /** An entry ready to be written: encoded once, sized once. */
 export interface PreparedEntry {
   readonly full: string;
   readonly entry: StoredEntry;
   readonly raw: string;
+  /** A fill's: the opening of `raw` that names this write (see {@link RecentFills}); `undefined` otherwise. */
+  readonly head?: string;
   readonly bytes: number;
   readonly policy: ResolvedPolicy;
 }
@@ -22,12 +33,17 @@ export interface PreparedEntry {
 export class WritePath {
   constructor(private readonly core: CoreContext) {}
 
-  /** Validates, encodes and sizes an entry; throws before anything is written. */
+  /**
+   * Validates, encodes and sizes an entry; throws before anything is written. `fill`: a loader's fill, whose
+   * stored entry starts with a write id, so that a later repair deletes it from L2 only while L2 still holds
+   * this very write.
+   */
   prepare(
     full: string,
     value: unknown,
     policy: ResolvedPolicy,
     tags: readonly string[] | undefined,
+    fill = false,
   ): PreparedEntry {
     const { l2, maxEntryBytes } = this.core.parts;
     const now = Date.now();
@@ -37,10 +53,12 @@ export class WritePath {
     if (policy.softMs > 0 && policy.softMs < lifetime) entry.s = now + policy.softMs;
     if (policy.graceMs > 0) entry.g = e + policy.graceMs;
     if (tags !== undefined && tags.length > 0) entry.t = tags;
-    const raw = encodeEntry(full, entry);
+    const writeId = fill && l2 !== undefined ? nextWriteId() : undefined;
+    const raw = encodeEntry(full, entry, writeId);
     const bytes = raw.length < 1 << 16 ? Buffer.byteLength(raw) : raw.length * 2;
     if (bytes > maxEntryBytes) throw new EntryTooLargeError(full, bytes, maxEntryBytes);
-    return { full, entry, raw, bytes, policy };
+    const head = writeId === undefined ? undefined : entryHead(writeId);
+    return { full, entry, raw, head, bytes, policy };
   }
 
   /**
@@ -58,7 +76,7 @@ export class WritePath {
     let overtaken: readonly boolean[] | undefined;
     if (l2 !== undefined) {
       const fill = publish ? undefined : mutations.beginRead();
-      if (fill !== undefined) for (const p of entries) fills.begin(p.full, p.entry.t);
+      if (fill !== undefined) for (const p of entries) fills.begin(p.full, p.entry.t, p.head);
       try {
         const now = Date.now();
         const batch: DriverEntry[] = entries.map((p) => ({
