@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { KeyRefiller, type CacheEvents, type TieredCache } from '@platform/cache';
-import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { KeyRefiller } from '@platform/cache';
 import type { ServiceConfig } from '@platform/config';
 import { BidChanged, BuyerRoutingChanged, Topic } from '@platform/contracts';
 import { ConsumeEvent, SERVICE_CONFIG } from '@platform/service-kit';
@@ -19,10 +18,8 @@ import { BidReadTracker } from '../cache/bid-read.tracker';
  * Both refills go through `Cache.refresh`, which reads Postgres after the eviction and stores the value only if
  * no later change of the key was applied on any instance while it loaded. Cache off: nothing to refill.
  *
- * One more refill: the engine deletes again from L2 what this instance filled shortly before another
- * instance's invalidation of it arrived (`l2:repaired`: its fill may have read the source before the change).
- * That delete can land after the consumer's refill on the other instance and take it out of L2 too; so a key
- * read lately is refilled here once more after the repair.
+ * No refill after the engine's L2 repair (`l2:repaired`): the repair deletes a key only while L2 still holds
+ * this instance's own raced fill, so it can no longer take another instance's refill out of L2.
  */
 @Injectable()
 export class BidCacheRefillListener implements OnModuleInit, OnModuleDestroy {
@@ -31,30 +28,20 @@ export class BidCacheRefillListener implements OnModuleInit, OnModuleDestroy {
     this.logger.debug({ key, err: error instanceof Error ? error.message : String(error) }, 'Refill failed'),
   );
   private readonly enabled: boolean;
-  /** The service's key prefix (full keys are `{prefix}bid:{bidID}`, `{prefix}bids:buyer:{buyerID}:active`). */
-  private readonly prefix: string;
   private readonly stops: (() => void)[] = [];
 
   constructor(
     private readonly bids: BidService,
     private readonly views: BuyerActiveBidsService,
     private readonly reads: BidReadTracker,
-    @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
   ) {
     this.enabled = config.cache.enabled;
-    this.prefix = config.cache.prefix;
   }
 
   onModuleInit(): void {
     // The writer: its own eviction on commit is done when the change is reported.
     this.stops.push(this.bids.onChanged(({ before, after }) => this.afterBidChange([before, after])));
-    const repaired = ({ keys }: CacheEvents['l2:repaired']) => {
-      for (const full of keys)
-        if (full.startsWith(this.prefix)) this.refillRepaired(full.slice(this.prefix.length));
-    };
-    this.cache.on('l2:repaired', repaired);
-    this.stops.push(() => this.cache.off('l2:repaired', repaired));
   }
 
   onModuleDestroy(): void {
@@ -80,14 +67,6 @@ export class BidCacheRefillListener implements OnModuleInit, OnModuleDestroy {
     if (after !== null) this.refillBid(after.id);
     for (const buyerId of new Set(states.flatMap((state) => (state ? [state.buyerId] : []))))
       this.refillActive(buyerId);
-  }
-
-  /** A key the engine's repair deleted from L2 (`bid:{bidID}` or `bids:buyer:{buyerID}:active`). */
-  private refillRepaired(name: string): void {
-    const bid = /^bid:(.+)$/.exec(name);
-    if (bid) return this.refillBid(bid[1]);
-    const active = /^bids:buyer:(.+):active$/.exec(name);
-    if (active) this.refillActive(active[1]);
   }
 
   private refillBid(id: string): void {

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { KeyRefiller, type CacheEvents, type TieredCache } from '@platform/cache';
-import { CACHE_INSTANCE } from '@platform/cache/nest';
+import { KeyRefiller } from '@platform/cache';
 import type { ServiceConfig } from '@platform/config';
 import { BuyerRoutingChanged, Topic } from '@platform/contracts';
 import { ConsumeEvent, planEvent, SERVICE_CONFIG } from '@platform/service-kit';
@@ -29,10 +28,8 @@ const REFILLED = /^buyer:/;
  * refill goes through `Cache.refresh` (Postgres read after the eviction, stored only if no later change of the
  * key was applied on any instance meanwhile), at most one per key at a time. Cache off: nothing to do.
  *
- * One more refill: the engine deletes again from L2 what this instance filled shortly before another
- * instance's invalidation of it arrived (`l2:repaired`: its fill may have read the source before the change).
- * That delete can land after the consumer's refill on the other instance and take it out of L2 too; so a key
- * read lately is refilled here once more after the repair.
+ * No refill after the engine's L2 repair (`l2:repaired`): the repair deletes a key only while L2 still holds
+ * this instance's own raced fill, so it can no longer take another instance's refill out of L2.
  */
 @Injectable()
 export class RoutingCacheRefillListener implements OnModuleInit, OnModuleDestroy {
@@ -41,30 +38,20 @@ export class RoutingCacheRefillListener implements OnModuleInit, OnModuleDestroy
     this.logger.debug({ key, err: error instanceof Error ? error.message : String(error) }, 'Refill failed'),
   );
   private readonly enabled: boolean;
-  /** Full keys of this namespace start with it (the service's prefix, then `routing:`). */
-  private readonly fullPrefix: string;
   private readonly stops: (() => void)[] = [];
 
   constructor(
     private readonly service: RoutingService,
     private readonly reader: RoutingCacheReader,
     private readonly hotKeys: HotKeyTracker,
-    @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
   ) {
     this.enabled = config.cache.enabled;
-    this.fullPrefix = `${config.cache.prefix}${NAMESPACE_PREFIX}`;
   }
 
   onModuleInit(): void {
     // The writer: its own eviction on commit is done when the change is reported.
     this.stops.push(this.service.onChanged((event) => this.afterChange(event)));
-    const repaired = ({ keys }: CacheEvents['l2:repaired']) => {
-      for (const full of keys)
-        if (full.startsWith(this.fullPrefix)) this.refillIfRead(full.slice(this.fullPrefix.length));
-    };
-    this.cache.on('l2:repaired', repaired);
-    this.stops.push(() => this.cache.off('l2:repaired', repaired));
   }
 
   onModuleDestroy(): void {
