@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { BidRepository } from '@platform/bid-data-access';
+import type { TieredCache } from '@platform/cache';
+import { CACHE_INSTANCE } from '@platform/cache/nest';
 import type { ServiceConfig } from '@platform/config';
 import { SERVICE_CONFIG } from '@platform/service-kit';
 import { BuyerActiveBidsService } from './buyer-active-bids.service';
@@ -37,6 +39,7 @@ export class BidWarmerJob implements OnApplicationBootstrap {
     private readonly bids: BidRepository,
     private readonly views: BuyerActiveBidsService,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
+    @Inject(CACHE_INSTANCE) private readonly cache: TieredCache,
   ) {
     this.topBuyers = warmTopBuyers(config.vars);
   }
@@ -51,9 +54,13 @@ export class BidWarmerJob implements OnApplicationBootstrap {
     return this.warm(this.topBuyers);
   }
 
-  /** One warming pass over the top `limit` buyers; resolves how many views were warmed. Never throws. */
+  /**
+   * One warming pass over the top `limit` buyers; resolves how many views were warmed. Never throws. Nothing
+   * with the cache off (`CACHE_ENABLED=false`): every view would be loaded from Postgres and routing only to be
+   * dropped, and the ranking query scans the active bids (in bench:load it was most of an idle instance's CPU).
+   */
   async warm(limit: number): Promise<number> {
-    if (this.running || limit === 0) return 0;
+    if (this.running || limit === 0 || !this.cache.enabled) return 0;
     this.running = true;
     let warmed = 0;
     try {
