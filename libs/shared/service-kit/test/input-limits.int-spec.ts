@@ -12,6 +12,7 @@ import { grpcPackage, protoPath } from '@platform/proto';
 import { IsString } from 'class-validator';
 import { IsEntityId, ServiceSpec } from '../src';
 import { readJson, useTestService } from '../src/testing';
+import { connect } from 'node:net';
 
 class IdParam {
   @IsEntityId()
@@ -114,6 +115,19 @@ function rawGrpcCall(address: string, path: string, payload: Buffer): Promise<Se
 }
 const RawClient = makeGenericClientConstructor({}, 'RawClient');
 
+/** Writes `request` as raw bytes to the service and resolves everything it answers until it closes. */
+function rawHttp(baseUrl: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('the service did not close the connection')));
+  });
+}
+
 describe.each(['fastify', 'express'])('input limits on %s', (adapter) => {
   const service = useTestService(spec, 'bid', {
     HTTP_ADAPTER: adapter,
@@ -176,6 +190,28 @@ describe.each(['fastify', 'express'])('input limits on %s', (adapter) => {
       const body = await readJson(response);
       expect(body.code).toBe('VALIDATION.FAILED');
       expect(body.fields.map((f: { field: string }) => f.field)).toEqual(['(path)']);
+    }
+  });
+
+  it('should answer headers over the limit 431, and a request that is not HTTP 400, naming it and closing the connection', async () => {
+    const cases = [
+      {
+        request: `GET /things/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20 * 1024)}\r\n\r\n`,
+        status: 431,
+        code: 'REQUEST.HEADERS_TOO_LARGE',
+        field: '(headers)',
+      },
+      { request: 'NOT HTTP AT ALL\r\n\r\n', status: 400, code: 'REQUEST.MALFORMED', field: '(request)' },
+    ];
+    for (const expected of cases) {
+      const answer = await rawHttp(service.httpUrl, expected.request);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${expected.status} `));
+      // Without it a keep-alive client may send its next request into the socket being destroyed.
+      expect(head.toLowerCase()).toContain('connection: close');
+      const parsed = JSON.parse(body);
+      expect(parsed.code).toBe(expected.code);
+      expect(parsed.fields.map((f: { field: string }) => f.field)).toEqual([expected.field]);
     }
   });
 

@@ -4,9 +4,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpAdapterName } from '@platform/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { problemBody, toProblem } from '../filters/app-exception.filter';
+import { answerClientError } from './client-errors';
 import { acceptJsonBodiesOnExpress, acceptJsonBodiesOnFastify, JSON_BODY_LIMIT_BYTES } from './json-body';
 
 /**
@@ -46,6 +47,8 @@ export async function createHttpApp(
     const app = await NestFactory.create<NestExpressApplication>(module, options);
     acceptJsonBodiesOnExpress(app, bodyLimitBytes);
     app.disable('x-powered-by');
+    // Node's HTTP server is created with the app; with a listener, its own answer (no body) is not sent.
+    (app.getHttpServer() as Server).on('clientError', answerClientError);
     app.use((_request: unknown, response: ServerResponse, next: () => void) => {
       response.setHeader('Cache-Control', DEFAULT_CACHE_CONTROL);
       next();
@@ -61,6 +64,7 @@ export async function createHttpApp(
       routerOptions: { querystringParser: (query) => parseQuery(query), maxParamLength: MAX_PARAM_LENGTH },
       // Errors Fastify raises before any route runs (a path that does not percent-decode, a parameter past
       // maxParamLength) answer in the service's error shape, as Express's do through the exception filter.
+      clientErrorHandler: answerClientError,
       frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
         const problem = toProblem(error);
         reply.code(problem.status).header('cache-control', DEFAULT_CACHE_CONTROL).send(problemBody(problem));
