@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { KeyRefiller } from '@platform/cache';
 import type { ServiceConfig } from '@platform/config';
 import { BidChanged, BuyerRoutingChanged, Topic } from '@platform/contracts';
-import { ConsumeEvent, SERVICE_CONFIG } from '@platform/service-kit';
+import { ConsumeEvent, errorMessage, SERVICE_CONFIG } from '@platform/service-kit';
 import { BidService } from '../bid.service';
 import { BuyerActiveBidsService } from '../buyer-active-bids.service';
 import { BidCacheKeys } from '../cache/bid-cache.keys';
@@ -25,10 +25,10 @@ import { BidReadTracker } from '../cache/bid-read.tracker';
 export class BidCacheRefillListener implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(BidCacheRefillListener.name);
   private readonly refiller = new KeyRefiller((key, error) =>
-    this.logger.debug({ key, err: error instanceof Error ? error.message : String(error) }, 'Refill failed'),
+    this.logger.debug({ key, err: errorMessage(error) }, 'Refill failed'),
   );
   private readonly enabled: boolean;
-  private readonly stops: (() => void)[] = [];
+  private stop?: () => void;
 
   constructor(
     private readonly bids: BidService,
@@ -41,17 +41,17 @@ export class BidCacheRefillListener implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     // The writer: its own eviction on commit is done when the change is reported.
-    this.stops.push(this.bids.onChanged(({ before, after }) => this.afterBidChange([before, after])));
+    this.stop = this.bids.onChanged(({ before, after }) => this.afterBidChange(before, after));
   }
 
   onModuleDestroy(): void {
-    for (const stop of this.stops) stop();
+    this.stop?.();
   }
 
   /** After the consumer's eviction of a bid change (the consumer runs handlers once the batch is evicted). */
   @ConsumeEvent(Topic.BidChanged, BidChanged.Value)
   onBidChanged(event: BidChanged.Value): void {
-    this.afterBidChange([event.before, event.after]);
+    this.afterBidChange(event.before, event.after);
   }
 
   /** After the consumer's eviction of a buyer's routing change: the buyer's active bids view. */
@@ -60,19 +60,18 @@ export class BidCacheRefillListener implements OnModuleInit, OnModuleDestroy {
     this.refillActive(event.entityId);
   }
 
-  private afterBidChange(states: readonly ({ id: string; buyerId: string } | null)[]): void {
+  private afterBidChange(
+    before: { buyerId: string } | null,
+    after: { id: string; buyerId: string } | null,
+  ): void {
     if (!this.enabled) return;
-    const after = states[states.length - 1];
     // A deleted bid has nothing to reload.
-    if (after !== null) this.refillBid(after.id);
-    for (const buyerId of new Set(states.flatMap((state) => (state ? [state.buyerId] : []))))
-      this.refillActive(buyerId);
-  }
-
-  private refillBid(id: string): void {
-    if (!this.enabled) return;
-    const key = BidCacheKeys.bid(id);
-    if (this.reads.wasRead(key)) this.refiller.refill(key, () => this.bids.reload(id));
+    if (after !== null) {
+      const key = BidCacheKeys.bid(after.id);
+      if (this.reads.wasRead(key)) this.refiller.refill(key, () => this.bids.reload(after.id));
+    }
+    for (const buyerId of new Set([before?.buyerId, after?.buyerId]))
+      if (buyerId !== undefined) this.refillActive(buyerId);
   }
 
   private refillActive(buyerId: string): void {

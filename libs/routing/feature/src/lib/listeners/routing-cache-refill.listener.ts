@@ -2,16 +2,11 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { KeyRefiller } from '@platform/cache';
 import type { ServiceConfig } from '@platform/config';
 import { BuyerRoutingChanged, Topic } from '@platform/contracts';
-import { ConsumeEvent, planEvent, SERVICE_CONFIG } from '@platform/service-kit';
+import { ConsumeEvent, errorMessage, SERVICE_CONFIG } from '@platform/service-kit';
+import { RoutingNamespaceKeys } from '../cache/routing-cache.keys';
 import { RoutingCacheReader } from '../cache/routing-cache.reader';
 import { RoutingService } from '../routing.service';
 import { HotKeyTracker } from '../warming/hot-key.tracker';
-import { buyerRoutingChangedInvalidation } from './routing-invalidation.map';
-
-/** `routing:` of the full keys the invalidation map names; the reader takes keys within the namespace. */
-const NAMESPACE_PREFIX = 'routing:';
-/** The keys refilled (within the namespace): a buyer's criteria, `buyer:{buyerID}`. */
-const REFILLED = /^buyer:/;
 
 /**
  * Refills `routing:buyer:{buyerID}` right after a criteria change evicted it, when this instance read it in the
@@ -24,8 +19,7 @@ const REFILLED = /^buyer:/;
  * routing cost more CPU per request with the cache on than off in `bench:load` (3.88 vs 2.84 ms, see
  * apps/BENCHMARKS.md); a route is reloaded by the next decision that needs it instead.
  *
- * The keys come from the invalidation map's own plan of the event, so only evicted keys are refilled. Each
- * refill goes through `Cache.refresh` (Postgres read after the eviction, stored only if no later change of the
+ * The buyer's key is always among those the invalidation map evicts for the event. Each refill goes through `Cache.refresh` (Postgres read after the eviction, stored only if no later change of the
  * key was applied on any instance meanwhile), at most one per key at a time. Cache off: nothing to do.
  *
  * No refill after the engine's L2 repair (`l2:repaired`): the repair deletes a key only while L2 still holds
@@ -35,10 +29,10 @@ const REFILLED = /^buyer:/;
 export class RoutingCacheRefillListener implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RoutingCacheRefillListener.name);
   private readonly refiller = new KeyRefiller((key, error) =>
-    this.logger.debug({ key, err: error instanceof Error ? error.message : String(error) }, 'Refill failed'),
+    this.logger.debug({ key, err: errorMessage(error) }, 'Refill failed'),
   );
   private readonly enabled: boolean;
-  private readonly stops: (() => void)[] = [];
+  private stop?: () => void;
 
   constructor(
     private readonly service: RoutingService,
@@ -51,11 +45,11 @@ export class RoutingCacheRefillListener implements OnModuleInit, OnModuleDestroy
 
   onModuleInit(): void {
     // The writer: its own eviction on commit is done when the change is reported.
-    this.stops.push(this.service.onChanged((event) => this.afterChange(event)));
+    this.stop = this.service.onChanged((event) => this.afterChange(event));
   }
 
   onModuleDestroy(): void {
-    for (const stop of this.stops) stop();
+    this.stop?.();
   }
 
   /** After the consumer's eviction (the consumer runs handlers once the batch is evicted). */
@@ -64,15 +58,10 @@ export class RoutingCacheRefillListener implements OnModuleInit, OnModuleDestroy
     this.afterChange(event);
   }
 
+  /** Refills the changed buyer's criteria if this instance read them lately. */
   private afterChange(event: BuyerRoutingChanged.Value): void {
     if (!this.enabled || event.after === null) return;
-    for (const name of planEvent(buyerRoutingChangedInvalidation, event).keys)
-      if (name.startsWith(NAMESPACE_PREFIX)) this.refillIfRead(name.slice(NAMESPACE_PREFIX.length));
-  }
-
-  /** Refills a namespace key (`buyer:{buyerID}` only) if this instance read it lately. */
-  private refillIfRead(key: string): void {
-    if (this.enabled && REFILLED.test(key) && this.hotKeys.readLately(key))
-      this.refiller.refill(key, () => this.reader.refresh(key));
+    const key = RoutingNamespaceKeys.buyer(event.after.buyerId);
+    if (this.hotKeys.readLately(key)) this.refiller.refill(key, () => this.reader.refresh(key));
   }
 }
