@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { problemBody } from '../filters/app-exception.filter';
 
 /**
  * Answers a request Node's HTTP parser refused before any route ran (headers over the size limit, a request
@@ -17,12 +18,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'REQUEST.TIMEOUT', '(request)', 'was not received in time']
         : [400, 'REQUEST.MALFORMED', '(request)', 'is not a valid HTTP/1.1 request'];
-  const body = JSON.stringify({
-    statusCode: status,
-    code,
-    message: `${field} ${message}`,
-    fields: [{ field, message }],
-  });
+  const body = JSON.stringify(
+    problemBody({ status, code, message: `${field} ${message}`, fields: [{ field, message }] }),
+  );
   if (!socket.writable) {
     socket.destroy();
     return;

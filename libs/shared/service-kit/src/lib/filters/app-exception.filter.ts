@@ -142,7 +142,7 @@ export const badPathError = (): ValidationFailedError =>
   new ValidationFailedError([{ field: '(path)', message: 'has a broken percent-encoding' }]);
 
 /** The HTTP body of a {@link Problem}: `{ statusCode, code, message, fields? }`. */
-export const problemBody = (problem: Problem) => ({
+export const problemBody = (problem: Pick<Problem, 'status' | 'code' | 'message' | 'fields'>) => ({
   statusCode: problem.status,
   code: problem.code,
   message: problem.message,
