@@ -145,6 +145,8 @@ export class OutboxRelay {
   private readonly metrics: OutboxRelayMetrics;
   private readonly logger: OutboxRelayLogger;
   private readonly table: string;
+  /** The relay loop's statements on {@link table}, built once (see the query builders above). */
+  private readonly sql: { pending: string; markAndRead: string; mark: string };
   private readonly lockKey: string;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
@@ -180,6 +182,11 @@ export class OutboxRelay {
     this.logger = options.logger ?? new Logger(OutboxRelay.name);
     const quoted = `"${options.schema.replace(/"/g, '""')}"`;
     this.table = `${quoted}.${OUTBOX_TABLE}`;
+    this.sql = {
+      pending: pendingRowsQuery(this.table),
+      markAndRead: markAndReadQuery(this.table),
+      mark: markSentQuery(this.table, 1),
+    };
     this.lockKey = `outbox-relay:${options.schema}`;
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -298,10 +305,10 @@ export class OutboxRelay {
   private async readPending(client: Client, inFlight: string): Promise<OutboxRow[]> {
     const marks = this.unmarked;
     if (marks.length === 0) {
-      return (await client.query<OutboxRow>(pendingRowsQuery(this.table), [this.batchSize, inFlight])).rows;
+      return (await client.query<OutboxRow>(this.sql.pending, [this.batchSize, inFlight])).rows;
     }
     this.unmarked = [];
-    const { rows } = await client.query<OutboxRow>(markAndReadQuery(this.table), [
+    const { rows } = await client.query<OutboxRow>(this.sql.markAndRead, [
       this.batchSize,
       [inFlight, ...marks.map((mark) => mark.ids)].filter((ids) => ids !== '').join(','),
       marksParameter(marks),
@@ -338,7 +345,7 @@ export class OutboxRelay {
     const marks = this.unmarked;
     if (marks.length === 0) return;
     this.unmarked = [];
-    await client.query(markSentQuery(this.table, 1), [marksParameter(marks)]);
+    await client.query(this.sql.mark, [marksParameter(marks)]);
     for (const mark of marks) this.onPublished(mark.rows);
   }
 
