@@ -127,6 +127,31 @@ export interface Throughput {
 }
 
 /**
+ * One timed round of synchronous reads for `ms`: `subject.read` over `keys` in the Zipf order `zipf` (its length
+ * a power of two, `mask` = length − 1), 1,024 reads between clock checks; counts reads that returned
+ * `undefined` in `subject.misses`. Resolves reads per second. Shared so the bench and the micro-benchmark time
+ * `peek` and lru-cache the same way.
+ */
+export function syncReadRound(
+  subject: { read: (key: string) => unknown; misses: number },
+  keys: readonly string[],
+  zipf: ArrayLike<number>,
+  mask: number,
+  ms: number,
+): number {
+  const start = performance.now();
+  const end = start + ms;
+  let n = 0;
+  let seq = 0;
+  for (;;) {
+    for (let j = 0; j < 1024; j++) if (subject.read(keys[zipf[seq++ & mask]]) === undefined) subject.misses++;
+    n += 1024;
+    if (performance.now() >= end) break;
+  }
+  return (n / (performance.now() - start)) * 1000;
+}
+
+/**
  * Runs `op` from `concurrency` async workers for `ms` milliseconds and returns ops/s. Each worker awaits its
  * own operations one by one (a worker = one in-flight request); worker `w` starts at sequence offset
  * `w * 7919` so workers walk different parts of the shared key sequence.

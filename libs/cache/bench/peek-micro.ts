@@ -12,10 +12,10 @@
  * Env: PEEK_ROUNDS (default 21), PEEK_ROUND_MS (default 200), PEEK_ONLY=peek|lru (profile one side),
  * PEEK_KEYS (default 10000), PEEK_L1_TTL (default 10m; shorter than the 10m L2 TTL stores L1 copies, as the bench).
  */
-import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import { createCache, type Duration } from '../src';
 import { makeValue, zipfSequence } from './zipf';
+import { syncReadRound } from './common';
 
 const KEYS = Number(process.env['PEEK_KEYS'] ?? 10_000);
 const ROUNDS = Number(process.env['PEEK_ROUNDS'] ?? 21);
@@ -44,18 +44,7 @@ async function main(): Promise<void> {
     { id: 'lru-cache get', read: (k: string): unknown => lru.get(k), rounds: [] as number[], misses: 0 },
     { id: 'ours peek', read: (k: string): unknown => ns.peek(k), rounds: [] as number[], misses: 0 },
   ].filter((s) => ONLY === undefined || s.id.includes(ONLY));
-  const round = (s: (typeof subjects)[number], ms: number) => {
-    const start = performance.now();
-    const end = start + ms;
-    let n = 0;
-    let seq = 0;
-    for (;;) {
-      for (let j = 0; j < 1024; j++) if (s.read(keys[zipf[seq++ & mask]]) === undefined) s.misses++;
-      n += 1024;
-      if (performance.now() >= end) break;
-    }
-    return (n / (performance.now() - start)) * 1000;
-  };
+  const round = (s: (typeof subjects)[number], ms: number) => syncReadRound(s, keys, zipf, mask, ms);
   for (const s of subjects) round(s, 300);
   for (let r = 0; r < ROUNDS; r++) {
     for (const s of subjects) s.rounds.push(round(s, ROUND_MS));

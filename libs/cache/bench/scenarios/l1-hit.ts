@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { type BenchCache, type LibId, LIB_LABEL } from '../adapters';
 import type { ResultRow, ScenarioResult, TargetCheck } from '../bench-types';
-import { forEachLimit, measureInterleaved, median, runFor } from '../common';
+import { forEachLimit, measureInterleaved, median, runFor, syncReadRound } from '../common';
 import { type BenchContext, type OpenAdapter, bestRow, failedRow, openAdapter, ratioTarget } from './context';
 
 const LIBS: LibId[] = [
@@ -176,18 +176,7 @@ async function measureSync(ctx: BenchContext, ours: BenchCache | undefined): Pro
     await forEachLimit(keys, 16, (k) => ours.get(k));
     subjects.push({ id: 'ours-peek', read: peek, misses: 0, rounds: [] });
   }
-  const round = (s: (typeof subjects)[number], ms: number) => {
-    const start = performance.now();
-    const end = start + ms;
-    let n = 0;
-    let seq = 0;
-    for (;;) {
-      for (let j = 0; j < 1024; j++) if (s.read(keys[zipf[seq++ & mask]]) === undefined) s.misses++;
-      n += 1024;
-      if (performance.now() >= end) break;
-    }
-    return (n / (performance.now() - start)) * 1000;
-  };
+  const round = (s: (typeof subjects)[number], ms: number) => syncReadRound(s, keys, zipf, mask, ms);
   for (const s of subjects) round(s, ctx.timing.warmupMs);
   for (const s of subjects) s.misses = 0;
   for (let r = 0; r < ctx.timing.rounds; r++)
