@@ -309,7 +309,8 @@ export const WHOLE_REQUEST_400_CODES = ['FST_ERR_BAD_URL', 'REQUEST.INVALID_JSON
 /** Why `status` and `text` break the rules (undefined when they do not), and a 400's kind. */
 export function judge(status: number, text: string): { why?: string; wholeRequest?: boolean } {
   if (status >= 500) return { why: `status ${status}` };
-  if (status !== 400) return {};
+  // Every refusal of the caller's input names what it refused: 400s, and the body parsers' 413 and 415.
+  if (status !== 400 && status !== 413 && status !== 415) return {};
   let body: { code?: unknown; fields?: { field?: unknown }[] };
   try {
     body = JSON.parse(text);
@@ -320,10 +321,10 @@ export function judge(status: number, text: string): { why?: string; wholeReques
   if (Array.isArray(fields) && fields.length > 0) {
     return fields.every((f) => typeof f?.field === 'string')
       ? {}
-      : { why: '400 body has a `fields` entry without a field name' };
+      : { why: `${status} body has a \`fields\` entry without a field name` };
   }
-  if (WHOLE_REQUEST_400_CODES.includes(String(body.code))) return { wholeRequest: true };
-  return { why: `400 body names no field (code ${String(body.code)})` };
+  if (status === 400 && WHOLE_REQUEST_400_CODES.includes(String(body.code))) return { wholeRequest: true };
+  return { why: `${status} body names no field (code ${String(body.code)})` };
 }
 
 /** Sends one request (loopback only) and reads the whole answer. */

@@ -183,7 +183,8 @@ describe.each(['fastify', 'express'])(
           expect(await readJson(response)).toEqual({
             statusCode: 413,
             code: 'HTTP.413',
-            message: 'request entity too large',
+            message: expect.stringMatching(/^\(body\) is larger than the \d+ bytes the service accepts$/),
+            fields: [{ field: '(body)', message: expect.stringMatching(/^is larger than the \d+ bytes/) }],
           });
         }
       });

@@ -32,6 +32,9 @@ describe('routing service with bad input (real Postgres, Redis, Kafka)', () => {
       body: `${field}=1`,
     });
     expect(response.status).toBe(415);
-    expect(await readJson(response)).toMatchObject({ message: expect.stringContaining('application/json') });
+    expect(await readJson(response)).toMatchObject({
+      message: expect.stringContaining('application/json'),
+      fields: [{ field: 'content-type', message: expect.stringContaining('application/json') }],
+    });
   });
 });

@@ -86,7 +86,12 @@ const spec: ServiceSpec = {
 
 const BODY_LIMIT = 2048;
 const GRPC_LIMIT = 16 * 1024;
-const TOO_LARGE = { statusCode: 413, code: 'HTTP.413', message: 'request entity too large' };
+const TOO_LARGE = {
+  statusCode: 413,
+  code: 'HTTP.413',
+  message: `(body) is larger than the ${BODY_LIMIT} bytes the service accepts`,
+  fields: [{ field: '(body)', message: `is larger than the ${BODY_LIMIT} bytes the service accepts` }],
+};
 
 async function grpcFailure(call: Promise<unknown>): Promise<ServiceError> {
   try {
@@ -171,6 +176,38 @@ describe.each(['fastify', 'express'])('input limits on %s', (adapter) => {
     } as RequestInit);
     expect(response.status).toBe(413);
     expect(await readJson(response)).toEqual(TOO_LARGE);
+  });
+
+  it('should answer a body that is not JSON 415 naming content-type', async () => {
+    for (const [type, said] of [
+      ['text/plain', 'text/plain is not supported'],
+      ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded is not supported'],
+    ]) {
+      const response = await post('name=a', { 'content-type': type });
+      expect(response.status).toBe(415);
+      expect(response.body).toEqual({
+        statusCode: 415,
+        code: 'HTTP.415',
+        message: `content-type ${said}: send the body as application/json`,
+        fields: [{ field: 'content-type', message: `${said}: send the body as application/json` }],
+      });
+    }
+  });
+
+  it('should refuse a __proto__ or constructor.prototype key 400 naming it, as the same answer on both adapters', async () => {
+    const cases = [
+      { body: '{"name":"a","__proto__":{"polluted":true}}', fields: ['__proto__'] },
+      { body: '{"name":"a","inner":{"constructor":{"prototype":{"x":1}}}}', fields: ['inner.constructor'] },
+    ];
+    for (const { body, fields } of cases) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION.FAILED');
+      expect(response.body.fields).toEqual(
+        fields.map((field) => ({ field, message: 'is a reserved name and not allowed' })),
+      );
+    }
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
   it('should answer a path parameter far over its limit 400 naming the field, not 404', async () => {

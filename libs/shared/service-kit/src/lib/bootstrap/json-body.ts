@@ -3,7 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
-import { InvalidJsonBodyError } from '../errors';
+import { InvalidJsonBodyError, ValidationFailedError } from '../errors';
+import { findInputProblems } from '../pipes/validation.pipe';
 
 /** The one body type the services accept. */
 export const JSON_MEDIA_TYPE = 'application/json';
@@ -24,14 +25,40 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 const hasBody = (headers: IncomingHttpHeaders): boolean =>
   headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
 
-/** The 415 for a body that is not JSON, naming the accepted type. */
-const unsupportedType = (type: string | undefined): UnsupportedMediaTypeException =>
-  new UnsupportedMediaTypeException(
-    `${type ? `Content-Type ${type} is not supported` : 'The request body has no Content-Type'}: send it as ${JSON_MEDIA_TYPE}`,
-  );
+/** The 415 for a body that is not JSON, naming the header at fault and the accepted type. */
+const unsupportedType = (type: string | undefined): UnsupportedMediaTypeException => {
+  const message = `${type ? `${type} is not supported` : 'is missing'}: send the body as ${JSON_MEDIA_TYPE}`;
+  return new UnsupportedMediaTypeException({
+    message: `content-type ${message}`,
+    fields: [{ field: 'content-type', message }],
+  });
+};
 
-/** The 413 both adapters answer (Express's body-parser says the same words). */
-const tooLarge = (): PayloadTooLargeException => new PayloadTooLargeException('request entity too large');
+/** The 413 both adapters answer, naming the body and the limit it went over. */
+const tooLarge = (limit: number): PayloadTooLargeException => {
+  const message = `is larger than the ${limit} bytes the service accepts`;
+  return new PayloadTooLargeException({
+    message: `(body) ${message}`,
+    fields: [{ field: '(body)', message }],
+  });
+};
+
+/**
+ * Why Fastify's secure parser refused a body, when the reason is a `__proto__` or `constructor.prototype` key
+ * (its error does not say which): JSON.parse keeps such keys as plain data (what Express hands the validation
+ * pipe), so the text is parsed that way only to name the keys as the pipe does on Express, and the request is
+ * refused; the value never reaches a handler. Undefined for text that is not JSON at all.
+ */
+const reservedKeysError = (text: string): ValidationFailedError | undefined => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const problems = findInputProblems(value);
+  return problems.length > 0 ? new ValidationFailedError(problems) : undefined;
+};
 
 type Next = (error?: unknown) => void;
 
@@ -54,7 +81,8 @@ export function acceptJsonBodiesOnExpress(app: NestExpressApplication, limit = J
   // Four parameters: Express hands this the parser's errors (and only errors).
   app.use((error: unknown, _req: IncomingMessage, _res: unknown, next: Next) => {
     const failure = error as { type?: unknown } | null;
-    next(failure?.type === 'entity.parse.failed' ? new InvalidJsonBodyError(error as Error) : error);
+    if (failure?.type === 'entity.parse.failed') return next(new InvalidJsonBodyError(error as Error));
+    next(failure?.type === 'entity.too.large' ? tooLarge(limit) : error);
   });
 }
 
@@ -77,17 +105,18 @@ export function acceptJsonBodiesOnFastify(app: NestFastifyApplication, limit = J
     /^application\/(?:[^/\s;]+\+)?json(?:\s*;|$)/i,
     { parseAs: 'string', bodyLimit: limit },
     (request, body, done) => {
-      if (truncated.has(request)) return done(tooLarge(), undefined);
+      if (truncated.has(request)) return done(tooLarge(limit), undefined);
       const text = body.toString();
       if (text === '') return done(null, undefined); // as body-parser: no body, no `@Body()` value
-      parseJson(request, text, (error, value) =>
-        error ? done(new InvalidJsonBodyError(error), undefined) : done(null, value),
-      );
+      parseJson(request, text, (error, value) => {
+        if (!error) return done(null, value);
+        done(reservedKeysError(text) ?? new InvalidJsonBodyError(error), undefined);
+      });
     },
   );
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     if (!hasBody(request.headers)) return payload;
-    if (Number(request.headers['content-length']) > limit) throw tooLarge();
+    if (Number(request.headers['content-length']) > limit) throw tooLarge(limit);
     return limitBytes(payload, limit, () => truncated.add(request));
   });
 }

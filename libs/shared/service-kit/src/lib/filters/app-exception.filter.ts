@@ -111,6 +111,7 @@ export function toProblem(thrown: unknown): Problem {
       grpcCode: grpcFromHttp(status),
       code: status >= 500 ? 'INTERNAL' : `HTTP.${status}`,
       message: status >= 500 ? 'Internal error' : message,
+      fields: status < 500 ? fieldsOf(body) : undefined,
     };
   }
   if (isExposedClientError(exception)) {
@@ -140,6 +141,12 @@ const isBadPathEncoding = (error: unknown): boolean =>
 /** The caller's error for a path that does not decode: 400 `VALIDATION.FAILED` naming `(path)`. */
 export const badPathError = (): ValidationFailedError =>
   new ValidationFailedError([{ field: '(path)', message: 'has a broken percent-encoding' }]);
+
+/** The `fields` an HttpException's response object names (the body parsers' 413 and 415 do), if any. */
+const fieldsOf = (body: string | object): FieldError[] | undefined => {
+  const fields = typeof body === 'object' ? (body as { fields?: unknown }).fields : undefined;
+  return Array.isArray(fields) ? (fields as FieldError[]) : undefined;
+};
 
 /** The HTTP body of a {@link Problem}: `{ statusCode, code, message, fields? }`. */
 export const problemBody = (problem: Pick<Problem, 'status' | 'code' | 'message' | 'fields'>) => ({

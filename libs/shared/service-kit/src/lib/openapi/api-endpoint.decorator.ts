@@ -54,8 +54,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'The token lacks the scope this route needs',
   404: 'Not found: `<ENTITY>.NOT_FOUND`',
   409: 'Conflict with the current state: `<ENTITY>.CONFLICT` / precondition failed',
-  413: 'Request body larger than the service allows (`HTTP_BODY_LIMIT_BYTES`, 100 KiB by default): `HTTP.413`',
-  415: 'Request body is not `application/json`: `HTTP.415`',
+  413: 'Request body larger than the service allows (`HTTP_BODY_LIMIT_BYTES`, 100 KiB by default): `HTTP.413` naming `(body)`',
+  415: 'Request body is not `application/json`: `HTTP.415` naming `content-type`',
   429: 'The caller is over its rate limit: `RATE_LIMIT.EXCEEDED`, with `Retry-After` and `RateLimit-*`',
   503: 'A dependency is unavailable: `DEPENDENCY.UNAVAILABLE` (or `<UPSTREAM>.UNAVAILABLE`), with `Retry-After`',
 };
