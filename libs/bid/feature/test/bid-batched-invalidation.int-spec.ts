@@ -31,15 +31,19 @@ describe('bid service: batched invalidation (real Kafka, Postgres, throwaway Red
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    service = await startTestService(bidServiceSpec(), {
-      REDIS_URL: redis.url,
-      CACHE_PREFIX: prefix,
-      DB_SCHEMA: schema,
-      KAFKA_CONSUMER_RETRY_MAX_MS: '200',
-    });
+    service = await startTestService(
+      bidServiceSpec(),
+      {
+        REDIS_URL: redis.url,
+        CACHE_PREFIX: prefix,
+        DB_SCHEMA: schema,
+        KAFKA_CONSUMER_RETRY_MAX_MS: '200',
+      },
+      { skipTopicHistory: true },
+    );
     cache = service.app.get<TieredCache>(CACHE_INSTANCE);
     inbox = service.app.get(InboxService);
-    // The group has caught up with the topic's history once this one is handled.
+    // The consumer has joined and reads once this one is handled (its group starts at the topics' ends).
     const warmup = bidEvent();
     await send([JSON.stringify(warmup)]);
     await eventually(() => inbox.has(warmup.eventId), 40000);

@@ -10,7 +10,7 @@ import { runMigrations } from '@platform/database';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { RunningService, startServiceApp } from './lib/bootstrap/create-service-app';
 import { ServiceSpec } from './lib/bootstrap/service-spec';
-import type { KafkaConnectionOptions } from './lib/kafka/kafka-connection';
+import { kafkaConnectionOptions, type KafkaConnectionOptions } from './lib/kafka/kafka-connection';
 import { dropSchema, readOutbox, refuseOutboxWrites, type OutboxTestRow } from './testing/outbox';
 
 export * from './testing/auth-tokens';
@@ -79,10 +79,43 @@ export async function testServiceConfig(
 export async function startTestService(
   spec: ServiceSpec,
   overrides: Record<string, string> = {},
+  options: { skipTopicHistory?: boolean } = {},
 ): Promise<RunningService> {
   const config = await testServiceConfig(spec, overrides);
   await runMigrations(config, spec.database);
+  if (options.skipTopicHistory) await startGroupAtTopicEnds(config, spec.kafka.consumes);
   return startServiceApp(spec, config);
+}
+
+/**
+ * Commits the service's (new, memberless) consumer group at the current end of each topic it consumes, so it
+ * starts with what is produced from now on instead of replaying the topics' history. A long-lived stack's
+ * topics hold every earlier run's events (tens of thousands after a few benchmarks), and a new group reading
+ * them all first can take longer than a test waits. A topic that does not exist yet has no history to skip.
+ */
+async function startGroupAtTopicEnds(config: ServiceConfig, topics: readonly string[]): Promise<void> {
+  const kafka = new Kafka({
+    clientId: `test-offsets-${randomUUID().slice(0, 8)}`,
+    brokers: config.kafka.brokers,
+    ...kafkaConnectionOptions(config.kafka.security),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    for (const topic of topics.filter((t) => existing.has(t))) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId: config.kafka.groupId,
+        topic,
+        partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** A service started for a test suite, with a gRPC client of its API. */
