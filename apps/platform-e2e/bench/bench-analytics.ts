@@ -20,7 +20,8 @@ import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { dropSchema, stackEnv } from '@platform/service-kit/testing';
+import { Topic } from '@platform/contracts';
+import { dropSchema, stackEnv, startGroupAtTopicEnds } from '@platform/service-kit/testing';
 import { startService, stopService, type ServiceProcess } from '../test/service-process';
 
 const QUICK = process.argv.includes('--quick');
@@ -181,6 +182,10 @@ async function main(): Promise<void> {
       // One client firing thousands of requests: the per-client limit (on in production) would measure 429s.
       RATE_LIMIT_ENABLED: 'false',
     };
+    // Each new consumer group starts at the topics' ends: replaying earlier runs' events would be measured too.
+    const brokers = stackEnv()['KAFKA_BROKERS'].split(',');
+    for (const mode of ['off', 'on'])
+      await startGroupAtTopicEnds({ brokers, groupId: `bench-an-${run}-${mode}` }, Object.values(Topic));
     const off = await startService('analytics', {
       ...common,
       CACHE_ENABLED: 'false',

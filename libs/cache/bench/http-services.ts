@@ -8,6 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../src/testing';
 import { NODE_RUNTIME_FLAGS, REDIS_URL } from './common';
 
@@ -70,6 +71,37 @@ function run(name: BenchService, command: string, env: Record<string, string>): 
   });
 }
 
+/** Every topic a service consumes (the contracts' topics; the cache lib cannot import them). */
+const TOPICS = [
+  'bid.bid.changed.v1',
+  'routing.buyer.changed.v1',
+  'compliance.rules.changed.v1',
+  'analytics.call.recorded.v1',
+];
+
+/**
+ * Commits the run's new consumer group at the topics' ends before the service starts (as service-kit's
+ * `startGroupAtTopicEnds`, which this lib cannot import): otherwise the service would first replay every
+ * earlier run's events (over 100,000 on a long-lived stack) while its routes are being measured.
+ */
+async function startGroupAtTopicEnds(brokers: string, groupId: string): Promise<void> {
+  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    for (const topic of TOPICS.filter((t) => existing.has(t))) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) =>
     child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
@@ -97,6 +129,7 @@ export async function startBenchService(options: StartBenchServiceOptions): Prom
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     ...(options.routingGrpc === undefined ? {} : { ROUTING_GRPC_ADDRESS: options.routingGrpc }),
   };
+  await startGroupAtTopicEnds(env['KAFKA_BROKERS'], env['KAFKA_GROUP_ID']);
   const migrated = await exited(run(name, 'migrate', env));
   if (migrated !== 0) throw new Error(`${name}: migrate exited with ${migrated}`);
   const child = run(name, 'serve', env);

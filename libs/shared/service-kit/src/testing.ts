@@ -83,21 +83,26 @@ export async function startTestService(
 ): Promise<RunningService> {
   const config = await testServiceConfig(spec, overrides);
   await runMigrations(config, spec.database);
-  if (options.skipTopicHistory) await startGroupAtTopicEnds(config, spec.kafka.consumes);
+  if (options.skipTopicHistory) await startGroupAtTopicEnds(config.kafka, spec.kafka.consumes);
   return startServiceApp(spec, config);
 }
 
 /**
- * Commits the service's (new, memberless) consumer group at the current end of each topic it consumes, so it
- * starts with what is produced from now on instead of replaying the topics' history. A long-lived stack's
- * topics hold every earlier run's events (tens of thousands after a few benchmarks), and a new group reading
- * them all first can take longer than a test waits. A topic that does not exist yet has no history to skip.
+ * Commits a new (memberless) consumer group at the current end of each of `topics`, so a service started with it
+ * reads what is produced from now on instead of replaying the topics' history first. A long-lived stack's topics
+ * hold every earlier run's events (over 100,000 after a few benchmarks): a test waiting for its first event, or a
+ * benchmark measuring a service, would otherwise wait for or measure that replay. A topic that does not exist yet
+ * has no history to skip.
  */
-async function startGroupAtTopicEnds(config: ServiceConfig, topics: readonly string[]): Promise<void> {
+export async function startGroupAtTopicEnds(
+  group: Pick<ServiceConfig['kafka'], 'brokers' | 'groupId'> &
+    Partial<Pick<ServiceConfig['kafka'], 'security'>>,
+  topics: readonly string[],
+): Promise<void> {
   const kafka = new Kafka({
     clientId: `test-offsets-${randomUUID().slice(0, 8)}`,
-    brokers: config.kafka.brokers,
-    ...kafkaConnectionOptions(config.kafka.security),
+    brokers: group.brokers,
+    ...(group.security ? kafkaConnectionOptions(group.security) : {}),
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
   });
@@ -108,7 +113,7 @@ async function startGroupAtTopicEnds(config: ServiceConfig, topics: readonly str
     for (const topic of topics.filter((t) => existing.has(t))) {
       const ends = await admin.fetchTopicOffsets(topic);
       await admin.setOffsets({
-        groupId: config.kafka.groupId,
+        groupId: group.groupId,
         topic,
         partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
       });
