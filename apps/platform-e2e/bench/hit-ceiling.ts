@@ -10,6 +10,9 @@
  * the next decision after a `routing:geo:{state}` eviction (routes are not refilled: too costly to reload). Refilling `bids:buyer:{id}:active` reads bid's copy of the buyer's routing profile (a
  * lookup, counted). `refill: false` replays the services as they were before the refill (eviction only).
  *
+ * A hit on an entry past its soft TTL (refresh-ahead, {@link SOFT_TTL_MS}) renews it, as the engine's background
+ * reload does.
+ *
  * Two figures: with no expiry (only first reads, reads of keys evicted while nobody read them, and what the
  * refill does not cover miss: the ceiling the mix sets), and with the spec's L2 TTLs at a given request rate
  * (the shared layer bounds the overall rate: an L1 hit implies an entry L2 still holds).
@@ -27,6 +30,12 @@ interface Effect {
 
 /** L2 TTLs of the keys the mix reads (spec: bid 5 min, routing 15 min; bid's copy of a routing profile 15 min). */
 const L2_TTL_MS: Record<string, number> = { bid: 300_000, bids: 300_000, routing: 900_000, copy: 900_000 };
+
+/**
+ * Soft TTLs (refresh-ahead) of the keys the mix reads: a hit on an entry older than this reloads it in the
+ * background with a fresh TTL (bid's namespaces 3 min, routing's 10 min; bid's copy of a routing profile none).
+ */
+const SOFT_TTL_MS: Record<string, number> = { bid: 180_000, bids: 180_000, routing: 600_000 };
 
 /** The kind of a model key (`bid`, `bids`, `routing`, `copy`): what sets its L2 TTL. */
 const kindOf = (key: string) => key.slice(0, key.indexOf(':'));
@@ -118,6 +127,12 @@ export function hitCeiling(
   const model = new Model(data);
   /** Key → time it expires in L2 (ms of simulated time). */
   const cached = new Map<string, number>();
+  /** Key → time past which a hit reloads it (refresh-ahead). */
+  const softAt = new Map<string, number>();
+  const fill = (key: string, now: number) => {
+    cached.set(key, now + L2_TTL_MS[kindOf(key)]);
+    softAt.set(key, now + (SOFT_TTL_MS[kindOf(key)] ?? Infinity));
+  };
   /** Key → time of its last read. */
   const lastRead = new Map<string, number>();
   const refill = options.refill ?? true;
@@ -138,7 +153,7 @@ export function hitCeiling(
     const counted = n >= options.warmup;
     const read = (key: string): boolean => {
       const hit = (cached.get(key) ?? neverSeen) > now;
-      if (!hit) cached.set(key, now + L2_TTL_MS[kindOf(key)]);
+      if (!hit || (softAt.get(key) ?? Infinity) <= now) fill(key, now);
       lastRead.set(key, now);
       if (counted) {
         lookups++;
@@ -155,7 +170,7 @@ export function hitCeiling(
       const window = refillWindow(key);
       const readAt = lastRead.get(key);
       if (window === undefined || readAt === undefined || now - readAt > window) continue;
-      cached.set(key, now + L2_TTL_MS[kindOf(key)]);
+      fill(key, now);
       // The view's loader reads bid's copy of the buyer's routing profile through the cache.
       if (key.startsWith('bids:active:')) read(`copy:${key.slice('bids:active:'.length)}`);
     }

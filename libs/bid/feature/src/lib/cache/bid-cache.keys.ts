@@ -45,6 +45,14 @@ export const BidsNamespaceKeys = {
 const BID_TTL = { l1: '30s', l2: '5m' } as const;
 
 /**
+ * Refresh-ahead: a bid entry read after 3 of its 5 minutes is served at once and reloaded in the background
+ * (the engine's soft TTL), so a key read at least once in each last 2 minutes of its life never expires into
+ * a miss. The TTLs stay the spec's; event invalidation still removes a changed entry at once, everywhere. A
+ * key read less often than that expires as before.
+ */
+const BID_SOFT_TTL = '3m';
+
+/**
  * TTLs of `bids:stats:{hour}` (per call, over the `bids` namespace's): the open hour is rewritten by every job
  * run, so it lives briefly (L1 10 s, L2 1 min); a closed hour is final once the job has written it, so it lives
  * long (L1 5 min, L2 24 h). Both are evicted on every instance whenever the job rewrites the hour. Set here only.
@@ -59,8 +67,8 @@ export const BID_STATS_TTL = {
  * client registers its own namespace with the routing TTLs).
  */
 export const BID_CACHE_NAMESPACES = {
-  bid: { namespace: 'bid', ttl: BID_TTL },
-  bids: { namespace: 'bids', ttl: BID_TTL },
+  bid: { namespace: 'bid', ttl: BID_TTL, softTtl: BID_SOFT_TTL },
+  bids: { namespace: 'bids', ttl: BID_TTL, softTtl: BID_SOFT_TTL },
 } as const satisfies Record<string, CacheFeatureOptions>;
 
 /**

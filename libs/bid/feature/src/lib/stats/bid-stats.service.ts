@@ -58,6 +58,8 @@ export class BidStatsService {
     const closed = start.getTime() + HOUR_MS <= now.getTime();
     return this.cache.getOrSet(BidsNamespaceKeys.stats(hour), () => this.load(hour, start, closed), {
       ttl: closed ? BID_STATS_TTL.closedHour : BID_STATS_TTL.openHour,
+      // Not refreshed ahead like the namespace's bids: the job rewrites an hour and evicts it everywhere.
+      softTtl: false,
     });
   }
 

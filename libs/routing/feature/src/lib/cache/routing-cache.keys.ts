@@ -28,8 +28,12 @@ export const RoutingCacheKeys = {
 /**
  * The routing namespace and the spec's TTLs (L1 60 s routing rules, L2 15 min buyer preferences), for
  * `CacheModule.forFeature`; inject it with `@InjectCache(ROUTING_CACHE_NAMESPACE.namespace)`. Set here only.
+ * Refresh-ahead past 10 minutes (the engine's soft TTL): an entry read in the last 5 minutes of its life is
+ * served at once and reloaded in the background, beside the predictive warmer's refreshes of the hot keys it
+ * detects; a change still evicts it at once through the event path.
  */
 export const ROUTING_CACHE_NAMESPACE = {
   namespace: 'routing',
   ttl: { l1: '60s', l2: '15m' },
+  softTtl: '10m',
 } as const satisfies CacheFeatureOptions;
