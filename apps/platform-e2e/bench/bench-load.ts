@@ -213,6 +213,28 @@ async function seed(databaseUrl: string): Promise<void> {
 /** Answers other than 2xx, by route name and status: a mix that sends wrong keys shows up here. */
 type Failures = Map<string, Map<number, number>>;
 
+/** Draws requests of `routes` by their weights, each with a Zipf-distributed key of the route's key space. */
+function requestSource(
+  routes: readonly LoadRoute[],
+  random: () => number,
+): () => { route: LoadRoute; key: number } {
+  const weight = routes.reduce((w, r) => w + r.weight, 0);
+  const samplers: Record<KeySpace, () => number> = {
+    bids: zipfSampler(DATA.bids, ZIPF_S, random),
+    buyers: zipfSampler(DATA.buyers, ZIPF_S, random),
+  };
+  return () => {
+    let x = random() * weight;
+    let route = routes[routes.length - 1];
+    for (const r of routes)
+      if ((x -= r.weight) < 0) {
+        route = r;
+        break;
+      }
+    return { route, key: samplers[route.keys]() };
+  };
+}
+
 /** Drives every instance of every service with the service's part of the mix for `seconds`, all at once. */
 async function drive(
   services: Record<LoadService, ServiceProcess[]>,
@@ -229,15 +251,7 @@ async function drive(
     const instances = weight > 0 ? services[service] : [];
     const results = instances.map((instance, i) => {
       const random = mulberry32(seed * 1000 + index * 100 + i);
-      const samplers: Record<KeySpace, () => number> = {
-        bids: zipfSampler(DATA.bids, ZIPF_S, random),
-        buyers: zipfSampler(DATA.buyers, ZIPF_S, random),
-      };
-      const pick = () => {
-        let x = random() * weight;
-        for (const route of routes) if ((x -= route.weight) < 0) return route;
-        return routes[routes.length - 1];
-      };
+      const next = requestSource(routes, random);
       return autocannon({
         url: instance.httpUrl,
         connections: Math.max(1, Math.round((CONNECTIONS * weight) / mixWeight / instances.length)),
@@ -245,9 +259,9 @@ async function drive(
         requests: [
           {
             setupRequest: (request, context) => {
-              const route = pick();
+              const { route, key } = next();
               (context as { route?: LoadRoute }).route = route;
-              const { method, path, body } = route.request(oneKey ?? samplers[route.keys](), random);
+              const { method, path, body } = route.request(oneKey ?? key, random);
               return {
                 ...request,
                 method,
@@ -294,23 +308,8 @@ async function drivePaced(
 ): Promise<Record<LoadService, PacedRun[]>> {
   const mixWeight = MIX.reduce((w, r) => w + r.weight, 0);
   const agent = new HttpAgent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const runInstance = async (
-    service: LoadService,
-    routes: LoadRoute[],
-    url: string,
-    rate: number,
-    random: () => number,
-  ) => {
-    const weight = routes.reduce((w, r) => w + r.weight, 0);
-    const samplers: Record<KeySpace, () => number> = {
-      bids: zipfSampler(DATA.bids, ZIPF_S, random),
-      buyers: zipfSampler(DATA.buyers, ZIPF_S, random),
-    };
-    const pick = () => {
-      let x = random() * weight;
-      for (const route of routes) if ((x -= route.weight) < 0) return route;
-      return routes[routes.length - 1];
-    };
+  const runInstance = async (routes: LoadRoute[], url: string, rate: number, random: () => number) => {
+    const next = requestSource(routes, random);
     const latenciesMs: number[] = [];
     let failed = 0;
     const pending: Promise<void>[] = [];
@@ -320,8 +319,8 @@ async function drivePaced(
       const at = t0 + (k * 1000) / rate;
       const wait = at - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const route = pick();
-      const { method, path, body } = route.request(samplers[route.keys](), random);
+      const { route, key } = next();
+      const { method, path, body } = route.request(key, random);
       pending.push(
         send(url, agent, method, path, body).then((status) => {
           latenciesMs.push(performance.now() - at);
@@ -343,7 +342,7 @@ async function drivePaced(
       const instances = weight > 0 ? services[service] : [];
       const rate = (totalRate * weight) / mixWeight / Math.max(1, instances.length);
       const results = instances.map((instance, i) =>
-        runInstance(service, routes, instance.httpUrl, rate, mulberry32(seed * 1000 + index * 100 + i)),
+        runInstance(routes, instance.httpUrl, rate, mulberry32(seed * 1000 + index * 100 + i)),
       );
       return [service, await Promise.all(results)] as const;
     });
