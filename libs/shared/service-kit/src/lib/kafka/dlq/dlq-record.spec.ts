@@ -4,7 +4,7 @@ import { matchesFilter, readDeadLetter, replayMessage, resolveDlqTopic } from '.
 
 const EVENT_ID = '0b7c7c52-9a0e-4d3c-8f7e-1a2b3c4d5e6f';
 
-const message = (over: Partial<KafkaMessage> = {}): KafkaMessage => ({
+const message = (over: { value?: Buffer; headers?: KafkaMessage['headers'] } = {}): KafkaMessage => ({
   key: Buffer.from('bid-1'),
   value: Buffer.from(JSON.stringify({ eventId: EVENT_ID, entity: 'bid', entityId: 'bid-1' })),
   offset: '7',
