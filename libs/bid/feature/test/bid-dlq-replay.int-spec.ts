@@ -123,7 +123,10 @@ describe('bid service: dead-lettered events, listed and replayed (real Kafka, Po
 
   /** Runs `npm run dlq -- <args> --json` filtered to this service's group; resolves its parsed output. */
   async function dlqTool(...args: string[]) {
-    const result = await runDlqCli([...args, '--topic', Topic.BidChanged, '--group', group, '--json'], kafkaEnv);
+    const result = await runDlqCli(
+      [...args, '--topic', Topic.BidChanged, '--group', group, '--json'],
+      kafkaEnv,
+    );
     if (result.code !== 0) throw new Error(`dlq ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
     return JSON.parse(result.stdout);
   }
@@ -131,7 +134,11 @@ describe('bid service: dead-lettered events, listed and replayed (real Kafka, Po
   it('should dead-letter an event whose handler fails past the retries, without marking it processed', async () => {
     downstream.refused.add(poisoned.entityId);
     await send(poisoned);
-    const [letter] = await dlq.waitFor((m) => m.value?.toString().includes(poisoned.eventId) ?? false, 1, 40000);
+    const [letter] = await dlq.waitFor(
+      (m) => m.value?.toString().includes(poisoned.eventId) ?? false,
+      1,
+      40000,
+    );
     expect(letter.headers?.['dlq-consumer-group']?.toString()).toBe(group);
     expect(letter.headers?.['dlq-error-code']?.toString()).toBe('TEST.DOWNSTREAM_REFUSED');
     expect(letter.headers?.['dlq-attempts']?.toString()).toBe('2');

@@ -23,7 +23,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const tool = DlqTool.fromConfig(loadKafkaClientConfig('dlq-tool'));
   try {
     if (command.command === 'list') {
-      const summary = await tool.list({ topic: command.topic, filter: command.filter, sample: command.limit });
+      const summary = await tool.list({
+        topic: command.topic,
+        filter: command.filter,
+        sample: command.limit,
+      });
       process.stdout.write(
         command.json
           ? `${JSON.stringify({ ...summary, records: summary.records.map(recordJson) }, null, 2)}\n`
@@ -73,6 +77,8 @@ main(process.argv.slice(2)).then(
     else if (error instanceof ConfigValidationError) process.stderr.write(`dlq: ${error.message}\n`);
     else process.stderr.write(`dlq failed: ${error instanceof Error ? error.message : String(error)}\n`);
     // 2: the command line (or the topic it names) is wrong, or the environment is; 1: the run failed.
-    process.exit(usage || error instanceof UnknownTopicError || error instanceof ConfigValidationError ? 2 : 1);
+    process.exit(
+      usage || error instanceof UnknownTopicError || error instanceof ConfigValidationError ? 2 : 1,
+    );
   },
 );

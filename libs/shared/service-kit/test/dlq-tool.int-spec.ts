@@ -60,7 +60,11 @@ describe('DlqTool (real Kafka)', () => {
     const sent = await producer.send({
       topic,
       acks: -1,
-      messages: events.map((e) => ({ key: e.entityId, value: JSON.stringify(e), headers: { 'x-trace': e.eventId } })),
+      messages: events.map((e) => ({
+        key: e.entityId,
+        value: JSON.stringify(e),
+        headers: { 'x-trace': e.eventId },
+      })),
     });
     const partitionOf = new Map(sent.map((meta) => [meta.partition, meta]));
     const consumed = (e: (typeof events)[number]): ConsumedMessage => ({
@@ -75,7 +79,9 @@ describe('DlqTool (real Kafka)', () => {
     await producer.send({
       topic: `${topic}.dlq`,
       acks: -1,
-      messages: events.map((e) => deadLetterRecord(consumed(e), Object.assign(new Error('boom'), { code }), 5, group)),
+      messages: events.map((e) =>
+        deadLetterRecord(consumed(e), Object.assign(new Error('boom'), { code }), 5, group),
+      ),
     });
     return events;
   }
@@ -102,7 +108,7 @@ describe('DlqTool (real Kafka)', () => {
     expect((await tool.list({ topic, filter: { groups: ['analytics'] } })).matched).toBe(1);
   }, 60000);
 
-  it('should send a record back on its key\'s partition with its key, value and headers, without dlq-* headers', async () => {
+  it("should send a record back on its key's partition with its key, value and headers, without dlq-* headers", async () => {
     const [event] = await deadLettered(['entity-7'], 'bid', 'Error');
     const original = await recordTopic(topic);
     recordings.push(original);
@@ -115,10 +121,14 @@ describe('DlqTool (real Kafka)', () => {
     expect(replayed.key?.toString()).toBe('entity-7');
     expect(JSON.parse(replayed.value?.toString() ?? '')).toEqual(event);
     expect(Object.keys(replayed.headers ?? {}).sort()).toEqual([DLQ_REPLAYED_FROM_HEADER, 'x-trace']);
-    expect(replayed.headers?.[DLQ_REPLAYED_FROM_HEADER]?.toString()).toMatch(new RegExp(`^${topic}\\.dlq/\\d/0$`));
+    expect(replayed.headers?.[DLQ_REPLAYED_FROM_HEADER]?.toString()).toMatch(
+      new RegExp(`^${topic}\\.dlq/\\d/0$`),
+    );
     // Same partition as the first produce of that key: the entity's order is kept.
     await eventually(async () => (await admin.fetchTopicOffsets(topic)).find((p) => p.high === '2'));
-    expect((await admin.fetchTopicOffsets(topic)).find((p) => p.high === '2')?.partition).toBe(firstPartition);
+    expect((await admin.fetchTopicOffsets(topic)).find((p) => p.high === '2')?.partition).toBe(
+      firstPartition,
+    );
   }, 60000);
 
   it('should send back only the filtered records, at most --limit per run, and each only once across runs', async () => {

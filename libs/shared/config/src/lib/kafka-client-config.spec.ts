@@ -22,7 +22,10 @@ describe('loadKafkaClientConfig()', () => {
 
   it.each([
     [{}, ['KAFKA_BROKERS']],
-    [{ KAFKA_BROKERS: 'a:9092', KAFKA_SASL_MECHANISM: 'scram-sha-256' }, ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']],
+    [
+      { KAFKA_BROKERS: 'a:9092', KAFKA_SASL_MECHANISM: 'scram-sha-256' },
+      ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'],
+    ],
   ])('should name the variables at fault in %j', (env: Record<string, string>, variables: string[]) => {
     const issues = () => {
       try {

@@ -25,7 +25,12 @@ export function runDlqCli(args: readonly string[], env: Record<string, string> =
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['-r', join(root, 'tools/bench/swc-register.cjs'), join(root, 'libs/shared/service-kit/cli/dlq.ts'), ...args],
+      [
+        '-r',
+        join(root, 'tools/bench/swc-register.cjs'),
+        join(root, 'libs/shared/service-kit/cli/dlq.ts'),
+        ...args,
+      ],
       { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

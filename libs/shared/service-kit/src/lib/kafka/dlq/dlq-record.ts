@@ -46,7 +46,11 @@ const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined;
 
 /** Reads a dead-letter record as kafkajs hands it over. */
-export function readDeadLetter(dlqTopic: string, partition: number, message: KafkaMessage): DeadLetteredRecord {
+export function readDeadLetter(
+  dlqTopic: string,
+  partition: number,
+  message: KafkaMessage,
+): DeadLetteredRecord {
   const headers = message.headers ?? {};
   let envelope: Record<string, unknown> = {};
   try {
@@ -86,8 +90,9 @@ export function matchesFilter(record: DeadLetteredRecord, filter: DlqFilter): bo
 }
 
 /** `<dlq topic>/<partition>/<offset>`: names one dead-letter record (the replay ledger's key too). */
-export const recordAddress = (record: Pick<DeadLetteredRecord, 'dlqTopic' | 'partition' | 'offset'>): string =>
-  `${record.dlqTopic}/${record.partition}/${record.offset}`;
+export const recordAddress = (
+  record: Pick<DeadLetteredRecord, 'dlqTopic' | 'partition' | 'offset'>,
+): string => `${record.dlqTopic}/${record.partition}/${record.offset}`;
 
 /**
  * The record to send back to the original topic: the original key (so it lands on the same partition as

@@ -40,9 +40,14 @@ export function formatSummary(summary: DlqSummary): string {
   if (summary.matched > 0) {
     lines.push(`failed between ${summary.oldestFailedAt ?? '?'} and ${summary.newestFailedAt ?? '?'}`);
   }
-  lines.push(...counts('by error code:', summary.byErrorCode), ...counts('by consumer group:', summary.byGroup));
+  lines.push(
+    ...counts('by error code:', summary.byErrorCode),
+    ...counts('by consumer group:', summary.byGroup),
+  );
   if (summary.records.length > 0) {
-    lines.push(`oldest ${summary.records.length} (partition/offset, failed at, event, entity, group, code, error):`);
+    lines.push(
+      `oldest ${summary.records.length} (partition/offset, failed at, event, entity, group, code, error):`,
+    );
     lines.push(...summary.records.map(recordLine));
   }
   return lines.join('\n');

@@ -112,7 +112,8 @@ export class DlqTool {
     await readTopicSnapshot(this.kafka, admin, dlqTopic, async ({ partition, messages }) => {
       for (const message of messages) {
         const record = readDeadLetter(dlqTopic, partition, message);
-        if (matchesFilter(record, options.filter ?? {})) summary.add(record, replayed.has(recordAddress(record)));
+        if (matchesFilter(record, options.filter ?? {}))
+          summary.add(record, replayed.has(recordAddress(record)));
         else summary.skip();
       }
     });
@@ -128,7 +129,14 @@ export class DlqTool {
     if (!dryRun) await ensureLedger(admin, dlqTopic);
     const sample = options.sample ?? 20;
     const limit = options.limit ?? Infinity;
-    const counts = { scanned: 0, matched: 0, alreadyReplayed: 0, unreplayable: 0, overLimit: 0, republished: 0 };
+    const counts = {
+      scanned: 0,
+      matched: 0,
+      alreadyReplayed: 0,
+      unreplayable: 0,
+      overLimit: 0,
+      republished: 0,
+    };
     const byTopic: Record<string, number> = {};
     const records: DeadLetteredRecord[] = [];
     await readTopicSnapshot(
