@@ -7,4 +7,5 @@ export * from './lib/auth-config';
 export * from './lib/secret-files';
 export * from './lib/infra-credentials';
 export * from './lib/kafka-security-config';
+export * from './lib/kafka-client-config';
 export * from './lib/limits-config';

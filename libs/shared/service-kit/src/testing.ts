@@ -20,6 +20,7 @@ export * from './testing/outbox';
 export * from './testing/postgres-server';
 export * from './testing/stale-bench';
 export * from './testing/dto-properties';
+export * from './testing/dlq-cli';
 
 const findUp = (file: string, from = process.cwd()): string | undefined => {
   for (let dir = from; ; dir = dirname(dir)) {

@@ -72,6 +72,12 @@ export const DLQ_HEADERS = {
 } as const;
 
 /**
+ * Header of a record the DLQ tool (`npm run dlq -- replay`) sent back to its original topic: the dead-letter
+ * record it came from, as `<dlq topic>/<partition>/<offset>`. The `dlq-*` headers above are removed from it.
+ */
+export const DLQ_REPLAYED_FROM_HEADER = 'dlq-replayed-from';
+
+/**
  * Exponential backoff with "equal jitter": attempt 1 waits about `initialMs`, each further attempt twice as
  * long up to `maxMs`, and a random half of each delay spreads retries of many consumers apart.
  */
