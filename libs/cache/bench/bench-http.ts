@@ -162,6 +162,11 @@ interface VariantResult {
   readonly rounds?: readonly number[];
   /** Interleaved rows only: the id of the row measured in turns with this one. */
   readonly interleavedWith?: string;
+  /**
+   * Interleaved service rows only: each round's req/s over the floor's in the same round (they ran back to
+   * back). Their median resists a load change mid-run, which can put the two medians in different regimes.
+   */
+  readonly roundRatios?: readonly number[];
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly requests: number;
@@ -362,7 +367,10 @@ async function measureInterleaved(a: Side, b: Side): Promise<[VariantResult, Var
       loadAvg1,
     };
   };
-  return [summary(0), summary(1)];
+  const ratios = rounds[1].map((result, r) =>
+    Number((result.requests.average / rounds[0][r].requests.average).toFixed(3)),
+  );
+  return [summary(0), { ...summary(1), roundRatios: ratios }];
 }
 
 /** Starts one of the bench's own apps and fills its cold-key burst; `stop` ends it. */
@@ -493,12 +501,14 @@ function roundsTable(results: HttpBenchResults): string {
       const floor = results.variants.find((f) => f.id === v.interleavedWith);
       if (floor?.rounds === undefined) return '';
       const list = (rounds: readonly number[]) => rounds.map((n) => n.toLocaleString('en-US')).join(' / ');
-      return `| ${v.label} | ${list(floor.rounds)} | ${list(v.rounds as number[])} | ${floor.reqPerSec.toLocaleString('en-US')} | ${v.reqPerSec.toLocaleString('en-US')} | ${(v.reqPerSec / floor.reqPerSec).toFixed(2)}× |`;
+      const ratios = v.roundRatios ?? [];
+      const perRound = `${ratios.map((r) => r.toFixed(2)).join(' / ')} (median ${median(ratios).toFixed(2)}×)`;
+      return `| ${v.label} | ${list(floor.rounds)} | ${list(v.rounds as number[])} | ${floor.reqPerSec.toLocaleString('en-US')} | ${v.reqPerSec.toLocaleString('en-US')} | ${(v.reqPerSec / floor.reqPerSec).toFixed(2)}× | ${perRound} |`;
     })
     .filter((row) => row !== '');
   return [
-    '| service row | Fastify floor, req/s per round | service, req/s per round | floor median | service median | ratio of medians |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| service row | Fastify floor, req/s per round | service, req/s per round | floor median | service median | ratio of medians | service / floor per round |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }
@@ -524,7 +534,9 @@ function markdown(results: HttpBenchResults): string {
       `("in turns"): both processes up, ${s.warmupS} s warm-up of each, then ${s.rounds} rounds of ${s.roundS} s per ` +
       'side, the side that starts a round alternating (floor, service, service, floor, …); both rows show their ' +
       'median round (latency: the median of the rounds\' percentiles) and the service row\'s "vs Fastify floor" ' +
-      'is the ratio of the two medians, whose rounds the second table lists.',
+      "is the ratio of the two medians, whose rounds the second table lists with each round's own ratio (the " +
+      'two sides ran back to back): when the load changes mid-run the medians can fall in different regimes, and ' +
+      'the median of the round ratios is the steadier figure.',
     '',
     table(results),
     '',
