@@ -10,8 +10,11 @@
  *   and bid's active list of a buyer (an engine L1 hit behind validation), on Fastify (the default) and on
  *   Express (how they ran before), with logging, metrics, validation and the exception filter as deployed.
  *
- * Each Fastify service row is compared with the Fastify floor measured again right before it: the floor moves
- * with the machine's load, and the services run minutes after the first floor.
+ * Each Fastify service row is compared with the Fastify floor measured in interleaved rounds with it: both
+ * processes stay up, and after a warm-up of each, short rounds alternate between them (floor, service, service,
+ * floor, …: the order rotates, as bench:cache's `measureInterleaved` does), so a busy spell on this shared
+ * machine falls on both sides instead of on whichever ran during it. The row reports each side's median round
+ * and the ratio of the medians; the rounds are in the JSON.
  *
  * Each app runs in its own process (forked, with SWC for Nest's decorator metadata) and autocannon drives it
  * from this one, over loopback, so load generator and app never share an event loop. Same handler (a ~1 KB
@@ -20,6 +23,7 @@
  * `results/http-latest.json`.
  *
  * Options (env): BENCH_HTTP_DURATION_S (measured seconds per variant, default 8), BENCH_HTTP_WARMUP_S (2),
+ * BENCH_HTTP_ROUNDS (5 interleaved rounds per side for the Fastify service rows), BENCH_HTTP_ROUND_S (3 s each),
  * BENCH_HTTP_CONNECTIONS (50), BENCH_HTTP_COST_MS (1: the simulated database wait), BENCH_HTTP_CPU_MS (0.2:
  * its CPU work), BENCH_HTTP_COLD_BURST (200 concurrent GETs on a cold key, counting handler runs).
  * Everything it writes to Redis lives under `bench-http:<runId>:` and is deleted at the end; every process it
@@ -33,13 +37,23 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { RedisDriver } from '../src';
-import { assertLoopback, machineInfo, NODE_RUNTIME_FLAGS, REDIS_URL, type MachineInfo } from './common';
+import {
+  assertLoopback,
+  machineInfo,
+  median,
+  NODE_RUNTIME_FLAGS,
+  REDIS_URL,
+  type MachineInfo,
+} from './common';
 import { BENCHMARKS_MD, prettierFile, RESULTS_DIR } from './report';
 import { startBenchService, type RunningBenchService } from './http-services';
 import type { HttpAppConfig } from './workers/http-app.worker';
 
 const DURATION_S = Number(process.env['BENCH_HTTP_DURATION_S'] ?? 8);
 const WARMUP_S = Number(process.env['BENCH_HTTP_WARMUP_S'] ?? 2);
+/** Interleaved rounds per side (floor and service) of each Fastify service row, and their length. */
+const ROUNDS = Number(process.env['BENCH_HTTP_ROUNDS'] ?? 5);
+const ROUND_S = Number(process.env['BENCH_HTTP_ROUND_S'] ?? 3);
 const CONNECTIONS = Number(process.env['BENCH_HTTP_CONNECTIONS'] ?? 50);
 const COST_MS = Number(process.env['BENCH_HTTP_COST_MS'] ?? 1);
 const CPU_MS = Number(process.env['BENCH_HTTP_CPU_MS'] ?? 0.2);
@@ -142,7 +156,17 @@ const VARIANTS: readonly Variant[] = [
 interface VariantResult {
   readonly id: string;
   readonly label: string;
+  /** req/s of the measured run; of interleaved rows, the median round's. */
   readonly reqPerSec: number;
+  /** Interleaved rows only: req/s of each round, in the order they ran. */
+  readonly rounds?: readonly number[];
+  /** Interleaved rows only: the id of the row measured in turns with this one. */
+  readonly interleavedWith?: string;
+  /**
+   * Interleaved service rows only: each round's req/s over the floor's in the same round (they ran back to
+   * back). Their median resists a load change mid-run, which can put the two medians in different regimes.
+   */
+  readonly roundRatios?: readonly number[];
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly requests: number;
@@ -173,6 +197,8 @@ interface HttpBenchResults {
     cpuMs: number;
     coldBurst: number;
     path: string;
+    rounds: number;
+    roundS: number;
   };
   readonly variants: readonly VariantResult[];
 }
@@ -237,6 +263,29 @@ function cannon(url: string, duration: number): Promise<autocannon.Result> {
   return autocannon({ url, connections: CONNECTIONS, pipelining: 1, duration });
 }
 
+/** What one GET shows of a variant before it is driven: its body size and the cache headers it sends. */
+interface Probe {
+  readonly bytesPerResponse: number;
+  readonly headers: string;
+}
+
+async function probe(variant: Variant, url: string): Promise<Probe> {
+  const response = await fetch(url);
+  const body = await response.text();
+  if (response.status !== 200)
+    throw new Error(`${variant.id}: GET ${url} answered ${response.status}: ${body}`);
+  const headers = ['x-cache', 'etag', 'cache-control', 'surrogate-key']
+    .filter((name) => response.headers.get(name) !== null)
+    .join(', ');
+  return { bytesPerResponse: Buffer.byteLength(body), headers: headers || '—' };
+}
+
+/** The machine's 1-minute load average, to two decimals. */
+const currentLoad = () => Math.round(loadavg()[0] * 100) / 100;
+
+const runsBetween = (before: number | undefined, after: number | undefined) =>
+  before === undefined || after === undefined ? undefined : after - before;
+
 /** Drives `url` (already warm): warm-up, then the measured run; the figures of one variant. */
 async function measure(
   variant: Variant,
@@ -244,15 +293,10 @@ async function measure(
   handlerRuns: () => Promise<number | undefined>,
   coldBurstCalls: number | undefined,
 ): Promise<VariantResult> {
-  const probe = await fetch(url);
-  const body = await probe.text();
-  if (probe.status !== 200) throw new Error(`${variant.id}: GET ${url} answered ${probe.status}: ${body}`);
-  const headers = ['x-cache', 'etag', 'cache-control', 'surrogate-key']
-    .filter((name) => probe.headers.get(name) !== null)
-    .join(', ');
+  const probed = await probe(variant, url);
   const before = await handlerRuns();
   await cannon(url, WARMUP_S);
-  const loadAvg1 = Math.round(loadavg()[0] * 100) / 100;
+  const loadAvg1 = currentLoad();
   const result = await cannon(url, DURATION_S);
   // The probe filled the cache: what follows counts the hot key's handler runs only.
   const after = await handlerRuns();
@@ -265,15 +309,75 @@ async function measure(
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    handlerCalls: before === undefined || after === undefined ? undefined : after - before,
+    handlerCalls: runsBetween(before, after),
     coldBurstCalls,
-    bytesPerResponse: Buffer.byteLength(body),
-    headers: headers || '—',
+    ...probed,
     loadAvg1,
   };
 }
 
-async function runAppVariant(variant: AppVariant, prefix: string): Promise<VariantResult> {
+/** One side of {@link measureInterleaved}: a variant already up and warm, at `url`. */
+interface Side {
+  readonly variant: Variant;
+  readonly id: string;
+  readonly label: string;
+  readonly url: string;
+  readonly handlerRuns: () => Promise<number | undefined>;
+}
+
+/**
+ * Measures two running variants in turns: a warm-up of each, then {@link ROUNDS} rounds of {@link ROUND_S}
+ * seconds per side, the side that starts a round alternating (a, b, b, a, a, b, …), so load drift on the
+ * machine falls on both. Each side's req/s is its median round; latency is the median of its rounds' p50/p99.
+ * Both sides get exactly the same treatment: same connections, warm-up, round length and count.
+ */
+async function measureInterleaved(a: Side, b: Side): Promise<[VariantResult, VariantResult]> {
+  const sides = [a, b] as const;
+  const probed = [await probe(a.variant, a.url), await probe(b.variant, b.url)];
+  const before = [await a.handlerRuns(), await b.handlerRuns()];
+  for (const side of sides) await cannon(side.url, WARMUP_S);
+  const loadAvg1 = currentLoad();
+  const rounds: autocannon.Result[][] = [[], []];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < sides.length; i++) {
+      const at = (i + r) % sides.length;
+      rounds[at].push(await cannon(sides[at].url, ROUND_S));
+    }
+  }
+  const after = [await a.handlerRuns(), await b.handlerRuns()];
+  const summary = (i: 0 | 1): VariantResult => {
+    const results = rounds[i];
+    const perRound = results.map((result) => Math.round(result.requests.average));
+    const sum = (pick: (result: autocannon.Result) => number) =>
+      results.reduce((total, result) => total + pick(result), 0);
+    return {
+      id: sides[i].id,
+      label: sides[i].label,
+      reqPerSec: Math.round(median(perRound)),
+      rounds: perRound,
+      interleavedWith: sides[1 - i].id,
+      p50Ms: median(results.map((result) => result.latency.p50)),
+      p99Ms: median(results.map((result) => result.latency.p99)),
+      requests: sum((result) => result.requests.total),
+      non2xx: sum((result) => result.non2xx),
+      errors: sum((result) => result.errors + result.timeouts),
+      handlerCalls: runsBetween(before[i], after[i]),
+      coldBurstCalls: undefined,
+      ...probed[i],
+      loadAvg1,
+    };
+  };
+  const ratios = rounds[1].map((result, r) =>
+    Number((result.requests.average / rounds[0][r].requests.average).toFixed(3)),
+  );
+  return [summary(0), { ...summary(1), roundRatios: ratios }];
+}
+
+/** Starts one of the bench's own apps and fills its cold-key burst; `stop` ends it. */
+async function startAppVariant(
+  variant: AppVariant,
+  prefix: string,
+): Promise<{ url: string; calls: () => Promise<number>; coldBurstCalls: number; stop: () => Promise<void> }> {
   const { child, port } = await startApp({
     variant: variant.app,
     adapter: variant.adapter,
@@ -289,19 +393,43 @@ async function runAppVariant(variant: AppVariant, prefix: string): Promise<Varia
     if (burst.some((response) => response.status !== 200))
       throw new Error(`${variant.id}: cold burst failed`);
     const coldBurstCalls = (await ask<{ calls: number }>(child, 'calls')).calls;
-    const calls = async () => (await ask<{ calls: number }>(child, 'calls')).calls;
-    return await measure(variant, `http://127.0.0.1:${port}${PATH}`, calls, coldBurstCalls);
-  } finally {
+    return {
+      url: `http://127.0.0.1:${port}${PATH}`,
+      calls: async () => (await ask<{ calls: number }>(child, 'calls')).calls,
+      coldBurstCalls,
+      stop: () => stopApp(child),
+    };
+  } catch (error) {
     await stopApp(child);
+    throw error;
   }
 }
 
-/** Runs the service variants of one adapter against one set of started services (routing, bid, analytics). */
+async function runAppVariant(variant: AppVariant, prefix: string): Promise<VariantResult> {
+  const app = await startAppVariant(variant, prefix);
+  try {
+    return await measure(variant, app.url, app.calls, app.coldBurstCalls);
+  } finally {
+    await app.stop();
+  }
+}
+
+/** The Fastify floor, kept up while service rows are measured in turns with it. */
+interface RunningFloor {
+  readonly variant: AppVariant;
+  readonly url: string;
+  readonly calls: () => Promise<number>;
+}
+
+/**
+ * Runs the service variants of one adapter against one set of started services (routing, bid, analytics).
+ * With `floor`, each service row is measured in interleaved rounds with it (see {@link measureInterleaved}).
+ */
 async function runServiceVariants(
   variants: readonly ServiceVariant[],
   adapter: 'fastify' | 'express',
   prefix: string,
-  floorBefore?: (variant: ServiceVariant) => Promise<VariantResult>,
+  floor?: RunningFloor,
 ): Promise<VariantResult[]> {
   const started: RunningBenchService[] = [];
   try {
@@ -315,10 +443,27 @@ async function runServiceVariants(
     }
     const results: VariantResult[] = [];
     for (const variant of variants) {
-      if (floorBefore) results.push(await floorBefore(variant));
-      process.stdout.write(`bench:http ${variant.id} …\n`);
       const base = services.get(variant.service) as RunningBenchService;
-      results.push(await measure(variant, base.httpUrl + variant.path, async () => undefined, undefined));
+      const url = base.httpUrl + variant.path;
+      if (floor === undefined) {
+        process.stdout.write(`bench:http ${variant.id} …\n`);
+        results.push(await measure(variant, url, async () => undefined, undefined));
+        continue;
+      }
+      const floorId = floorWithId(floor.variant.id, variant.id);
+      process.stdout.write(`bench:http ${variant.id} in turns with ${floorId} …\n`);
+      results.push(
+        ...(await measureInterleaved(
+          {
+            variant: floor.variant,
+            id: floorId,
+            label: `${floor.variant.label}, in turns with the next row`,
+            url: floor.url,
+            handlerRuns: floor.calls,
+          },
+          { variant, id: variant.id, label: variant.label, url, handlerRuns: async () => undefined },
+        )),
+      );
     }
     return results;
   } finally {
@@ -326,14 +471,14 @@ async function runServiceVariants(
   }
 }
 
-/** Id of the floor `floorId` measured again right before the service row `variantId`. */
-const floorBeforeId = (floorId: string, variantId: string) => `${floorId}@before:${variantId}`;
+/** Id of the floor `floorId` measured in interleaved rounds with the service row `variantId`. */
+const floorWithId = (floorId: string, variantId: string) => `${floorId}@with:${variantId}`;
 
 function table(results: HttpBenchResults): string {
   const ratio = (v: VariantResult, id: string) => {
-    // A service row is compared with the floor measured just before it, under the same machine load.
+    // A service row is compared with the floor measured in turns with it, under the same machine load.
     const floor =
-      results.variants.find((f) => f.id === floorBeforeId(id, v.id)) ??
+      results.variants.find((f) => f.id === floorWithId(id, v.id)) ??
       results.variants.find((f) => f.id === id);
     return floor ? `${(v.reqPerSec / floor.reqPerSec).toFixed(2)}×` : '';
   };
@@ -344,6 +489,26 @@ function table(results: HttpBenchResults): string {
   return [
     `| variant | req/s | vs Fastify floor | vs Express floor | p50 ms | p99 ms | handler runs, hot key | handler runs, ${results.settings.coldBurst} concurrent GETs on a cold key | errors + non-2xx | cache headers sent | load avg (1 min) at start |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+/** The interleaved rounds behind each Fastify service row's ratio, in the order they ran. */
+function roundsTable(results: HttpBenchResults): string {
+  const rows = results.variants
+    .filter((v) => v.rounds !== undefined && v.interleavedWith !== undefined && !v.id.includes('@with:'))
+    .map((v) => {
+      const floor = results.variants.find((f) => f.id === v.interleavedWith);
+      if (floor?.rounds === undefined) return '';
+      const list = (rounds: readonly number[]) => rounds.map((n) => n.toLocaleString('en-US')).join(' / ');
+      const ratios = v.roundRatios ?? [];
+      const perRound = `${ratios.map((r) => r.toFixed(2)).join(' / ')} (median ${median(ratios).toFixed(2)}×)`;
+      return `| ${v.label} | ${list(floor.rounds)} | ${list(v.rounds as number[])} | ${floor.reqPerSec.toLocaleString('en-US')} | ${v.reqPerSec.toLocaleString('en-US')} | ${(v.reqPerSec / floor.reqPerSec).toFixed(2)}× | ${perRound} |`;
+    })
+    .filter((row) => row !== '');
+  return [
+    '| service row | Fastify floor, req/s per round | service, req/s per round | floor median | service median | ratio of medians | service / floor per round |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }
@@ -365,10 +530,17 @@ function markdown(results: HttpBenchResults): string {
       `database wait and ${s.cpuMs} ms of CPU work. First a burst of concurrent GETs on a cold key counts how ` +
       'many ran the handler (stampede protection); then one GET fills the hot key and "handler runs, hot key" ' +
       "counts runs during warm-up and measurement (0: every request was a hit). Latency percentiles are autocannon's " +
-      '(ms, 1 ms resolution). The Fastify floor is measured again right before each Fastify service row ' +
-      '("again"), and that row\'s "vs Fastify floor" is to that measurement, taken under the same machine load.',
+      '(ms, 1 ms resolution). Each Fastify service row is measured in interleaved rounds with the Fastify floor ' +
+      `("in turns"): both processes up, ${s.warmupS} s warm-up of each, then ${s.rounds} rounds of ${s.roundS} s per ` +
+      'side, the side that starts a round alternating (floor, service, service, floor, …); both rows show their ' +
+      'median round (latency: the median of the rounds\' percentiles) and the service row\'s "vs Fastify floor" ' +
+      "is the ratio of the two medians, whose rounds the second table lists with each round's own ratio (the " +
+      'two sides ran back to back): when the load changes mid-run the medians can fall in different regimes, and ' +
+      'the median of the round ratios is the steadier figure.',
     '',
     table(results),
+    '',
+    roundsTable(results),
     '',
     '> Ours answers hot keys from L1 like the in-memory `@nestjs/cache-manager` setup does, and from Redis on other ' +
       'instances; it also computes a strong ETag and sends `Cache-Control` / `Surrogate-Key` on every response. ' +
@@ -412,27 +584,30 @@ async function main(): Promise<void> {
       variants.push(await runAppVariant(variant, `bench-http:${runId}:${variant.id}:`));
     }
     // The services are measured minutes after the floors, and on this shared 2-core box the floor alone has
-    // moved 2x between runs with the machine's load: each Fastify service row gets its own floor, measured
-    // right before it (the services idle meanwhile), so its ratio compares like with like.
-    const floor = VARIANTS.find((v): v is AppVariant => v.id === 'hello-fastify') as AppVariant;
-    const floorBefore = async (service: ServiceVariant): Promise<VariantResult> => {
-      const id = floorBeforeId(floor.id, service.id);
-      process.stdout.write(`bench:http ${id} …\n`);
-      const result = await runAppVariant(floor, `bench-http:${runId}:${id}:`);
-      return { ...result, id, label: `${floor.label}, again just before the next row` };
-    };
+    // moved 2x between runs with the machine's load: each Fastify service row is measured in turns with a
+    // Fastify floor kept up meanwhile, so its ratio compares like with like.
+    const floorVariant = VARIANTS.find((v): v is AppVariant => v.id === 'hello-fastify') as AppVariant;
     for (const adapter of ['fastify', 'express'] as const) {
       const ofAdapter = VARIANTS.filter(
         (v): v is ServiceVariant => v.kind === 'service' && v.adapter === adapter,
       );
-      variants.push(
-        ...(await runServiceVariants(
-          ofAdapter,
-          adapter,
-          `bench-http:${runId}:${adapter}:`,
-          adapter === 'fastify' ? floorBefore : undefined,
-        )),
-      );
+      const prefix = `bench-http:${runId}:${adapter}:`;
+      if (adapter !== 'fastify') {
+        variants.push(...(await runServiceVariants(ofAdapter, adapter, prefix)));
+        continue;
+      }
+      const floor = await startAppVariant(floorVariant, `bench-http:${runId}:${floorVariant.id}@with:`);
+      try {
+        variants.push(
+          ...(await runServiceVariants(ofAdapter, adapter, prefix, {
+            variant: floorVariant,
+            url: floor.url,
+            calls: floor.calls,
+          })),
+        );
+      } finally {
+        await floor.stop();
+      }
     }
   } finally {
     await new RedisDriver(redis).deleteByPrefix(`bench-http:${runId}:`);
@@ -450,10 +625,12 @@ async function main(): Promise<void> {
       cpuMs: CPU_MS,
       coldBurst: COLD_BURST,
       path: PATH,
+      rounds: ROUNDS,
+      roundS: ROUND_S,
     },
     variants,
   };
-  process.stdout.write(`\n${table(results)}\n`);
+  process.stdout.write(`\n${table(results)}\n\n${roundsTable(results)}\n`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(HTTP_LATEST_JSON, `${JSON.stringify(results, null, 2)}\n`);
   writeMarkdown(results);

@@ -20,6 +20,8 @@ export interface RunningBenchService {
   readonly name: BenchService;
   readonly httpUrl: string;
   readonly grpcAddress: string;
+  /** Process id (its CPU profile's file name carries it). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -153,6 +155,7 @@ export async function startBenchService(options: StartBenchServiceOptions): Prom
     name,
     httpUrl,
     grpcAddress: `127.0.0.1:${env['GRPC_PORT']}`,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode !== null) return;
       const done = exited(child);

@@ -82,12 +82,17 @@ interface Breakdown {
   readonly layers: [string, number][];
 }
 
-/** Self time per function and inclusive time per layer (ms) of the largest profile written after `since`. */
-function breakdown(since: number, fromUs: number, toUs: number): Breakdown {
+/**
+ * Self time per function and inclusive time per layer (ms) of the profiled process's profile written after
+ * `since` (V8 names the file `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`; routing writes one too).
+ */
+function breakdown(since: number, pid: number | undefined, fromUs: number, toUs: number): Breakdown {
   const files = readdirSync(DIR)
+    .filter((name) => pid === undefined || name.split('.')[3] === String(pid))
     .map((name) => join(DIR, name))
     .filter((file) => file.endsWith('.cpuprofile') && statSync(file).mtimeMs >= since)
     .sort((a, b) => statSync(b).size - statSync(a).size);
+  if (files.length === 0) throw new Error(`no CPU profile of process ${pid} in ${DIR}`);
   const profile = JSON.parse(readFileSync(files[0], 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -125,6 +130,8 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 /** What is driven: its base URL, and how to stop it (which writes its profile). */
 interface Target {
   readonly httpUrl: string;
+  /** The profiled process. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -141,6 +148,7 @@ async function startServices(prefix: string): Promise<Target> {
   });
   return {
     httpUrl: service.httpUrl,
+    pid: service.pid,
     stop: async () => {
       await service.stop();
       await routing.stop();
@@ -177,6 +185,7 @@ async function startApp(variant: 'hello' | 'ours', prefix: string): Promise<Targ
   });
   return {
     httpUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.send({ type: 'stop' });
@@ -206,7 +215,7 @@ async function main(): Promise<void> {
   } finally {
     await target.stop();
   }
-  const { totalMs, self, layers } = breakdown(since, fromUs, toUs);
+  const { totalMs, self, layers } = breakdown(since, target.pid, fromUs, toUs);
   const requests = result.requests.total;
   const pct = (ms: number) => `${((100 * ms) / totalMs).toFixed(1).padStart(5)}%`;
   const perRequest = (ms: number) => `${((1000 * ms) / requests).toFixed(1).padStart(6)} µs/req`;

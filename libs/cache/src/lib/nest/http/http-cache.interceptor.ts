@@ -38,6 +38,9 @@ interface HandlerRun {
   stored?: CachedHttpResponse | null;
 }
 
+/** A request as {@link HttpCacheInterceptor} memoizes its plan on it (one symbol per interceptor). */
+type PlanSlots = Record<symbol, HttpCachePlan | null | undefined>;
+
 /**
  * Caches GET/HEAD responses in the tiered cache and tells the L3 edge how to cache them. This class is the
  * Nest shell: it reads route metadata and runs the handler; what is cached, under which key and with which
@@ -67,7 +70,11 @@ export class HttpCacheInterceptor implements NestInterceptor {
   private readonly settings: HttpCacheSettings;
   private readonly planContext: PlanContext;
   private readonly routes = new WeakMap<object, CompiledRoute | null>();
-  private readonly plans = new WeakMap<object, HttpCachePlan | null>();
+  /**
+   * Where this interceptor keeps its plan on the request (a property of its own, not a WeakMap entry: a
+   * WeakMap entry per request cost about 0.3 µs, a property about 0.03 µs).
+   */
+  private readonly planSlot = Symbol('HttpCacheInterceptor.plan');
   /** Full cache keys of memoized plans (see {@link fullKey}). */
   private readonly fullKeys = new WeakMap<HttpCachePlan, string>();
   /** Responses already served once by this process: a later hit on the same object came from L1. */
@@ -173,12 +180,12 @@ export class HttpCacheInterceptor implements NestInterceptor {
 
   /** What this interceptor decided for the request (memoized per request), or `null` to not cache it. */
   protected plan(context: ExecutionContext): HttpCachePlan | null {
-    const request = context.switchToHttp().getRequest<HttpCacheRequest>();
-    const known = this.plans.get(request);
+    const request = context.switchToHttp().getRequest<HttpCacheRequest & PlanSlots>();
+    const known = request[this.planSlot];
     if (known !== undefined) return known;
     const route = this.route(context);
     const plan = route === null ? null : planRequest(request, route, this.planContext);
-    this.plans.set(request, plan);
+    request[this.planSlot] = plan;
     if (plan !== null && route?.options.public !== true) this.reportBlindEdge(context, request);
     return plan;
   }
