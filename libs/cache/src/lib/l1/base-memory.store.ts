@@ -95,6 +95,8 @@ export abstract class BaseMemoryStore<V> implements L1Store<V> {
       return false;
     }
     const now = this.clock();
+    // A reader's "found fresh at this tick" was about the old value.
+    if (existing !== undefined) existing.freshTick = 0;
     const stored =
       existing === undefined
         ? this.insert(key, value, bytes, now + ttlMs, now)
