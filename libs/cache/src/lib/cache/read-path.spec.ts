@@ -23,5 +23,19 @@ describe('ReadPath', () => {
       expect(rules.peek('a')).toBeUndefined();
       await cache.disconnect();
     });
+
+    it('should serve an overwrite made within the same clock tick, not what it read before', async () => {
+      jest.useFakeTimers({ now: 2_000_000, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+      const cache = createCache({ metrics: false });
+      const rules = cache.namespace<string>('rules');
+      await rules.set('a', 'v1');
+      expect(rules.peek('a')).toBe('v1');
+      expect(rules.peek('a')).toBe('v1'); // through the node, kept for this tick
+      await rules.set('a', 'v2'); // same node, same tick
+      expect(rules.peek('a')).toBe('v2');
+      await rules.delete('a');
+      expect(rules.peek('a')).toBeUndefined();
+      await cache.disconnect();
+    });
   });
 });

@@ -75,18 +75,24 @@ export class ReadPath {
    */
   peekHandle(node: L1Node<StoredEntry>, ns: string): unknown {
     if (node.queue === QUEUE_REMOVED || this.core.closed || !this.core.l1.trusted) return MISS;
-    const entry = node.value;
     // Fresh when last read during this clock tick: the time has not moved and the value has not changed (the
-    // store zeroes freshTick when it does), so skip the expiry check, a double that sits in its own heap box.
-    if (node.freshTick !== clock.tick) {
+    // store zeroes freshTick when it does). The answer then comes from the node itself: the entry object and
+    // the boxed double of its expiry sit elsewhere in the heap, each a likely cache miss.
+    let value: unknown;
+    if (node.freshTick === clock.tick) {
+      value = node.freshRead;
+    } else {
+      const entry = node.value;
       if (entry.e <= now()) return MISS;
+      value = entry.v;
       node.freshTick = clock.tick;
+      node.freshRead = value;
     }
     (this.core.parts.l1 as L1Store<StoredEntry>).touch(node);
     this.core.metrics.hit('l1', ns);
     if (this.core.events.has('hit'))
       this.core.events.emit('hit', { key: node.key, layer: 'l1', stale: false });
-    return entry.v;
+    return value;
   }
 
   /** The L1 node of `full` while it holds a fresh entry, as a handle for {@link peekHandle}; no access counted. */

@@ -33,6 +33,11 @@ export class L1Node<V> {
    * `ReadPath.peekHandle`); 0 (no tick) until then. The store zeroes it whenever it replaces `value`.
    */
   freshTick = 0;
+  /**
+   * For the reader: what it read out of `value` at {@link freshTick}, so a read in the same tick need not load
+   * `value` again. Cleared with `value` (replacement, removal), so it never keeps a value alive outside L1.
+   */
+  freshRead: unknown = undefined;
 
   constructor(
     readonly key: string,

@@ -303,11 +303,13 @@ describe.each([
         store.set('a', 'A1', 1, 1_000);
         const handle = store.node('a');
         expect(handle?.value).toBe('A1');
-        (handle as NonNullable<typeof handle>).freshTick = 42; // a reader found 'A1' fresh at tick 42
+        // A reader found 'A1' fresh at tick 42 and kept what it read.
+        Object.assign(handle as NonNullable<typeof handle>, { freshTick: 42, freshRead: 'A1' });
         store.set('a', 'A2', 1, 1_000);
         expect(store.node('a')).toBe(handle); // an overwrite updates the node in place
         expect(handle?.value).toBe('A2');
-        expect(handle?.freshTick).toBe(0); // ...and forgets what a reader knew of the old value
+        // ...and forgets what a reader knew of the old value.
+        expect([handle?.freshTick, handle?.freshRead]).toEqual([0, undefined]);
 
         const removals: [string, (h: NonNullable<typeof handle>) => void][] = [
           ['delete', () => store.delete('a')],
@@ -326,8 +328,14 @@ describe.each([
           store.set('a', 'A', 1, 1_000);
           const live = store.node('a');
           expect(live).toBeDefined();
+          Object.assign(live as NonNullable<typeof handle>, { freshTick: 42, freshRead: 'A' });
           remove(live as NonNullable<typeof handle>);
-          expect([why, live?.queue, live?.value]).toEqual([why, QUEUE_REMOVED, undefined]);
+          expect([why, live?.queue, live?.value, live?.freshRead]).toEqual([
+            why,
+            QUEUE_REMOVED,
+            undefined,
+            undefined,
+          ]);
           expect(store.node('a')).toBeUndefined();
           store.clear();
         }
