@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionError, L2UnavailableError } from '../core/errors';
 import { isClusterClient, keySlot } from '../core/cluster-slots';
+import { sendNow } from '../core/send-now';
 import type { BusMessageMeta, InvalidationBus, InvalidationOp, ResyncReason } from './bus';
 import { BusLiveness } from './bus-liveness';
 import { BusSubscription } from './bus-subscription';
@@ -319,7 +320,9 @@ export class RedisInvalidationBus implements InvalidationBus {
     const payload = encodeMessage({ id: this.instanceId, epoch: this.epoch, seq, sentAt: Date.now(), ops });
     let pending: Promise<unknown>;
     try {
-      pending = publishTarget(this.publisher, this.slot).publish(this.channel, payload);
+      // At once when that keeps the connection's order (see sendNow): right behind a writer's SET or UNLINK.
+      const target = publishTarget(this.publisher, this.slot);
+      pending = sendNow(target, 'publish', [this.channel, payload]) ?? target.publish(this.channel, payload);
     } catch (error) {
       this.counters.publishErrors++;
       this.fail(asError(error));

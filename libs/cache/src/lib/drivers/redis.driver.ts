@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { groupBySlot, isClusterClient } from '../core/cluster-slots';
 import type { CacheDriver, DriverEntry, HeadMatch, LeaseProvider, TagIndex } from '../core/driver';
 import { InvalidTtlError, L2UnavailableError } from '../core/errors';
+import { sendNow } from '../core/send-now';
 
 /** An ioredis client of either kind; both expose the same command API. */
 export type RedisClient = Redis | Cluster;
@@ -267,7 +268,9 @@ export class RedisDriver implements CacheDriver {
 
   /** SET with `PX`. */
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.set(key, value, 'PX', toPx(ttlMs));
+    const px = toPx(ttlMs);
+    // Written at once when that keeps the connection's order: a writer's latency path (see sendNow).
+    await (sendNow(this.client, 'set', [key, value, 'PX', px]) ?? this.client.set(key, value, 'PX', px));
   }
 
   /**
@@ -285,7 +288,7 @@ export class RedisDriver implements CacheDriver {
 
   /** UNLINK; `true` when the key existed. */
   async delete(key: string): Promise<boolean> {
-    return (await this.client.unlink(key)) > 0;
+    return Number(await (sendNow(this.client, 'unlink', [key]) ?? this.client.unlink(key))) > 0;
   }
 
   /** UNLINK per slot (Cluster) or per chunk (standalone), concurrently; resolves how many existed. */

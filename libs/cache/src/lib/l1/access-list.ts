@@ -17,6 +17,27 @@ export const QUEUE_PROTECTED = 3;
 export class L1Node<V> {
   prev: L1Node<V>;
   next: L1Node<V>;
+  /**
+   * The sketch epoch at which this entry's frequency counters were all found saturated (0: not known to be).
+   * While the sketch's epoch is still this one, counting another access would change nothing, so the
+   * W-TinyLFU hit path skips it (see `FrequencySketch.epoch`).
+   */
+  saturatedAt = 0;
+  /**
+   * Its list's link count when the node was last linked at the tail (W-TinyLFU window and protected lists):
+   * the list's count minus this bounds how many entries are now more recent than it.
+   */
+  linkedAt = 0;
+  /**
+   * For the reader: the `defaultClock.tick` at which a read last found `value` fresh (see
+   * `ReadPath.peekHandle`); 0 (no tick) until then. The store zeroes it whenever it replaces `value`.
+   */
+  freshTick = 0;
+  /**
+   * For the reader: what it read out of `value` at {@link freshTick}, so a read in the same tick need not load
+   * `value` again. Cleared with `value` (replacement, removal), so it never keeps a value alive outside L1.
+   */
+  freshRead: unknown = undefined;
 
   constructor(
     readonly key: string,

@@ -95,6 +95,11 @@ export abstract class BaseMemoryStore<V> implements L1Store<V> {
       return false;
     }
     const now = this.clock();
+    // A reader's "found fresh at this tick" was about the old value.
+    if (existing !== undefined) {
+      existing.freshTick = 0;
+      existing.freshRead = undefined;
+    }
     const stored =
       existing === undefined
         ? this.insert(key, value, bytes, now + ttlMs, now)
@@ -129,6 +134,7 @@ export abstract class BaseMemoryStore<V> implements L1Store<V> {
     for (const node of this.map.values()) {
       node.queue = QUEUE_REMOVED;
       node.value = undefined as V;
+      node.freshRead = undefined;
     }
     this.map.clear();
     this.weight = 0;
@@ -185,6 +191,7 @@ export abstract class BaseMemoryStore<V> implements L1Store<V> {
     // A caller may still hold the node as a handle (see `node()`): it must not keep the value alive outside
     // the byte budget.
     node.value = undefined as V;
+    node.freshRead = undefined;
   }
 
   /** Removes a node and queues its notification (delivered by {@link flush}, once the store is consistent). */

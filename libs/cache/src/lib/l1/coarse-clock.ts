@@ -6,8 +6,17 @@
  */
 export class CoarseClock {
   private cached = 0;
+  private readings = 0;
+  /**
+   * Names the reading {@link now} returns until the timer invalidates it: a new number at every fresh
+   * `Date.now()` (never reused), -1 while no reading is cached. A caller that found something fresh at tick
+   * `k` may skip re-checking it while `tick === k`, since the time has not moved (see `ReadPath.peekHandle`).
+   * A small integer, so comparing it costs less than comparing two times (doubles, boxed in object fields).
+   */
+  tick = -1;
   private readonly invalidate = (): void => {
     this.cached = 0;
+    this.tick = -1;
   };
 
   /** Current time in ms since the epoch, at most one timer tick old. Bound: safe to pass around. */
@@ -16,6 +25,7 @@ export class CoarseClock {
     if (cached !== 0) return cached;
     const now = Date.now();
     this.cached = now;
+    this.tick = ++this.readings;
     setTimeout(this.invalidate, 1).unref();
     return now;
   };

@@ -58,6 +58,35 @@ describe('FrequencySketch', () => {
     });
   });
 
+  describe('increment() saturation and epoch', () => {
+    it('should answer false, changing nothing, once all four counters of the item are at 15', () => {
+      const sketch = new FrequencySketch(64);
+      const h = hashString('a', 0);
+      for (let i = 0; i < 15; i++) expect(sketch.increment(h)).toBe(true);
+      const samples = sketch.sampleCount;
+      expect(sketch.increment(h)).toBe(false);
+      expect(sketch.frequency(h)).toBe(15);
+      expect(sketch.sampleCount).toBe(samples);
+    });
+
+    it('should change the epoch on aging, clear() and growth, and not on a plain increment', () => {
+      const sketch = new FrequencySketch(16);
+      const first = sketch.epoch;
+      sketch.increment(hashString('a', 0));
+      expect(sketch.epoch).toBe(first);
+      let other = 0;
+      while (sketch.epoch === first && other < 1_000) sketch.increment(hashString(`f${other++}`, 0));
+      expect(sketch.sampleCount).toBeLessThan(sketch.resetThreshold / 2 + 1); // it was the aging
+      const aged = sketch.epoch;
+      sketch.clear();
+      expect(sketch.epoch).not.toBe(aged);
+      const cleared = sketch.epoch;
+      sketch.ensureCapacity(1_000);
+      expect(sketch.epoch).not.toBe(cleared);
+      expect(new FrequencySketch(16).epoch).not.toBe(sketch.epoch);
+    });
+  });
+
   describe('frequency()', () => {
     it('should be 0 for an item never seen', () => {
       expect(new FrequencySketch(1024).frequency(hashString('never', 0))).toBe(0);

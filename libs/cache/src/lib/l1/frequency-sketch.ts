@@ -8,6 +8,8 @@ const SAMPLE_FACTOR = 10;
 const ONE_MASK = 0x11111111;
 /** Clears the bit that a right shift moves from one counter into its neighbour. */
 const RESET_MASK = 0x77777777;
+/** Source of {@link FrequencySketch.epoch}: unique across sketches, so an epoch from one never matches another. */
+let lastEpoch = 0;
 
 /**
  * A 32-bit hash of a string (FNV-1a over UTF-16 code units, then the murmur3 finalizer so every output bit
@@ -37,6 +39,7 @@ export class FrequencySketch {
   private sampleSize = 0;
   private additions = 0;
   private capacityValue = 0;
+  private epochValue = ++lastEpoch;
 
   constructor(initialCapacity = MIN_CAPACITY) {
     this.ensureCapacity(initialCapacity);
@@ -50,6 +53,15 @@ export class FrequencySketch {
   /** Increments recorded since the last aging (exposed for tests). */
   get sampleCount(): number {
     return this.additions;
+  }
+
+  /**
+   * Changes whenever counters can go down (aging, {@link clear}, growth; never between two of them, where
+   * counters only grow). An item {@link increment} found saturated at epoch `e` stays saturated while the
+   * epoch is still `e`, so its next increments are no-ops a caller may skip (see `TinyLfuMemoryStore.touch`).
+   */
+  get epoch(): number {
+    return this.epochValue;
   }
 
   /** Increments after which the counters are halved. */
@@ -70,6 +82,7 @@ export class FrequencySketch {
     this.sampleSize = SAMPLE_FACTOR * capacity;
     this.additions = 0;
     this.capacityValue = capacity;
+    this.epochValue = ++lastEpoch;
   }
 
   /** Estimated number of recent occurrences of the item, 0 to 15. */
@@ -86,8 +99,11 @@ export class FrequencySketch {
     return c < min ? c : min;
   }
 
-  /** Records one occurrence of the item; ages the whole sketch when the sample period is reached. */
-  increment(hash: number): void {
+  /**
+   * Records one occurrence of the item; ages the whole sketch when the sample period is reached. Returns
+   * `false` when all four of the item's counters were already saturated (15), so nothing changed.
+   */
+  increment(hash: number): boolean {
     const block = (hash & this.blockMask) << 4;
     const h = rehash(hash);
     const added =
@@ -95,13 +111,16 @@ export class FrequencySketch {
       this.incrementAt(block + 4 + ((h >>> 8) & 3), (h >>> 10) & 7) |
       this.incrementAt(block + 8 + ((h >>> 16) & 3), (h >>> 18) & 7) |
       this.incrementAt(block + 12 + ((h >>> 24) & 3), (h >>> 26) & 7);
-    if (added !== 0 && ++this.additions >= this.sampleSize) this.reset();
+    if (added === 0) return false;
+    if (++this.additions >= this.sampleSize) this.reset();
+    return true;
   }
 
   /** Forgets every count (keeps the size). */
   clear(): void {
     this.table.fill(0);
     this.additions = 0;
+    this.epochValue = ++lastEpoch;
   }
 
   /** Increments counter `counter` (0–7) of word `index` unless saturated; 1 when it changed. */
@@ -124,6 +143,7 @@ export class FrequencySketch {
       t[i] = (word >>> 1) & RESET_MASK;
     }
     this.additions = (this.additions - (odd >>> 2)) >>> 1;
+    this.epochValue = ++lastEpoch;
   }
 }
 

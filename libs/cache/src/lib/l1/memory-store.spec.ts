@@ -303,9 +303,13 @@ describe.each([
         store.set('a', 'A1', 1, 1_000);
         const handle = store.node('a');
         expect(handle?.value).toBe('A1');
+        // A reader found 'A1' fresh at tick 42 and kept what it read.
+        Object.assign(handle as NonNullable<typeof handle>, { freshTick: 42, freshRead: 'A1' });
         store.set('a', 'A2', 1, 1_000);
         expect(store.node('a')).toBe(handle); // an overwrite updates the node in place
         expect(handle?.value).toBe('A2');
+        // ...and forgets what a reader knew of the old value.
+        expect([handle?.freshTick, handle?.freshRead]).toEqual([0, undefined]);
 
         const removals: [string, (h: NonNullable<typeof handle>) => void][] = [
           ['delete', () => store.delete('a')],
@@ -324,8 +328,14 @@ describe.each([
           store.set('a', 'A', 1, 1_000);
           const live = store.node('a');
           expect(live).toBeDefined();
+          Object.assign(live as NonNullable<typeof handle>, { freshTick: 42, freshRead: 'A' });
           remove(live as NonNullable<typeof handle>);
-          expect([why, live?.queue, live?.value]).toEqual([why, QUEUE_REMOVED, undefined]);
+          expect([why, live?.queue, live?.value, live?.freshRead]).toEqual([
+            why,
+            QUEUE_REMOVED,
+            undefined,
+            undefined,
+          ]);
           expect(store.node('a')).toBeUndefined();
           store.clear();
         }
@@ -496,6 +506,88 @@ describe('TinyLfuMemoryStore', () => {
       store.get('a');
       store.get('a');
       expect(store.frequencyOf('a')).toBe(before + 2);
+    });
+
+    it('should count every read, also of an entry whose counters were saturated before aging halved them', () => {
+      // At most 10 entries: the sketch keeps its 16-entry table, so only aging can lower a count.
+      const { store } = setupTinyLfu({ maxBytes: 100, maxEntryBytes: 10 });
+      store.set('hot', 'H', 10, Infinity);
+      for (let i = 0; i < 30; i++) store.get('hot');
+      expect(store.frequencyOf('hot')).toBe(15);
+      // Reads of a saturated entry change nothing in the sketch (the store skips them)...
+      for (let i = 0; i < 5; i++) store.get('hot');
+      expect(store.frequencyOf('hot')).toBe(15);
+      // ...until aging halves the counters: each new entry counts once, aging comes after 160 counts.
+      for (let i = 0; i < 400 && store.frequencyOf('hot') === 15; i++)
+        store.set(`churn${i}`, 'c', 10, Infinity);
+      const aged = store.frequencyOf('hot');
+      expect(aged).toBeLessThan(15);
+      expect(store.get('hot')).toBe('H');
+      expect(store.frequencyOf('hot')).toBe(aged + 1);
+    });
+
+    it('should move a read entry to the recent end of its list, unless it is among the newest 1/8 already', () => {
+      const { store } = setupTinyLfu({ maxBytes: 1_000, maxEntryBytes: 10 });
+      const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+      for (const key of keys) store.set(key, 'v', 1, Infinity);
+      // k0…k89 sit in probation (the 10-byte window holds k90…k99); reading them promotes them in that order.
+      for (const key of keys.slice(0, 90)) store.get(key);
+      expect(store.segmentKeys('protected')).toEqual(keys.slice(0, 90));
+      store.get('k0');
+      expect(store.segmentKeys('protected')).toEqual([...keys.slice(1, 90), 'k0']);
+      // k85 is 5th from the recent end of 90 entries (within 90 / 8): left in place.
+      store.get('k85');
+      expect(store.segmentKeys('protected')).toEqual([...keys.slice(1, 90), 'k0']);
+      // k80 is 10th: still within; k70 is 20th: moved.
+      store.get('k70');
+      expect(store.segmentKeys('protected').slice(-2)).toEqual(['k0', 'k70']);
+    });
+
+    it('should keep exact LRU order in a list of fewer than 8 entries', () => {
+      const { store } = setupTinyLfu({ maxBytes: 1_000, maxEntryBytes: 10 });
+      for (let i = 0; i < 6; i++) store.set(`k${i}`, 'v', 10, Infinity);
+      // The window (10 bytes) holds k5; reading k0…k4 promotes them in order.
+      for (let i = 0; i < 5; i++) store.get(`k${i}`);
+      store.get('k3');
+      expect(store.segmentKeys('protected')).toEqual(['k0', 'k1', 'k2', 'k4', 'k3']);
+      store.get('k4');
+      expect(store.segmentKeys('protected')).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    });
+
+    it('should keep each entry behind at most count/8 entries read less recently, under skewed reads', () => {
+      const { store } = setupTinyLfu({ maxBytes: 10_000, maxEntryBytes: 10 });
+      const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+      for (const key of keys) store.set(key, 'v', 1, Infinity);
+      const lastRead = new Map<string, number>();
+      let time = 0;
+      const read = (key: string) => {
+        store.get(key);
+        lastRead.set(key, ++time);
+      };
+      // Promote k0…k199 (the 100-byte window holds k200…k299).
+      for (const key of keys.slice(0, 200)) read(key);
+      const random = mulberry32(11);
+      let skipped = 0;
+      for (let i = 0; i < 20_000; i++) {
+        // Skewed: low indexes far more often, so hot entries are often read while still near the recent end.
+        const key = keys[Math.floor(200 * random() ** 3)];
+        const before = store.segmentKeys('protected').at(-1);
+        read(key);
+        if (store.segmentKeys('protected').at(-1) !== key && before !== key) skipped++;
+      }
+      const order = store.segmentKeys('protected');
+      const slack = order.length >>> 3;
+      let worst = 0;
+      for (let i = 0; i < order.length; i++) {
+        const readAt = lastRead.get(order[i]) as number;
+        let olderAfter = 0;
+        for (let j = i + 1; j < order.length; j++)
+          if ((lastRead.get(order[j]) as number) < readAt) olderAfter++;
+        worst = Math.max(worst, olderAfter);
+      }
+      expect(skipped).toBeGreaterThan(0); // the bound below is exercised, not vacuous
+      expect(worst).toBeGreaterThan(0);
+      expect(worst).toBeLessThanOrEqual(slack);
     });
 
     it('should promote a probation entry to the protected segment', () => {

@@ -25,6 +25,11 @@ const toTail = moveToLast;
 export const WINDOW_SHARE = 0.01;
 /** Share of the main area given to the protected segment (Caffeine's 80 %). */
 export const PROTECTED_SHARE = 0.8;
+/**
+ * A read of an entry already among the most recent 1/2^RECENT_SHIFT of its (window or protected) list leaves
+ * it where it is (see {@link TinyLfuMemoryStore.onAccess}).
+ */
+const RECENT_SHIFT = 3;
 /** A losing candidate at least this frequent is still admitted with probability 1/128 (hash-flooding defence). */
 const ADMIT_HASHDOS_THRESHOLD = 6;
 
@@ -49,6 +54,12 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
   private readonly protectedHead = createHead<V>();
   private windowBytes = 0;
   private protectedBytes = 0;
+  /** Entries in the window and protected lists. */
+  private windowCount = 0;
+  private protectedCount = 0;
+  /** Links at the tail of the window and protected lists so far (see `L1Node.linkedAt`). */
+  private windowLinks = 0;
+  private protectedLinks = 0;
   private readonly windowMax: number;
   private readonly protectedMax: number;
   private sketch = new FrequencySketch();
@@ -72,14 +83,14 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
       this.expireOnRead(node);
       return undefined;
     }
-    this.sketch.increment(node.hash);
+    this.count(node);
     this.onAccess(node);
     return node.value;
   }
 
   /** Counts a read of a live node in the sketch and reorders it in its segment, as {@link get} does. */
   touch(node: L1Node<V>): void {
-    this.sketch.increment(node.hash);
+    this.count(node);
     this.onAccess(node);
   }
 
@@ -98,10 +109,21 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
     };
   }
 
+  /** Keys of a segment from its least to its most recently used end (diagnostics and tests). */
+  segmentKeys(segment: 'window' | 'probation' | 'protected'): string[] {
+    const head =
+      segment === 'window' ? this.window : segment === 'probation' ? this.probation : this.protectedHead;
+    const keys: string[] = [];
+    for (let node = firstOf(head); node !== null; node = nextOf(node)) keys.push(node.key);
+    return keys;
+  }
+
   protected insert(key: string, value: V, bytes: number, expiresAt: number, now: number): boolean {
     const node = new L1Node(key, value, bytes, expiresAt, hashString(key, this.seed), QUEUE_WINDOW);
     this.map.set(key, node);
     linkLast(this.window, node);
+    node.linkedAt = ++this.windowLinks;
+    this.windowCount++;
     this.windowBytes += bytes;
     this.weight += bytes;
     if (this.map.size > this.sketch.capacity) this.growSketch();
@@ -118,7 +140,7 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
     this.weight += diff;
     if (node.queue === QUEUE_WINDOW) this.windowBytes += diff;
     else if (node.queue === QUEUE_PROTECTED) this.protectedBytes += diff;
-    this.sketch.increment(node.hash);
+    this.count(node);
     this.onAccess(node);
     if (this.protectedBytes > this.protectedMax) this.demoteProtected();
     this.evictEntries(now);
@@ -127,8 +149,13 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
 
   protected unlinkFromPolicy(node: L1Node<V>): void {
     unlink(node);
-    if (node.queue === QUEUE_WINDOW) this.windowBytes -= node.bytes;
-    else if (node.queue === QUEUE_PROTECTED) this.protectedBytes -= node.bytes;
+    if (node.queue === QUEUE_WINDOW) {
+      this.windowBytes -= node.bytes;
+      this.windowCount--;
+    } else if (node.queue === QUEUE_PROTECTED) {
+      this.protectedBytes -= node.bytes;
+      this.protectedCount--;
+    }
   }
 
   protected resetQueues(): void {
@@ -137,6 +164,8 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
     resetHead(this.protectedHead);
     this.windowBytes = 0;
     this.protectedBytes = 0;
+    this.windowCount = 0;
+    this.protectedCount = 0;
   }
 
   /**
@@ -154,17 +183,44 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
     this.sketch = grown;
   }
 
-  /** Reorders an accessed entry: LRU within window and protected; probation hits are promoted. */
+  /**
+   * Counts an access in the sketch. A hot entry's counters sit at their maximum most of the time, where an
+   * increment changes nothing but still costs the rehash and four table reads; once one finds them all
+   * saturated the node remembers the sketch epoch, and further accesses skip the sketch until aging (or a
+   * clear or growth) changes the epoch. The counts are exactly those of incrementing on every access.
+   */
+  private count(node: L1Node<V>): void {
+    const sketch = this.sketch;
+    const epoch = sketch.epoch;
+    if (node.saturatedAt !== epoch && !sketch.increment(node.hash)) node.saturatedAt = epoch;
+  }
+
+  /**
+   * Reorders an accessed entry: LRU within window and protected; probation hits are promoted. Moving an entry
+   * writes to its two neighbours and the list tail, which are rarely in the CPU cache and cost about as much
+   * as the lookup itself; an entry that is already among the most recent 1/8 of its list (it has been linked
+   * at the tail fewer than count/8 links ago) is left where it is. The recency order is thus exact except
+   * within the newest 1/8 of each list, far from the end that eviction and demotion take entries from (the
+   * bounded loss Caffeine's dropped read-buffer entries also accept). Lists under 8 entries stay exact.
+   */
   private onAccess(node: L1Node<V>): void {
     const queue = node.queue;
     if (queue === PROTECTED) {
-      toTail(this.protectedHead, node);
+      if (this.protectedLinks - node.linkedAt > this.protectedCount >>> RECENT_SHIFT) {
+        toTail(this.protectedHead, node);
+        node.linkedAt = ++this.protectedLinks;
+      }
     } else if (queue === WINDOW) {
-      toTail(this.window, node);
+      if (this.windowLinks - node.linkedAt > this.windowCount >>> RECENT_SHIFT) {
+        toTail(this.window, node);
+        node.linkedAt = ++this.windowLinks;
+      }
     } else {
       unlink(node);
       node.queue = QUEUE_PROTECTED;
       linkLast(this.protectedHead, node);
+      node.linkedAt = ++this.protectedLinks;
+      this.protectedCount++;
       this.protectedBytes += node.bytes;
       if (this.protectedBytes > this.protectedMax) this.demoteProtected();
     }
@@ -177,6 +233,7 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
       if (node === null) break;
       unlink(node);
       this.protectedBytes -= node.bytes;
+      this.protectedCount--;
       node.queue = QUEUE_PROBATION;
       linkLast(this.probation, node);
     }
@@ -195,6 +252,7 @@ export class TinyLfuMemoryStore<V> extends BaseMemoryStore<V> {
       if (node === null) break;
       unlink(node);
       this.windowBytes -= node.bytes;
+      this.windowCount--;
       node.queue = QUEUE_PROBATION;
       linkLast(this.probation, node);
       first ??= node;
