@@ -22,15 +22,18 @@ import {
 import { grpcPackage, protoPath } from '@platform/proto';
 import {
   ConsumeEvent,
+  CONSUMER_BATCH_CHANNEL,
   deadLetterTopics,
   defineInvalidationMap,
   invalidateOn,
+  OUTBOX_READ_CHANNEL,
   provideInvalidationMap,
   ServiceSpec,
   startServiceApp,
 } from '../../src';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
@@ -63,15 +66,25 @@ export interface PhaseResult {
   readonly relaySeconds: number;
   /** From the first write to the last eviction. */
   readonly endToEndSeconds: number;
-  /** Per event, `occurredAt` → eviction done, ms, sorted ascending. */
+  /** Per event, the start of the writer's transaction → eviction done, ms, sorted ascending. */
   readonly lagsMs: number[];
+  /** Per event, `occurredAt` (built inside the transaction, after its UPDATE) → eviction done, ms, sorted. */
+  readonly lagsFromEventMs: number[];
   /**
-   * The lag split by stage, per event, ms, each sorted ascending: `occurredAt` → the writer's commit
-   * resolved (`commit`), → Kafka acknowledged its batch (`claim`: its `sent_at`, which the relay sets to
-   * that time, so this is the relay's pick-up, read and produce round trip), → eviction done (`deliver`:
-   * the consumer's fetch, dedupe and eviction).
+   * The lag split by stage, per event, ms, each sorted ascending: the writer's transaction begun → its
+   * commit resolved (`commit`), → the relay's read returned the row (`read`: NOTIFY, the relay's wait and
+   * its SELECT), → Kafka acknowledged its batch (`produce`: its `sent_at`, which the relay sets to that
+   * time), → the consumer's `eachBatch` got it (`fetch`), → eviction done (`evict`: dedupe, eviction and
+   * the wait for the batches of the same fetch). Read and fetch times come from the relay's and the
+   * consumer's diagnostics channels.
    */
-  readonly stagesMs: { commit: number[]; claim: number[]; deliver: number[] };
+  readonly stagesMs: {
+    commit: number[];
+    read: number[];
+    produce: number[];
+    fetch: number[];
+    evict: number[];
+  };
   /** Events the consumer handled more than once (at-least-once redeliveries). */
   readonly redelivered: number;
   /** Cache keys still present after the phase (should be 0). */
@@ -97,8 +110,21 @@ const itemInvalidationMap = defineInvalidationMap('bench-events', [itemInvalidat
 /** When each event's eviction finished (first handling only), and how many were handled again. */
 const evictions = new Map<string, { occurredAt: number; evictedAt: number }>();
 let redelivered = 0;
-/** When the writer's transaction of each event had committed (its promise resolved). */
-const commits = new Map<string, number>();
+/** When the writer's transaction of each event began and had committed (its promise resolved). */
+const commits = new Map<string, { begunAt: number; committedAt: number }>();
+const clock = () => performance.timeOrigin + performance.now();
+/** What the relay read and the consumer fetched, and when (resolved to event ids after the phase). */
+let relayReads: { at: number; rows: { id: string }[] }[] = [];
+let consumerBatches: { at: number; messages: { value: Buffer | null }[] }[] = [];
+subscribe(OUTBOX_READ_CHANNEL, (message) => {
+  relayReads.push({ at: clock(), rows: (message as { rows: { id: string }[] }).rows });
+});
+subscribe(CONSUMER_BATCH_CHANNEL, (message) => {
+  consumerBatches.push({
+    at: clock(),
+    messages: (message as { messages: { value: Buffer | null }[] }).messages,
+  });
+});
 
 class CreateBenchItems1765000000900 implements MigrationInterface {
   name = 'CreateBenchItems1765000000900';
@@ -189,7 +215,8 @@ async function main(): Promise<void> {
             writerPoolSize(serviceConfig.database.poolSize),
           );
     const record = (result: WriteResult) => {
-      for (const [eventId, committedAt] of result.commits) commits.set(eventId, committedAt);
+      for (const [eventId, begunAt, committedAt] of result.commits)
+        commits.set(eventId, { begunAt, committedAt });
       return result;
     };
     const warm = async () => {
@@ -223,18 +250,30 @@ async function main(): Promise<void> {
            FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
         [writeStart],
       );
-      const claims = new Map<string, number>(
-        (
-          (await dataSource.query(
-            `SELECT event_id AS id, (EXTRACT(EPOCH FROM sent_at) * 1000)::float8 AS at
-               FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
-            [writeStart],
-          )) as { id: string; at: number }[]
-        ).map((row) => [row.id, row.at]),
-      );
+      const rows = (await dataSource.query(
+        `SELECT id::text AS row, event_id AS id, (EXTRACT(EPOCH FROM sent_at) * 1000)::float8 AS at
+           FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
+        [writeStart],
+      )) as { row: string; id: string; at: number }[];
+      const acks = new Map<string, number>(rows.map((row) => [row.id, row.at]));
+      // The first read of each row and the first fetch of each event (a repeat would be a redelivery).
+      const readAtByRow = new Map<string, number>();
+      for (const { at, rows: read } of relayReads)
+        for (const { id } of read) if (!readAtByRow.has(id)) readAtByRow.set(id, at);
+      const reads = new Map<string, number>(rows.map((row) => [row.id, readAtByRow.get(row.row) ?? NaN]));
+      const fetches = new Map<string, number>();
+      for (const { at, messages } of consumerBatches) {
+        for (const { value } of messages) {
+          const eventId = (JSON.parse(String(value)) as { eventId: string }).eventId;
+          if (!fetches.has(eventId)) fetches.set(eventId, at);
+        }
+      }
+      relayReads = [];
+      consumerBatches = [];
       const sorted = (values: number[]) => values.filter(Number.isFinite).sort((a, b) => a - b);
-      const committed = (eventId: string) => commits.get(eventId) ?? NaN;
-      const claimed = (eventId: string) => claims.get(eventId) ?? NaN;
+      const begun = (eventId: string) => commits.get(eventId)?.begunAt ?? NaN;
+      const committed = (eventId: string) => commits.get(eventId)?.committedAt ?? NaN;
+      const at = (times: Map<string, number>, eventId: string) => times.get(eventId) ?? NaN;
       return {
         name,
         events: phase.length,
@@ -242,11 +281,14 @@ async function main(): Promise<void> {
         writeSeconds: (writeEnd - writeStart) / 1000,
         relaySeconds: (lastSent - writeStart) / 1000,
         endToEndSeconds: (lastEviction - writeStart) / 1000,
-        lagsMs: phase.map((e) => e.evictedAt - e.occurredAt).sort((a, b) => a - b),
+        lagsMs: sorted(entries.map(([id, e]) => e.evictedAt - begun(id))),
+        lagsFromEventMs: phase.map((e) => e.evictedAt - e.occurredAt).sort((a, b) => a - b),
         stagesMs: {
-          commit: sorted(entries.map(([id, e]) => committed(id) - e.occurredAt)),
-          claim: sorted(entries.map(([id]) => claimed(id) - committed(id))),
-          deliver: sorted(entries.map(([id, e]) => e.evictedAt - claimed(id))),
+          commit: sorted(entries.map(([id]) => committed(id) - begun(id))),
+          read: sorted(entries.map(([id]) => at(reads, id) - committed(id))),
+          produce: sorted(entries.map(([id]) => at(acks, id) - at(reads, id))),
+          fetch: sorted(entries.map(([id]) => at(fetches, id) - at(acks, id))),
+          evict: sorted(entries.map(([id, e]) => e.evictedAt - at(fetches, id))),
         },
         redelivered,
         notEvicted: present.filter(Boolean).length,
