@@ -48,6 +48,10 @@ interface PhaseSummary {
   notEvicted: number;
   outboxPending: number;
   writeErrors: number;
+  /** Busy share of the service's event loop; relay reads and consumer batches (absent before 2026-12-07 05:50). */
+  serviceLoopBusy?: number;
+  relayReads?: number;
+  consumerBatches?: number;
 }
 
 type Stage = keyof PhaseResult['stagesMs'];
@@ -83,6 +87,9 @@ const summarise = (phase: PhaseResult): PhaseSummary => ({
   notEvicted: phase.notEvicted,
   outboxPending: phase.outboxPending,
   writeErrors: phase.writeErrors,
+  serviceLoopBusy: phase.serviceLoopBusy,
+  relayReads: phase.relayReads,
+  consumerBatches: phase.consumerBatches,
 });
 
 function run(): Promise<PhaseResult[]> {
@@ -318,6 +325,10 @@ async function main(): Promise<void> {
       ({ stage }) => `${stage} p50 ${ms(s.stagesMs![stage].p50)} / p99 ${ms(s.stagesMs![stage].p99)} ms`,
     );
     process.stdout.write(`${`${s.name} stages`.padEnd(26)} ${parts.join(', ')}\n`);
+    process.stdout.write(
+      `${`${s.name} service`.padEnd(26)} event loop ${((s.serviceLoopBusy ?? NaN) * 100).toFixed(0)} % busy, ` +
+        `${s.relayReads} relay reads, ${s.consumerBatches} consumer batches\n`,
+    );
   }
   const failed = summaries.filter((s) => s.notEvicted > 0 || s.outboxPending > 0 || s.writeErrors > 0);
   if (failed.length > 0) throw new Error(`checks failed in: ${failed.map((s) => s.name).join(', ')}`);

@@ -34,7 +34,7 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
-import { performance } from 'node:perf_hooks';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { z } from 'zod';
@@ -93,6 +93,11 @@ export interface PhaseResult {
   readonly outboxPending: number;
   /** Writer transactions that failed. */
   readonly writeErrors: number;
+  /** The service's event loop (relay, consumer, cache), busy share of the phase (0..1). */
+  readonly serviceLoopBusy: number;
+  /** The relay's reads that returned rows, and the consumer's batches (one per partition per fetch). */
+  readonly relayReads: number;
+  readonly consumerBatches: number;
 }
 
 const config = JSON.parse(process.argv[2]) as EventsBenchConfig;
@@ -239,7 +244,10 @@ async function main(): Promise<void> {
       writeEnd: number,
       writeErrors: number,
       since: Set<string>,
+      loop: EventLoopUtilization,
     ): Promise<PhaseResult> => {
+      const serviceLoopBusy = performance.eventLoopUtilization(loop).utilization;
+      const counts = { relayReads: relayReads.length, consumerBatches: consumerBatches.length };
       const entries = [...evictions.entries()].filter(([eventId]) => !since.has(eventId));
       const phase = entries.map(([, e]) => e);
       const lastEviction = Math.max(...phase.map((e) => e.evictedAt));
@@ -294,11 +302,16 @@ async function main(): Promise<void> {
         notEvicted: present.filter(Boolean).length,
         outboxPending: pending,
         writeErrors,
+        serviceLoopBusy,
+        ...counts,
       };
     };
 
     // Burst: every item updated `rounds` times, `perTransaction` events per transaction.
     await warm();
+    relayReads = [];
+    consumerBatches = [];
+    const burstLoop = performance.eventLoopUtilization();
     const rounds = Math.max(1, Math.round(config.burstEvents / ids.length));
     const burstWrites = record(await writer.burst(rounds, config.perTransaction));
     await settle(rounds * ids.length, 90_000);
@@ -309,6 +322,7 @@ async function main(): Promise<void> {
       burstWrites.end,
       burstWrites.errors,
       new Set(),
+      burstLoop,
     );
     process.send?.({ type: 'phase', result: burst });
 
@@ -320,11 +334,22 @@ async function main(): Promise<void> {
     const pacedEvents = rate * config.pacedSeconds;
     const before = new Set(evictions.keys());
     await warm();
+    relayReads = [];
+    consumerBatches = [];
+    const pacedLoop = performance.eventLoopUtilization();
     const pacedWrites = record(await writer.paced(rate, pacedEvents, rounds + 1));
     await settle(before.size + pacedEvents, 60_000);
     process.send?.({
       type: 'phase',
-      result: await measure('paced', rate, pacedWrites.start, pacedWrites.end, pacedWrites.errors, before),
+      result: await measure(
+        'paced',
+        rate,
+        pacedWrites.start,
+        pacedWrites.end,
+        pacedWrites.errors,
+        before,
+        pacedLoop,
+      ),
     });
   } finally {
     await writer?.close().catch(() => undefined);
