@@ -115,6 +115,8 @@ const itemInvalidationMap = defineInvalidationMap('bench-events', [itemInvalidat
 /** When each event's eviction finished (first handling only), and how many were handled again. */
 const evictions = new Map<string, { occurredAt: number; evictedAt: number }>();
 let redelivered = 0;
+/** Resolved by the recorder once `count` events are evicted (no polling on the measured event loop). */
+let evictionWaiter: { count: number; resolve: () => void } | undefined;
 /** When the writer's transaction of each event began and had committed (its promise resolved). */
 const commits = new Map<string, { begunAt: number; committedAt: number }>();
 const clock = () => performance.timeOrigin + performance.now();
@@ -151,6 +153,7 @@ class ItemEvictionRecorder {
     const evictedAt = performance.timeOrigin + performance.now();
     if (evictions.has(event.eventId)) redelivered++;
     else evictions.set(event.eventId, { occurredAt: Date.parse(event.occurredAt), evictedAt });
+    if (evictionWaiter !== undefined && evictions.size >= evictionWaiter.count) evictionWaiter.resolve();
   }
 }
 
@@ -182,8 +185,6 @@ const spec: ServiceSpec = {
  */
 const writerPoolSize = (servicePool: number): number =>
   Number(process.env['BENCH_WRITER_POOL'] ?? Math.max(servicePool, 20));
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   // Migrations log through Nest's default logger until the app's own takes over: keep the output short.
@@ -232,8 +233,14 @@ async function main(): Promise<void> {
       }
     };
     const settle = async (expected: number, timeoutMs: number) => {
-      const deadline = Date.now() + timeoutMs;
-      while (evictions.size < expected && Date.now() < deadline) await sleep(5);
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        evictionWaiter = { count: expected, resolve };
+        timer = setTimeout(resolve, timeoutMs);
+        if (evictions.size >= expected) resolve();
+      });
+      clearTimeout(timer);
+      evictionWaiter = undefined;
       if (evictions.size < expected)
         throw new Error(`only ${evictions.size}/${expected} events evicted in time`);
     };
