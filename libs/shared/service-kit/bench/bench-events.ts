@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { NODE_RUNTIME_FLAGS } from '../../../cache/bench/common';
 import type { EventsBenchConfig, PhaseResult } from './workers/events-service.worker';
 
 const HARD_LIMIT_MS = 180_000;
@@ -98,6 +99,8 @@ function run(): Promise<PhaseResult[]> {
     [JSON.stringify(config)],
     {
       execArgv: [
+        // The flags the services' images start with, so the service runs as deployed.
+        ...NODE_RUNTIME_FLAGS,
         '-r',
         join(__dirname, '..', '..', '..', '..', 'tools', 'bench', 'swc-register.cjs'),
         // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service (writer, relay, consumer) to find the slow stage.
