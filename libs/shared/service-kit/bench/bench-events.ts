@@ -12,10 +12,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NODE_RUNTIME_FLAGS } from '../../../cache/bench/common';
 import type { EventsBenchConfig, PhaseResult } from './workers/events-service.worker';
 
 const HARD_LIMIT_MS = 180_000;
+/**
+ * The Node flags the services' images start with (`CMD` of `docker/*.Dockerfile`, checked by
+ * docker/test/images.spec.ts; `NODE_RUNTIME_FLAGS` of libs/cache/bench/common.ts, which another project's
+ * bench cannot import), so the measured service runs as deployed.
+ */
+const NODE_RUNTIME_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 const root = join(__dirname, '..', '..', '..', '..');
 const config: EventsBenchConfig = {
   runId: randomBytes(4).toString('hex'),
@@ -238,19 +243,27 @@ a fetched batch per partition at a time: validates each record, deduplicates the
 the inbox (on the consumer's own small pool), applies the service's invalidation map in one
 \`CacheInvalidator.invalidate\` (L2 delete + one bus message to every instance's L1), records the inbox rows
 and commits the offset; the batches of the partitions of one fetch share those inbox statements, that
-invalidation and that commit. A \`@ConsumeEvent\` handler, which runs after the batch's eviction, records the
+invalidation and that commit. Since 2026-12-07 06:00 the inbox rows are written, and the offset committed
+after them, while the consumer fetches and handles the next batch. A \`@ConsumeEvent\` handler, which runs after the batch's eviction, records the
 time.
 
 - **end-to-end events/s**: events of the phase ÷ (first write → last eviction). The burst phase updates 500
   items 100 times (50,000 events), 125 items per transaction, four transactions in flight, a round at a time
   (each item's events in order), so this is the pipeline's throughput on this machine, with the writes, the
   relay, the broker and the consumer sharing its cores.
-- **lag**: per event, \`occurredAt\` (set when the writer builds the event, inside the transaction) → the
-  eviction resolved; it includes the commit, the relay's pick-up, the produce round trip, the consumer's fetch
-  and the eviction. Under the burst it is mostly queueing behind the backlog; the paced phase (one event per
+- **lag**: per event, the start of the writer's transaction (when it has its connection and sends BEGIN) →
+  the eviction resolved; it includes the transaction, the relay's pick-up, the produce round trip, the
+  consumer's fetch and the eviction. Runs before 2026-12-07 05:30 measured it from \`occurredAt\` (set inside
+  the transaction, after its UPDATE); the console and the table print that too. Under the burst it is mostly queueing behind the backlog; the paced phase (one event per
   transaction at half the burst's rate, capped at 1,000/s) shows the lag of a system that keeps up.
-- **per stage**: the same lag cut at the writer's commit (its promise resolved) and at the row's \`sent_at\`
-  (the time Kafka acknowledged its batch, which the relay records with its next read).
+- **per stage**: the same lag cut in five: the writer's transaction (BEGIN → its commit resolved), → the
+  relay's read returned the row, → Kafka acknowledged its batch (the row's \`sent_at\`, which the relay records
+  with its next read), → the consumer's \`eachBatch\` got it, → the eviction resolved. The read and fetch
+  times come from the relay's and the consumer's diagnostics channels (\`OUTBOX_READ_CHANNEL\`,
+  \`CONSUMER_BATCH_CHANNEL\`; nothing is published without a subscriber).
+- **service**: the busy share of the service's event loop (relay, consumer, cache) over the phase, and how
+  many reads the relay made and batches the consumer handled. The service starts with the Node flags of the
+  services' images (\`--max-semi-space-size=32\`).
 - The item keys are cached before each phase and checked afterwards: every one must be gone.
 - **per event** rows: not re-measured; the recorded run in \`bench/results/events-per-event-baseline.json\`
   (its date and command are in the file), from before the consumer was batched (one inbox query, one eviction
