@@ -3,32 +3,13 @@ import { ContractViolationError, EventEnvelope, parseEvent, Topic } from '@platf
 import type { z } from 'zod';
 import { ConsumerInbox, type Inbox } from './consumer-inbox';
 import { PoisonMessageError, TransientConsumerError } from './consumer/consumer-errors';
-import type { BatchOutcome, BatchResult } from './consumer/batch-runner';
-import { backoffDelay, type RetryPolicy } from './consumer/message-runner';
+import type { BatchOutcome } from './consumer/batch-runner';
 
 /** A handler of a validated event. */
 export type EventHandlerFn<E> = (event: E) => Promise<void> | void;
 
 /** A handler of a batch's fresh (not yet processed) events, in offset order. */
 export type BatchHandlerFn<E> = (events: readonly E[]) => Promise<void> | void;
-
-/**
- * Backoff of a background inbox write that failed (Postgres down): retried until it lands or the consumer
- * stops, holding the batch's offset commit, and every later one, meanwhile.
- */
-const RECORD_RETRY: RetryPolicy = { maxAttempts: Infinity, initialMs: 100, maxMs: 5000 };
-
-/** Waits `ms`, less if `signal` aborts. */
-const pause = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * The common path of every Kafka listener: validate the message against its contract, skip one already
@@ -40,11 +21,6 @@ const pause = (ms: number, signal: AbortSignal) =>
 @Injectable()
 export class EventIntake {
   private readonly logger = new Logger(EventIntake.name);
-  /**
-   * Event ids handled whose inbox rows are being written in the background ({@link processBatch} with
-   * `background`): processed as far as deduplication goes, since the database may not show them yet.
-   */
-  private readonly recording = new Set<string>();
 
   /** The inbox is the consumer's own ({@link ConsumerInbox}), so request traffic cannot delay evictions. */
   constructor(@Inject(ConsumerInbox) private readonly inbox: Inbox) {}
@@ -63,8 +39,7 @@ export class EventIntake {
     handlers: readonly EventHandlerFn<z.output<S>>[],
   ): Promise<'handled' | 'duplicate'> {
     const event = parseRecord(topic, schema, raw);
-    const inFlight = this.recording.has(event.eventId.toLowerCase());
-    if (inFlight || (await this.inboxCall(() => this.inbox.has(event.eventId)))) {
+    if (await this.inboxCall(() => this.inbox.has(event.eventId))) {
       this.logger.debug({ topic, eventId: event.eventId }, 'Duplicate event ignored');
       return 'duplicate';
     }
@@ -82,19 +57,13 @@ export class EventIntake {
    * rest to `handle` at once in offset order, then records them in one statement. Resolves one outcome per
    * record, in order. An inbox (Postgres) failure rejects with a {@link TransientConsumerError}; a `handle`
    * failure rejects unchanged; either way nothing was recorded, so the whole batch can be retried.
-   *
-   * With `background`, the recording is not waited for: it resolves once `handle` is done, with
-   * `recorded` settling when the rows are written (retried with backoff until they are, or until
-   * `background.stop` aborts: then it rejects). Meanwhile those ids count as processed for every later
-   * lookup of this intake, so the consumer can fetch and handle the next batch during the write.
    */
   async processBatch<S extends z.ZodType<EventEnvelope>>(
     topic: Topic,
     schema: S,
     raws: readonly (Buffer | string | null)[],
     handle: BatchHandlerFn<z.output<S>>,
-    background?: { readonly stop: AbortSignal },
-  ): Promise<BatchResult> {
+  ): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = new Array(raws.length);
     const parsed: { index: number; event: z.output<S>; id: string }[] = [];
     raws.forEach((raw, index) => {
@@ -105,12 +74,7 @@ export class EventIntake {
         outcomes[index] = { poison: error };
       }
     });
-    // Taken before the query: an id leaves `recording` only once its row is committed.
-    const inFlight = new Set(parsed.filter((p) => this.recording.has(p.id)).map((p) => p.id));
-    const done = await this.inboxCall(() =>
-      this.inbox.processedAmong(parsed.filter((p) => !inFlight.has(p.id)).map((p) => p.id)),
-    );
-    for (const id of inFlight) done.add(id);
+    const done = await this.inboxCall(() => this.inbox.processedAmong(parsed.map((p) => p.id)));
     const fresh: typeof parsed = [];
     for (const item of parsed) {
       if (done.has(item.id)) {
@@ -121,44 +85,11 @@ export class EventIntake {
       }
     }
     if (fresh.length > 0) await handle(fresh.map((item) => item.event));
-    const rows = fresh.map(({ event, id }) => ({ eventId: id, topic, entityId: event.entityId }));
-    if (background === undefined) {
-      const recorded = await this.inboxCall(() => this.inbox.recordMany(rows));
-      for (const item of fresh) outcomes[item.index] = recorded.has(item.id) ? 'handled' : 'duplicate';
-      return { outcomes };
-    }
-    for (const item of fresh) outcomes[item.index] = 'handled';
-    if (rows.length === 0) return { outcomes, recorded: Promise.resolve() };
-    for (const row of rows) this.recording.add(row.eventId);
-    return { outcomes, recorded: this.recordInBackground(topic, rows, background.stop) };
-  }
-
-  /** Writes `rows` to the inbox, retrying until it lands or `stop` aborts; then they leave {@link recording}. */
-  private async recordInBackground(
-    topic: Topic,
-    rows: readonly { eventId: string; topic: string; entityId: string }[],
-    stop: AbortSignal,
-  ): Promise<void> {
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.inboxCall(() => this.inbox.recordMany(rows));
-          return;
-        } catch (error) {
-          // The first attempt always runs, so a batch handled while the consumer stops is still recorded.
-          if (stop.aborted) throw error;
-          if (attempt === 1 || attempt % 10 === 0) {
-            this.logger.warn(
-              { topic, events: rows.length, attempt, err: (error as Error).message },
-              'Inbox write failed; retrying (the batch stays uncommitted meanwhile)',
-            );
-          }
-          await pause(backoffDelay(attempt, RECORD_RETRY), stop);
-        }
-      }
-    } finally {
-      for (const row of rows) this.recording.delete(row.eventId);
-    }
+    const recorded = await this.inboxCall(() =>
+      this.inbox.recordMany(fresh.map(({ event, id }) => ({ eventId: id, topic, entityId: event.entityId }))),
+    );
+    for (const item of fresh) outcomes[item.index] = recorded.has(item.id) ? 'handled' : 'duplicate';
+    return outcomes;
   }
 
   private async inboxCall<T>(call: () => Promise<T>): Promise<T> {

@@ -5,28 +5,11 @@ import type { ConsumedMessage, DeadLetter, MessageRunner, RunContext, RunnerLogg
 /** What became of one record of a batch: handled, a duplicate (by `eventId`), or poison (dead-letter it). */
 export type BatchOutcome = 'handled' | 'duplicate' | { readonly poison: unknown };
 
-/** What a {@link BatchProcessor} made of a batch. */
-export interface BatchResult {
-  /** One per record, in order. */
-  readonly outcomes: BatchOutcome[];
-  /**
-   * Set when the batch's inbox rows are still being written (in the background, while the consumer
-   * fetches the next batch): resolves once they are, rejects only when that was given up because the
-   * consumer stopped. The batch's offset is committed after it resolves, never before.
-   */
-  readonly recorded?: Promise<void>;
-}
-
 /**
  * Handles the records of one partition's batch at once; resolves one {@link BatchOutcome} per record, in
- * order. Rejects when the batch as a whole could not be handled (nothing of it may be committed). `stop`
- * is aborted when the consumer stops: work the processor leaves running in the background (the inbox
- * rows) gives up on it.
+ * order. Rejects when the batch as a whole could not be handled (nothing of it may be committed).
  */
-export type BatchProcessor = (
-  messages: readonly ConsumedMessage[],
-  context: { readonly stop: AbortSignal },
-) => Promise<BatchResult>;
+export type BatchProcessor = (messages: readonly ConsumedMessage[]) => Promise<BatchOutcome[]>;
 
 /** Options of {@link BatchRunner}. */
 export interface BatchRunnerOptions {
@@ -50,15 +33,13 @@ export class BatchRunner {
 
   /**
    * Runs `messages` (one partition's, in offset order), calling `commit(n)` whenever the first `n` of them
-   * may be committed: once for the whole batch, or after each record when handled one by one. A batch
-   * whose inbox rows are still being written passes `recorded` (see {@link BatchResult}): its offset may
-   * be committed only once that resolves. Stops early when `context.signal` aborts (the rest stay
-   * uncommitted and are redelivered).
+   * may be committed: once for the whole batch, or after each record when handled one by one. Stops early
+   * when `context.signal` aborts (the rest stay uncommitted and are redelivered).
    */
   async run(
     messages: readonly ConsumedMessage[],
     context: RunContext,
-    commit: (count: number, recorded?: Promise<void>) => Promise<void>,
+    commit: (count: number) => Promise<void>,
   ): Promise<void> {
     if (messages.length === 0) return;
     const { processors, runner, metrics, logger } = this.options;
@@ -72,9 +53,9 @@ export class BatchRunner {
       size: messages.length,
     };
     for (let attempt = 1; ; attempt++) {
-      let result: BatchResult;
+      let outcomes: BatchOutcome[];
       try {
-        result = await processor(messages, { stop: context.stopped ?? context.signal });
+        outcomes = await processor(messages);
       } catch (error) {
         const fields = { ...where, attempt, code: errorCode(error), err: errorMessage(error) };
         if (classifyFailure(error) !== 'transient') {
@@ -89,7 +70,7 @@ export class BatchRunner {
         continue;
       }
       const letters: DeadLetter[] = [];
-      result.outcomes.forEach((outcome, i) => {
+      outcomes.forEach((outcome, i) => {
         if (typeof outcome === 'string') metrics?.consumed(topic, outcome);
         else letters.push({ message: messages[i], error: outcome.poison, attempts: 1 });
       });
@@ -101,7 +82,7 @@ export class BatchRunner {
         if (!(await runner.deadLetter(letters, context))) return;
       }
       if (attempt > 1) logger.log({ ...where, attempts: attempt }, 'Batch handled after retries');
-      return commit(messages.length, result.recorded);
+      return commit(messages.length);
     }
   }
 

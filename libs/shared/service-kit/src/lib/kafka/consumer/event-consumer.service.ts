@@ -30,8 +30,7 @@ export interface DiscoveredEventHandler {
  * applies the service's invalidation map (through {@link InvalidationApplier}, one merged invalidation per
  * fetched batch) and then runs the `@ConsumeEvent` methods, where an event also does domain work, with the
  * batch's events in order. A batch goes through {@link EventIntake.processBatch} (validate, dedupe by
- * `eventId` in one query, handle, record in one statement) and is committed only once its records are
- * written; that write runs while the next batch is fetched. `startServiceApp` starts it after the topics exist; it stops before the application
+ * `eventId` in one query, handle, record in one statement) and is committed only then. `startServiceApp` starts it after the topics exist; it stops before the application
  * shuts down its connections (`beforeApplicationShutdown`), after readiness has turned red.
  */
 @Injectable()
@@ -117,15 +116,12 @@ export class EventConsumerService implements BeforeApplicationShutdown {
         if (entry) await this.invalidate(topic, events);
         for (const event of events) for (const fn of fns) await fn(event);
       };
-      // The inbox rows are written while the consumer fetches the next batch (the offset commit waits for
-      // them): they are off the path of the next batch's eviction.
-      batchProcessors.set(topic, (messages, { stop }) =>
+      batchProcessors.set(topic, (messages) =>
         this.intake.processBatch(
           topic,
           schema,
           messages.map((message) => message.value),
           handle,
-          { stop },
         ),
       );
       processors.set(topic, (message) =>

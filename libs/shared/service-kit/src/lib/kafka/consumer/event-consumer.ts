@@ -122,19 +122,6 @@ export class EventConsumer {
   private joinedOnce!: Promise<void>;
   private started = false;
   private readonly commit = coalesce(commitTogether);
-  /** eachBatch calls under way, for stop() to wait for. */
-  private readonly handling = new Set<Promise<void>>();
-  /**
-   * Settles once every batch handled so far has its inbox rows written and its commit sent: a batch's
-   * commit waits for its own rows and for every earlier batch's (see {@link commitWhenRecorded}).
-   */
-  private recordedInOrder: Promise<void> = Promise.resolve();
-  /** Set when a batch's inbox write was given up (the consumer stops): no later batch is committed. */
-  private recordingGivenUp = false;
-  /** Commits sent in the background, for stop() to wait for. */
-  private readonly commitsInFlight = new Set<Promise<void>>();
-  /** Per partition, an offset whose commit failed and that no later commit has carried yet. */
-  private readonly failedCommits = new Map<string, OffsetToCommit>();
 
   constructor(private readonly options: EventConsumerOptions) {
     this.logger = options.logger ?? new Logger(EventConsumer.name);
@@ -200,7 +187,7 @@ export class EventConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.tracked(this.handling, this.eachBatch(payload)),
+      eachBatch: (payload) => this.eachBatch(payload),
     });
   }
 
@@ -216,13 +203,6 @@ export class EventConsumer {
   async stop(): Promise<void> {
     this.stopping.abort();
     this.removeLagCollector?.();
-    try {
-      // Nothing more is fetched while the batches in flight finish (each returns at once when stopping).
-      this.consumer?.pause(this.topics.map((topic) => ({ topic })));
-    } catch {
-      // Not running yet: nothing to pause.
-    }
-    await this.settle();
     const closing: Promise<unknown>[] = [];
     if (this.consumer) closing.push(this.consumer.disconnect());
     await Promise.allSettled(closing);
@@ -256,24 +236,13 @@ export class EventConsumer {
         headers: message.headers ?? {},
         timestamp: message.timestamp,
       }));
-      const context = { heartbeat, signal: partitionGone.signal, stopped: this.stopping.signal };
-      await this.runner.run(messages, context, async (count, recorded) => {
+      await this.runner.run(messages, { heartbeat, signal: partitionGone.signal }, async (count) => {
         const last = messages[count - 1].offset;
-        const offset = {
-          topic,
-          partition,
-          offset: (BigInt(last) + 1n).toString(),
-          send: commitOffsetsIfNecessary,
-        };
-        // The next fetch starts after this offset, whenever the commit goes out.
+        const next = (BigInt(last) + 1n).toString();
         resolveOffset(last);
-        if (recorded === undefined) {
-          // Handled record by record: committed before the next record, after every earlier batch.
-          await this.recordedInOrder;
-          await this.sendCommit(offset, batch.highWatermark);
-        } else {
-          this.commitWhenRecorded(recorded, offset, batch.highWatermark);
-        }
+        // With the other partitions' batches of this fetch, in one request (see commitTogether).
+        await this.commit({ topic, partition, offset: next, send: commitOffsetsIfNecessary });
+        this.options.metrics?.setLag(topic, partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
         await heartbeat();
       });
     } finally {
@@ -282,105 +251,7 @@ export class EventConsumer {
     }
   }
 
-  /**
-   * Commits `offset` once `recorded` (the batch's inbox write) and every earlier batch's have resolved,
-   * without holding up the next fetch. Commits are sent in batch order (one partition's never overtake each
-   * other), and those that become ready together go in one request ({@link commit}). If a write was given
-   * up (only when the consumer stops), neither that batch nor any later one is committed: they are handed
-   * out again and deduplicated by the inbox.
-   */
-  private commitWhenRecorded(recorded: Promise<void>, offset: OffsetToCommit, highWatermark: string): void {
-    recorded.catch(() => undefined); // its failure is handled in order below, not reported as unhandled
-    this.recordedInOrder = this.recordedInOrder
-      .then(() => recorded)
-      .then(
-        () => {
-          if (this.recordingGivenUp) return;
-          const sent = this.sendCommit(offset, highWatermark).catch((error) =>
-            this.logger.warn(
-              {
-                topic: offset.topic,
-                partition: offset.partition,
-                offset: offset.offset,
-                err: errorMessage(error),
-              },
-              'Offset commit failed; the next commit carries it',
-            ),
-          );
-          void this.tracked(this.commitsInFlight, sent);
-        },
-        (error) => {
-          this.recordingGivenUp = true;
-          this.logger.warn(
-            {
-              topic: offset.topic,
-              partition: offset.partition,
-              offset: offset.offset,
-              err: errorMessage(error),
-            },
-            'Inbox write given up as the consumer stops; the batch stays uncommitted',
-          );
-        },
-      );
-  }
-
-  /**
-   * Commits `offset`, with any earlier failed commit of another partition (a later one of the same partition
-   * supersedes it); on failure they are kept for the next commit. Updates the partition's lag.
-   */
-  private async sendCommit(offset: OffsetToCommit, highWatermark?: string): Promise<void> {
-    const retried = [...this.failedCommits.values()].map((failed) => ({ ...failed, send: offset.send }));
-    this.failedCommits.clear();
-    const offsets = [offset, ...retried];
-    try {
-      // With the other partitions' batches of this fetch, in one request (see commitTogether).
-      await Promise.all(offsets.map((entry) => this.commit(entry)));
-    } catch (error) {
-      for (const entry of offsets) {
-        const key = `${entry.topic}|${entry.partition}`;
-        const known = this.failedCommits.get(key);
-        if (known === undefined || BigInt(entry.offset) > BigInt(known.offset))
-          this.failedCommits.set(key, entry);
-      }
-      throw error;
-    }
-    if (highWatermark !== undefined) {
-      const lag = Number(BigInt(highWatermark) - BigInt(offset.offset));
-      this.options.metrics?.setLag(offset.topic, offset.partition, lag);
-    }
-  }
-
-  /**
-   * Waits for the batches being handled, then for the inbox writes and commits they left running, so the
-   * offsets go out before the consumer leaves its group; then retries, once, a commit that had failed.
-   */
-  private async settle(): Promise<void> {
-    while (this.handling.size > 0) await Promise.allSettled([...this.handling]);
-    await this.recordedInOrder;
-    while (this.commitsInFlight.size > 0) await Promise.allSettled([...this.commitsInFlight]);
-    const [failed] = this.failedCommits.values();
-    if (failed !== undefined && !this.recordingGivenUp) {
-      await this.sendCommit(failed).catch((error) =>
-        this.logger.warn(
-          { err: errorMessage(error) },
-          'Offset commit failed at stop; those records are handed out again',
-        ),
-      );
-    }
-  }
-
-  /** Keeps `promise` in `set` until it settles. */
-  private tracked<T>(set: Set<Promise<T>>, promise: Promise<T>): Promise<T> {
-    set.add(promise);
-    void promise.finally(() => set.delete(promise)).catch(() => undefined);
-    return promise;
-  }
-
   private trackAssignment(assignment: Record<string, number[]>): void {
-    // A failed commit of a partition this member no longer owns is not retried (its new owner commits).
-    for (const [key, failed] of this.failedCommits) {
-      if (!(assignment[failed.topic] ?? []).includes(failed.partition)) this.failedCommits.delete(key);
-    }
     const metrics = this.options.metrics;
     if (metrics) {
       for (const [topic, partitions] of Object.entries(this.assigned)) {

@@ -50,11 +50,6 @@ export interface RunContext {
   heartbeat(): Promise<void>;
   /** Aborted when the consumer is stopping or lost the partition: abandon the message uncommitted. */
   readonly signal: AbortSignal;
-  /**
-   * Aborted when the consumer stops, and only then; unlike `signal` it outlives the batch, for work a
-   * batch leaves running in the background (its inbox rows). `signal` when absent.
-   */
-  readonly stopped?: AbortSignal;
 }
 
 /** Suffix of dead-letter topics: `<topic>.dlq`. */
