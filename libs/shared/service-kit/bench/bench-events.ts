@@ -243,8 +243,7 @@ a fetched batch per partition at a time: validates each record, deduplicates the
 the inbox (on the consumer's own small pool), applies the service's invalidation map in one
 \`CacheInvalidator.invalidate\` (L2 delete + one bus message to every instance's L1), records the inbox rows
 and commits the offset; the batches of the partitions of one fetch share those inbox statements, that
-invalidation and that commit. Since 2026-12-07 06:00 the inbox rows are written, and the offset committed
-after them, while the consumer fetches and handles the next batch. A \`@ConsumeEvent\` handler, which runs after the batch's eviction, records the
+invalidation and that commit. A \`@ConsumeEvent\` handler, which runs after the batch's eviction, records the
 time.
 
 - **end-to-end events/s**: events of the phase ÷ (first write → last eviction). The burst phase updates 500
