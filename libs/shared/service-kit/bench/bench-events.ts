@@ -104,8 +104,6 @@ function run(): Promise<PhaseResult[]> {
     [JSON.stringify(config)],
     {
       execArgv: [
-        // The flags the services' images start with, so the service runs as deployed.
-        ...NODE_RUNTIME_FLAGS,
         '-r',
         join(__dirname, '..', '..', '..', '..', 'tools', 'bench', 'swc-register.cjs'),
         // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service (writer, relay, consumer) to find the slow stage.
