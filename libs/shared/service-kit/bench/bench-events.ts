@@ -15,12 +15,6 @@ import { randomBytes } from 'node:crypto';
 import type { EventsBenchConfig, PhaseResult } from './workers/events-service.worker';
 
 const HARD_LIMIT_MS = 180_000;
-/**
- * The Node flags the services' images start with (`CMD` of `docker/*.Dockerfile`, checked by
- * docker/test/images.spec.ts; `NODE_RUNTIME_FLAGS` of libs/cache/bench/common.ts, which another project's
- * bench cannot import), so the measured service runs as deployed.
- */
-const NODE_RUNTIME_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 const root = join(__dirname, '..', '..', '..', '..');
 const config: EventsBenchConfig = {
   runId: randomBytes(4).toString('hex'),
@@ -259,8 +253,7 @@ time.
   times come from the relay's and the consumer's diagnostics channels (\`OUTBOX_READ_CHANNEL\`,
   \`CONSUMER_BATCH_CHANNEL\`; nothing is published without a subscriber).
 - **service**: the busy share of the service's event loop (relay, consumer, cache) over the phase, and how
-  many reads the relay made and batches the consumer handled. The service starts with the Node flags of the
-  services' images (\`--max-semi-space-size=32\`).
+  many reads the relay made and batches the consumer handled.
 - The item keys are cached before each phase and checked afterwards: every one must be gone.
 - **per event** rows: not re-measured; the recorded run in \`bench/results/events-per-event-baseline.json\`
   (its date and command are in the file), from before the consumer was batched (one inbox query, one eviction
