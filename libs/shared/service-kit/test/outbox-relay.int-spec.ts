@@ -372,6 +372,20 @@ describe('OutboxRelay (real Postgres and Kafka)', () => {
     });
   });
 
+  describe('marking rows sent', () => {
+    it('should not wait for the WAL flush of its marks (a mark lost to a Postgres crash only republishes)', async () => {
+      const session = new Client({ connectionString: config.database.url });
+      await session.connect();
+      try {
+        await session.query(RELAY_SESSION_SETTING);
+        const { rows } = await session.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+        expect(rows[0].synchronous_commit).toBe('off');
+      } finally {
+        await session.end();
+      }
+    });
+  });
+
   describe('several instances', () => {
     it('should let one relay lead while the other stands by: no duplicates, no reordering, and a takeover', async () => {
       const { topic, recording } = await newTopic();

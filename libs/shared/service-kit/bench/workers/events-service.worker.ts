@@ -22,16 +22,19 @@ import {
 import { grpcPackage, protoPath } from '@platform/proto';
 import {
   ConsumeEvent,
+  CONSUMER_BATCH_CHANNEL,
   deadLetterTopics,
   defineInvalidationMap,
   invalidateOn,
+  OUTBOX_READ_CHANNEL,
   provideInvalidationMap,
   ServiceSpec,
   startServiceApp,
 } from '../../src';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { z } from 'zod';
@@ -63,15 +66,25 @@ export interface PhaseResult {
   readonly relaySeconds: number;
   /** From the first write to the last eviction. */
   readonly endToEndSeconds: number;
-  /** Per event, `occurredAt` → eviction done, ms, sorted ascending. */
+  /** Per event, the start of the writer's transaction → eviction done, ms, sorted ascending. */
   readonly lagsMs: number[];
+  /** Per event, `occurredAt` (built inside the transaction, after its UPDATE) → eviction done, ms, sorted. */
+  readonly lagsFromEventMs: number[];
   /**
-   * The lag split by stage, per event, ms, each sorted ascending: `occurredAt` → the writer's commit
-   * resolved (`commit`), → Kafka acknowledged its batch (`claim`: its `sent_at`, which the relay sets to
-   * that time, so this is the relay's pick-up, read and produce round trip), → eviction done (`deliver`:
-   * the consumer's fetch, dedupe and eviction).
+   * The lag split by stage, per event, ms, each sorted ascending: the writer's transaction begun → its
+   * commit resolved (`commit`), → the relay's read returned the row (`read`: NOTIFY, the relay's wait and
+   * its SELECT), → Kafka acknowledged its batch (`produce`: its `sent_at`, which the relay sets to that
+   * time), → the consumer's `eachBatch` got it (`fetch`), → eviction done (`evict`: dedupe, eviction and
+   * the wait for the batches of the same fetch). Read and fetch times come from the relay's and the
+   * consumer's diagnostics channels.
    */
-  readonly stagesMs: { commit: number[]; claim: number[]; deliver: number[] };
+  readonly stagesMs: {
+    commit: number[];
+    read: number[];
+    produce: number[];
+    fetch: number[];
+    evict: number[];
+  };
   /** Events the consumer handled more than once (at-least-once redeliveries). */
   readonly redelivered: number;
   /** Cache keys still present after the phase (should be 0). */
@@ -80,6 +93,11 @@ export interface PhaseResult {
   readonly outboxPending: number;
   /** Writer transactions that failed. */
   readonly writeErrors: number;
+  /** The service's event loop (relay, consumer, cache), busy share of the phase (0..1). */
+  readonly serviceLoopBusy: number;
+  /** The relay's reads that returned rows, and the consumer's batches (one per partition per fetch). */
+  readonly relayReads: number;
+  readonly consumerBatches: number;
 }
 
 const config = JSON.parse(process.argv[2]) as EventsBenchConfig;
@@ -97,8 +115,23 @@ const itemInvalidationMap = defineInvalidationMap('bench-events', [itemInvalidat
 /** When each event's eviction finished (first handling only), and how many were handled again. */
 const evictions = new Map<string, { occurredAt: number; evictedAt: number }>();
 let redelivered = 0;
-/** When the writer's transaction of each event had committed (its promise resolved). */
-const commits = new Map<string, number>();
+/** Resolved by the recorder once `count` events are evicted (no polling on the measured event loop). */
+let evictionWaiter: { count: number; resolve: () => void } | undefined;
+/** When the writer's transaction of each event began and had committed (its promise resolved). */
+const commits = new Map<string, { begunAt: number; committedAt: number }>();
+const clock = () => performance.timeOrigin + performance.now();
+/** What the relay read and the consumer fetched, and when (resolved to event ids after the phase). */
+let relayReads: { at: number; rows: { id: string }[] }[] = [];
+let consumerBatches: { at: number; messages: { value: Buffer | null }[] }[] = [];
+subscribe(OUTBOX_READ_CHANNEL, (message) => {
+  relayReads.push({ at: clock(), rows: (message as { rows: { id: string }[] }).rows });
+});
+subscribe(CONSUMER_BATCH_CHANNEL, (message) => {
+  consumerBatches.push({
+    at: clock(),
+    messages: (message as { messages: { value: Buffer | null }[] }).messages,
+  });
+});
 
 class CreateBenchItems1765000000900 implements MigrationInterface {
   name = 'CreateBenchItems1765000000900';
@@ -120,6 +153,7 @@ class ItemEvictionRecorder {
     const evictedAt = performance.timeOrigin + performance.now();
     if (evictions.has(event.eventId)) redelivered++;
     else evictions.set(event.eventId, { occurredAt: Date.parse(event.occurredAt), evictedAt });
+    if (evictionWaiter !== undefined && evictions.size >= evictionWaiter.count) evictionWaiter.resolve();
   }
 }
 
@@ -151,8 +185,6 @@ const spec: ServiceSpec = {
  */
 const writerPoolSize = (servicePool: number): number =>
   Number(process.env['BENCH_WRITER_POOL'] ?? Math.max(servicePool, 20));
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   // Migrations log through Nest's default logger until the app's own takes over: keep the output short.
@@ -189,7 +221,8 @@ async function main(): Promise<void> {
             writerPoolSize(serviceConfig.database.poolSize),
           );
     const record = (result: WriteResult) => {
-      for (const [eventId, committedAt] of result.commits) commits.set(eventId, committedAt);
+      for (const [eventId, begunAt, committedAt] of result.commits)
+        commits.set(eventId, { begunAt, committedAt });
       return result;
     };
     const warm = async () => {
@@ -200,8 +233,14 @@ async function main(): Promise<void> {
       }
     };
     const settle = async (expected: number, timeoutMs: number) => {
-      const deadline = Date.now() + timeoutMs;
-      while (evictions.size < expected && Date.now() < deadline) await sleep(5);
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        evictionWaiter = { count: expected, resolve };
+        timer = setTimeout(resolve, timeoutMs);
+        if (evictions.size >= expected) resolve();
+      });
+      clearTimeout(timer);
+      evictionWaiter = undefined;
       if (evictions.size < expected)
         throw new Error(`only ${evictions.size}/${expected} events evicted in time`);
     };
@@ -212,7 +251,10 @@ async function main(): Promise<void> {
       writeEnd: number,
       writeErrors: number,
       since: Set<string>,
+      loop: EventLoopUtilization,
     ): Promise<PhaseResult> => {
+      const serviceLoopBusy = performance.eventLoopUtilization(loop).utilization;
+      const counts = { relayReads: relayReads.length, consumerBatches: consumerBatches.length };
       const entries = [...evictions.entries()].filter(([eventId]) => !since.has(eventId));
       const phase = entries.map(([, e]) => e);
       const lastEviction = Math.max(...phase.map((e) => e.evictedAt));
@@ -223,18 +265,30 @@ async function main(): Promise<void> {
            FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
         [writeStart],
       );
-      const claims = new Map<string, number>(
-        (
-          (await dataSource.query(
-            `SELECT event_id AS id, (EXTRACT(EPOCH FROM sent_at) * 1000)::float8 AS at
-               FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
-            [writeStart],
-          )) as { id: string; at: number }[]
-        ).map((row) => [row.id, row.at]),
-      );
+      const rows = (await dataSource.query(
+        `SELECT id::text AS row, event_id AS id, (EXTRACT(EPOCH FROM sent_at) * 1000)::float8 AS at
+           FROM "${schema}".outbox_events WHERE created_at >= to_timestamp($1 / 1000.0)`,
+        [writeStart],
+      )) as { row: string; id: string; at: number }[];
+      const acks = new Map<string, number>(rows.map((row) => [row.id, row.at]));
+      // The first read of each row and the first fetch of each event (a repeat would be a redelivery).
+      const readAtByRow = new Map<string, number>();
+      for (const { at, rows: read } of relayReads)
+        for (const { id } of read) if (!readAtByRow.has(id)) readAtByRow.set(id, at);
+      const reads = new Map<string, number>(rows.map((row) => [row.id, readAtByRow.get(row.row) ?? NaN]));
+      const fetches = new Map<string, number>();
+      for (const { at, messages } of consumerBatches) {
+        for (const { value } of messages) {
+          const eventId = (JSON.parse(String(value)) as { eventId: string }).eventId;
+          if (!fetches.has(eventId)) fetches.set(eventId, at);
+        }
+      }
+      relayReads = [];
+      consumerBatches = [];
       const sorted = (values: number[]) => values.filter(Number.isFinite).sort((a, b) => a - b);
-      const committed = (eventId: string) => commits.get(eventId) ?? NaN;
-      const claimed = (eventId: string) => claims.get(eventId) ?? NaN;
+      const begun = (eventId: string) => commits.get(eventId)?.begunAt ?? NaN;
+      const committed = (eventId: string) => commits.get(eventId)?.committedAt ?? NaN;
+      const at = (times: Map<string, number>, eventId: string) => times.get(eventId) ?? NaN;
       return {
         name,
         events: phase.length,
@@ -242,21 +296,29 @@ async function main(): Promise<void> {
         writeSeconds: (writeEnd - writeStart) / 1000,
         relaySeconds: (lastSent - writeStart) / 1000,
         endToEndSeconds: (lastEviction - writeStart) / 1000,
-        lagsMs: phase.map((e) => e.evictedAt - e.occurredAt).sort((a, b) => a - b),
+        lagsMs: sorted(entries.map(([id, e]) => e.evictedAt - begun(id))),
+        lagsFromEventMs: phase.map((e) => e.evictedAt - e.occurredAt).sort((a, b) => a - b),
         stagesMs: {
-          commit: sorted(entries.map(([id, e]) => committed(id) - e.occurredAt)),
-          claim: sorted(entries.map(([id]) => claimed(id) - committed(id))),
-          deliver: sorted(entries.map(([id, e]) => e.evictedAt - claimed(id))),
+          commit: sorted(entries.map(([id]) => committed(id) - begun(id))),
+          read: sorted(entries.map(([id]) => at(reads, id) - committed(id))),
+          produce: sorted(entries.map(([id]) => at(acks, id) - at(reads, id))),
+          fetch: sorted(entries.map(([id]) => at(fetches, id) - at(acks, id))),
+          evict: sorted(entries.map(([id, e]) => e.evictedAt - at(fetches, id))),
         },
         redelivered,
         notEvicted: present.filter(Boolean).length,
         outboxPending: pending,
         writeErrors,
+        serviceLoopBusy,
+        ...counts,
       };
     };
 
     // Burst: every item updated `rounds` times, `perTransaction` events per transaction.
     await warm();
+    relayReads = [];
+    consumerBatches = [];
+    const burstLoop = performance.eventLoopUtilization();
     const rounds = Math.max(1, Math.round(config.burstEvents / ids.length));
     const burstWrites = record(await writer.burst(rounds, config.perTransaction));
     await settle(rounds * ids.length, 90_000);
@@ -267,6 +329,7 @@ async function main(): Promise<void> {
       burstWrites.end,
       burstWrites.errors,
       new Set(),
+      burstLoop,
     );
     process.send?.({ type: 'phase', result: burst });
 
@@ -278,11 +341,22 @@ async function main(): Promise<void> {
     const pacedEvents = rate * config.pacedSeconds;
     const before = new Set(evictions.keys());
     await warm();
+    relayReads = [];
+    consumerBatches = [];
+    const pacedLoop = performance.eventLoopUtilization();
     const pacedWrites = record(await writer.paced(rate, pacedEvents, rounds + 1));
     await settle(before.size + pacedEvents, 60_000);
     process.send?.({
       type: 'phase',
-      result: await measure('paced', rate, pacedWrites.start, pacedWrites.end, pacedWrites.errors, before),
+      result: await measure(
+        'paced',
+        rate,
+        pacedWrites.start,
+        pacedWrites.end,
+        pacedWrites.errors,
+        before,
+        pacedLoop,
+      ),
     });
   } finally {
     await writer?.close().catch(() => undefined);

@@ -17,8 +17,11 @@ export interface WriteResult {
   readonly start: number;
   readonly end: number;
   readonly errors: number;
-  /** Per event id, when the writer's transaction had committed (its promise resolved), ms since the epoch. */
-  readonly commits: [string, number][];
+  /**
+   * Per event id: when the writer's transaction began (before its BEGIN was sent) and when it had
+   * committed (its promise resolved), ms since the epoch.
+   */
+  readonly commits: [string, number, number][];
 }
 
 /** The two write schedules of the bench. */
@@ -48,9 +51,16 @@ export function writerOn(dataSource: DataSource, { schema, topic, ids }: WriterS
   const outbox = new OutboxService();
 
   /** Sets every listed item to `value` in one transaction (each item once), queuing one event per item. */
-  const update = async (batch: readonly string[], value: number, commits: [string, number][]) => {
+  const update = async (batch: readonly string[], value: number, commits: [string, number, number][]) => {
     const eventIds: string[] = [];
-    await dataSource.transaction(async (tx) => {
+    // The transaction starts when it has a connection and sends BEGIN: a write waiting for one of the
+    // pool's connections has not begun (the writes/s column shows when the writer fell behind its rate).
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    const begunAt = now();
+    await runner.startTransaction();
+    try {
+      const tx = runner.manager;
       // TypeORM answers an UPDATE … RETURNING with [rows, affected].
       const [rows]: [{ id: string; value: number; version: number }[], number] = await tx.query(
         `UPDATE "${schema}".items AS i SET value = $2, version = i.version + 1
@@ -70,12 +80,18 @@ export function writerOn(dataSource: DataSource, { schema, topic, ids }: WriterS
       );
       for (const event of events) eventIds.push(event.eventId);
       await outbox.addMany(tx, topic, events);
-    });
+      await runner.commitTransaction();
+    } catch (error) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
     const committedAt = now();
-    for (const eventId of eventIds) commits.push([eventId, committedAt]);
+    for (const eventId of eventIds) commits.push([eventId, begunAt, committedAt]);
   };
 
-  const write = (batch: readonly string[], value: number, commits: [string, number][]) =>
+  const write = (batch: readonly string[], value: number, commits: [string, number, number][]) =>
     update(batch, value, commits).then(
       () => true,
       (error: Error) => {
@@ -88,7 +104,7 @@ export function writerOn(dataSource: DataSource, { schema, topic, ids }: WriterS
     async burst(rounds, perTransaction) {
       const chunks: string[][] = [];
       for (let i = 0; i < ids.length; i += perTransaction) chunks.push(ids.slice(i, i + perTransaction));
-      const commits: [string, number][] = [];
+      const commits: [string, number, number][] = [];
       let errors = 0;
       const start = now();
       for (let round = 1; round <= rounds; round++) {
@@ -99,7 +115,7 @@ export function writerOn(dataSource: DataSource, { schema, topic, ids }: WriterS
     },
 
     async paced(rate, count, firstValue) {
-      const commits: [string, number][] = [];
+      const commits: [string, number, number][] = [];
       let errors = 0;
       const start = now();
       const writes: Promise<void>[] = [];

@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel';
 import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from '@platform/database';
@@ -82,13 +83,21 @@ const INITIAL_BACKOFF_MS = 200;
 const PRUNE_CHUNK = 5000;
 const STOP_WAIT_MS = 5000;
 /**
- * A setting of the relay's own session. Marking rows sent leaves their entries in the pending index (the
+ * Settings of the relay's own session (only its plans and commits change).
+ *
+ * The read plan: marking rows sent leaves their entries in the pending index (the
  * index of `sent_at IS NULL`) until vacuum removes them: after 50,000 events, each read of the few new rows
  * walked 50,000 entries and 715 heap pages, as the planner chose a bitmap scan (5 to 30 ms per read). A
  * plain index scan in `id` order marks the entries of dead rows as it passes them, so the next read skips
- * them (0.1 ms). Only this session's plans change.
+ * them (0.1 ms).
+ *
+ * Its commits: every read also marks the batches before it sent (an UPDATE), so with the default
+ * `synchronous_commit` each read waited for its WAL flush, while 1,000 writer commits a second queued for
+ * the same disk. A mark lost to a Postgres crash (the last few hundred ms of them at most) only makes the
+ * next leader publish those rows again, which the relay already allows (at least once; consumers skip
+ * repeats by `eventId`); the outbox rows themselves are the writers' and commit as those do.
  */
-export const RELAY_SESSION_SETTING = 'SET enable_bitmapscan = off';
+export const RELAY_SESSION_SETTING = 'SET enable_bitmapscan = off; SET synchronous_commit = off';
 /**
  * The relay's read of pending rows of `table` (quoted, schema-qualified), oldest first: `$1` the batch size,
  * `$2` the comma-separated ids to leave out (those being published, and those marked sent by this statement).
@@ -118,6 +127,14 @@ const markAndReadQuery = (table: string): string =>
 const MARK_WITHIN_MS = 20;
 /** Batches published back to back before the loop refreshes its gauges and prunes. */
 const DRAIN_BATCHES = 10;
+
+/**
+ * Published (synchronously) with `{ schema, rows }` each time the relay has read pending rows, before it
+ * publishes them: a tracing hook for benchmarks and diagnostics (`npm run bench:events` times its stages
+ * with it). Without a subscriber it costs one property read per read.
+ */
+export const OUTBOX_READ_CHANNEL = 'service-kit:outbox-relay:read';
+const readChannel = channel(OUTBOX_READ_CHANNEL);
 
 /** The parameter of {@link markSentQuery}. */
 const marksParameter = (marks: readonly UnmarkedBatch[]): string =>
@@ -303,6 +320,13 @@ export class OutboxRelay {
    * kept its order, and consumers skip the repeat by `eventId`).
    */
   private async readPending(client: Client, inFlight: string): Promise<OutboxRow[]> {
+    const rows = await this.markAndRead(client, inFlight);
+    if (rows.length > 0 && readChannel.hasSubscribers)
+      readChannel.publish({ schema: this.options.schema, rows });
+    return rows;
+  }
+
+  private async markAndRead(client: Client, inFlight: string): Promise<OutboxRow[]> {
     const marks = this.unmarked;
     if (marks.length === 0) {
       return (await client.query<OutboxRow>(this.sql.pending, [this.batchSize, inFlight])).rows;

@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel';
 import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, TopicOffsets } from 'kafkajs';
 import { coalesce } from './coalesce';
@@ -82,6 +83,14 @@ const commitTogether = async (offsets: readonly OffsetToCommit[]): Promise<void[
   await offsets[0].send({ topics });
   return offsets.map(() => undefined);
 };
+
+/**
+ * Published (synchronously) with `{ topic, partition, messages }` (kafkajs' messages of the batch) when a
+ * fetched batch reaches the consumer, before it is handled: a tracing hook for benchmarks and diagnostics
+ * (`npm run bench:events` times its stages with it). Without a subscriber it costs one property read.
+ */
+export const CONSUMER_BATCH_CHANNEL = 'service-kit:consumer:batch';
+const batchChannel = channel(CONSUMER_BATCH_CHANNEL);
 
 /** How long a scrape may wait for fresh offsets before it reports the last known lag. */
 const LAG_REFRESH_TIMEOUT_MS = 2000;
@@ -208,6 +217,7 @@ export class EventConsumer {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
     const { topic, partition } = batch;
+    if (batchChannel.hasSubscribers) batchChannel.publish({ topic, partition, messages: batch.messages });
     // Aborted when the consumer stops or this partition is taken away (a seek or a rebalance).
     const partitionGone = new AbortController();
     const stop = () => partitionGone.abort();
