@@ -337,7 +337,6 @@ export class OutboxRelay {
       [inFlight, ...marks.map((mark) => mark.ids)].filter((ids) => ids !== '').join(','),
       marksParameter(marks),
     ]);
-    for (const mark of marks) this.onPublished(mark.rows);
     return rows;
   }
 
@@ -349,6 +348,9 @@ export class OutboxRelay {
     try {
       const producer = await this.connectedProducer();
       await producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
+      // Counted on Kafka's acknowledgement, not when the sent mark lands with a later read: the mark can
+      // wait for that read, and a caller who sees `sent_at` set must find the rows counted already.
+      this.onPublished(rows);
     } catch (error) {
       // A session that was up may be left with sequence numbers the broker no longer accepts. A producer
       // that never connected has no session: it is kept, and connecting is simply tried again.
@@ -370,7 +372,6 @@ export class OutboxRelay {
     if (marks.length === 0) return;
     this.unmarked = [];
     await client.query(this.sql.mark, [marksParameter(marks)]);
-    for (const mark of marks) this.onPublished(mark.rows);
   }
 
   /** The relay's producer, created on first use or after {@link resetProducer}, connected if it is not. */
