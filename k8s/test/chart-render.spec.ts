@@ -524,6 +524,7 @@ describe('platform chart', () => {
           RATE_LIMIT_ENABLED: 'true',
           RATE_LIMIT_POINTS: '600',
           RATE_LIMIT_WINDOW_S: '60',
+          RATE_LIMIT_REDIS_TIMEOUT_MS: '50',
           HTTP_TRUST_PROXY: 'false',
           HTTP_BODY_LIMIT_BYTES: '102400',
           GRPC_MAX_RECEIVE_MESSAGE_BYTES: '4194304',
@@ -532,10 +533,11 @@ describe('platform chart', () => {
       }
       const tuned = render('prod', [
         '--set',
-        'config.rateLimitPoints=50,config.httpTrustProxy=2,config.grpcMaxMessageBytes=1048576',
+        'config.rateLimitPoints=50,config.rateLimitRedisTimeoutMs=20,config.httpTrustProxy=2,config.grpcMaxMessageBytes=1048576',
       ]);
       expect(forService(tuned, 'ConfigMap', 'bid').data).toMatchObject({
         RATE_LIMIT_POINTS: '50',
+        RATE_LIMIT_REDIS_TIMEOUT_MS: '20',
         HTTP_TRUST_PROXY: '2',
         GRPC_MAX_RECEIVE_MESSAGE_BYTES: '1048576',
       });

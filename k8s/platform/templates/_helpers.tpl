@@ -102,6 +102,7 @@ ConfigMap exists) renders it inline.
   "RATE_LIMIT_ENABLED" (toString $c.rateLimitEnabled)
   "RATE_LIMIT_POINTS" (toString (int64 $c.rateLimitPoints))
   "RATE_LIMIT_WINDOW_S" (toString (int64 $c.rateLimitWindowSeconds))
+  "RATE_LIMIT_REDIS_TIMEOUT_MS" (toString (int64 $c.rateLimitRedisTimeoutMs))
   "HTTP_TRUST_PROXY" (toString $c.httpTrustProxy)
   "HTTP_BODY_LIMIT_BYTES" (toString (int64 $c.httpBodyLimitBytes))
   "GRPC_MAX_RECEIVE_MESSAGE_BYTES" (toString (int64 $c.grpcMaxMessageBytes))

@@ -35,12 +35,19 @@ describe('toLimitsConfig()', () => {
 
   it('should apply the defaults', () => {
     expect(loadServiceConfig(defaults, validEnv).limits).toEqual({
-      rateLimit: { enabled: false, points: 600, windowSeconds: 60 },
+      rateLimit: { enabled: false, points: 600, windowSeconds: 60, redisTimeoutMs: 50 },
       trustProxy: false,
       httpBodyLimitBytes: DEFAULT_HTTP_BODY_LIMIT_BYTES,
       grpcMaxReceiveMessageBytes: DEFAULT_GRPC_MAX_MESSAGE_BYTES,
       grpcMaxSendMessageBytes: DEFAULT_GRPC_MAX_MESSAGE_BYTES,
     });
+  });
+
+  it('should read how long the limiter waits for Redis', () => {
+    expect(
+      loadServiceConfig(defaults, { ...validEnv, RATE_LIMIT_REDIS_TIMEOUT_MS: '250' }).limits.rateLimit
+        .redisTimeoutMs,
+    ).toBe(250);
   });
 
   it('should read HTTP_TRUST_PROXY as a boolean or a hop count', () => {
@@ -58,6 +65,7 @@ describe('toLimitsConfig()', () => {
       RATE_LIMIT_ENABLED: 'yes',
       RATE_LIMIT_POINTS: '0',
       RATE_LIMIT_WINDOW_S: 'a minute',
+      RATE_LIMIT_REDIS_TIMEOUT_MS: '0',
       HTTP_TRUST_PROXY: 'everyone',
       HTTP_BODY_LIMIT_BYTES: '-1',
       GRPC_MAX_RECEIVE_MESSAGE_BYTES: '1.5',
@@ -70,6 +78,7 @@ describe('toLimitsConfig()', () => {
       'HTTP_TRUST_PROXY',
       'RATE_LIMIT_ENABLED',
       'RATE_LIMIT_POINTS',
+      'RATE_LIMIT_REDIS_TIMEOUT_MS',
       'RATE_LIMIT_WINDOW_S',
     ]);
   });

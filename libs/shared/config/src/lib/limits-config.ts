@@ -26,6 +26,11 @@ export interface LimitsConfig {
     points: number;
     /** The window, seconds (`RATE_LIMIT_WINDOW_S`, default 60). */
     windowSeconds: number;
+    /**
+     * Longest wait for Redis's decision before the request is judged in process memory instead, ms
+     * (`RATE_LIMIT_REDIS_TIMEOUT_MS`, default 50).
+     */
+    redisTimeoutMs: number;
   };
   /** Which `X-Forwarded-For` hops name the client (`HTTP_TRUST_PROXY`, default `false`). */
   trustProxy: TrustProxy;
@@ -54,6 +59,7 @@ export const limitsVars = {
   RATE_LIMIT_ENABLED: boolVar().optional(),
   RATE_LIMIT_POINTS: positiveIntVar().default(600),
   RATE_LIMIT_WINDOW_S: positiveIntVar().max(86_400, 'must be <= 86400').default(60),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: positiveIntVar().max(60_000, 'must be <= 60000').default(50),
   HTTP_TRUST_PROXY: trustProxyVar().default(false),
   HTTP_BODY_LIMIT_BYTES: positiveIntVar().default(DEFAULT_HTTP_BODY_LIMIT_BYTES),
   GRPC_MAX_RECEIVE_MESSAGE_BYTES: positiveIntVar().default(DEFAULT_GRPC_MAX_MESSAGE_BYTES),
@@ -66,6 +72,7 @@ export interface LimitsVars {
   RATE_LIMIT_ENABLED?: boolean;
   RATE_LIMIT_POINTS: number;
   RATE_LIMIT_WINDOW_S: number;
+  RATE_LIMIT_REDIS_TIMEOUT_MS: number;
   HTTP_TRUST_PROXY: TrustProxy;
   HTTP_BODY_LIMIT_BYTES: number;
   GRPC_MAX_RECEIVE_MESSAGE_BYTES: number;
@@ -79,6 +86,7 @@ export function toLimitsConfig(vars: LimitsVars): LimitsConfig {
       enabled: vars.RATE_LIMIT_ENABLED ?? vars.NODE_ENV === 'production',
       points: vars.RATE_LIMIT_POINTS,
       windowSeconds: vars.RATE_LIMIT_WINDOW_S,
+      redisTimeoutMs: vars.RATE_LIMIT_REDIS_TIMEOUT_MS,
     },
     trustProxy: vars.HTTP_TRUST_PROXY,
     httpBodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES,

@@ -61,6 +61,7 @@ export const rateLimitProviders: Provider[] = [
       return new RateLimiter({
         redis: config.cache.l2 === 'cluster' ? cluster : standalone,
         prefix: config.cache.prefix,
+        timeoutMs: config.limits.rateLimit.redisTimeoutMs,
         onFallback: (reason, error) => {
           metrics.fallbacks.inc({ service: config.name, reason });
           if (reason !== 'open') {
