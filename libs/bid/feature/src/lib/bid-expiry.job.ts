@@ -12,15 +12,34 @@ export const BID_EXPIRY_BATCH = 500;
 @Injectable()
 export class BidExpiryJob {
   private readonly logger = new Logger(BidExpiryJob.name);
-  private running = false;
+  private current: Promise<number> | undefined;
+  private next: Promise<number> | undefined;
 
   constructor(private readonly bids: BidService) {}
 
-  /** One run; skipped while the previous one is still going. Never throws (the next run retries). */
+  /**
+   * One run, never two at once. A call while a run is going waits for it and then runs once more (calls in
+   * the meantime share that one), so a caller's answer always covers the bids overdue when it called: a
+   * cron tick that lands during a long run, or a test's run that lands during the cron's, is not skipped.
+   * Never throws (the next run retries). `now` defaults to the time the run starts.
+   */
   @Cron(CronExpression.EVERY_10_SECONDS, { name: 'bid-expiry' })
-  async run(now = new Date()): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
+  run(now?: Date): Promise<number> {
+    if (this.current === undefined) {
+      const run = this.once(now ?? new Date()).finally(() => {
+        if (this.current === run) this.current = undefined;
+      });
+      this.current = run;
+      return run;
+    }
+    this.next ??= this.current.then(() => {
+      this.next = undefined;
+      return this.run(now);
+    });
+    return this.next;
+  }
+
+  private async once(now: Date): Promise<number> {
     try {
       const expired = await this.bids.expireOverdue({ now, limit: BID_EXPIRY_BATCH });
       if (expired > 0) this.logger.log({ expired }, 'Expired overdue bids');
@@ -28,8 +47,6 @@ export class BidExpiryJob {
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'Bid expiry failed');
       return 0;
-    } finally {
-      this.running = false;
     }
   }
 }
