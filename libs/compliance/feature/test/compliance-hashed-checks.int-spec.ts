@@ -141,6 +141,15 @@ describe('checks by hash, single and batch, against peekCheck/check (real Postgr
   it('should decide a whole batch with the version it pinned when a version is published while it loads', async () => {
     const before = await publish(NEVER_QUIET);
     await settled();
+    const at = Date.UTC(2026, 5, 1, 18);
+    // The batch pins the version L1 holds before it awaits anything. The change event has just evicted the
+    // pointer; without it in L1 the batch would read it from Postgres after the call, where the publish below
+    // may land first on a loaded machine (CI saw the new version). So a check fills it first.
+    const warm = { phoneHash: hashOf(free), state: 'IL', at };
+    await eventually(async () => {
+      await checks().checkBatch([warm]);
+      return checks().peekCheckHashed(warm)?.ruleVersion === before;
+    });
     const db = service.app.get(DataSource);
     // A state no check has read: its load waits on Postgres, which a lock on the table holds back.
     const state = 'VT';
@@ -150,11 +159,12 @@ describe('checks by hash, single and batch, against peekCheck/check (real Postgr
     let pending: Promise<unknown> | undefined;
     try {
       await runner.query(`LOCK TABLE ${schema}.state_rules IN ACCESS EXCLUSIVE MODE`);
-      const at = Date.UTC(2026, 5, 1, 18);
       const requests = [free, listed, randomPhone()].flatMap((phone) => [
         { phoneHash: hashOf(phone), state: 'IL', at },
         { phoneHash: hashOf(phone), state, at },
       ]);
+      // Still in L1 as the batch starts (no await between this check and the call).
+      expect(checks().peekCheckHashed(warm)?.ruleVersion).toBe(before);
       pending = checks().checkBatch(requests);
       const after = await publish(ALWAYS_QUIET);
       // The publish has landed (the pointer says so) while the batch still waits for the state's load.
