@@ -86,9 +86,14 @@ printf '  %-12s %-26s %s\n' service REST gRPC
 for svc in "${SERVICES[@]}"; do
   printf '  %-12s %-26s %s\n' "$svc" "http://127.0.0.1:${http[$svc]}" "127.0.0.1:${grpc[$svc]}  ($svc.v1)"
 done
+auth_header=''
+if [ "${AUTH_MODE:-}" = jwt ]; then
+  # Auth is on (scripts/dev-auth.env): the example carries a token, or it would answer 401.
+  auth_header=' -H "Authorization: Bearer $(npm run -s token -- --scope bid:write)"'
+fi
 cat <<MSG
 
-  try: curl -s -XPOST http://127.0.0.1:${http[bid]}/bids -H 'content-type: application/json' \\
+  try: curl -s -XPOST http://127.0.0.1:${http[bid]}/bids -H 'content-type: application/json'${auth_header} \\
          -d '{"callId":"call-1","buyerId":"buyer-1","amountCents":1250}'
 MSG
 
