@@ -17,8 +17,34 @@ export function findOnPath(command: string, extraDirs: readonly string[] = []): 
   return undefined;
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1, for a throwaway server a test starts. */
-export function freePort(): Promise<number> {
+/**
+ * Where {@link freePort} looks: below Linux's default ephemeral range (32768–60999), from which the kernel
+ * gives every outgoing connection its local port. A port picked inside that range can be taken by any client
+ * connection (Postgres, Redis, Kafka: hundreds in a parallel test run) between the pick and the server's own
+ * `listen`, which CI saw as `EADDRINUSE` when a service started; a port below it only by another listener.
+ */
+const PICK_FROM = 20_000;
+const PICK_TO = 32_767;
+
+/** Whether 127.0.0.1:`port` can be listened on right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, for a throwaway server a test starts: a random one
+ * outside the kernel's ephemeral range (see {@link PICK_FROM}), else (64 taken in a row) one the kernel picks.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM + 1));
+    if (await canListen(port)) return port;
+  }
   return new Promise<number>((resolve, reject) => {
     const server = createServer();
     server.unref();
