@@ -3,8 +3,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { INestMicroservice } from '@nestjs/common';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:net';
 import type { RedisConnection } from '../redis-connection';
+import { freePort } from '../testing/local-process';
 import { REDIS_TARGETS, openRedis, uniquePrefix } from '../../test-support/redis-targets';
 import { CacheModule } from './cache.module';
 import { BID_STORE, BidStore } from './test-fixtures/bids.fixture';
@@ -24,14 +24,6 @@ interface BidLookupClient extends grpc.Client {
   getBid: Unary;
   updateBid: Unary;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
 
 const call = (client: BidLookupClient, method: 'getBid' | 'updateBid', request: object) =>
   new Promise<Reply>((resolve, reject) =>
