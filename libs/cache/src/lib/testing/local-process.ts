@@ -27,7 +27,7 @@ const PICK_FROM = 20_000;
 const PICK_TO = 32_767;
 
 /** Whether 127.0.0.1:`port` can be listened on right now. */
-function canListen(port: number): Promise<boolean> {
+export function canListen(port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const server = createServer();
     server.unref();

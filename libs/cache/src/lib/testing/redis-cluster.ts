@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { findOnPath, freePort } from './local-process';
+import { canListen, findOnPath, freePort } from './local-process';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
 import type { TestCertificates } from './test-certificates';
 
@@ -52,13 +51,7 @@ async function freeClusterPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const port = await freePort();
     if (port + 10000 > 65535) continue;
-    const busFree = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.unref();
-      server.once('error', () => resolve(false));
-      server.listen(port + 10000, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (busFree) return port;
+    if (await canListen(port + 10000)) return port;
   }
   throw new Error('startRedisCluster: no free port pair (port, port + 10000) after 50 tries');
 }
