@@ -2,6 +2,7 @@ import { credentials, loadPackageDefinition, Metadata, ServiceError, status } fr
 import { loadSync } from '@grpc/proto-loader';
 import { grpcLoaderOptions, protoPath, ProtoService } from '@platform/proto';
 import { UpstreamUnavailableError } from '../errors/domain.error';
+import { errorMessage } from '../kafka/consumer/consumer-errors';
 
 /** Options of {@link createGrpcClient}. */
 export interface GrpcClientOptions {
@@ -64,22 +65,39 @@ export function createGrpcClient(
         const authorization = options.authorization?.() ?? Promise.resolve(undefined);
         authorization.then((value) => {
           if (value !== undefined) metadata.set('authorization', value);
-          unary.call(
-            client,
-            request,
-            metadata,
-            { deadline: new Date(Date.now() + deadlineMs) },
-            (error, response) => {
-              if (!error) return resolve(response as Res);
-              if (error.code === status.NOT_FOUND) return resolve(null);
-              if (unavailable.has(error.code)) {
-                return reject(
-                  new UpstreamUnavailableError(service, `${serviceName}.${method}: ${error.details}`, error),
-                );
-              }
-              reject(error);
-            },
-          );
+          try {
+            unary.call(
+              client,
+              request,
+              metadata,
+              { deadline: new Date(Date.now() + deadlineMs) },
+              (error, response) => {
+                if (!error) return resolve(response as Res);
+                if (error.code === status.NOT_FOUND) return resolve(null);
+                if (unavailable.has(error.code)) {
+                  return reject(
+                    new UpstreamUnavailableError(
+                      service,
+                      `${serviceName}.${method}: ${error.details}`,
+                      error,
+                    ),
+                  );
+                }
+                reject(error);
+              },
+            );
+          } catch (error) {
+            // grpc-js throws (rather than calling back) once the client is closed, e.g. a background refresh
+            // still running while the service shuts down: the caller gets "unavailable", never a call that
+            // hangs while the throw escapes as an unhandled rejection.
+            reject(
+              new UpstreamUnavailableError(
+                service,
+                `${serviceName}.${method}: ${errorMessage(error)}`,
+                error,
+              ),
+            );
+          }
         }, reject);
       }),
     close: () => client.close(),
