@@ -26,11 +26,8 @@ export class BidExpiryJob {
   @Cron(CronExpression.EVERY_10_SECONDS, { name: 'bid-expiry' })
   run(now?: Date): Promise<number> {
     if (this.current === undefined) {
-      const run = this.once(now ?? new Date()).finally(() => {
-        if (this.current === run) this.current = undefined;
-      });
-      this.current = run;
-      return run;
+      this.current = this.once(now ?? new Date()).finally(() => (this.current = undefined));
+      return this.current;
     }
     this.next ??= this.current.then(() => {
       this.next = undefined;

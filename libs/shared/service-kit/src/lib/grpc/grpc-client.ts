@@ -63,6 +63,8 @@ export function createGrpcClient(
         if (typeof unary !== 'function') return reject(new Error(`${serviceName} has no method ${method}`));
         const metadata = new Metadata();
         const authorization = options.authorization?.() ?? Promise.resolve(undefined);
+        const unavailableError = (detail: string, cause: unknown) =>
+          new UpstreamUnavailableError(service, `${serviceName}.${method}: ${detail}`, cause);
         authorization.then((value) => {
           if (value !== undefined) metadata.set('authorization', value);
           try {
@@ -74,29 +76,14 @@ export function createGrpcClient(
               (error, response) => {
                 if (!error) return resolve(response as Res);
                 if (error.code === status.NOT_FOUND) return resolve(null);
-                if (unavailable.has(error.code)) {
-                  return reject(
-                    new UpstreamUnavailableError(
-                      service,
-                      `${serviceName}.${method}: ${error.details}`,
-                      error,
-                    ),
-                  );
-                }
-                reject(error);
+                reject(unavailable.has(error.code) ? unavailableError(error.details, error) : error);
               },
             );
           } catch (error) {
             // grpc-js throws (rather than calling back) once the client is closed, e.g. a background refresh
             // still running while the service shuts down: the caller gets "unavailable", never a call that
             // hangs while the throw escapes as an unhandled rejection.
-            reject(
-              new UpstreamUnavailableError(
-                service,
-                `${serviceName}.${method}: ${errorMessage(error)}`,
-                error,
-              ),
-            );
+            reject(unavailableError(errorMessage(error), error));
           }
         }, reject);
       }),
