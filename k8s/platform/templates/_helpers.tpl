@@ -92,6 +92,7 @@ ConfigMap exists) renders it inline.
   "DB_SCHEMA" .svc.dbSchema
   "DB_POOL_SIZE" (toString $c.dbPoolSize)
   "DB_STATEMENT_TIMEOUT_MS" (toString $c.dbStatementTimeoutMs)
+  "DB_PREPARED_STATEMENTS" (toString $c.dbPreparedStatements)
   "CACHE_ENABLED" (toString $c.cacheEnabled)
   "CACHE_L2" $c.cacheL2
   "KAFKA_BROKERS" $c.kafkaBrokers

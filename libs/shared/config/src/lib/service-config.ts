@@ -71,7 +71,19 @@ export interface ServiceConfig {
   http: { host: string; port: number; adapter: HttpAdapterName };
   grpc: { host: string; port: number };
   /** Postgres; `url` carries `DATABASE_PASSWORD`, `ssl` the `DATABASE_SSL_*` settings (infra-credentials.ts). */
-  database: { url: string; schema: string; poolSize: number; statementTimeoutMs: number; ssl: DatabaseSsl };
+  database: {
+    url: string;
+    schema: string;
+    poolSize: number;
+    statementTimeoutMs: number;
+    /**
+     * `DB_PREPARED_STATEMENTS`: the platform's hot statements (outbox insert, inbox, relay reads) are named
+     * statements, parsed and planned once per connection. Off behind a pooler that does not keep them
+     * (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`).
+     */
+    preparedStatements: boolean;
+    ssl: DatabaseSsl;
+  };
   /**
    * Redis, standalone (`url`, without credentials) and Cluster (`clusterNodes`), both reached with `auth`
    * (`REDIS_USERNAME`/`REDIS_PASSWORD`) and `tls` (`REDIS_TLS*`); see infra-credentials.ts.
@@ -164,6 +176,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
       DB_SCHEMA: identifierVar().default(defaults.dbSchema),
       DB_POOL_SIZE: positiveIntVar().default(10),
       DB_STATEMENT_TIMEOUT_MS: positiveIntVar().default(5000),
+      DB_PREPARED_STATEMENTS: boolVar().default(true),
       REDIS_URL: urlVar('redis:', 'rediss:'),
       REDIS_CLUSTER_NODES: z
         .string()
@@ -282,6 +295,7 @@ export function loadServiceConfig(
       schema: vars.DB_SCHEMA,
       poolSize: vars.DB_POOL_SIZE,
       statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
+      preparedStatements: vars.DB_PREPARED_STATEMENTS,
     },
     redis: { ...toRedisCredentials(vars), clusterNodes: vars.REDIS_CLUSTER_NODES },
     kafka: {

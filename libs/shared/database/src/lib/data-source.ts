@@ -3,6 +3,7 @@ import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import * as pg from 'pg';
 import { DataSource, MixedList } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { PreparingClient } from './prepared-statements';
 import type { QueryCounter } from './query-counter';
 import { SLOW_QUERY_MS, TypeOrmLogger } from './typeorm-logger';
 
@@ -47,6 +48,8 @@ export function dataSourceOptions(
     applicationName: config.name,
     ssl: pgSslOptions(config.database.ssl),
     extra: {
+      // The platform's registered statements go named (see prepared-statements.ts); pg.Pool takes `Client`.
+      ...(config.database.preparedStatements ? { Client: PreparingClient } : {}),
       max: config.database.poolSize,
       connectionTimeoutMillis: 3000,
       statement_timeout: config.database.statementTimeoutMs,

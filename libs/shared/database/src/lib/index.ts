@@ -9,3 +9,4 @@ export * from './data-source';
 export * from './inbox.service';
 export * from './typeorm-logger';
 export * from './query-counter';
+export * from './prepared-statements';

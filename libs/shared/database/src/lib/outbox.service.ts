@@ -3,6 +3,7 @@ import type { EventEnvelope } from '@platform/contracts';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { OUTBOX_TABLE } from './outbox.constants';
+import { prepared } from './prepared-statements';
 
 /** A write to the outbox outside a transaction: the event could commit without the change, or vice versa. */
 export class OutboxTransactionRequiredError extends Error {
@@ -13,6 +14,27 @@ export class OutboxTransactionRequiredError extends Error {
     super(`OutboxService.add(${topic}) needs the EntityManager of an open transaction`);
     this.name = 'OutboxTransactionRequiredError';
   }
+}
+
+/** The outbox insert of a schema, one text per schema (so it is prepared once per connection). */
+const insertSqlBySchema = new Map<string, string>();
+
+/**
+ * `unnest` keeps the array order, and the bigserial id follows it: the relay publishes in that order. A named
+ * statement ({@link prepared}): at 1,000 one-event transactions a second, parsing and planning it on every
+ * call was a measurable share of Postgres' CPU.
+ */
+function insertSql(schema: string): string {
+  let sql = insertSqlBySchema.get(schema);
+  if (sql === undefined) {
+    sql = prepared(`INSERT INTO "${schema.replace(/"/g, '""')}".${OUTBOX_TABLE}
+         (event_id, topic, message_key, payload, headers)
+       SELECT e, $2, k, p::jsonb, h::jsonb
+         FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(e, k, p, h, n)
+        ORDER BY n`);
+    insertSqlBySchema.set(schema, sql);
+  }
+  return sql;
 }
 
 /** Kafka message headers every outbox event carries (strings, as Kafka headers are bytes). */
@@ -69,21 +91,13 @@ export class OutboxService implements EntitySubscriberInterface {
     if (!runner?.isTransactionActive) throw new OutboxTransactionRequiredError(topic);
     if (events.length === 0) return;
     const schema = (manager.connection.options as PostgresConnectionOptions).schema ?? 'public';
-    // unnest keeps the array order, and the bigserial id follows it: the relay publishes in that order.
-    await manager.query(
-      `INSERT INTO "${schema.replace(/"/g, '""')}".${OUTBOX_TABLE}
-         (event_id, topic, message_key, payload, headers)
-       SELECT e, $2, k, p::jsonb, h::jsonb
-         FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(e, k, p, h, n)
-        ORDER BY n`,
-      [
-        events.map((event) => event.eventId),
-        topic,
-        events.map((event) => event.entityId),
-        events.map((event) => JSON.stringify(event)),
-        events.map((event) => JSON.stringify(outboxHeaders(event))),
-      ],
-    );
+    await manager.query(insertSql(schema), [
+      events.map((event) => event.eventId),
+      topic,
+      events.map((event) => event.entityId),
+      events.map((event) => JSON.stringify(event)),
+      events.map((event) => JSON.stringify(outboxHeaders(event))),
+    ]);
     if (this.listeners.size === 0) return;
     this.subscribeTo(manager.connection);
     let queued = this.queued.get(runner);

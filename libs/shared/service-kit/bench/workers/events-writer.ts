@@ -6,7 +6,7 @@
  * service's event loop and pool instead, to see what one instance that both writes and consumes gets.
  */
 import { createEnvelope } from '@platform/contracts';
-import { OutboxService } from '@platform/database';
+import { OutboxService, PreparingClient } from '@platform/database';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -197,7 +197,12 @@ async function serveThread(data: ThreadData): Promise<void> {
     applicationName: 'bench-events-writer',
     // A load generator, not a request: when the machine stalls it waits for a connection rather than
     // failing the write after a service's 3 s (the writes/s column shows the rate it reached).
-    extra: { max: data.poolSize, connectionTimeoutMillis: 60_000 },
+    extra: {
+      max: data.poolSize,
+      connectionTimeoutMillis: 60_000,
+      // As a service instance's pool (`DB_PREPARED_STATEMENTS`, default true): the outbox insert named.
+      ...(process.env['DB_PREPARED_STATEMENTS'] === 'false' ? {} : { Client: PreparingClient }),
+    },
   }).initialize();
   const writer = writerOn(dataSource, data.setup);
   port.on('message', async (request: Request) => {
