@@ -1,9 +1,23 @@
 import { ArgumentMetadata } from '@nestjs/common';
 import { RpcParamtype } from '@nestjs/microservices/enums/rpc-paramtype.enum';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Min,
+  registerDecorator,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
 import { ValidationFailedError } from '../errors';
-import { createValidationPipe, findInputProblems, MAX_INPUT_DEPTH } from './validation.pipe';
+import {
+  createValidationPipe,
+  findInputProblems,
+  MAX_INPUT_DEPTH,
+  ValidateEachRequest,
+  VALIDATION_MEMO_SIZE,
+} from './validation.pipe';
 
 class Money {
   @IsInt()
@@ -113,7 +127,148 @@ describe('createValidationPipe()', () => {
   });
 });
 
+/** Path parameters as Fastify builds them: find-my-way's `NullObject`, whose prototype has no prototype. */
+const fastifyParams = (fields: Record<string, string>): Record<string, string> =>
+  Object.assign(Object.create(Object.create(null) as object) as Record<string, string>, fields);
+
+/** How many times the rule below ran: the memo's tests count validations with it. */
+let checks = 0;
+
+/** A rule that counts its runs: the value must start with `b-`. */
+function StartsWithB(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'startsWithB',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'must start with b-', ...options },
+      validator: {
+        validate: (value: unknown) => {
+          checks++;
+          return typeof value === 'string' && value.startsWith('b-');
+        },
+      },
+    });
+}
+
+class BidPath {
+  @StartsWithB()
+  id: string;
+}
+
+@ValidateEachRequest()
+class EachRequestPath {
+  @StartsWithB()
+  id: string;
+}
+
+class PageQuery {
+  @StartsWithB()
+  cursor: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  limit?: number;
+
+  @IsOptional()
+  @Type(() => Date)
+  since?: Date;
+}
+
+describe('createValidationPipe(): path and query DTOs validated once per distinct input', () => {
+  const path = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'param', metatype });
+  beforeEach(() => (checks = 0));
+
+  it('should validate a path input once and hand out a fresh copy of the DTO on every request', async () => {
+    const pipe = createValidationPipe();
+    const first = (await pipe.transform({ id: 'b-1' }, path(BidPath))) as BidPath;
+    const second = (await pipe.transform({ id: 'b-1' }, path(BidPath))) as BidPath;
+    const third = (await pipe.transform({ id: 'b-1' }, path(BidPath))) as BidPath;
+    expect(checks).toBe(1);
+    expect(second).toBeInstanceOf(BidPath);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    second.id = 'changed by a handler';
+    expect(third.id).toBe('b-1');
+    expect(((await pipe.transform({ id: 'b-1' }, path(BidPath))) as BidPath).id).toBe('b-1');
+    await pipe.transform({ id: 'b-2' }, path(BidPath));
+    expect(checks).toBe(2);
+  });
+
+  it("should remember Fastify's path parameters too", async () => {
+    const pipe = createValidationPipe();
+    await pipe.transform(fastifyParams({ id: 'b-9' }), path(BidPath));
+    expect(await pipe.transform(fastifyParams({ id: 'b-9' }), path(BidPath))).toEqual(
+      Object.assign(new BidPath(), { id: 'b-9' }),
+    );
+    expect(checks).toBe(1);
+  });
+
+  it('should validate an invalid input every time, answering the same field', async () => {
+    const pipe = createValidationPipe();
+    for (let i = 0; i < 3; i++) {
+      const error = await pipe.transform({ id: 'x-1' }, path(BidPath)).catch((e: unknown) => e);
+      expect((error as ValidationFailedError).fields).toEqual([
+        { field: 'id', message: 'must start with b-' },
+      ]);
+    }
+    expect(checks).toBe(3);
+  });
+
+  it('should validate a DTO marked @ValidateEachRequest() on every request', async () => {
+    const pipe = createValidationPipe();
+    await pipe.transform({ id: 'b-1' }, path(EachRequestPath));
+    await pipe.transform({ id: 'b-1' }, path(EachRequestPath));
+    expect(checks).toBe(2);
+  });
+
+  it('should remember a query whose DTO holds only primitives, and not one holding an object (a Date)', async () => {
+    const pipe = createValidationPipe();
+    const query: ArgumentMetadata = { type: 'query', metatype: PageQuery };
+    const page = (await pipe.transform({ cursor: 'b-c', limit: '20' }, query)) as PageQuery;
+    await pipe.transform({ cursor: 'b-c', limit: '20' }, query);
+    expect(page.limit).toBe(20);
+    expect(checks).toBe(1);
+    const dated = (await pipe.transform({ cursor: 'b-d', since: '2026-12-07' }, query)) as PageQuery;
+    const again = (await pipe.transform({ cursor: 'b-d', since: '2026-12-07' }, query)) as PageQuery;
+    expect(dated.since).toBeInstanceOf(Date);
+    expect(again.since).not.toBe(dated.since);
+    expect(checks).toBe(3);
+  });
+
+  it('should not remember repeated query keys, bodies or gRPC payloads', async () => {
+    const pipe = createValidationPipe();
+    const query: ArgumentMetadata = { type: 'query', metatype: PageQuery };
+    await pipe.transform({ cursor: ['b-1', 'b-2'] }, query).catch(() => undefined);
+    await pipe.transform({ cursor: ['b-1', 'b-2'] }, query).catch(() => undefined);
+    await pipe.transform({ id: 'b-1' }, { type: 'body', metatype: BidPath });
+    await pipe.transform({ id: 'b-1' }, { type: 'body', metatype: BidPath });
+    const grpc = { type: RpcParamtype.PAYLOAD as unknown as ArgumentMetadata['type'], metatype: BidPath };
+    await pipe.transform({ id: 'b-1' }, grpc);
+    await pipe.transform({ id: 'b-1' }, grpc);
+    // Two runs of each: none remembered.
+    expect(checks).toBe(6);
+  });
+
+  it(`should remember at most ${VALIDATION_MEMO_SIZE} inputs per class, forgetting the oldest`, async () => {
+    const pipe = createValidationPipe();
+    for (let i = 0; i <= VALIDATION_MEMO_SIZE; i++) await pipe.transform({ id: `b-${i}` }, path(BidPath));
+    expect(checks).toBe(VALIDATION_MEMO_SIZE + 1);
+    await pipe.transform({ id: `b-${VALIDATION_MEMO_SIZE}` }, path(BidPath));
+    expect(checks).toBe(VALIDATION_MEMO_SIZE + 1);
+    await pipe.transform({ id: 'b-0' }, path(BidPath));
+    expect(checks).toBe(VALIDATION_MEMO_SIZE + 2);
+  });
+});
+
 describe('findInputProblems()', () => {
+  it("should check Fastify's path parameters (an object whose prototype has no prototype)", () => {
+    expect(findInputProblems(fastifyParams({ id: 'b\u00001' }))).toEqual([
+      { field: 'id', message: 'must not contain NUL characters' },
+    ]);
+  });
+
   it('should name every string, key or nested value that holds a NUL character', () => {
     const nul = (field: string) => ({ field, message: 'must not contain NUL characters' });
     expect(findInputProblems({ a: 'ok', b: 'x\u0000', c: [{ d: '\u0000' }], ['k\u0000']: 1 })).toEqual([
