@@ -5,10 +5,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { HttpAdapterName } from '@platform/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Server, ServerResponse } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
 import { problemBody, toProblem } from '../filters/app-exception.filter';
 import { answerClientError } from './client-errors';
 import { acceptJsonBodiesOnExpress, acceptJsonBodiesOnFastify, JSON_BODY_LIMIT_BYTES } from './json-body';
+import { createQueryParser } from './query-parser';
 
 /**
  * Defense in depth behind the VCL's own rule: no shared cache (a CDN that ignores our VCL) keeps what a
@@ -61,7 +61,8 @@ export async function createHttpApp(
       bodyLimit: bodyLimitBytes,
       // Express's own ('simple') parser, so `@Query()` objects are the same plain data on both: Fastify's
       // default builds objects on a custom prototype, which the validation pipe's NUL and depth walk skips.
-      routerOptions: { querystringParser: (query) => parseQuery(query), maxParamLength: MAX_PARAM_LENGTH },
+      // Remembers the last short query strings (query-parser.ts).
+      routerOptions: { querystringParser: createQueryParser(), maxParamLength: MAX_PARAM_LENGTH },
       // Errors Fastify raises before any route runs (a path that does not percent-decode, a parameter past
       // maxParamLength) answer in the service's error shape, as Express's do through the exception filter.
       clientErrorHandler: answerClientError,
