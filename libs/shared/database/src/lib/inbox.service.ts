@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { prepared } from './prepared-statements';
+import { quoteIdentifier } from './schema-of';
 
 /** The inbox's statements on one schema's `processed_events`, each a named statement ({@link prepared}). */
 function inboxSql(schema: string) {
-  const table = `"${schema.replace(/"/g, '""')}".processed_events`;
+  const table = `${quoteIdentifier(schema)}.processed_events`;
   return {
     recordOnce: prepared(`INSERT INTO ${table} (event_id, topic, entity_id)
        VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`),

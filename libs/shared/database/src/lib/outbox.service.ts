@@ -4,6 +4,7 @@ import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner 
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { OUTBOX_TABLE } from './outbox.constants';
 import { prepared } from './prepared-statements';
+import { quoteIdentifier } from './schema-of';
 
 /** A write to the outbox outside a transaction: the event could commit without the change, or vice versa. */
 export class OutboxTransactionRequiredError extends Error {
@@ -27,7 +28,7 @@ const insertSqlBySchema = new Map<string, string>();
 function insertSql(schema: string): string {
   let sql = insertSqlBySchema.get(schema);
   if (sql === undefined) {
-    sql = prepared(`INSERT INTO "${schema.replace(/"/g, '""')}".${OUTBOX_TABLE}
+    sql = prepared(`INSERT INTO ${quoteIdentifier(schema)}.${OUTBOX_TABLE}
          (event_id, topic, message_key, payload, headers)
        SELECT e, $2, k, p::jsonb, h::jsonb
          FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(e, k, p, h, n)

@@ -198,6 +198,10 @@ async function main(): Promise<void> {
     CACHE_PREFIX: `bench-events-${config.runId}:`,
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     OUTBOX_BATCH_SIZE: '1000',
+    // The same setting as the writer thread's pool (events-writer.ts), so one switch compares both.
+    ...(process.env['DB_PREPARED_STATEMENTS'] === undefined
+      ? {}
+      : { DB_PREPARED_STATEMENTS: process.env['DB_PREPARED_STATEMENTS'] }),
   });
   await runMigrations(serviceConfig, spec.database);
   const running = await startServiceApp(spec, serviceConfig);

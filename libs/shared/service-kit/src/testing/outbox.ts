@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@platform/contracts';
+import { quoteIdentifier } from '@platform/database';
 import { Client } from 'pg';
 
 /** A row of a service's `outbox_events`, as tests read it. */
@@ -9,8 +10,6 @@ export interface OutboxTestRow {
   sentAt: Date | null;
   attempts: number;
 }
-
-const quote = (schema: string) => `"${schema.replace(/"/g, '""')}"`;
 
 /** Runs `work` with a short-lived Postgres connection to `databaseUrl`. */
 async function withClient<T>(databaseUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -31,7 +30,7 @@ export function readOutbox(
 ): Promise<OutboxTestRow[]> {
   return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query(
-      `SELECT topic, message_key, payload, sent_at, attempts FROM ${quote(schema)}.outbox_events
+      `SELECT topic, message_key, payload, sent_at, attempts FROM ${quoteIdentifier(schema)}.outbox_events
         WHERE $1::text IS NULL OR message_key = $1 ORDER BY id`,
       [messageKey ?? null],
     );
@@ -50,7 +49,7 @@ export function readOutbox(
  * case's change rolls back with its event. Resolves to a function that removes the failure again.
  */
 export async function refuseOutboxWrites(databaseUrl: string, schema: string): Promise<() => Promise<void>> {
-  const s = quote(schema);
+  const s = quoteIdentifier(schema);
   await withClient(databaseUrl, async (client) => {
     await client.query(`CREATE FUNCTION ${s}.refuse_outbox_write() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'outbox write refused (test)'; END $$`);
@@ -67,6 +66,6 @@ export async function refuseOutboxWrites(databaseUrl: string, schema: string): P
 /** Drops a schema a test created for a service of its own (`DB_SCHEMA`), with everything in it. */
 export function dropSchema(databaseUrl: string, schema: string): Promise<void> {
   return withClient(databaseUrl, async (client) => {
-    await client.query(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
   });
 }

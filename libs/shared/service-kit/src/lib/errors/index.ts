@@ -1,3 +1,4 @@
 export * from './domain.error';
 export * from './request-body.error';
 export * from './dependency-unavailable.error';
+export * from './error-message';

@@ -2,7 +2,7 @@ import { credentials, loadPackageDefinition, Metadata, ServiceError, status } fr
 import { loadSync } from '@grpc/proto-loader';
 import { grpcLoaderOptions, protoPath, ProtoService } from '@platform/proto';
 import { UpstreamUnavailableError } from '../errors/domain.error';
-import { errorMessage } from '../kafka/consumer/consumer-errors';
+import { errorMessage } from '../errors/error-message';
 
 /** Options of {@link createGrpcClient}. */
 export interface GrpcClientOptions {

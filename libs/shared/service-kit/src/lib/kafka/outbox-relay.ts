@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { OUTBOX_CHANNEL, OUTBOX_TABLE } from '@platform/database';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE, quoteIdentifier } from '@platform/database';
 import type { Producer, TopicMessages } from 'kafkajs';
 import { Client, Notification } from 'pg';
 import { Registry } from 'prom-client';
@@ -197,8 +197,7 @@ export class OutboxRelay {
     this.registry = options.registry ?? new Registry();
     this.metrics = new OutboxRelayMetrics(this.registry);
     this.logger = options.logger ?? new Logger(OutboxRelay.name);
-    const quoted = `"${options.schema.replace(/"/g, '""')}"`;
-    this.table = `${quoted}.${OUTBOX_TABLE}`;
+    this.table = `${quoteIdentifier(options.schema)}.${OUTBOX_TABLE}`;
     this.sql = {
       pending: pendingRowsQuery(this.table),
       markAndRead: markAndReadQuery(this.table),

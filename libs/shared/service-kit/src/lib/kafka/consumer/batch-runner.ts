@@ -1,4 +1,5 @@
-import { classifyFailure, errorCode, errorMessage } from './consumer-errors';
+import { errorMessage } from '../../errors/error-message';
+import { classifyFailure, errorCode } from './consumer-errors';
 import type { ConsumerMetrics } from './consumer.metrics';
 import type { ConsumedMessage, DeadLetter, MessageRunner, RunContext, RunnerLogger } from './message-runner';
 

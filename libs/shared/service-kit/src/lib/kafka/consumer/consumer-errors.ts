@@ -56,8 +56,3 @@ export function errorCode(error: unknown): string {
   if (typeof code === 'string' && code.length > 0) return code;
   return error instanceof Error ? error.name : 'UNKNOWN';
 }
-
-/** The message of an error, whatever was thrown. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

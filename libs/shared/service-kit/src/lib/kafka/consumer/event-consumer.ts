@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer, TopicOffsets } from 'kafkajs';
 import { coalesce } from './coalesce';
 import type { ConsumerMetrics } from './consumer.metrics';
-import { errorMessage } from './consumer-errors';
+import { errorMessage } from '../../errors/error-message';
 import { BatchProcessor, BatchRunner } from './batch-runner';
 import {
   ConsumedMessage,

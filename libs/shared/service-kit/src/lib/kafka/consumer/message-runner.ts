@@ -1,5 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { classifyFailure, errorCode, errorMessage, FailureKind } from './consumer-errors';
+import { errorMessage } from '../../errors/error-message';
+import { classifyFailure, errorCode, FailureKind } from './consumer-errors';
 import type { ConsumerMetrics } from './consumer.metrics';
 
 /** One consumed Kafka record, as the runner and the processors see it. */
