@@ -46,6 +46,7 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       'CreateOutboxEvents1765000000000',
       'IndexActiveBidExpiry1766000000000',
       'CreateBidStatsHourly1766000000001',
+      'QuietOutboxCommits1767000000000',
     ]);
     expect(await tables()).toEqual([
       'bid_stats_hourly',
@@ -77,10 +78,12 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       'CreateOutboxEvents1765000000000',
       'CreateProcessedEvents1764000000000',
       'IndexActiveBidExpiry1766000000000',
+      'QuietOutboxCommits1767000000000',
     ]);
   });
 
   it('should revert one step, then everything, leaving no tables behind', async () => {
+    expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['QuietOutboxCommits1767000000000']);
     expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['CreateBidStatsHourly1766000000001']);
     expect(await tables()).toEqual(['bids', 'migrations', 'outbox_events', 'processed_events']);
     expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['IndexActiveBidExpiry1766000000000']);

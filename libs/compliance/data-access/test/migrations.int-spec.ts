@@ -72,6 +72,7 @@ describe('compliance migrations (scratch database)', () => {
       'CreateComplianceAudit1764000000202',
       'CreateOutboxEvents1765000000000',
       'CreateDncSync1766000000201',
+      'QuietOutboxCommits1767000000000',
     ]);
     expect(await tablesIn(SCHEMA)).toEqual(TABLES);
     expect(await tablesIn('public')).toEqual([]);
@@ -120,6 +121,7 @@ describe('compliance migrations (scratch database)', () => {
 
   it('should drop every table on down-all, newest migration first', async () => {
     expect(await runMigrations(config, COMPLIANCE_DATABASE, 'down-all')).toEqual([
+      'QuietOutboxCommits1767000000000',
       'CreateDncSync1766000000201',
       'CreateOutboxEvents1765000000000',
       'CreateComplianceAudit1764000000202',

@@ -69,6 +69,7 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
       'CreateBuyerRoutingCriteria1764000000101',
       'CreateOutboxEvents1765000000000',
       'AddRoutingHoursCapsAndStats1766000000101',
+      'QuietOutboxCommits1767000000000',
     ];
     expect(ran).toEqual(all);
     expect(await tables()).toEqual([
@@ -251,12 +252,13 @@ describe('routing migrations (scratch database on the real Postgres)', () => {
 
   it('should apply nothing the second time (idempotent)', async () => {
     expect(await runMigrations(config, ROUTING_DATABASE, 'up')).toEqual([]);
-    expect(await applied()).toHaveLength(4);
+    expect(await applied()).toHaveLength(5);
   });
 
   it('should drop the tables on down-all', async () => {
     const reverted = await runMigrations(config, ROUTING_DATABASE, 'down-all');
     expect(reverted).toEqual([
+      'QuietOutboxCommits1767000000000',
       'AddRoutingHoursCapsAndStats1766000000101',
       'CreateOutboxEvents1765000000000',
       'CreateBuyerRoutingCriteria1764000000101',

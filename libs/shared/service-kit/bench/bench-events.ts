@@ -227,8 +227,11 @@ Redis. A writer standing for another instance of the service changes rows and qu
 \`outbox_events\` in the same transaction (\`OutboxService.addMany\`; its commits evict nothing in the measured
 process, so only the consumer does). Being another instance, it runs in a worker thread of the child with a
 connection pool of its own of 20 connections (\`BENCH_WRITER_POOL\`; until 2026-12-07 it ran on the measured
-service's event loop and pool, which \`BENCH_WRITER=inline\` still does). The relay (woken by the commit's
-NOTIFY, at most one read per 5 ms when woken so) reads the pending rows and publishes them in batches with the
+service's event loop and pool, which \`BENCH_WRITER=inline\` still does). Its commits wake the relay as another
+instance's do: \`OutboxWakeup\` sends a \`NOTIFY\` after the commit (at most one per 2 ms) and the outbox insert
+silences the table trigger's (\`BENCH_OUTBOX_WAKEUP=trigger\`: every commit notifies through the trigger, as
+before 2026-12-07 18:30 UTC); its one UPDATE is a named statement (\`prepared\`), as the platform's own hot
+statements are. The relay (at most one read per \`OUTBOX_MIN_READ_INTERVAL_MS\`, 10 ms, when woken) reads the pending rows and publishes them in batches with the
 idempotent producer (acks=all, key = item id), reading the next batch while Kafka takes a full one and marking
 a batch sent while the next one goes out; the service's consumer takes
 a fetched batch per partition at a time: validates each record, deduplicates the batch by \`eventId\` against

@@ -4,26 +4,33 @@ import {
   CreateOutboxEvents1765000000000,
   dataSourceOptions,
   DatabaseSpec,
+  OUTBOX_CHANNEL,
   OutboxService,
   OutboxTransactionRequiredError,
+  QuietOutboxCommits1767000000000,
   runMigrations,
 } from '@platform/database';
 import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Client } from 'pg';
+import { Client, Notification } from 'pg';
 import {
   OutboxProducer,
   OutboxRelay,
   OutboxRelayLogger,
   OutboxRelayOptions,
+  OutboxWakeup,
+  markSentQuery,
   pendingRowsQuery,
   RELAY_SESSION_SETTING,
 } from '../src';
 import { eventually, recordTopic, stackEnv, TopicRecording } from '../src/testing';
 
 const env = stackEnv();
-const spec: DatabaseSpec = { entities: [], migrations: [CreateOutboxEvents1765000000000] };
+const spec: DatabaseSpec = {
+  entities: [],
+  migrations: [CreateOutboxEvents1765000000000, QuietOutboxCommits1767000000000],
+};
 
 /** The envelope a message carries. */
 const envelopeOf = (message: KafkaMessage): EventEnvelope =>
@@ -124,7 +131,7 @@ describe('OutboxRelay (real Postgres and Kafka)', () => {
   };
 
   /** Changes an item and queues its event in one transaction, as the services' use cases do. */
-  const change = (topic: string, id: string, version: number, fail = false) =>
+  const change = (topic: string, id: string, version: number, fail = false, via = outbox) =>
     dataSource.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO "${schema}".items (id, value) VALUES ($1, $2)
@@ -139,7 +146,7 @@ describe('OutboxRelay (real Postgres and Kafka)', () => {
         before: version === 1 ? null : { value: version - 1 },
         after: { value: version },
       });
-      await outbox.add(tx, topic, event);
+      await via.add(tx, topic, event);
       if (fail) throw new Error('use case failed after queueing its event');
       return event;
     });
@@ -238,6 +245,101 @@ describe('OutboxRelay (real Postgres and Kafka)', () => {
       // With a 2-minute poll, only the NOTIFY sent at commit can get it out within the default wait.
       const [message] = await recording.waitFor((m) => m.headers?.['event-id']?.toString() === event.eventId);
       expect(message.key?.toString()).toBe(event.entityId);
+    });
+
+    describe('woken by the writers (OutboxWakeup)', () => {
+      /** An outbox service whose commits wake the relay as a service instance's do, and its wake-up. */
+      const waking = (relayed?: OutboxRelay) => {
+        const via = new OutboxService();
+        const wakeup = new OutboxWakeup({ connectionString: config.database.url, schema, relay: relayed });
+        const stop = via.onCommit(wakeup.onCommit, { wakesRelay: true });
+        return { via, close: async () => (stop(), await wakeup.close()) };
+      };
+      /** A session listening on the outbox channel, counting this schema's notifications. */
+      const listen = async () => {
+        const session = new Client({ connectionString: config.database.url });
+        await session.connect();
+        const heard: number[] = [];
+        session.on('notification', (message: Notification) => {
+          if (message.payload === schema) heard.push(Date.now());
+        });
+        await session.query(`LISTEN ${OUTBOX_CHANNEL}`);
+        return { heard, end: () => session.end() };
+      };
+      /** A relay with a 2-minute poll that has made its first pass: only a wake-up gets a row out quickly. */
+      const idleRelay = async () => {
+        const relayed = relay({ pollIntervalMs: 120_000 });
+        relayed.start();
+        await eventually(() => relayed.isLeader);
+        await eventually(async () => (await pending()) === 0);
+        return relayed;
+      };
+
+      it("should be woken by another instance's commit through a NOTIFY sent after it", async () => {
+        const { topic, recording } = await newTopic();
+        await idleRelay();
+        const other = waking(); // another instance: its relay does not lead
+        try {
+          const event = await change(topic, `other-${randomUUID()}`, 1, false, other.via);
+          const [message] = await recording.waitFor(
+            (m) => m.headers?.['event-id']?.toString() === event.eventId,
+          );
+          expect(message.key?.toString()).toBe(event.entityId);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it("should be woken in process by its own instance's commit, with no NOTIFY at all", async () => {
+        const { topic, recording } = await newTopic();
+        const relayed = await idleRelay();
+        const own = waking(relayed);
+        const listener = await listen();
+        try {
+          const event = await change(topic, `own-${randomUUID()}`, 1, false, own.via);
+          await recording.waitFor((m) => m.headers?.['event-id']?.toString() === event.eventId);
+          expect(listener.heard).toEqual([]);
+        } finally {
+          await listener.end();
+          await own.close();
+        }
+      });
+
+      it('should leave a quiet commit that wakes nobody to the poll (the trigger sends nothing)', async () => {
+        const { topic, recording } = await newTopic();
+        await idleRelay();
+        const mute = new OutboxService();
+        const stop = mute.onCommit(async () => undefined, { wakesRelay: true });
+        try {
+          await change(topic, `mute-${randomUUID()}`, 1, false, mute);
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          expect(recording.messages).toHaveLength(0);
+          expect(await pending()).toBe(1);
+        } finally {
+          stop();
+        }
+      });
+
+      it('should send few NOTIFYs for a stream of commits, the last one after the last commit', async () => {
+        const listener = await listen();
+        const wakeup = new OutboxWakeup({ connectionString: config.database.url, schema, minIntervalMs: 20 });
+        try {
+          let lastSignal = 0;
+          for (let i = 0; i < 50; i++) {
+            wakeup.signal();
+            lastSignal = Date.now();
+            await new Promise((resolve) => setTimeout(resolve, 2));
+          }
+          await eventually(() => (listener.heard.at(-1) ?? 0) >= lastSignal);
+          // 50 signals over ~100 ms or more, one NOTIFY per 20 ms at most (plus the first).
+          const spanMs = lastSignal - (listener.heard[0] ?? lastSignal) + 40;
+          expect(listener.heard.length).toBeLessThanOrEqual(Math.ceil(spanMs / 20) + 1);
+          expect(listener.heard.length).toBeLessThan(50);
+        } finally {
+          await wakeup.close();
+          await listener.end();
+        }
+      });
     });
 
     it('should publish rows committed while no relay ran once one starts (crash between commit and publish)', async () => {
@@ -373,6 +475,33 @@ describe('OutboxRelay (real Postgres and Kafka)', () => {
   });
 
   describe('marking rows sent', () => {
+    it('should mark rows through the primary key, not by hashing the whole outbox', async () => {
+      // The mark took a JSON list of batches until 2026-12-07: estimated at 1,000 rows, it was hash-joined
+      // with a sequential scan of the table on every read.
+      await dataSource.query(
+        `INSERT INTO "${schema}".outbox_events (event_id, topic, message_key, payload, sent_at)
+         SELECT gen_random_uuid(), 'plan.topic', 'k' || g, '{}', now() FROM generate_series(1, 20000) AS g`,
+      );
+      await dataSource.query(`ANALYZE "${schema}".outbox_events`);
+      const session = new Client({ connectionString: config.database.url });
+      await session.connect();
+      try {
+        await session.query(RELAY_SESSION_SETTING);
+        const plan = (
+          await session.query<{ 'QUERY PLAN': string }>(
+            `EXPLAIN ${markSentQuery(`"${schema}".outbox_events`, 1)}`,
+            ['101,102,103', '1765000000000,1765000000000,1765000000001'],
+          )
+        ).rows
+          .map((row) => row['QUERY PLAN'])
+          .join('\n');
+        expect(plan).toContain('Index Scan using outbox_events_pkey');
+        expect(plan).not.toMatch(/Seq Scan|Hash Join/);
+      } finally {
+        await session.end();
+      }
+    });
+
     it('should not wait for the WAL flush of its marks (a mark lost to a Postgres crash only republishes)', async () => {
       const session = new Client({ connectionString: config.database.url });
       await session.connect();

@@ -4,6 +4,7 @@ import {
   CreateOutboxEvents1765000000000,
   CreateProcessedEvents1764000000000,
   DatabaseSpec,
+  QuietOutboxCommits1767000000000,
 } from '@platform/database';
 import { Bid } from './bid.entity';
 import { BidHourlyStats } from './bid-hourly-stats.entity';
@@ -23,6 +24,7 @@ export const BID_DATABASE: DatabaseSpec = {
     CreateOutboxEvents1765000000000,
     IndexActiveBidExpiry1766000000000,
     CreateBidStatsHourly1766000000001,
+    QuietOutboxCommits1767000000000,
   ],
 };
 

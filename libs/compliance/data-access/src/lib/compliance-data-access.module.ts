@@ -4,6 +4,7 @@ import {
   CreateOutboxEvents1765000000000,
   CreateProcessedEvents1764000000000,
   DatabaseSpec,
+  QuietOutboxCommits1767000000000,
 } from '@platform/database';
 import { DncEntry } from './dnc-entry.entity';
 import { DncEntryRepository } from './dnc-entry.repository';
@@ -25,6 +26,7 @@ export const COMPLIANCE_DATABASE: DatabaseSpec = {
     CreateComplianceAudit1764000000202,
     CreateOutboxEvents1765000000000,
     CreateDncSync1766000000201,
+    QuietOutboxCommits1767000000000,
   ],
 };
 

@@ -4,6 +4,7 @@ import {
   CreateOutboxEvents1765000000000,
   CreateProcessedEvents1764000000000,
   DatabaseSpec,
+  QuietOutboxCommits1767000000000,
 } from '@platform/database';
 import { BuyerRoutingCriteria } from './buyer-routing-criteria.entity';
 import { BuyerRoutingRepository } from './buyer-routing.repository';
@@ -20,6 +21,7 @@ export const ROUTING_DATABASE: DatabaseSpec = {
     CreateBuyerRoutingCriteria1764000000101,
     CreateOutboxEvents1765000000000,
     AddRoutingHoursCapsAndStats1766000000101,
+    QuietOutboxCommits1767000000000,
   ],
 };
 

@@ -90,6 +90,7 @@ describe('loadServiceConfig()', () => {
     expect(loadServiceConfig(defaults, validEnv).outbox).toEqual({
       relayEnabled: true,
       pollIntervalMs: 1000,
+      minReadIntervalMs: 10,
       batchSize: 100,
       retentionMs: 86_400_000,
       maxBackoffMs: 10_000,
@@ -101,6 +102,7 @@ describe('loadServiceConfig()', () => {
       ...validEnv,
       OUTBOX_RELAY_ENABLED: 'sometimes',
       OUTBOX_POLL_INTERVAL_MS: '0',
+      OUTBOX_MIN_READ_INTERVAL_MS: '5000',
       OUTBOX_BATCH_SIZE: '5000',
       OUTBOX_RETENTION_MS: 'a day',
       OUTBOX_MAX_BACKOFF_MS: '-1',
@@ -108,6 +110,7 @@ describe('loadServiceConfig()', () => {
     expect(Object.fromEntries(error.issues.map((issue) => [issue.variable, issue.message]))).toEqual({
       OUTBOX_RELAY_ENABLED: 'must be true, false, 1 or 0',
       OUTBOX_POLL_INTERVAL_MS: 'must be > 0',
+      OUTBOX_MIN_READ_INTERVAL_MS: 'must be <= 1000',
       OUTBOX_BATCH_SIZE: 'must be <= 1000',
       OUTBOX_RETENTION_MS: 'must be a number',
       OUTBOX_MAX_BACKOFF_MS: 'must be > 0',

@@ -101,6 +101,8 @@ export interface ServiceConfig {
   outbox: {
     relayEnabled: boolean;
     pollIntervalMs: number;
+    /** Least time between two reads of the outbox when woken by commits (`OUTBOX_MIN_READ_INTERVAL_MS`). */
+    minReadIntervalMs: number;
     batchSize: number;
     retentionMs: number;
     maxBackoffMs: number;
@@ -190,6 +192,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
       KAFKA_ENSURE_TOPICS: boolVar().default(true),
       OUTBOX_RELAY_ENABLED: boolVar().default(true),
       OUTBOX_POLL_INTERVAL_MS: positiveIntVar().default(1000),
+      OUTBOX_MIN_READ_INTERVAL_MS: positiveIntVar().max(1000, 'must be <= 1000').default(10),
       OUTBOX_BATCH_SIZE: positiveIntVar().max(1000, 'must be <= 1000').default(100),
       OUTBOX_RETENTION_MS: positiveIntVar().default(86_400_000),
       OUTBOX_MAX_BACKOFF_MS: positiveIntVar().default(10_000),
@@ -308,6 +311,7 @@ export function loadServiceConfig(
     outbox: {
       relayEnabled: vars.OUTBOX_RELAY_ENABLED,
       pollIntervalMs: vars.OUTBOX_POLL_INTERVAL_MS,
+      minReadIntervalMs: vars.OUTBOX_MIN_READ_INTERVAL_MS,
       batchSize: vars.OUTBOX_BATCH_SIZE,
       retentionMs: vars.OUTBOX_RETENTION_MS,
       maxBackoffMs: vars.OUTBOX_MAX_BACKOFF_MS,

@@ -2,6 +2,7 @@ export * from './schema-of';
 export * from './processed-event.entity';
 export * from './create-processed-events.migration';
 export * from './create-outbox-events.migration';
+export * from './quiet-outbox-commits.migration';
 export * from './outbox.constants';
 export * from './outbox.service';
 export * from './in-transaction';

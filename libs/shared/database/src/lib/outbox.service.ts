@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@platform/contracts';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-import { OUTBOX_TABLE } from './outbox.constants';
+import { OUTBOX_NOTIFY_SETTING, OUTBOX_TABLE } from './outbox.constants';
 import { prepared } from './prepared-statements';
 import { quoteIdentifier } from './schema-of';
 
@@ -17,23 +17,27 @@ export class OutboxTransactionRequiredError extends Error {
   }
 }
 
-/** The outbox insert of a schema, one text per schema (so it is prepared once per connection). */
-const insertSqlBySchema = new Map<string, string>();
+/** The outbox insert per schema and trigger mode, one text each (so each is prepared once per connection). */
+const insertSqlByKey = new Map<string, string>();
 
 /**
  * `unnest` keeps the array order, and the bigserial id follows it: the relay publishes in that order. A named
  * statement ({@link prepared}): at 1,000 one-event transactions a second, parsing and planning it on every
- * call was a measurable share of Postgres' CPU.
+ * call was a measurable share of Postgres' CPU. `quiet` also sets {@link OUTBOX_NOTIFY_SETTING} off for the
+ * rest of the transaction (before the statement's trigger runs), so its commit sends no `NOTIFY`.
  */
-function insertSql(schema: string): string {
-  let sql = insertSqlBySchema.get(schema);
+function insertSql(schema: string, quiet: boolean): string {
+  const key = `${quiet ? 'q' : 'n'}${schema}`;
+  let sql = insertSqlByKey.get(key);
   if (sql === undefined) {
     sql = prepared(`INSERT INTO ${quoteIdentifier(schema)}.${OUTBOX_TABLE}
          (event_id, topic, message_key, payload, headers)
        SELECT e, $2, k, p::jsonb, h::jsonb
-         FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(e, k, p, h, n)
+         FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(e, k, p, h, n)${
+           quiet ? `\n        WHERE set_config('${OUTBOX_NOTIFY_SETTING}', 'off', true) = 'off'` : ''
+         }
         ORDER BY n`);
-    insertSqlBySchema.set(schema, sql);
+    insertSqlByKey.set(key, sql);
   }
   return sql;
 }
@@ -60,6 +64,17 @@ export interface CommittedOutboxEvent {
  */
 export type OutboxCommitListener = (events: readonly CommittedOutboxEvent[]) => Promise<void>;
 
+/** How a commit listener takes part. */
+export interface OutboxCommitListenerOptions {
+  /**
+   * The listener wakes the outbox relay itself (in process, or with a `NOTIFY` of its own after the commit):
+   * while one such listener is registered, the outbox's insert silences the table trigger's `NOTIFY`
+   * ({@link OUTBOX_NOTIFY_SETTING}), which would make the transaction's commit wait for every other notifying
+   * commit (Postgres flushes them one at a time, under one lock).
+   */
+  readonly wakesRelay?: boolean;
+}
+
 /**
  * The producer side of the transactional outbox. `add` writes the event into `outbox_events` through the
  * caller's transaction, so the entity change and its event commit together or not at all; the relay
@@ -74,6 +89,8 @@ export class OutboxService implements EntitySubscriberInterface {
   private readonly logger = new Logger(OutboxService.name);
   private readonly queued = new WeakMap<QueryRunner, CommittedOutboxEvent[]>();
   private readonly listeners = new Set<OutboxCommitListener>();
+  /** How many of {@link listeners} wake the relay themselves. */
+  private relayWakers = 0;
 
   /**
    * Queues `event` for `topic` inside the transaction of `manager` (from `dataSource.transaction(...)` or
@@ -92,7 +109,7 @@ export class OutboxService implements EntitySubscriberInterface {
     if (!runner?.isTransactionActive) throw new OutboxTransactionRequiredError(topic);
     if (events.length === 0) return;
     const schema = (manager.connection.options as PostgresConnectionOptions).schema ?? 'public';
-    await manager.query(insertSql(schema), [
+    await manager.query(insertSql(schema, this.relayWakers > 0), [
       events.map((event) => event.eventId),
       topic,
       events.map((event) => event.entityId),
@@ -107,9 +124,15 @@ export class OutboxService implements EntitySubscriberInterface {
   }
 
   /** Adds a listener of committed events; returns the function that removes it. */
-  onCommit(listener: OutboxCommitListener): () => void {
+  onCommit(listener: OutboxCommitListener, options: OutboxCommitListenerOptions = {}): () => void {
+    if (this.listeners.has(listener)) return () => this.remove(listener, options);
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (options.wakesRelay) this.relayWakers++;
+    return () => this.remove(listener, options);
+  }
+
+  private remove(listener: OutboxCommitListener, { wakesRelay }: OutboxCommitListenerOptions): void {
+    if (this.listeners.delete(listener) && wakesRelay) this.relayWakers--;
   }
 
   /** TypeORM hook: the outermost commit hands the transaction's events to the listeners. */

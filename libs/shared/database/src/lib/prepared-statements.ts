@@ -18,10 +18,10 @@ const registered = new Map<string, string>();
  * builds, unless `DB_PREPARED_STATEMENTS=false`) a query of exactly this text is sent as a named statement:
  * parsed once per connection, and after five runs planned once (Postgres' generic plan). For the platform's
  * own hot statements whose best plan does not depend on the values: the outbox insert and the inbox's
- * statements (inserts from `unnest`, lookups by primary key). Not for statements whose plan does: the outbox
- * relay's read-and-mark, prepared, got a generic plan that hash-joined a sequential scan of the whole outbox
- * table, and `npm run bench:events` relayed 2,200–2,700 events/s instead of 9,500–10,000. Never for text built
- * per call: each registered text stays prepared on every connection that ran it.
+ * statements (inserts from `unnest`, lookups by primary key). Check the generic plan of anything else first:
+ * the outbox relay's read-and-mark, prepared, got one that hash-joined a sequential scan of the whole outbox
+ * table (its mark, a JSON list of batches then, did so in every plan; see `markSentQuery` in the relay).
+ * Never for text built per call: each registered text stays prepared on every connection that ran it.
  */
 export function prepared(text: string): string {
   if (!registered.has(text)) {

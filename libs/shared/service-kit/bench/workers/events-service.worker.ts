@@ -18,6 +18,7 @@ import {
   CreateProcessedEvents1764000000000,
   runMigrations,
   schemaOf,
+  QuietOutboxCommits1767000000000,
 } from '@platform/database';
 import { grpcPackage, protoPath } from '@platform/proto';
 import {
@@ -27,6 +28,7 @@ import {
   defineInvalidationMap,
   invalidateOn,
   OUTBOX_READ_CHANNEL,
+  OutboxRelayService,
   provideInvalidationMap,
   ServiceSpec,
   startServiceApp,
@@ -169,6 +171,7 @@ const spec: ServiceSpec = {
       CreateProcessedEvents1764000000000,
       CreateOutboxEvents1765000000000,
       CreateBenchItems1765000000900,
+      QuietOutboxCommits1767000000000,
     ],
   },
   // The kit always serves gRPC; no bench controller implements it.
@@ -202,6 +205,10 @@ async function main(): Promise<void> {
     ...(process.env['DB_PREPARED_STATEMENTS'] === undefined
       ? {}
       : { DB_PREPARED_STATEMENTS: process.env['DB_PREPARED_STATEMENTS'] }),
+    // To compare the relay's read cadence (default 10 ms).
+    ...(process.env['OUTBOX_MIN_READ_INTERVAL_MS'] === undefined
+      ? {}
+      : { OUTBOX_MIN_READ_INTERVAL_MS: process.env['OUTBOX_MIN_READ_INTERVAL_MS'] }),
   });
   await runMigrations(serviceConfig, spec.database);
   const running = await startServiceApp(spec, serviceConfig);
@@ -218,7 +225,7 @@ async function main(): Promise<void> {
     const setup = { schema, topic, ids };
     writer =
       process.env['BENCH_WRITER'] === 'inline'
-        ? writerOn(dataSource, setup)
+        ? writerOn(dataSource, setup, running.app.get(OutboxRelayService).wakeup)
         : startWriterThread(
             setup,
             serviceConfig.database.url,

@@ -6,11 +6,12 @@
  * service's event loop and pool instead, to see what one instance that both writes and consumes gets.
  */
 import { createEnvelope } from '@platform/contracts';
-import { OutboxService, PreparingClient } from '@platform/database';
+import { OutboxService, prepared, PreparingClient } from '@platform/database';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
+import { OutboxWakeup } from '../../src/lib/kafka/outbox-wakeup';
 
 /** What one run of writes did. */
 export interface WriteResult {
@@ -46,9 +47,24 @@ export interface WriterSetup {
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The writes of the bench on `dataSource`. */
-export function writerOn(dataSource: DataSource, { schema, topic, ids }: WriterSetup): BenchWriter {
+/**
+ * The writes of the bench on `dataSource`. With `wakeup` the commits wake the relay as a service instance's
+ * do (`OutboxRelayService`: the outbox's insert silences the table trigger); `BENCH_OUTBOX_WAKEUP=trigger`
+ * leaves it out, so every commit notifies through the trigger (as before 2026-12-07 18:30 UTC).
+ */
+export function writerOn(
+  dataSource: DataSource,
+  { schema, topic, ids }: WriterSetup,
+  wakeup?: OutboxWakeup,
+): BenchWriter {
+  // The item service's one write, prepared as the platform's own hot statements are (`prepared`): planning
+  // it on every call was a sixth of the writer's Postgres CPU, and the writer shares the machine it measures.
+  const updateSql = prepared(`UPDATE "${schema}".items AS i SET value = $2, version = i.version + 1
+       FROM (SELECT id, value AS old FROM "${schema}".items WHERE id = ANY($1::text[]) FOR UPDATE) AS o
+      WHERE i.id = o.id RETURNING i.id, o.old AS value, i.version`);
   const outbox = new OutboxService();
+  if (wakeup !== undefined && process.env['BENCH_OUTBOX_WAKEUP'] !== 'trigger')
+    outbox.onCommit(wakeup.onCommit, { wakesRelay: true });
 
   /** Sets every listed item to `value` in one transaction (each item once), queuing one event per item. */
   const update = async (batch: readonly string[], value: number, commits: [string, number, number][]) => {
@@ -62,12 +78,10 @@ export function writerOn(dataSource: DataSource, { schema, topic, ids }: WriterS
     try {
       const tx = runner.manager;
       // TypeORM answers an UPDATE … RETURNING with [rows, affected].
-      const [rows]: [{ id: string; value: number; version: number }[], number] = await tx.query(
-        `UPDATE "${schema}".items AS i SET value = $2, version = i.version + 1
-           FROM (SELECT id, value AS old FROM "${schema}".items WHERE id = ANY($1::text[]) FOR UPDATE) AS o
-          WHERE i.id = o.id RETURNING i.id, o.old AS value, i.version`,
-        [batch, value],
-      );
+      const [rows]: [{ id: string; value: number; version: number }[], number] = await tx.query(updateSql, [
+        batch,
+        value,
+      ]);
       const events = rows.map((row) =>
         createEnvelope({
           entity: 'item' as const,
@@ -129,7 +143,9 @@ export function writerOn(dataSource: DataSource, { schema, topic, ids }: WriterS
       return { start, end: now(), errors, commits };
     },
 
-    close: async () => undefined,
+    close: async () => {
+      await wakeup?.close();
+    },
   };
 }
 
@@ -204,10 +220,17 @@ async function serveThread(data: ThreadData): Promise<void> {
       ...(process.env['DB_PREPARED_STATEMENTS'] === 'false' ? {} : { Client: PreparingClient }),
     },
   }).initialize();
-  const writer = writerOn(dataSource, data.setup);
+  // Another instance: its relay does not lead, so its commits wake the leader with a NOTIFY.
+  const wakeup = new OutboxWakeup({
+    connectionString: data.databaseUrl,
+    schema: data.setup.schema,
+    applicationName: 'bench-events-writer-wakeup',
+  });
+  const writer = writerOn(dataSource, data.setup, wakeup);
   port.on('message', async (request: Request) => {
     try {
       if (request.op === 'close') {
+        await writer.close();
         await dataSource.destroy();
         port.postMessage({ id: request.id, result: { start: 0, end: 0, errors: 0, commits: [] } });
         return;
