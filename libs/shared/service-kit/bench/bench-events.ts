@@ -100,6 +100,8 @@ function run(): Promise<PhaseResult[]> {
       execArgv: [
         '-r',
         join(__dirname, '..', '..', '..', '..', 'tools', 'bench', 'swc-register.cjs'),
+        // As the services' images start them (`CMD` of docker/*.Dockerfile; bench:http's NODE_RUNTIME_FLAGS).
+        ...(process.env['BENCH_EVENTS_NODE_FLAGS'] === 'none' ? [] : ['--max-semi-space-size=32']),
         // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service (writer, relay, consumer) to find the slow stage.
         ...(process.env['BENCH_CPU_PROF']
           ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
