@@ -72,11 +72,12 @@ describe('audit trail through cache, Kafka and Postgres outages (throwaway Redis
     });
     // The consumer has seen these changes' events (its evictions cannot empty L1 during an outage later).
     await eventually(async () => {
-      const [{ sent, seen }] = await query<{ sent: number; seen: number }>(
+      const [{ sent, unseen }] = await query<{ sent: number; unseen: number }>(
         `SELECT (SELECT count(*) FROM ${SCHEMA}.outbox_events)::int AS sent,
-                (SELECT count(*) FROM ${SCHEMA}.processed_events)::int AS seen`,
+                (SELECT count(*) FROM ${SCHEMA}.outbox_events o WHERE NOT EXISTS (
+                   SELECT 1 FROM ${SCHEMA}.processed_events p WHERE p.event_id = o.event_id))::int AS unseen`,
       );
-      return sent > 0 && seen >= sent;
+      return sent > 0 && unseen === 0;
     }, 60_000);
   }, 180_000);
 
