@@ -64,7 +64,12 @@ describe('publishing behind the L2 command (standalone Redis)', () => {
     // behind whatever the cache call sent at once; a publish that waited for L2's reply would come after it.
     await Promise.all([a.set('k', 'v'), redis.get('marker:1')]);
     await Promise.all([a.delete('k'), redis.get('marker:2')]);
-    await until(() => heard.length === 2, 5000, 'B to hear both invalidations');
+    // MONITOR reports on a connection of its own: the last marker can reach it after both replies did.
+    await until(
+      () => heard.length === 2 && log.includes('get marker:2'),
+      5000,
+      'B to hear both invalidations and MONITOR to show the last marker',
+    );
 
     const channel = `${prefix}__cache_bus`;
     expect(log.filter((line) => !line.startsWith('ping'))).toEqual([
