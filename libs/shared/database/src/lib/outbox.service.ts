@@ -89,8 +89,8 @@ export class OutboxService implements EntitySubscriberInterface {
   private readonly logger = new Logger(OutboxService.name);
   private readonly queued = new WeakMap<QueryRunner, CommittedOutboxEvent[]>();
   private readonly listeners = new Set<OutboxCommitListener>();
-  /** How many of {@link listeners} wake the relay themselves. */
-  private relayWakers = 0;
+  /** The {@link listeners} that wake the relay themselves. */
+  private readonly relayWakers = new Set<OutboxCommitListener>();
 
   /**
    * Queues `event` for `topic` inside the transaction of `manager` (from `dataSource.transaction(...)` or
@@ -109,7 +109,7 @@ export class OutboxService implements EntitySubscriberInterface {
     if (!runner?.isTransactionActive) throw new OutboxTransactionRequiredError(topic);
     if (events.length === 0) return;
     const schema = (manager.connection.options as PostgresConnectionOptions).schema ?? 'public';
-    await manager.query(insertSql(schema, this.relayWakers > 0), [
+    await manager.query(insertSql(schema, this.relayWakers.size > 0), [
       events.map((event) => event.eventId),
       topic,
       events.map((event) => event.entityId),
@@ -125,14 +125,12 @@ export class OutboxService implements EntitySubscriberInterface {
 
   /** Adds a listener of committed events; returns the function that removes it. */
   onCommit(listener: OutboxCommitListener, options: OutboxCommitListenerOptions = {}): () => void {
-    if (this.listeners.has(listener)) return () => this.remove(listener, options);
     this.listeners.add(listener);
-    if (options.wakesRelay) this.relayWakers++;
-    return () => this.remove(listener, options);
-  }
-
-  private remove(listener: OutboxCommitListener, { wakesRelay }: OutboxCommitListenerOptions): void {
-    if (this.listeners.delete(listener) && wakesRelay) this.relayWakers--;
+    if (options.wakesRelay) this.relayWakers.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+      this.relayWakers.delete(listener);
+    };
   }
 
   /** TypeORM hook: the outermost commit hands the transaction's events to the listeners. */

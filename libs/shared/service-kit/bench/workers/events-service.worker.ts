@@ -201,14 +201,14 @@ async function main(): Promise<void> {
     CACHE_PREFIX: `bench-events-${config.runId}:`,
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     OUTBOX_BATCH_SIZE: '1000',
-    // The same setting as the writer thread's pool (events-writer.ts), so one switch compares both.
-    ...(process.env['DB_PREPARED_STATEMENTS'] === undefined
-      ? {}
-      : { DB_PREPARED_STATEMENTS: process.env['DB_PREPARED_STATEMENTS'] }),
-    // To compare the relay's read cadence (default 10 ms).
-    ...(process.env['OUTBOX_MIN_READ_INTERVAL_MS'] === undefined
-      ? {}
-      : { OUTBOX_MIN_READ_INTERVAL_MS: process.env['OUTBOX_MIN_READ_INTERVAL_MS'] }),
+    // Settings a comparison may switch: DB_PREPARED_STATEMENTS also reaches the writer thread's pool
+    // (events-writer.ts), so one switch compares both; the relay's read cadence.
+    ...Object.fromEntries(
+      ['DB_PREPARED_STATEMENTS', 'OUTBOX_MIN_READ_INTERVAL_MS'].flatMap((name) => {
+        const value = process.env[name];
+        return value === undefined ? [] : [[name, value]];
+      }),
+    ),
   });
   await runMigrations(serviceConfig, spec.database);
   const running = await startServiceApp(spec, serviceConfig);

@@ -50,7 +50,7 @@ const RESOLVED = Promise.resolve();
  */
 export class OutboxWakeup {
   private client?: Client;
-  private connecting?: Promise<Client>;
+  /** The one send loop running, if any: connecting and sending happen only inside it, one at a time. */
   private sending?: Promise<void>;
   private again = false;
   private lastSentAt = -Infinity;
@@ -87,9 +87,7 @@ export class OutboxWakeup {
   async close(): Promise<void> {
     this.closed = true;
     await this.sending;
-    const client = this.client ?? (await this.connecting?.catch(() => undefined));
-    this.client = undefined;
-    await client?.end().catch(() => undefined);
+    this.drop();
   }
 
   private async send(): Promise<void> {
@@ -99,7 +97,7 @@ export class OutboxWakeup {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       this.lastSentAt = performance.now();
       try {
-        const client = await this.connect();
+        const client = this.client ?? (await this.open());
         await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, this.options.schema]);
         if (this.failing)
           this.options.logger?.log({ schema: this.options.schema }, 'Outbox wake-up sent again');
@@ -116,12 +114,6 @@ export class OutboxWakeup {
         return;
       }
     } while (this.again && !this.closed);
-  }
-
-  private connect(): Promise<Client> {
-    if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
-    return this.connecting;
   }
 
   private async open(): Promise<Client> {
@@ -142,10 +134,6 @@ export class OutboxWakeup {
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
-    }
-    if (this.closed) {
-      await client.end().catch(() => undefined);
-      throw new Error('outbox wake-up closed');
     }
     this.client = client;
     return client;
