@@ -89,6 +89,7 @@ ConfigMap exists) renders it inline.
   "HTTP_PORT" (toString .svc.httpPort)
   "GRPC_PORT" (toString .svc.grpcPort)
   "HTTP_ADAPTER" $c.httpAdapter
+  "HTTP_CACHE_FAST_PATH" (toString $c.httpCacheFastPath)
   "DB_SCHEMA" .svc.dbSchema
   "DB_POOL_SIZE" (toString $c.dbPoolSize)
   "DB_STATEMENT_TIMEOUT_MS" (toString $c.dbStatementTimeoutMs)

@@ -15,6 +15,7 @@ import { CACHE_MODULE_OPTIONS } from './cache.module-definition';
 import { CacheNamespaces } from './cache-namespaces';
 import { CACHE_RESOURCES, createCacheResources, type CacheResources } from './cache-resources';
 import { CacheHealthIndicator } from './health/cache.health';
+import { HttpCacheFastPath } from './http/http-cache.fast-path';
 import type { CacheFeatureOptions, CacheModuleOptions } from './interfaces/cache-module-options.interface';
 import { CacheNestMetrics } from './metrics/cache-nest.metrics';
 
@@ -28,6 +29,7 @@ export const CACHE_EXPORTS = [
   CacheInvalidator,
   CacheNamespaces,
   CacheHealthIndicator,
+  HttpCacheFastPath,
 ];
 
 /** The providers of `forRoot` / `forRootAsync` (besides the options provider the builder adds). */
@@ -65,6 +67,7 @@ export function createCacheProviders(): Provider[] {
     CacheInvalidator,
     CacheHealthIndicator,
     CacheDecoratorsExplorer,
+    HttpCacheFastPath,
   ];
 }
 

@@ -30,7 +30,7 @@ describe('loadServiceConfig()', () => {
     const config = loadServiceConfig(defaults, validEnv);
     expect(config).toMatchObject({
       name: 'bid',
-      http: { host: '127.0.0.1', port: 3101, adapter: 'fastify' },
+      http: { host: '127.0.0.1', port: 3101, adapter: 'fastify', cacheFastPath: true },
       grpc: { port: 5101 },
       database: { schema: 'bid', poolSize: 10 },
       redis: { clusterNodes: [] },

@@ -68,7 +68,16 @@ export interface ServiceConfig {
    * The REST server: `HOST`, `HTTP_PORT`, and `HTTP_ADAPTER`, the HTTP framework under Nest (`fastify`, the
    * default, costs about half of Express per request; `express` is kept for what only runs on it).
    */
-  http: { host: string; port: number; adapter: HttpAdapterName };
+  http: {
+    host: string;
+    port: number;
+    adapter: HttpAdapterName;
+    /**
+     * `HTTP_CACHE_FAST_PATH` (default on): on Fastify, fresh L1 hits of public HTTP-cached routes are
+     * answered from a hook before Nest's router (the app's guards still run; see `HttpCacheFastPath`).
+     */
+    cacheFastPath: boolean;
+  };
   grpc: { host: string; port: number };
   /** Postgres; `url` carries `DATABASE_PASSWORD`, `ssl` the `DATABASE_SSL_*` settings (infra-credentials.ts). */
   database: {
@@ -172,6 +181,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
       HTTP_ADAPTER: z
         .enum(HTTP_ADAPTERS, { message: `must be one of ${HTTP_ADAPTERS.join(', ')}` })
         .default('fastify'),
+      HTTP_CACHE_FAST_PATH: boolVar().default(true),
       GRPC_HOST: z.string().min(1).optional(),
       GRPC_PORT: portVar().default(defaults.grpcPort),
       DATABASE_URL: urlVar('postgres:', 'postgresql:'),
@@ -291,7 +301,12 @@ export function loadServiceConfig(
   return {
     name: defaults.name,
     env: vars.NODE_ENV,
-    http: { host: vars.HOST, port: vars.HTTP_PORT, adapter: vars.HTTP_ADAPTER },
+    http: {
+      host: vars.HOST,
+      port: vars.HTTP_PORT,
+      adapter: vars.HTTP_ADAPTER,
+      cacheFastPath: vars.HTTP_CACHE_FAST_PATH,
+    },
     grpc: { host: vars.GRPC_HOST ?? vars.HOST, port: vars.GRPC_PORT },
     database: {
       ...toDatabaseCredentials(vars),

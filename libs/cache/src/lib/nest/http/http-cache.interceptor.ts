@@ -27,6 +27,7 @@ import { writeCachedAnswer, type HttpResponseLike } from '../../http/responder';
 import { compileRoute, type CompiledRoute } from '../../http/route-compiler';
 import { CACHE_INSTANCE, HTTP_CACHE_OPTIONS } from '../cache.constants';
 import { CacheNamespaces } from '../cache-namespaces';
+import { HttpCacheFastPath, type EarlyAnswering, type EarlyResponder } from './http-cache.fast-path';
 import { readRouteDeclaration } from './route-metadata';
 
 /** What one request's own handler run left behind, for the answer after `getOrSet`. */
@@ -64,7 +65,7 @@ type PlanSlots = Record<symbol, HttpCachePlan | null | undefined>;
  * {@link isRequestCacheable}, the hooks `@nestjs/cache-manager` users know.
  */
 @Injectable()
-export class HttpCacheInterceptor implements NestInterceptor {
+export class HttpCacheInterceptor implements NestInterceptor, EarlyAnswering {
   /** Where cache failures are reported. */
   protected readonly logger = new Logger('HttpCache');
   private readonly settings: HttpCacheSettings;
@@ -87,6 +88,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     protected readonly reflector: Reflector,
     @Optional() @Inject(HTTP_CACHE_OPTIONS) options?: HttpCacheOptions | null,
     @Optional() namespaces?: CacheNamespaces,
+    @Optional() private readonly fastPath?: HttpCacheFastPath,
   ) {
     this.settings = resolveHttpCacheSettings(options ?? {});
     this.planContext = { settings: this.settings, namespaces };
@@ -99,6 +101,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     let plan: HttpCachePlan | null;
     try {
       if (!this.isRequestCacheable(context)) return next.handle();
+      if (this.fastPath?.installed === true) this.fastPath.learn(context, this);
       plan = this.plan(context);
       key = plan === null ? undefined : this.trackBy(context);
     } catch (error) {
@@ -124,6 +127,39 @@ export class HttpCacheInterceptor implements NestInterceptor {
     }
     const ready = plan;
     return defer(() => this.respond(context, next, ready, fullKey));
+  }
+
+  /**
+   * How {@link HttpCacheFastPath} answers the route's fresh L1 hits before Nest's router, or `null` when it
+   * must not: a subclass that overrides a hook (which needs Nest's context), an uncached route, or a route
+   * whose key or privacy depends on the caller (the guards, which identify callers, run after the lookup).
+   */
+  earlyResponder(context: ExecutionContext): EarlyResponder | null {
+    const base = HttpCacheInterceptor.prototype;
+    if (this.trackBy !== base.trackBy || this.isRequestCacheable !== base.isRequestCacheable) return null;
+    if (this.plan !== base.plan) return null;
+    const route = this.route(context);
+    if (route === null) return null;
+    const sameForEveryCaller =
+      route.options.public === true || (route.options.public === false && route.varyUser === false);
+    if (!sameForEveryCaller) return null;
+    return {
+      lookup: (request) => {
+        if (!this.cache.enabled || !this.settings.methods.has(request.method)) return undefined;
+        const plan = planRequest(request, route, this.planContext);
+        if (plan === null) return undefined;
+        const entry = this.freshL1Entry(this.fullKey(plan, plan.key), plan);
+        return entry === undefined ? undefined : { plan, entry };
+      },
+      answer: (request, reply, hit) =>
+        writeCachedAnswer(request, reply, {
+          plan: hit.plan,
+          entry: hit.entry,
+          status: 'HIT',
+          layer: 'l1',
+          statusHeaders: this.settings.statusHeaders,
+        }),
+    };
   }
 
   /**

@@ -1,4 +1,5 @@
 export { HttpCacheInterceptor } from './http-cache.interceptor';
+export { HttpCacheFastPath, installHttpCacheFastPath } from './http-cache.fast-path';
 export { CacheRoute, NoCache } from './cache-route.decorator';
 // Framework-free parts, re-exported so existing `@platform/cache/nest` imports keep working.
 export type { CachedHttpResponse, HttpCacheStatus } from '../../http/cached-response';

@@ -1,4 +1,5 @@
 import { INestApplication, Module } from '@nestjs/common';
+import { installHttpCacheFastPath } from '@platform/cache/nest';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
 import type { ServiceConfig } from '@platform/config';
 import { grpcLoaderOptions } from '@platform/proto';
@@ -50,6 +51,9 @@ export async function startServiceApp(spec: ServiceSpec, config: ServiceConfig):
   app.flushLogs();
   installRequestLogging(app, config.http.adapter, loggerOptions(config));
   installHttpMetrics(app, config);
+  // Fresh hits of public HTTP-cached routes answered before Nest's router; the guards and the logging and
+  // metrics hooks still run for them.
+  if (config.http.cacheFastPath) installHttpCacheFastPath(app);
 
   try {
     setupOpenApi(app, config);

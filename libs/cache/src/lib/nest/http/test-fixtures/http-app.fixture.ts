@@ -13,6 +13,7 @@ import {
   Headers,
   HttpCode,
   Inject,
+  Injectable,
   type MiddlewareConsumer,
   Module,
   type NestModule,
@@ -22,6 +23,8 @@ import {
   Req,
   Res,
   ServiceUnavailableException,
+  UnauthorizedException,
+  UseGuards,
   type ExecutionContext,
   type INestApplication,
 } from '@nestjs/common';
@@ -36,6 +39,7 @@ import { CacheModule } from '../../cache.module';
 import type { EdgePurger } from '../../edge/edge-purger';
 import type { HttpCacheOptions } from '../../interfaces/http-cache-options.interface';
 import { CacheRoute, NoCache } from '../cache-route.decorator';
+import { HttpCacheFastPath, installHttpCacheFastPath } from '../http-cache.fast-path';
 import { HttpCacheInterceptor } from '../http-cache.interceptor';
 
 /** Handler runs per route, a switch that makes handlers fail, and a gate that holds them. */
@@ -73,8 +77,11 @@ export class RouteCalls {
 
 const CALLS = Symbol('fixture.routeCalls');
 
-/** HTTP frameworks the fixture runs on; every HTTP cache spec runs on each. */
-export const HTTP_ADAPTERS = ['fastify', 'express'] as const;
+/**
+ * HTTP stacks the fixture runs on; every HTTP cache spec runs on each: both frameworks, and Fastify with
+ * {@link HttpCacheFastPath} answering fresh hits before Nest's router (as the services run).
+ */
+export const HTTP_ADAPTERS = ['fastify', 'fastify+fast-path', 'express'] as const;
 
 /** The bits of the request and response (Express's or Fastify's alike) the fixture touches. */
 interface FixtureRequest {
@@ -99,14 +106,35 @@ interface FixtureResponse {
 
 /**
  * A bearer token is the user id (`Authorization: Bearer alice` → `request.user = { id: 'alice' }`), as an
- * auth guard would set it (a guard, so it runs before the interceptor on either framework).
+ * auth guard would set it (a guard, so it runs before the interceptor on either framework). Counted as the
+ * route `guard`; `x-deny: throw` makes it throw a 401, `x-deny: false` answer `false` (Nest's 403), and
+ * `x-deny: async` answer `true` on a later tick.
  */
+@Injectable()
 class BearerUserGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
+  constructor(@Inject(CALLS) private readonly calls: RouteCalls) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    this.calls.hit('guard');
     const request = context.switchToHttp().getRequest<FixtureRequest>();
     const authorization = request.headers['authorization'];
     const bearer = /^Bearer (.+)$/.exec(typeof authorization === 'string' ? authorization : '');
     if (bearer !== null) request.user = { id: bearer[1] };
+    const deny = request.headers['x-deny'];
+    if (deny === 'throw') throw new UnauthorizedException('denied by the fixture guard');
+    if (deny === 'false') return false;
+    if (deny === 'async') return new Promise((resolve) => setImmediate(() => resolve(true)));
+    return true;
+  }
+}
+
+/** A route's own guard (counted as `own-guard`): such a route is never answered before Nest's router. */
+@Injectable()
+class OwnGuard implements CanActivate {
+  constructor(@Inject(CALLS) private readonly calls: RouteCalls) {}
+
+  canActivate(): boolean {
+    this.calls.hit('own-guard');
     return true;
   }
 }
@@ -146,6 +174,23 @@ export class FixtureController {
   @CacheRoute({ public: true, ttl: { l3: '1m' } })
   catalog() {
     return { items: ['a', 'b'], served: this.calls.hit('catalog') };
+  }
+
+  /** Public, with its own status and header (set by Nest before the interceptors run). */
+  @Get('notice')
+  @HttpCode(203)
+  @Header('X-Notice', 'fixture')
+  @CacheRoute({ public: true, key: 'notice', statuses: [203], ttl: { l3: '1m' } })
+  notice() {
+    return { notice: 'hello', served: this.calls.hit('notice') };
+  }
+
+  /** Public, but behind a guard of its own. */
+  @Get('guarded')
+  @UseGuards(OwnGuard)
+  @CacheRoute({ public: true, ttl: { l3: '1m' } })
+  guarded() {
+    return { guarded: true, served: this.calls.hit('guarded') };
   }
 
   @Get('search')
@@ -288,6 +333,8 @@ export interface HttpFixture {
   readonly calls: RouteCalls;
   readonly cache: TieredCache;
   readonly invalidator: CacheInvalidator;
+  /** The app's early-answer path (installed on `fastify+fast-path` only). */
+  readonly fastPath: HttpCacheFastPath;
   close(): Promise<void>;
 }
 
@@ -313,6 +360,7 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
     controllers: [FixtureController],
     providers: [
       { provide: CALLS, useValue: calls },
+      OwnGuard,
       { provide: APP_GUARD, useClass: BearerUserGuard },
       { provide: APP_INTERCEPTOR, useClass: HttpCacheInterceptor },
     ],
@@ -328,6 +376,9 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
     options.adapter === 'express'
       ? moduleRef.createNestApplication({ logger: false })
       : moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
+  if (options.adapter === 'fastify+fast-path' && !installHttpCacheFastPath(app)) {
+    throw new Error('the fast path did not install on Fastify');
+  }
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
@@ -336,6 +387,7 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
     calls,
     cache: app.get<TieredCache>(CACHE_INSTANCE),
     invalidator: app.get(CacheInvalidator),
+    fastPath: app.get(HttpCacheFastPath),
     close: () => app.close(),
   };
 }
