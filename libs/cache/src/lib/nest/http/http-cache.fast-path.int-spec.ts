@@ -38,23 +38,12 @@ describe('HttpCacheFastPath (Fastify, real Redis)', () => {
 
   /** The same app twice: with the early path, and as Nest's router alone answers (each its own keys). */
   async function pair(): Promise<{ early: HttpFixture; nest: HttpFixture }> {
-    const early = track(
-      await startHttpFixture({
-        adapter: 'fastify+fast-path',
-        redis,
-        prefix: uniquePrefix('fast-early'),
-        calls: new RouteCalls(),
-      }),
-    );
-    const nest = track(
-      await startHttpFixture({
-        adapter: 'fastify',
-        redis,
-        prefix: uniquePrefix('fast-nest'),
-        calls: new RouteCalls(),
-      }),
-    );
-    return { early, nest };
+    const start = async (adapter: 'fastify+fast-path' | 'fastify', name: string) =>
+      track(await startHttpFixture({ adapter, redis, prefix: uniquePrefix(name), calls: new RouteCalls() }));
+    return {
+      early: await start('fastify+fast-path', 'fast-early'),
+      nest: await start('fastify', 'fast-nest'),
+    };
   }
 
   it("should answer a public route's fresh hit before Nest's router, exactly as Nest's router answers it", async () => {
