@@ -1,4 +1,6 @@
+import type { Registry } from 'prom-client';
 import type { RedisConnection } from '../../redis-connection';
+import { CACHE_METRICS_REGISTRY } from '../cache.constants';
 import { openRedis, uniquePrefix } from '../../../test-support/redis-targets';
 import { RouteCalls, startHttpFixture, type HttpFixture } from './test-fixtures/http-app.fixture';
 
@@ -65,6 +67,12 @@ describe('HttpCacheFastPath (Fastify, real Redis)', () => {
     expect(notice.status).toBe(203);
     expect(notice.headers['x-notice']).toBe('fixture');
     expect(early.calls.count('notice')).toBe(1);
+    // Counted for /metrics, beside the engine's hit counts.
+    const registry = early.app.get<Registry>(CACHE_METRICS_REGISTRY);
+    const counted = (await registry.getSingleMetric('cache_http_early_answers_total')?.get())?.values[0]
+      ?.value;
+    expect(counted).toBe(early.fastPath.answered);
+    expect(counted).toBe(4);
   });
 
   it('should answer a matching If-None-Match with an empty 304, and a HEAD without a body, as Nest does', async () => {

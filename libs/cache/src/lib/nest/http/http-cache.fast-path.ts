@@ -1,6 +1,8 @@
 import {
   ForbiddenException,
+  Inject,
   Injectable,
+  Optional,
   type CanActivate,
   type ExecutionContext,
   type INestApplication,
@@ -13,11 +15,13 @@ import {
   INTERCEPTORS_METADATA,
 } from '@nestjs/common/constants';
 import { ApplicationConfig } from '@nestjs/core';
+import { Counter } from 'prom-client';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { CachedHttpResponse } from '../../http/cached-response';
 import type { HttpCacheRequest } from '../../http/http-cache-options';
 import type { HttpCachePlan } from '../../http/http-cache-plan';
 import type { HttpResponseLike } from '../../http/responder';
+import { CACHE_RESOURCES, type CacheResources } from '../cache-resources';
 import { HttpExecutionContext } from './http-execution-context';
 
 /** A fresh L1 answer for one request, found before the route's guards ran. */
@@ -98,6 +102,28 @@ export class HttpCacheFastPath {
   private config: ApplicationConfig | undefined;
   private count = 0;
 
+  /**
+   * Counts early answers as `cache_http_early_answers_total` on the cache's registry (a plain number on the
+   * hot path, copied into prom-client at scrape time): beside `http_requests_total`, the share of requests
+   * that never entered Nest's router.
+   */
+  constructor(@Optional() @Inject(CACHE_RESOURCES) resources?: CacheResources) {
+    if (resources === undefined) return;
+    const { prefix, labels } = resources.metricNames;
+    const name = `${prefix}http_early_answers_total`;
+    if (resources.registry.getSingleMetric(name) !== undefined) return;
+    const counter: Counter<string> = new Counter({
+      name,
+      help: "Fresh HTTP cache hits answered before Nest's router (HttpCacheFastPath).",
+      labelNames: Object.keys(labels),
+      registers: [resources.registry],
+      collect: () => {
+        counter.reset();
+        counter.inc(labels, this.count);
+      },
+    });
+  }
+
   /** Whether the hook is installed (routes are learned only then). */
   get installed(): boolean {
     return this.config !== undefined;
@@ -172,12 +198,14 @@ export class HttpCacheFastPath {
     } catch (error) {
       return done(error);
     }
-    if (verdict === true) return this.send(route, request, reply, hit);
+    if (verdict === true) return this.send(route, request, reply, hit, done);
     if (verdict === false) return done(new ForbiddenException(FORBIDDEN_MESSAGE));
     const found = hit;
     verdict.then(
       (allowed) =>
-        allowed ? this.send(route, request, reply, found) : done(new ForbiddenException(FORBIDDEN_MESSAGE)),
+        allowed
+          ? this.send(route, request, reply, found, done)
+          : done(new ForbiddenException(FORBIDDEN_MESSAGE)),
       (error: unknown) => done(error),
     );
   }
@@ -187,9 +215,17 @@ export class HttpCacheFastPath {
     request: FastifyRequestLike,
     reply: FastifyReplyLike,
     hit: EarlyHit,
+    done: HookDone,
   ): void {
-    for (const { name, value } of route.headers) reply.header(name, value);
-    const body = route.responder.answer(request, reply, hit);
+    let body: string | undefined;
+    try {
+      for (const { name, value } of route.headers) reply.header(name, value);
+      body = route.responder.answer(request, reply, hit);
+    } catch {
+      // Never a failed request for the cache's sake: Nest's router answers it and sets its headers anew (the
+      // guards then run a second time, for this request only).
+      return done();
+    }
     this.count++;
     reply.send(body);
   }
