@@ -233,7 +233,7 @@ service's event loop and pool, which \`BENCH_WRITER=inline\` still does). Its co
 instance's do: \`OutboxWakeup\` sends a \`NOTIFY\` after the commit (at most one per 2 ms) and the outbox insert
 silences the table trigger's (\`BENCH_OUTBOX_WAKEUP=trigger\`: every commit notifies through the trigger, as
 before 2026-12-07 18:30 UTC); its one UPDATE is a named statement (\`prepared\`), as the platform's own hot
-statements are. The relay (at most one read per \`OUTBOX_MIN_READ_INTERVAL_MS\`, 10 ms, when woken) reads the pending rows and publishes them in batches with the
+statements are. The relay (at most one read per \`OUTBOX_MIN_READ_INTERVAL_MS\`, 20 ms, when woken) reads the pending rows and publishes them in batches with the
 idempotent producer (acks=all, key = item id), reading the next batch while Kafka takes a full one and marking
 a batch sent while the next one goes out; the service's consumer takes
 a fetched batch per partition at a time: validates each record, deduplicates the batch by \`eventId\` against

@@ -90,7 +90,7 @@ describe('loadServiceConfig()', () => {
     expect(loadServiceConfig(defaults, validEnv).outbox).toEqual({
       relayEnabled: true,
       pollIntervalMs: 1000,
-      minReadIntervalMs: 10,
+      minReadIntervalMs: 20,
       batchSize: 100,
       retentionMs: 86_400_000,
       maxBackoffMs: 10_000,

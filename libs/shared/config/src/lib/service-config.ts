@@ -202,7 +202,7 @@ const schemaFor = (defaults: ServiceDefaults) =>
       KAFKA_ENSURE_TOPICS: boolVar().default(true),
       OUTBOX_RELAY_ENABLED: boolVar().default(true),
       OUTBOX_POLL_INTERVAL_MS: positiveIntVar().default(1000),
-      OUTBOX_MIN_READ_INTERVAL_MS: positiveIntVar().max(1000, 'must be <= 1000').default(10),
+      OUTBOX_MIN_READ_INTERVAL_MS: positiveIntVar().max(1000, 'must be <= 1000').default(20),
       OUTBOX_BATCH_SIZE: positiveIntVar().max(1000, 'must be <= 1000').default(100),
       OUTBOX_RETENTION_MS: positiveIntVar().default(86_400_000),
       OUTBOX_MAX_BACKOFF_MS: positiveIntVar().default(10_000),

@@ -23,7 +23,7 @@ export interface OutboxWakeupOptions {
   ssl?: ConnectionOptions | false;
   /**
    * Least time between the starts of two `NOTIFY`s (default 2 ms): the relay reads at most once per
-   * `minReadIntervalMs` (5 ms) anyway, and a `NOTIFY` per commit cost the writer a fifth of its socket
+   * `minReadIntervalMs` (20 ms by default) anyway, and a `NOTIFY` per commit cost the writer a fifth of its socket
    * writes at 1,000 commits a second.
    */
   minIntervalMs?: number;
