@@ -1,8 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { CacheEntryRoute } from '@platform/cache/nest';
 import { ApiEndpoint } from '@platform/service-kit';
 import { BidSchema } from './bid.openapi';
 import { BidService } from './bid.service';
 import { BidView } from './bid.mapper';
+import { BID_CACHE_NAMESPACES, BidNamespaceKeys } from './cache/bid-cache.keys';
+import { BidReadTracker } from './cache/bid-read.tracker';
 import { BidIdDto, CreateBidDto, ListBidsQuery, UpdateBidDto } from './dto/bid.dto';
 
 /** REST API of bids. */
@@ -22,8 +25,14 @@ export class BidController {
     return this.bids.list(query);
   }
 
+  /** The bid as cached (`bid:{bidID}`): a fresh L1 entry is answered before Nest's router (`CacheEntryRoute`). */
   @Get(':id')
   @ApiEndpoint({ summary: 'One bid', scope: 'bid:read', response: BidSchema, errors: [404] })
+  @CacheEntryRoute({
+    namespace: BID_CACHE_NAMESPACES.bid.namespace,
+    key: ({ id }) => (id === undefined ? undefined : BidNamespaceKeys.bid(id)),
+    reads: BidReadTracker,
+  })
   async get(@Param() { id }: BidIdDto): Promise<BidView> {
     return this.bids.get(id);
   }

@@ -42,14 +42,6 @@ export class TieredCache extends NamespacedCache<unknown> {
     this.registry = registry;
   }
 
-  /**
-   * `peek` for a caller that reads through with `getOrSet` when it misses (the HTTP cache's hit path): a miss
-   * here is not counted, so the L1 hit ratio counts each request once.
-   */
-  peekBeforeLoad(key: string): unknown {
-    return this.peekL1(key, false);
-  }
-
   /** Starts the L1 coherence bus; call once before serving traffic. */
   connect(): Promise<void> {
     return this.core.connect();

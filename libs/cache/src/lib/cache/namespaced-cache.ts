@@ -65,6 +65,15 @@ export class NamespacedCache<T = unknown> implements Cache<T> {
   }
 
   /**
+   * `peek` for a caller that reads through with `getOrSet` when it misses (the HTTP cache's hit path, the
+   * early answers of `HttpCacheFastPath`): a miss here is not counted, so the L1 hit ratio counts each
+   * request once.
+   */
+  peekBeforeLoad(key: string): T | undefined {
+    return this.peekL1(key, false);
+  }
+
+  /**
    * `peek`, optionally without counting a miss (see {@link ReadPath.peek}). Hot path: the L1 node this key was
    * last read from, if it is still L1's (see ReadPath.peekHandle). One lookup by the caller's key string, whose
    * hash V8 keeps, instead of building and hashing the full key.

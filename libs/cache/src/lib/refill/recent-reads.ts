@@ -32,6 +32,14 @@ export class RecentReads {
     if (this.readAt.size > this.maxKeys) this.readAt.delete(this.readAt.keys().next().value as string);
   }
 
+  /**
+   * Notes a read answered before the handler ran (`CacheEntryRoute`'s `reads`): keys here are full keys,
+   * `<namespace>:<key>`.
+   */
+  noteRead(namespace: string, key: string): void {
+    this.record(`${namespace}:${key}`);
+  }
+
   /** Whether `key` was read within the window (noted at most a second late). */
   wasRead(key: string): boolean {
     const at = this.readAt.get(key);

@@ -11,9 +11,12 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
+import { CacheEntryRoute } from '@platform/cache/nest';
 import { ApiEndpoint, RequireScopes } from '@platform/service-kit';
 import { BuyerRoutingSchema, RouteDecisionSchema, RoutingHourStatsSchema } from './routing.openapi';
 import { RoutingService } from './routing.service';
+import { ROUTING_CACHE_NAMESPACE, RoutingNamespaceKeys } from './cache/routing-cache.keys';
+import { HotKeyTracker } from './warming/hot-key.tracker';
 import { BuyerRoutingView, toBuyerRoutingView } from './routing.mapper';
 import type { RouteDecision } from './decision/route-decision.service';
 import { RouteDecisionService } from './decision/route-decision.service';
@@ -67,6 +70,11 @@ export class RoutingController {
     scope: 'routing:read',
     response: BuyerRoutingSchema,
     errors: [404],
+  })
+  @CacheEntryRoute({
+    namespace: ROUTING_CACHE_NAMESPACE.namespace,
+    key: ({ buyerId }) => (buyerId === undefined ? undefined : RoutingNamespaceKeys.buyer(buyerId)),
+    reads: HotKeyTracker,
   })
   async get(@Param() { buyerId }: BuyerIdDto): Promise<BuyerRoutingView> {
     return this.routing.get(buyerId);

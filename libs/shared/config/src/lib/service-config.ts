@@ -73,8 +73,9 @@ export interface ServiceConfig {
     port: number;
     adapter: HttpAdapterName;
     /**
-     * `HTTP_CACHE_FAST_PATH` (default on): on Fastify, fresh L1 hits of public HTTP-cached routes are
-     * answered from a hook before Nest's router (the app's guards still run; see `HttpCacheFastPath`).
+     * `HTTP_CACHE_FAST_PATH` (default on): on Fastify, fresh L1 hits of public HTTP-cached routes and of
+     * `@CacheEntryRoute` routes are answered from a hook before Nest's router (the app's guards still run;
+     * see `HttpCacheFastPath`).
      */
     cacheFastPath: boolean;
   };

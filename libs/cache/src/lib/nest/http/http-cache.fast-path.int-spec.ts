@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { RedisConnection } from '../../redis-connection';
 import { CACHE_METRICS_REGISTRY } from '../cache.constants';
 import { openRedis, uniquePrefix } from '../../../test-support/redis-targets';
-import { RouteCalls, startHttpFixture, type HttpFixture } from './test-fixtures/http-app.fixture';
+import { EntryReads, RouteCalls, startHttpFixture, type HttpFixture } from './test-fixtures/http-app.fixture';
 
 /** One request: status, headers (without the per-response ones) and body text. */
 async function get(
@@ -140,6 +140,42 @@ describe('HttpCacheFastPath (Fastify, real Redis)', () => {
     expect(afterEviction.headers['x-cache']).toBe('MISS');
     expect(early.calls.count('notice')).toBe(2);
     expect(early.fastPath.answered).toBe(answered);
+  });
+
+  it("should answer a @CacheEntryRoute's fresh entry before the handler, as the handler would, and note the read", async () => {
+    const { early, nest } = await pair();
+    const miss = await get(early.url, '/entries/a');
+    await get(nest.url, '/entries/a');
+    const answeredBefore = early.fastPath.answered;
+    const fromEarly = await get(early.url, '/entries/a');
+    const fromNest = await get(nest.url, '/entries/a');
+    expect(early.fastPath.answered).toBe(answeredBefore + 1);
+    expect(fromEarly).toEqual(fromNest);
+    expect(fromEarly).toEqual(miss);
+    expect(JSON.parse(fromEarly.text)).toEqual({ id: 'a', served: 1 });
+    expect(early.calls.count('entry')).toBe(1);
+    // The handler noted the first read; the early answer noted the second, as the handler would have.
+    expect(early.app.get(EntryReads).notes).toEqual(['entry:a', 'entry:a']);
+
+    // A refused request notes nothing and runs no handler.
+    const refused = await get(early.url, '/entries/a', { 'x-deny': 'throw' });
+    expect(refused).toEqual(await get(nest.url, '/entries/a', { 'x-deny': 'throw' }));
+    expect(early.app.get(EntryReads).notes).toHaveLength(2);
+
+    // After an eviction the handler answers (and fills) again.
+    await early.cache.namespace('entry').delete('a');
+    expect(JSON.parse((await get(early.url, '/entries/a')).text)).toEqual({ id: 'a', served: 2 });
+    expect(early.fastPath.answered).toBe(answeredBefore + 1);
+  });
+
+  it('should leave a cached null (a 404) to the handler', async () => {
+    const { early, nest } = await pair();
+    for (let i = 0; i < 3; i++) {
+      const fromEarly = await get(early.url, '/entries/none');
+      expect(fromEarly.status).toBe(404);
+      expect(fromEarly).toEqual(await get(nest.url, '/entries/none'));
+    }
+    expect(early.fastPath.answered).toBe(0);
   });
 
   it('should not install on Express', async () => {

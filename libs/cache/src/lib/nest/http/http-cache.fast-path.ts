@@ -31,17 +31,17 @@ export interface EarlyHit {
 }
 
 /** How one cached route answers early: its interceptor's lookup and responder, bound to the route. */
-export interface EarlyResponder {
+export interface EarlyResponder<H = EarlyHit> {
   /** The request's fresh L1 entry (counted as an L1 hit), or `undefined` to let Nest's router answer. */
-  lookup(request: HttpCacheRequest): EarlyHit | undefined;
-  /** Writes the cached answer's headers; returns the body, or `undefined` for a 304. */
-  answer(request: HttpCacheRequest, reply: HttpResponseLike, hit: EarlyHit): string | undefined;
+  lookup(request: HttpCacheRequest): H | undefined;
+  /** Writes the answer's own headers; returns the body (`undefined`: none, as for a 304). */
+  answer(request: HttpCacheRequest, reply: HttpResponseLike, hit: H): unknown;
 }
 
-/** An interceptor whose routes may be answered early (`HttpCacheInterceptor`). */
+/** An interceptor whose routes may be answered early (`HttpCacheInterceptor`, `CacheEntryRoute`'s). */
 export interface EarlyAnswering {
   /** The route's early responder, or `null` when its answer may depend on what Nest's pipeline does. */
-  earlyResponder(context: ExecutionContext): EarlyResponder | null;
+  earlyResponder(context: ExecutionContext): EarlyResponder<unknown> | null;
 }
 
 /** The parts of Fastify's request and reply the early path touches. */
@@ -68,16 +68,17 @@ interface LearnedRoute {
   readonly guards: readonly CanActivate[];
   /** `@Header()` values Nest sets before the interceptors run. */
   readonly headers: readonly { readonly name: string; readonly value: string }[];
-  readonly responder: EarlyResponder;
+  readonly responder: EarlyResponder<unknown>;
 }
 
 /** Nest's message when a guard answers `false` (`@nestjs/core/guards/constants`). */
 const FORBIDDEN_MESSAGE = 'Forbidden resource';
 
 /**
- * Answers fresh L1 hits of {@link HttpCacheInterceptor}'s routes from a Fastify `preHandler` hook, before
- * Nest's router: a hit then costs the guards and the responder, without Nest's handler chain (its promise
- * hooks and the interceptor's rxjs plumbing, about half of a cached request's CPU on a bare route).
+ * Answers fresh L1 hits from a Fastify `preHandler` hook, before Nest's router: stored responses of
+ * `HttpCacheInterceptor`'s public routes, and the cache entry a `@CacheEntryRoute` handler returns as its
+ * answer. A hit then costs the guards and the responder, without Nest's handler chain (its promise hooks and
+ * the interceptors' rxjs plumbing, about half of a cached request's CPU on a bare route).
  *
  * What runs and what does not, so an early answer is the answer Nest would have sent:
  * - Fastify's hooks (Nest middleware, request logging, metrics) run as for any request.
@@ -86,8 +87,9 @@ const FORBIDDEN_MESSAGE = 'Forbidden resource';
  *   router does), so the guards run once per request either way.
  * - A route is answered early only when Nest's pipeline could not change the answer: no guards, exception
  *   filters or interceptors of its own besides the cache's (and no global interceptor but the cache), no
- *   request-scoped global enhancers, and a plan that does not depend on who calls (`public: true` routes,
- *   or `public: false` without per-user keys), since guards may identify the caller. Other routes, misses
+ *   request-scoped global enhancers, and an answer that does not depend on who calls (`public: true` HTTP
+ *   cache routes, or `public: false` without per-user keys; a `@CacheEntryRoute`'s key comes from its path),
+ *   since guards may identify the caller. Other routes, misses
  *   and stale entries go through Nest's router as before; so do routes until Nest's router has served
  *   them once (that is how a route is learned).
  * - The hit is looked up before the guards run; when a guard answers asynchronously, the request is
@@ -170,10 +172,11 @@ export class HttpCacheFastPath {
       config.getGlobalRequestFilters().length;
     if (scoped > 0) return null;
     const interceptors = [...config.getGlobalInterceptors(), ...own(INTERCEPTORS_METADATA)];
-    const onlyOurs =
-      interceptors.length === 1 &&
-      (interceptors[0] === interceptor || interceptors[0] === interceptor.constructor);
-    if (!onlyOurs) return null;
+    const others = interceptors.filter((i) => i !== interceptor && i !== interceptor.constructor);
+    if (interceptors.length - others.length !== 1) return null;
+    // Another interceptor may stand in the chain only if it leaves this route alone (a global
+    // HttpCacheInterceptor on a route it does not cache).
+    if (!others.every((other) => passesThrough(other, context))) return null;
     const responder = interceptor.earlyResponder(context);
     if (responder === null) return null;
     const headers =
@@ -185,7 +188,7 @@ export class HttpCacheFastPath {
     const key = request.routeOptions?.config;
     const route = typeof key === 'object' && key !== null ? this.routes.get(key) : undefined;
     if (route === undefined || route === null) return done();
-    let hit: EarlyHit | undefined;
+    let hit: unknown;
     try {
       hit = route.responder.lookup(request);
     } catch {
@@ -214,10 +217,10 @@ export class HttpCacheFastPath {
     route: LearnedRoute,
     request: FastifyRequestLike,
     reply: FastifyReplyLike,
-    hit: EarlyHit,
+    hit: unknown,
     done: HookDone,
   ): void {
-    let body: string | undefined;
+    let body: unknown;
     try {
       for (const { name, value } of route.headers) reply.header(name, value);
       body = route.responder.answer(request, reply, hit);
@@ -230,6 +233,15 @@ export class HttpCacheFastPath {
     reply.send(body);
   }
 }
+
+/** An interceptor that can say it leaves a route alone (`HttpCacheInterceptor` on a route it does not cache). */
+interface MaybeTransparent {
+  passesThrough?(context: ExecutionContext): boolean;
+}
+
+const passesThrough = (interceptor: unknown, context: ExecutionContext): boolean =>
+  typeof (interceptor as MaybeTransparent).passesThrough === 'function' &&
+  (interceptor as MaybeTransparent).passesThrough?.(context) === true;
 
 /** Runs the route's guards as Nest's `GuardsConsumer` does: `true` at once when each answers `true` synchronously. */
 function runGuards(

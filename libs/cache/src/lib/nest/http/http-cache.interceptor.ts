@@ -130,6 +130,14 @@ export class HttpCacheInterceptor implements NestInterceptor, EarlyAnswering {
   }
 
   /**
+   * Whether this interceptor leaves the route alone (it does not cache it), so {@link HttpCacheFastPath} may
+   * answer the route early past it (a `@CacheEntryRoute` under a global `HttpCacheInterceptor`).
+   */
+  passesThrough(context: ExecutionContext): boolean {
+    return this.route(context) === null;
+  }
+
+  /**
    * How {@link HttpCacheFastPath} answers the route's fresh L1 hits before Nest's router, or `null` when it
    * must not: a subclass that overrides a hook (which needs Nest's context), an uncached route, or a route
    * whose key or privacy depends on the caller (the guards, which identify callers, run after the lookup).

@@ -1,5 +1,12 @@
 export { HttpCacheInterceptor } from './http-cache.interceptor';
 export { HttpCacheFastPath, installHttpCacheFastPath } from './http-cache.fast-path';
+export {
+  CacheEntryRoute,
+  CacheEntryRouteInterceptor,
+  CACHE_ENTRY_ROUTE_METADATA,
+  type CacheEntryReads,
+  type CacheEntryRouteOptions,
+} from './cache-entry-route.decorator';
 export { CacheRoute, NoCache } from './cache-route.decorator';
 // Framework-free parts, re-exported so existing `@platform/cache/nest` imports keep working.
 export type { CachedHttpResponse, HttpCacheStatus } from '../../http/cached-response';

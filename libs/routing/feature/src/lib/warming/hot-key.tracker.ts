@@ -34,6 +34,11 @@ export class HotKeyTracker {
     this.recent.record(key);
   }
 
+  /** Counts a read answered before the handler ran (`@CacheEntryRoute({ reads: HotKeyTracker })`). */
+  noteRead(_namespace: string, key: string): void {
+    this.record(key);
+  }
+
   /** Whether this instance read the namespace key within the window (what the refill after a write asks). */
   readLately(key: string): boolean {
     return this.recent.wasRead(key);

@@ -36,6 +36,9 @@ import type { RedisConnection } from '../../../redis-connection';
 import { CACHE_INSTANCE } from '../../cache.constants';
 import { CacheInvalidator } from '../../cache-invalidator.service';
 import { CacheModule } from '../../cache.module';
+import { CacheNamespaces } from '../../cache-namespaces';
+import type { Cache } from '../../../cache/cache.types';
+import { CacheEntryRoute, type CacheEntryReads } from '../cache-entry-route.decorator';
 import type { EdgePurger } from '../../edge/edge-purger';
 import type { HttpCacheOptions } from '../../interfaces/http-cache-options.interface';
 import { CacheRoute, NoCache } from '../cache-route.decorator';
@@ -139,10 +142,43 @@ class OwnGuard implements CanActivate {
   }
 }
 
+/** Reads of `entry` keys, noted by the handler and by early answers (`namespace:key`). */
+@Injectable()
+export class EntryReads implements CacheEntryReads {
+  readonly notes: string[] = [];
+
+  noteRead(namespace: string, key: string): void {
+    this.notes.push(`${namespace}:${key}`);
+  }
+}
+
 /** Every scenario's route. */
 @Controller()
 export class FixtureController {
-  constructor(@Inject(CALLS) private readonly calls: RouteCalls) {}
+  private readonly entries: Cache<{ id: string; served: number } | null>;
+
+  constructor(
+    @Inject(CALLS) private readonly calls: RouteCalls,
+    namespaces: CacheNamespaces,
+    private readonly reads: EntryReads,
+  ) {
+    this.entries = namespaces.register('entry', { ttl: { l1: '30s', l2: '5m' } });
+  }
+
+  /**
+   * An entity read through the engine, answered with the cached value itself (`@CacheEntryRoute`); `none`
+   * is cached as `null` and answered 404.
+   */
+  @Get('entries/:id')
+  @CacheEntryRoute({ namespace: 'entry', key: ({ id }) => id, reads: EntryReads })
+  async entry(@Param('id') id: string) {
+    this.reads.noteRead('entry', id);
+    const value = await this.entries.getOrSet(id, async () =>
+      id === 'none' ? null : { id, served: this.calls.hit('entry') },
+    );
+    if (value === null) throw new NotFoundException(`no entry ${id}`);
+    return value;
+  }
 
   /** TTLs come from the `bid` namespace (`l3: 1m`); tagged with its key and `bids`. */
   @Get('bids/:id')
@@ -361,6 +397,7 @@ export async function startHttpFixture(options: HttpFixtureOptions): Promise<Htt
     providers: [
       { provide: CALLS, useValue: calls },
       OwnGuard,
+      EntryReads,
       { provide: APP_GUARD, useClass: BearerUserGuard },
       { provide: APP_INTERCEPTOR, useClass: HttpCacheInterceptor },
     ],
