@@ -41,7 +41,8 @@ export interface CacheEntryRouteOptions {
  * {@link HttpCacheFastPath} installed (Fastify), a fresh L1 entry of that key is then answered as JSON before
  * Nest's router, as Nest would have sent it, after the app's global guards; `null` or a miss goes to the
  * handler. Without the fast path nothing changes. The entity itself is cached once, by the engine: the
- * response is not stored a second time.
+ * response is not stored a second time. An early answer skips the route's pipes: `key` sees the raw path
+ * parameters, so only keys a validated request filled can hit (a parameter the pipe refuses misses).
  *
  * ```ts
  * @Get(':id')
