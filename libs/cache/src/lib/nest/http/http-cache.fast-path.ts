@@ -15,6 +15,7 @@ import {
   INTERCEPTORS_METADATA,
 } from '@nestjs/common/constants';
 import { ApplicationConfig } from '@nestjs/core';
+import { FORBIDDEN_MESSAGE } from '@nestjs/core/guards/constants';
 import { Counter } from 'prom-client';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { CachedHttpResponse } from '../../http/cached-response';
@@ -71,9 +72,6 @@ interface LearnedRoute {
   readonly responder: EarlyResponder<unknown>;
 }
 
-/** Nest's message when a guard answers `false` (`@nestjs/core/guards/constants`). */
-const FORBIDDEN_MESSAGE = 'Forbidden resource';
-
 /**
  * Answers fresh L1 hits from a Fastify `preHandler` hook, before Nest's router: stored responses of
  * `HttpCacheInterceptor`'s public routes, and the cache entry a `@CacheEntryRoute` handler returns as its
@@ -101,6 +99,8 @@ const FORBIDDEN_MESSAGE = 'Forbidden resource';
 export class HttpCacheFastPath {
   /** Learned routes by Fastify's per-route config object (`null`: not answerable early). */
   private readonly routes = new WeakMap<object, LearnedRoute | null>();
+  /** Methods of the routes learned as answerable: any other request skips the route lookup. */
+  private readonly methods = new Set<string>();
   private config: ApplicationConfig | undefined;
   private count = 0;
 
@@ -149,9 +149,12 @@ export class HttpCacheFastPath {
    */
   learn(context: ExecutionContext, interceptor: EarlyAnswering): void {
     if (this.config === undefined) return;
-    const key = context.switchToHttp().getRequest<FastifyRequestLike>().routeOptions?.config;
+    const request = context.switchToHttp().getRequest<FastifyRequestLike>();
+    const key = request.routeOptions?.config;
     if (typeof key !== 'object' || key === null || this.routes.has(key)) return;
-    this.routes.set(key, this.compile(context, interceptor, this.config));
+    const route = this.compile(context, interceptor, this.config);
+    this.routes.set(key, route);
+    if (route !== null) this.methods.add(request.method);
   }
 
   private compile(
@@ -185,6 +188,8 @@ export class HttpCacheFastPath {
   }
 
   private handle(request: FastifyRequestLike, reply: FastifyReplyLike, done: HookDone): void {
+    // Writes (and any method no learned route has) skip Fastify's `routeOptions`, a new object per read.
+    if (!this.methods.has(request.method)) return done();
     const key = request.routeOptions?.config;
     const route = typeof key === 'object' && key !== null ? this.routes.get(key) : undefined;
     if (route === undefined || route === null) return done();
