@@ -30,6 +30,23 @@ export const HTTP_ADAPTERS = ['fastify', 'express'] as const;
 export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
 
 /**
+ * The outbox relay's defaults: what `OUTBOX_*` falls back to, and what an `OutboxRelay` built without
+ * `@platform/config` (a test, a bench) uses. One table, so the two cannot drift.
+ */
+export const OUTBOX_RELAY_DEFAULTS = {
+  /** `OUTBOX_POLL_INTERVAL_MS`: fallback poll when no wake-up arrives; a standby's lock retry. */
+  pollIntervalMs: 1000,
+  /** `OUTBOX_MIN_READ_INTERVAL_MS`: least time between two reads when woken by commits. */
+  minReadIntervalMs: 20,
+  /** `OUTBOX_BATCH_SIZE`: rows claimed and published per batch. */
+  batchSize: 100,
+  /** `OUTBOX_RETENTION_MS`: how long sent rows are kept (24 h). */
+  retentionMs: 86_400_000,
+  /** `OUTBOX_MAX_BACKOFF_MS`: longest wait between attempts while Kafka or Postgres is down. */
+  maxBackoffMs: 10_000,
+} as const;
+
+/**
  * Another service this one calls over gRPC. Declared by the caller's client lib (e.g. routing's client), so
  * shared config validates the address variable without knowing which domains exist.
  */
@@ -202,11 +219,15 @@ const schemaFor = (defaults: ServiceDefaults) =>
       KAFKA_GROUP_ID: z.string().min(1).default(defaults.name),
       KAFKA_ENSURE_TOPICS: boolVar().default(true),
       OUTBOX_RELAY_ENABLED: boolVar().default(true),
-      OUTBOX_POLL_INTERVAL_MS: positiveIntVar().default(1000),
-      OUTBOX_MIN_READ_INTERVAL_MS: positiveIntVar().max(1000, 'must be <= 1000').default(20),
-      OUTBOX_BATCH_SIZE: positiveIntVar().max(1000, 'must be <= 1000').default(100),
-      OUTBOX_RETENTION_MS: positiveIntVar().default(86_400_000),
-      OUTBOX_MAX_BACKOFF_MS: positiveIntVar().default(10_000),
+      OUTBOX_POLL_INTERVAL_MS: positiveIntVar().default(OUTBOX_RELAY_DEFAULTS.pollIntervalMs),
+      OUTBOX_MIN_READ_INTERVAL_MS: positiveIntVar()
+        .max(1000, 'must be <= 1000')
+        .default(OUTBOX_RELAY_DEFAULTS.minReadIntervalMs),
+      OUTBOX_BATCH_SIZE: positiveIntVar()
+        .max(1000, 'must be <= 1000')
+        .default(OUTBOX_RELAY_DEFAULTS.batchSize),
+      OUTBOX_RETENTION_MS: positiveIntVar().default(OUTBOX_RELAY_DEFAULTS.retentionMs),
+      OUTBOX_MAX_BACKOFF_MS: positiveIntVar().default(OUTBOX_RELAY_DEFAULTS.maxBackoffMs),
       KAFKA_CONSUMER_MAX_ATTEMPTS: positiveIntVar().max(100, 'must be <= 100').default(5),
       KAFKA_CONSUMER_RETRY_INITIAL_MS: positiveIntVar().default(100),
       KAFKA_CONSUMER_RETRY_MAX_MS: positiveIntVar().default(5000),

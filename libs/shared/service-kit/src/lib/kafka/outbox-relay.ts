@@ -1,6 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
+import { OUTBOX_RELAY_DEFAULTS } from '@platform/config';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE, quoteIdentifier } from '@platform/database';
 import type { Producer, TopicMessages } from 'kafkajs';
 import { Client, Notification } from 'pg';
@@ -215,12 +216,12 @@ export class OutboxRelay {
       mark: markSentQuery(this.table, 1),
     };
     this.lockKey = `outbox-relay:${options.schema}`;
-    this.batchSize = options.batchSize ?? 100;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.minReadIntervalMs = options.minReadIntervalMs ?? 20;
-    this.retentionMs = options.retentionMs ?? 86_400_000;
+    this.batchSize = options.batchSize ?? OUTBOX_RELAY_DEFAULTS.batchSize;
+    this.pollIntervalMs = options.pollIntervalMs ?? OUTBOX_RELAY_DEFAULTS.pollIntervalMs;
+    this.minReadIntervalMs = options.minReadIntervalMs ?? OUTBOX_RELAY_DEFAULTS.minReadIntervalMs;
+    this.retentionMs = options.retentionMs ?? OUTBOX_RELAY_DEFAULTS.retentionMs;
     this.pruneIntervalMs = options.pruneIntervalMs ?? Math.min(60_000, this.retentionMs);
-    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? OUTBOX_RELAY_DEFAULTS.maxBackoffMs;
     this.metrics.leader.set({ schema: options.schema }, 0);
   }
 
