@@ -32,13 +32,12 @@ export interface BuyerDayRevenue {
   revenueCents: number;
 }
 
-/** What a view refresh made visible: the hours and buyers whose records arrived since the previous refresh. */
+/** What a view refresh made visible: the hours whose records arrived since the previous refresh. */
 export interface RefreshOutcome {
   /** False when another instance holds the refresh lock (it refreshes; this one does nothing). */
   refreshed: boolean;
   /** Starts of the changed hours (ISO 8601 UTC). */
   hours: string[];
-  buyerIds: string[];
 }
 
 /** Records arriving this long after their transaction began are still seen by the next refresh. */
@@ -161,8 +160,8 @@ export class CallMetricsRepository {
 
   /**
    * Refreshes the three views concurrently (reads are never blocked) under a transaction-scoped advisory
-   * lock, so one instance refreshes while the others skip. Returns the hours and buyers whose records arrived
-   * since the previous refresh (with a margin for transactions that committed late), which is exactly what
+   * lock, so one instance refreshes while the others skip. Returns the hours whose records arrived since the
+   * previous refresh (with a margin for transactions that committed late), which is exactly what
    * the refresh may have changed.
    */
   async refresh(): Promise<RefreshOutcome> {
@@ -171,15 +170,15 @@ export class CallMetricsRepository {
         `SELECT pg_try_advisory_xact_lock(hashtext($1 || current_schema())) AS locked`,
         [REFRESH_LOCK],
       );
-      if (!locked) return { refreshed: false, hours: [], buyerIds: [] };
+      if (!locked) return { refreshed: false, hours: [] };
       const [{ since }]: { since: Date }[] = await tx.query(
         `SELECT includes_until - interval '${COMMIT_LAG_MARGIN}' AS since
            FROM ${this.schema}.view_refreshes WHERE name = 'call_views' FOR UPDATE`,
       );
       for (const view of VIEWS)
         await tx.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY ${this.schema}.${view}`);
-      const changed: { hour: Date; buyer_id: string }[] = await tx.query(
-        `SELECT DISTINCT date_trunc('hour', started_at) AS hour, buyer_id
+      const changed: { hour: Date }[] = await tx.query(
+        `SELECT DISTINCT date_trunc('hour', started_at) AS hour
            FROM ${this.schema}.call_records WHERE created_at > $1`,
         [since],
       );
@@ -189,8 +188,7 @@ export class CallMetricsRepository {
       );
       return {
         refreshed: true,
-        hours: [...new Set(changed.map((row) => iso(row.hour)))],
-        buyerIds: [...new Set(changed.map((row) => row.buyer_id))],
+        hours: changed.map((row) => iso(row.hour)),
       };
     });
   }

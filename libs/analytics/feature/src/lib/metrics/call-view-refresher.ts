@@ -23,8 +23,11 @@ export function viewRefreshMs(env: ServiceConfig['vars']): number {
 /**
  * Refreshes the analytics materialized views on a schedule (one instance at a time, under an advisory lock)
  * and then invalidates, on every instance and at the edge, exactly what the refresh may have changed: the
- * hours and buyers whose calls arrived since the previous refresh, and the KPIs. Between refreshes a closed
- * hour and the KPIs lag the records by at most one period; the open hour and buyer revenue are always exact.
+ * hourly metrics of the hours whose calls arrived since the previous refresh, and the KPIs. Between refreshes
+ * a closed hour and the KPIs lag the records by at most one period; the open hour and buyer revenue are
+ * always exact. Buyer revenue is not touched here: it is read live from `call_records`, and each write
+ * already evicts its buyer's revenue tag (the invalidation map, `BidWonListener`), so evicting it again
+ * every period would only throw away its L1, L2 and edge copies and send an edge purge for nothing.
  */
 @Injectable()
 export class CallViewRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,19 +56,18 @@ export class CallViewRefresher implements OnApplicationBootstrap, OnApplicationS
     await this.running;
   }
 
-  /** Refreshes now and invalidates what changed; returns how many hours and buyers changed. */
-  async refresh(): Promise<{ refreshed: boolean; hours: number; buyers: number }> {
+  /** Refreshes now and invalidates what changed; returns how many hours changed. */
+  async refresh(): Promise<{ refreshed: boolean; hours: number }> {
     const outcome = await this.views.refresh();
-    if (outcome.refreshed && (outcome.hours.length > 0 || outcome.buyerIds.length > 0)) {
+    if (outcome.refreshed && outcome.hours.length > 0) {
       await this.invalidator.invalidate({
         keys: [
           ...outcome.hours.map((hour) => AnalyticsCacheKeys.callsAt(hour)),
           ...Object.keys(PERFORMANCE_METRICS).map((metric) => AnalyticsCacheKeys.performance(metric)),
         ],
-        tags: outcome.buyerIds.map((buyerId) => AnalyticsCacheKeys.revenueTag(buyerId)),
       });
     }
-    return { refreshed: outcome.refreshed, hours: outcome.hours.length, buyers: outcome.buyerIds.length };
+    return { refreshed: outcome.refreshed, hours: outcome.hours.length };
   }
 
   private async tick(): Promise<void> {
