@@ -57,6 +57,7 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
       'CreateOutboxEvents1765000000000',
       'CreateCallMetricViews1766000000301',
       'AllowCallsSoldThroughBids1766100000301',
+      'DropBuyerRevenueDaily1766200000301',
     ]);
     expect(await tables()).toEqual([
       'call_hour_counters',
@@ -70,11 +71,7 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
       const { rows } = await client.query<{ matviewname: string }>(
         `SELECT matviewname FROM pg_matviews WHERE schemaname = 'analytics' ORDER BY 1`,
       );
-      expect(rows.map((row) => row.matviewname)).toEqual([
-        'buyer_revenue_daily',
-        'call_kpis_daily',
-        'call_metrics_hourly',
-      ]);
+      expect(rows.map((row) => row.matviewname)).toEqual(['call_kpis_daily', 'call_metrics_hourly']);
       // CONCURRENTLY needs a unique index on each view.
       for (const view of rows.map((row) => row.matviewname)) {
         await client.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY analytics.${view}`);
@@ -119,9 +116,46 @@ describe('analytics migrations (scratch database on the real Postgres)', () => {
     expect(await runMigrations(config, ANALYTICS_DATABASE, 'up')).toEqual([]);
   });
 
+  it('should recreate buyer_revenue_daily as it was (populated, with its indexes) when its drop is reverted', async () => {
+    const matviews = () =>
+      withClient(url, async (client) => {
+        const { rows } = await client.query<{ matviewname: string }>(
+          `SELECT matviewname FROM pg_matviews WHERE schemaname = 'analytics' ORDER BY 1`,
+        );
+        return rows.map((row) => row.matviewname);
+      });
+    expect(await runMigrations(config, ANALYTICS_DATABASE, 'down')).toEqual([
+      'DropBuyerRevenueDaily1766200000301',
+    ]);
+    expect(await matviews()).toEqual(['buyer_revenue_daily', 'call_kpis_daily', 'call_metrics_hourly']);
+    await withClient(url, async (client) => {
+      const { rows: indexes } = await client.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes
+          WHERE schemaname = 'analytics' AND tablename = 'buyer_revenue_daily' ORDER BY 1`,
+      );
+      expect(indexes.map((row) => row.indexname)).toEqual([
+        'buyer_revenue_daily_day_idx',
+        'buyer_revenue_daily_key',
+      ]);
+      expect(indexes[0].indexdef).toMatch(/\(day\)/);
+      expect(indexes[1].indexdef).toMatch(/UNIQUE INDEX .*\(buyer_id, day\)/);
+      // Populated from the records (call-1 above), and refreshable concurrently as before.
+      const { rows } = await client.query(
+        `SELECT buyer_id, calls, connected_calls, revenue_cents FROM analytics.buyer_revenue_daily`,
+      );
+      expect(rows).toEqual([{ buyer_id: 'buyer-1', calls: 1, connected_calls: 1, revenue_cents: '100' }]);
+      await client.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY analytics.buyer_revenue_daily`);
+    });
+    expect(await runMigrations(config, ANALYTICS_DATABASE, 'up')).toEqual([
+      'DropBuyerRevenueDaily1766200000301',
+    ]);
+    expect(await matviews()).toEqual(['call_kpis_daily', 'call_metrics_hourly']);
+  });
+
   it('should drop every table on down-all', async () => {
     const reverted = await runMigrations(config, ANALYTICS_DATABASE, 'down-all');
     expect(reverted).toEqual([
+      'DropBuyerRevenueDaily1766200000301',
       'AllowCallsSoldThroughBids1766100000301',
       'CreateCallMetricViews1766000000301',
       'CreateOutboxEvents1765000000000',

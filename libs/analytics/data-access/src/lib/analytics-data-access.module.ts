@@ -12,6 +12,7 @@ import { CallRevenueRepository } from './call-revenue.repository';
 import { CreateCallRecords1764000000301 } from './migrations/1764000000301-create-call-records.migration';
 import { CreateCallMetricViews1766000000301 } from './migrations/1766000000301-create-call-metric-views.migration';
 import { AllowCallsSoldThroughBids1766100000301 } from './migrations/1766100000301-allow-calls-sold-through-bids.migration';
+import { DropBuyerRevenueDaily1766200000301 } from './migrations/1766200000301-drop-buyer-revenue-daily.migration';
 
 /** The analytics service's schema: its entities and its migrations, in order. */
 export const ANALYTICS_DATABASE: DatabaseSpec = {
@@ -22,6 +23,7 @@ export const ANALYTICS_DATABASE: DatabaseSpec = {
     CreateOutboxEvents1765000000000,
     CreateCallMetricViews1766000000301,
     AllowCallsSoldThroughBids1766100000301,
+    DropBuyerRevenueDaily1766200000301,
   ],
 };
 

@@ -24,14 +24,6 @@ export interface DailyKpis {
   revenueCents: number;
 }
 
-/** One day of revenue of one buyer. */
-export interface BuyerDayRevenue {
-  buyerId: string;
-  day: string;
-  calls: number;
-  revenueCents: number;
-}
-
 /** What a view refresh made visible: the hours whose records arrived since the previous refresh. */
 export interface RefreshOutcome {
   /** False when another instance holds the refresh lock (it refreshes; this one does nothing). */
@@ -44,7 +36,7 @@ export interface RefreshOutcome {
 const COMMIT_LAG_MARGIN = '60 seconds';
 /** Advisory lock id of the refresh (one instance per schema refreshes at a time). */
 const REFRESH_LOCK = 'analytics.call_views.refresh';
-const VIEWS = ['call_metrics_hourly', 'buyer_revenue_daily', 'call_kpis_daily'] as const;
+const VIEWS = ['call_metrics_hourly', 'call_kpis_daily'] as const;
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 const day = (value: Date | string) =>
@@ -52,7 +44,7 @@ const day = (value: Date | string) =>
 
 /**
  * The analytics read models: exact per-hour counters kept in step with every recorded call, and the
- * materialized views (hourly metrics, buyer revenue per day, daily KPIs) refreshed with
+ * materialized views (hourly metrics, daily KPIs) refreshed with
  * `REFRESH MATERIALIZED VIEW CONCURRENTLY` by {@link refresh}.
  */
 @Injectable()
@@ -137,29 +129,8 @@ export class CallMetricsRepository {
     }));
   }
 
-  /** Revenue per day of the `limit` top-earning buyers over the last `days` days, from the revenue view. */
-  async topBuyersDaily(days: number, limit: number): Promise<BuyerDayRevenue[]> {
-    const rows: { buyer_id: string; day: string; calls: number; revenue_cents: string }[] =
-      await this.db.query(
-        `WITH top AS (
-         SELECT buyer_id FROM ${this.schema}.buyer_revenue_daily
-          WHERE day > (now() AT TIME ZONE 'UTC')::date - $1::int
-          GROUP BY buyer_id ORDER BY sum(revenue_cents) DESC LIMIT $2)
-       SELECT r.buyer_id, r.day::text AS day, r.calls, r.revenue_cents
-         FROM ${this.schema}.buyer_revenue_daily r JOIN top USING (buyer_id)
-        WHERE r.day > (now() AT TIME ZONE 'UTC')::date - $1::int ORDER BY r.day, r.buyer_id`,
-        [days, limit],
-      );
-    return rows.map((row) => ({
-      buyerId: row.buyer_id,
-      day: day(row.day),
-      calls: row.calls,
-      revenueCents: Number(row.revenue_cents),
-    }));
-  }
-
   /**
-   * Refreshes the three views concurrently (reads are never blocked) under a transaction-scoped advisory
+   * Refreshes the views concurrently (reads are never blocked) under a transaction-scoped advisory
    * lock, so one instance refreshes while the others skip. Returns the hours whose records arrived since the
    * previous refresh (with a margin for transactions that committed late), which is exactly what
    * the refresh may have changed.
