@@ -103,7 +103,7 @@ async function seed(client: Client): Promise<void> {
     SELECT date_trunc('hour', started_at), count(*), count(*) FILTER (WHERE outcome = 'connected'),
            sum(revenue_cents), sum(duration_seconds) FROM "${schema}".call_records GROUP BY 1
     ON CONFLICT (hour) DO NOTHING`);
-  for (const view of ['call_metrics_hourly', 'buyer_revenue_daily', 'call_kpis_daily']) {
+  for (const view of ['call_metrics_hourly', 'call_kpis_daily']) {
     await client.query(`REFRESH MATERIALIZED VIEW "${schema}".${view}`);
   }
   await client.query(`ANALYZE "${schema}".call_records`);
