@@ -135,9 +135,11 @@ describe('bid service: decision path (real Redis, Kafka, Postgres; counted peers
       state,
       callingHoursStart: 8,
     });
-    expect(await cache.get(BidCacheKeys.complianceDnc(hmacPhoneNumber(DEVELOPMENT_PEPPER, phone)))).toBe(
-      false,
-    );
+    // The copy keeps the entry's expiry too (`until`, null: not listed or never expires).
+    expect(await cache.get(BidCacheKeys.complianceDnc(hmacPhoneNumber(DEVELOPMENT_PEPPER, phone)))).toEqual({
+      listed: false,
+      until: null,
+    });
 
     // Warm: no network round-trip per bid.
     await decide(batch);

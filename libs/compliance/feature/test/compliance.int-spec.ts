@@ -170,11 +170,13 @@ describe('compliance service (real Postgres, Redis, Kafka)', () => {
       await expect(service.grpc.call('checkDnc', { phoneNumber: phone })).resolves.toEqual({
         listed: true,
         phoneHash: sha256(phone),
+        listedUntil: '', // no expiry
       });
       const unknown = randomPhone();
       await expect(service.grpc.call('checkDnc', { phoneNumber: unknown })).resolves.toEqual({
         listed: false,
         phoneHash: sha256(unknown),
+        listedUntil: '',
       });
 
       const rows = await db.query('SELECT * FROM compliance.dnc_entries WHERE phone_hash = $1', [

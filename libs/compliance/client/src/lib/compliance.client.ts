@@ -19,6 +19,23 @@ export interface StateCallingRule {
 }
 
 /**
+ * A number's DNC answer as this service keeps it under `compliance:dnc:{phoneHash}`: whether compliance had it
+ * listed, and until when (epoch ms; null: no expiry). An entry's expiry is a matter of time, not a change, so
+ * no event evicts the copy when it passes: the copy is read as not listed from then on.
+ */
+export interface DncCopy {
+  listed: boolean;
+  until: number | null;
+}
+
+/**
+ * Whether a kept DNC answer is in force now (copies written by older releases are plain booleans). The clock
+ * is read only for an entry that expires: the decision path peeks one answer per bid.
+ */
+const inForce = (copy: DncCopy | boolean): boolean =>
+  typeof copy === 'boolean' ? copy : copy.listed && (copy.until === null || copy.until > Date.now());
+
+/**
  * Reads compliance answers from the compliance service over gRPC (`COMPLIANCE_GRPC_ADDRESS`: `GetStateRule`,
  * `CheckDnc`), cache-aside in the calling service's cache under `compliance:state:{state}` and
  * `compliance:dnc:{phoneHash}` (one load per key, coalesced by the engine). `peek*` answer from this
@@ -35,7 +52,7 @@ export class ComplianceClient implements OnApplicationShutdown {
   constructor(
     @InjectCache(COMPLIANCE_CLIENT_CACHES.state.namespace)
     private readonly states: Cache<StateCallingRule | null>,
-    @InjectCache(COMPLIANCE_CLIENT_CACHES.dnc.namespace) private readonly dnc: Cache<boolean>,
+    @InjectCache(COMPLIANCE_CLIENT_CACHES.dnc.namespace) private readonly dnc: Cache<DncCopy | boolean>,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
     // The calling service's own token on every call (none when auth is off, or outside a service kit app).
     @Optional() private readonly credentials?: ServiceCredentials,
@@ -65,14 +82,15 @@ export class ComplianceClient implements OnApplicationShutdown {
     return this.states.peek(state);
   }
 
-  /** Whether the E.164 number is on the Do-Not-Call list. */
-  isDncListed(e164: string): Promise<boolean> {
-    return this.dnc.getOrSet(this.hashPhone(e164), () => this.fetchDnc(e164));
+  /** Whether the E.164 number is on the Do-Not-Call list now (an entry past its expiry is not). */
+  async isDncListed(e164: string): Promise<boolean> {
+    return inForce(await this.dnc.getOrSet(this.hashPhone(e164), () => this.fetchDnc(e164)));
   }
 
   /** The DNC answer of an already hashed number from this process's L1, or `undefined`. */
   peekDnc(phoneHash: string): boolean | undefined {
-    return this.dnc.peek(phoneHash);
+    const copy = this.dnc.peek(phoneHash);
+    return copy === undefined ? undefined : inForce(copy);
   }
 
   onApplicationShutdown(): void {
@@ -100,8 +118,9 @@ export class ComplianceClient implements OnApplicationShutdown {
     };
   }
 
-  private async fetchDnc(e164: string): Promise<boolean> {
+  private async fetchDnc(e164: string): Promise<DncCopy> {
     const reply = await this.grpc().call<complianceV1.CheckDncResponse>('checkDnc', { phoneNumber: e164 });
-    return reply?.listed ?? false;
+    const until = reply?.listedUntil ? Date.parse(reply.listedUntil) : NaN;
+    return { listed: reply?.listed ?? false, until: Number.isNaN(until) ? null : until };
   }
 }

@@ -66,8 +66,10 @@ export class ComplianceGrpcController implements complianceV1.ComplianceServiceC
     return { entry: toDncEntryMessage(await this.compliance.addDncEntry(request)) };
   }
 
+  /** From Postgres, not the cache: peers keep copies (see `ComplianceService.checkDncCommitted`). */
   async checkDnc(@Payload() { phoneNumber }: CheckDncDto): Promise<complianceV1.CheckDncResponse> {
-    return this.compliance.checkDnc(phoneNumber);
+    const { listed, phoneHash, until } = await this.compliance.checkDncCommitted(phoneNumber);
+    return { listed, phoneHash, listedUntil: until === null ? '' : new Date(until).toISOString() };
   }
 
   async removeDncEntry(@Payload() { phoneHash }: PhoneHashDto): Promise<complianceV1.RemoveDncEntryResponse> {
@@ -81,7 +83,8 @@ export class ComplianceGrpcController implements complianceV1.ComplianceServiceC
     return { stateRule: toStateRuleMessage(await this.compliance.upsertStateRule(state, values)) };
   }
 
+  /** From Postgres, not the cache: peers keep copies (see `ComplianceService.getStateRuleCommitted`). */
   async getStateRule(@Payload() { state }: StateCodeDto): Promise<complianceV1.GetStateRuleResponse> {
-    return { stateRule: toStateRuleMessage(await this.compliance.getStateRule(state)) };
+    return { stateRule: toStateRuleMessage(await this.compliance.getStateRuleCommitted(state)) };
   }
 }

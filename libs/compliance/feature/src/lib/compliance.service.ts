@@ -187,6 +187,26 @@ export class ComplianceService {
   }
 
   /**
+   * The number's DNC status read from Postgres, past the membership filter and the cache: what gRPC
+   * `CheckDnc` answers. Its callers are peers that keep a copy (bid's `compliance:dnc:{phoneHash}`, 24 h) and
+   * evict it on this service's change events. Answered from this service's cache or filter, a peer whose
+   * eviction came before this instance heard of the change (its own consumer's eviction, or the writer's bus
+   * message, still on the way) would copy the old answer and keep it for its whole TTL: for a number just
+   * listed, calls to it for a day. Postgres holds the change before the event goes out (the relay publishes
+   * committed rows only), so a copy made after the event is never older than it. `until` is when a listed
+   * entry stops being in force, so the copy expires with it (no event marks an expiry).
+   */
+  async checkDncCommitted(phoneNumber: string): Promise<DncCheck & DncStatus> {
+    const phoneHash = this.phones.hash(phoneNumber);
+    const entry = await this.dncEntries.findByHash(phoneHash);
+    const status: DncStatus = {
+      listed: entry !== null,
+      until: entry?.expiresAt ? entry.expiresAt.getTime() : null,
+    };
+    return isListed(status, Date.now()) ? { ...status, phoneHash } : { ...NOT_LISTED, phoneHash };
+  }
+
+  /**
    * The DNC status of a hash: not listed, without any read, when the membership filter rules it out;
    * else read through `compliance:dnc:{phoneHash}` (the exact table behind it).
    */
@@ -238,6 +258,16 @@ export class ComplianceService {
     const rule = await this.findStateRule(state);
     if (!rule) throw new NotFoundError('state rule', state);
     return rule;
+  }
+
+  /**
+   * The state's rule read from Postgres, or `STATE_RULE.NOT_FOUND`: what gRPC `GetStateRule` answers, for the
+   * reason given at {@link checkDncCommitted} (peers keep copies of it for 24 h).
+   */
+  async getStateRuleCommitted(state: string): Promise<StateRuleView> {
+    const rule = await this.stateRules.findByState(state);
+    if (!rule) throw new NotFoundError('state rule', state);
+    return toStateRuleView(rule);
   }
 
   /** The state's rule or null; cached (null too) under `compliance:state:{state}`. */

@@ -170,6 +170,11 @@ export interface CheckDncResponse {
   listed: boolean;
   /** The number's hash, as the list keys it. */
   phoneHash: string;
+  /**
+   * When a listed number's entry stops being in force (RFC 3339); empty when it never expires or is not listed.
+   * A caller that keeps the answer must read it as not listed from then on: no event marks an expiry.
+   */
+  listedUntil: string;
 }
 
 /** Which entry to remove. */
@@ -237,7 +242,10 @@ export interface ComplianceServiceClient {
 
   addDncEntry(request: AddDncEntryRequest): Observable<AddDncEntryResponse>;
 
-  /** Whether a number is on the do-not-call list (cached as compliance:dnc:{hash}). */
+  /**
+   * Whether a number is on the do-not-call list now, read from Postgres (never from compliance's cache: callers
+   * keep copies, and a copy refilled from a cache the change event has not yet reached would outlive it).
+   */
 
   checkDnc(request: CheckDncRequest): Observable<CheckDncResponse>;
 
@@ -249,7 +257,7 @@ export interface ComplianceServiceClient {
 
   upsertStateRule(request: UpsertStateRuleRequest): Observable<UpsertStateRuleResponse>;
 
-  /** A state's calling rule (cached as compliance:state:{state}); NOT_FOUND when there is none. */
+  /** A state's calling rule, read from Postgres for the same reason as CheckDnc; NOT_FOUND when there is none. */
 
   getStateRule(request: GetStateRuleRequest): Observable<GetStateRuleResponse>;
 
@@ -289,7 +297,10 @@ export interface ComplianceServiceController {
     request: AddDncEntryRequest,
   ): Promise<AddDncEntryResponse> | Observable<AddDncEntryResponse> | AddDncEntryResponse;
 
-  /** Whether a number is on the do-not-call list (cached as compliance:dnc:{hash}). */
+  /**
+   * Whether a number is on the do-not-call list now, read from Postgres (never from compliance's cache: callers
+   * keep copies, and a copy refilled from a cache the change event has not yet reached would outlive it).
+   */
 
   checkDnc(request: CheckDncRequest): Promise<CheckDncResponse> | Observable<CheckDncResponse> | CheckDncResponse;
 
@@ -305,7 +316,7 @@ export interface ComplianceServiceController {
     request: UpsertStateRuleRequest,
   ): Promise<UpsertStateRuleResponse> | Observable<UpsertStateRuleResponse> | UpsertStateRuleResponse;
 
-  /** A state's calling rule (cached as compliance:state:{state}); NOT_FOUND when there is none. */
+  /** A state's calling rule, read from Postgres for the same reason as CheckDnc; NOT_FOUND when there is none. */
 
   getStateRule(
     request: GetStateRuleRequest,
