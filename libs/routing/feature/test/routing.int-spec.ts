@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
-import { BuyerRoutingChanged, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
+import { BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
 import { InboxService } from '@platform/database';
 import { InvalidationApplier, KafkaService } from '@platform/service-kit';
 import { eventually, JsonBody, recordTopic, sendJson, useTestService } from '@platform/service-kit/testing';
@@ -290,25 +290,34 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
       });
     }, 40000);
 
-    it('should consume compliance.rules.changed.v1 once per eventId, and skip a malformed one', async () => {
+    it('should consume routing.buyer.changed.v1 once per eventId, and skip a malformed one', async () => {
       const applied = jest.spyOn(InvalidationApplier.prototype, 'apply');
       const warn = jest.spyOn(Logger.prototype, 'warn');
       const producer = await service.app.get(KafkaService).producer();
-      const key = `state:${randomUUID()}`;
-      const ruleChanged = () =>
+      // Another instance's change of a buyer this one never stored: only the consumer sees it.
+      const key = buyerId();
+      const snapshot = (minBidCents: number) => ({
+        buyerId: key,
+        states: ['CA'],
+        minBidCents,
+        maxConcurrentCalls: 2,
+        priority: 0,
+        active: true,
+      });
+      const buyerChanged = () =>
         createEnvelope({
-          entity: 'compliance-rule' as const,
+          entity: 'buyer' as const,
           entityId: key,
           op: 'updated',
           version: 3,
-          before: { kind: 'state' as const, state: 'CA', active: true },
-          after: { kind: 'state' as const, state: 'CA', active: false },
+          before: snapshot(100),
+          after: snapshot(200),
         });
-      const event = ruleChanged();
-      const sentinel = ruleChanged();
+      const event = buyerChanged();
+      const sentinel = buyerChanged();
       const malformedId = randomUUID();
       const send = (value: string) =>
-        producer.send({ topic: Topic.ComplianceRulesChanged, messages: [{ key, value }] });
+        producer.send({ topic: Topic.BuyerRoutingChanged, messages: [{ key, value }] });
       await send(JSON.stringify({ ...event, eventId: malformedId, entity: 'bid' }));
       await send(JSON.stringify(event));
       await send(JSON.stringify(event)); // duplicate delivery
@@ -316,7 +325,7 @@ describe('routing service (real Postgres, Redis, Kafka)', () => {
 
       const inbox = service.app.get(InboxService);
       await eventually(() => inbox.has(sentinel.eventId), 40000);
-      expect(ComplianceRulesChanged.Value.safeParse(event).success).toBe(true);
+      expect(BuyerRoutingChanged.Value.safeParse(event).success).toBe(true);
       expect(await inbox.has(event.eventId)).toBe(true);
       expect(await inbox.has(malformedId)).toBe(false);
 

@@ -17,7 +17,8 @@ export const routingServiceSpec = (): ServiceSpec => ({
     readMethods: ['GetBuyerCriteria', 'ListBuyerCriteria', 'DecideRoute', 'GetRoutingStats'],
   },
   kafka: {
-    consumes: [Topic.ComplianceRulesChanged, Topic.BuyerRoutingChanged],
+    // Its own topic only: each instance's consumer evicts what another instance's writes make stale.
+    consumes: [Topic.BuyerRoutingChanged],
     produces: [Topic.BuyerRoutingChanged],
   },
 });

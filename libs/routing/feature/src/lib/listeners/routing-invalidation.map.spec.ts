@@ -1,10 +1,7 @@
-import { BuyerRoutingChanged, ComplianceRulesChanged, createEnvelope, Topic } from '@platform/contracts';
+import { BuyerRoutingChanged, createEnvelope, Topic } from '@platform/contracts';
 import { planEvent } from '@platform/service-kit';
-import {
-  buyerRoutingChangedInvalidation,
-  complianceRulesChangedInvalidation,
-  routingInvalidationMap,
-} from './routing-invalidation.map';
+import { buyerRoutingChangedInvalidation, routingInvalidationMap } from './routing-invalidation.map';
+import { routingServiceSpec } from '../routing.service-spec';
 
 const buyer = (over: Partial<BuyerRoutingChanged.Snapshot> = {}): BuyerRoutingChanged.Snapshot => ({
   buyerId: 'buyer-a',
@@ -16,27 +13,11 @@ const buyer = (over: Partial<BuyerRoutingChanged.Snapshot> = {}): BuyerRoutingCh
   ...over,
 });
 
-const rulePlan = (
-  before: ComplianceRulesChanged.Snapshot | null,
-  after: ComplianceRulesChanged.Snapshot | null,
-) =>
-  planEvent(
-    complianceRulesChangedInvalidation,
-    createEnvelope({
-      entity: 'compliance-rule' as const,
-      entityId: 'x',
-      op: before ? 'updated' : 'created',
-      version: 1,
-      before,
-      after,
-    }),
-  );
-
 describe('routingInvalidationMap', () => {
-  it('should cover every topic the routing service consumes', () => {
-    expect(routingInvalidationMap.entries.map((entry) => entry.topic).sort()).toEqual(
-      [Topic.BuyerRoutingChanged, Topic.ComplianceRulesChanged].sort(),
-    );
+  it('should cover every topic the routing service consumes, and only its own buyer changes', () => {
+    expect(routingInvalidationMap.entries.map((entry) => entry.topic)).toEqual([Topic.BuyerRoutingChanged]);
+    // Nothing routing caches is built from compliance's rules: consuming them would only evict routes.
+    expect(routingServiceSpec().kafka.consumes).toEqual([Topic.BuyerRoutingChanged]);
   });
 
   describe(Topic.BuyerRoutingChanged, () => {
@@ -71,31 +52,6 @@ describe('routingInvalidationMap', () => {
         'routing:geo:CA',
         'routing:geo:NV',
       ]);
-    });
-  });
-
-  describe(Topic.ComplianceRulesChanged, () => {
-    it('should evict the geographic routing of a state whose rule changed', () => {
-      expect(
-        rulePlan({ kind: 'state', state: 'CA', active: true }, { kind: 'state', state: 'CA', active: false }),
-      ).toEqual({
-        keys: ['routing:geo:CA'],
-        tags: [],
-        namespaces: [],
-      });
-    });
-
-    it('should clear every state’s geographic routing for a TCPA rule set, and nothing for a DNC entry', () => {
-      expect(rulePlan(null, { kind: 'tcpa', tcpaVersion: 4, active: true })).toEqual({
-        keys: [],
-        tags: [],
-        namespaces: ['routing:geo'],
-      });
-      expect(rulePlan(null, { kind: 'dnc', phoneHash: 'a'.repeat(64) })).toEqual({
-        keys: [],
-        tags: [],
-        namespaces: [],
-      });
     });
   });
 });

@@ -1,4 +1,4 @@
-import { BuyerRoutingChanged, ComplianceRulesChanged, Topic } from '@platform/contracts';
+import { BuyerRoutingChanged, Topic } from '@platform/contracts';
 import { defineInvalidationMap, invalidateOn } from '@platform/service-kit';
 import { RoutingCacheKeys } from '../cache/routing-cache.keys';
 
@@ -31,27 +31,8 @@ export const buyerRoutingChangedInvalidation = invalidateOn(
 );
 
 /**
- * What a compliance rule change makes stale in the routing service: a state rule (calling hours,
- * consent) changes which calls that state's geographic routing may take; a TCPA rule set applies to
- * every state. A DNC entry concerns one phone number, which routing does not cache.
+ * The routing service's invalidation map: consumed topic → cache entries its events make stale. Compliance's
+ * rule changes are not consumed: no routing entry is built from them (a route holds buyer criteria only; the
+ * calling-hours and DNC checks of a call are bid's, against its own copies of compliance's answers).
  */
-export const complianceRulesChangedInvalidation = invalidateOn(
-  Topic.ComplianceRulesChanged,
-  ComplianceRulesChanged.Value,
-  [
-    {
-      reason: "a state's rule: that state's geographic routing",
-      keys: (rule) => [rule.kind === 'state' && rule.state ? RoutingCacheKeys.geo(rule.state) : null],
-    },
-    {
-      reason: 'a TCPA rule set: the geographic routing of every state',
-      namespaces: (rule) => [rule.kind === 'tcpa' ? RoutingCacheKeys.geoNamespace : null],
-    },
-  ],
-);
-
-/** The routing service's invalidation map: consumed topic → cache entries its events make stale. */
-export const routingInvalidationMap = defineInvalidationMap('routing', [
-  buyerRoutingChangedInvalidation,
-  complianceRulesChangedInvalidation,
-]);
+export const routingInvalidationMap = defineInvalidationMap('routing', [buyerRoutingChangedInvalidation]);
