@@ -6,6 +6,7 @@ import { ComplianceGrpcController } from './compliance.grpc.controller';
 import { ComplianceService } from './compliance.service';
 import { COMPLIANCE_CACHE_NAMESPACE } from './cache/compliance-cache.keys';
 import { complianceInvalidationMap } from './listeners/compliance-invalidation.map';
+import { ComplianceCacheRefillListener } from './listeners/compliance-cache-refill.listener';
 import { provideInvalidationMap } from '@platform/service-kit';
 import { complianceConfigProvider } from './compliance.config';
 import { PhoneHasher } from './phone-hash';
@@ -27,6 +28,7 @@ import { DncImporter } from './dnc/dnc-importer.service';
     ComplianceCheckService,
     DncMembership,
     DncImporter,
+    ComplianceCacheRefillListener,
   ],
   exports: [ComplianceService, ComplianceCheckService, DncMembership, DncImporter],
 })

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Cache } from '@platform/cache';
+import { RecentReads, type Cache } from '@platform/cache';
 import { InjectCache } from '@platform/cache/nest';
 import {
   DncEntry,
@@ -68,6 +68,15 @@ const key = (full: string) => inComplianceNamespace(full);
 const DNC_EVENT_VERSION = 0;
 
 /**
+ * How long a read keeps a key worth reloading after its change event: twice the namespace's L1 TTL (5 min). A key
+ * in use is read through the cache at least once per L1 lifetime (checks `peek` it in between, uncounted), and a
+ * refill starts a new lifetime, so a key in use can go up to two L1 TTLs between counted reads.
+ */
+const READ_LATELY_MS = 2 * 5 * 60_000;
+/** Keys remembered as read lately at most (the oldest read is forgotten first). */
+const READ_LATELY_MAX_KEYS = 100_000;
+
+/**
  * Compliance use cases (TCPA rule sets, the do-not-call list, state rules); transport-neutral (REST and
  * gRPC controllers both call it). Every change is announced on `compliance.rules.changed.v1`, queued in
  * the outbox inside the change's own transaction (both commit or neither). Phone
@@ -77,6 +86,11 @@ const DNC_EVENT_VERSION = 0;
 @Injectable()
 export class ComplianceService {
   private readonly logger = new Logger(ComplianceService.name);
+  /**
+   * Keys this instance read through the cache lately (not counting `peek`s, which follow such a read): which keys
+   * the refill after a change event reloads here.
+   */
+  private readonly reads = new RecentReads(READ_LATELY_MS, READ_LATELY_MAX_KEYS);
 
   constructor(
     private readonly tcpaRuleSets: TcpaRuleSetRepository,
@@ -132,18 +146,18 @@ export class ComplianceService {
 
   /** The rule set with this version, or null; cached (null too) under `compliance:tcpa:v{version}`. */
   findTcpaRuleSet(version: number): Promise<TcpaRuleSetView | null> {
-    return this.cache.getOrSet(key(ComplianceCacheKeys.tcpa(version)), async () => {
-      const ruleSet = await this.tcpaRuleSets.findByVersion(version);
-      return ruleSet ? toTcpaRuleSetView(ruleSet) : null;
-    }) as Promise<TcpaRuleSetView | null>;
+    this.reads.record(ComplianceCacheKeys.tcpa(version));
+    return this.cache.getOrSet(key(ComplianceCacheKeys.tcpa(version)), () =>
+      this.loadTcpaRuleSet(version),
+    ) as Promise<TcpaRuleSetView | null>;
   }
 
   /** The active version (through the `compliance:tcpa:active` pointer), or null when none is active. */
   activeTcpaVersion(): Promise<number | null> {
-    return this.cache.getOrSet(key(ComplianceCacheKeys.tcpaActive()), async () => {
-      const ruleSet = await this.tcpaRuleSets.findActive();
-      return ruleSet ? ruleSet.version : null;
-    }) as Promise<number | null>;
+    this.reads.record(ComplianceCacheKeys.tcpaActive());
+    return this.cache.getOrSet(key(ComplianceCacheKeys.tcpaActive()), () =>
+      this.loadActiveTcpaVersion(),
+    ) as Promise<number | null>;
   }
 
   /** The active rule set, or `TCPA_RULE_SET.NOT_FOUND` when none is active. */
@@ -198,11 +212,7 @@ export class ComplianceService {
    */
   async checkDncCommitted(phoneNumber: string): Promise<DncCheck & DncStatus> {
     const phoneHash = this.phones.hash(phoneNumber);
-    const entry = await this.dncEntries.findByHash(phoneHash);
-    const status: DncStatus = {
-      listed: entry !== null,
-      until: entry?.expiresAt ? entry.expiresAt.getTime() : null,
-    };
+    const status = await this.loadDncStatus(phoneHash);
     return isListed(status, Date.now()) ? { ...status, phoneHash } : { ...NOT_LISTED, phoneHash };
   }
 
@@ -212,10 +222,10 @@ export class ComplianceService {
    */
   async dncStatus(phoneHash: string): Promise<DncStatus> {
     if (!this.membership.mayBeListed(phoneHash)) return NOT_LISTED;
-    return this.cache.getOrSet(key(ComplianceCacheKeys.dnc(phoneHash)), async () => {
-      const entry = await this.dncEntries.findByHash(phoneHash);
-      return { listed: entry !== null, until: entry?.expiresAt ? entry.expiresAt.getTime() : null };
-    }) as Promise<DncStatus>;
+    this.reads.record(ComplianceCacheKeys.dnc(phoneHash));
+    return this.cache.getOrSet(key(ComplianceCacheKeys.dnc(phoneHash)), () =>
+      this.loadDncStatus(phoneHash),
+    ) as Promise<DncStatus>;
   }
 
   /** Removes the entry, or `DNC_ENTRY.NOT_FOUND`. */
@@ -272,10 +282,58 @@ export class ComplianceService {
 
   /** The state's rule or null; cached (null too) under `compliance:state:{state}`. */
   findStateRule(state: string): Promise<StateRuleView | null> {
-    return this.cache.getOrSet(key(ComplianceCacheKeys.state(state)), async () => {
-      const rule = await this.stateRules.findByState(state);
-      return rule ? toStateRuleView(rule) : null;
-    }) as Promise<StateRuleView | null>;
+    this.reads.record(ComplianceCacheKeys.state(state));
+    return this.cache.getOrSet(key(ComplianceCacheKeys.state(state)), () =>
+      this.loadStateRule(state),
+    ) as Promise<StateRuleView | null>;
+  }
+
+  /** Whether this instance read the full compliance key through the cache lately (two L1 TTLs). */
+  readLately(fullKey: string): boolean {
+    return this.reads.wasRead(fullKey);
+  }
+
+  /**
+   * Reloads one of this service's keys (`compliance:state:{state}`, `compliance:dnc:{phoneHash}`,
+   * `compliance:tcpa:v{version}`, `compliance:tcpa:active`) from Postgres into L2 and L1, unless a later change of
+   * the key lands while it loads (`Cache.refresh`). Resolves false for any other key (the DNC generation pointer is
+   * the membership filter's to reload).
+   */
+  async refresh(fullKey: string): Promise<boolean> {
+    const load = this.loaderOf(fullKey);
+    if (load === undefined) return false;
+    await this.cache.refresh(key(fullKey), load);
+    return true;
+  }
+
+  private loaderOf(fullKey: string): (() => Promise<ComplianceCacheValue>) | undefined {
+    const [, kind, id] = /^compliance:(state|dnc|tcpa):(.+)$/.exec(fullKey) ?? [];
+    if (kind === 'state') return () => this.loadStateRule(id);
+    if (kind === 'dnc') return () => this.loadDncStatus(id);
+    if (kind === 'tcpa' && id === 'active') return () => this.loadActiveTcpaVersion();
+    const version = kind === 'tcpa' ? /^v(\d+)$/.exec(id)?.[1] : undefined;
+    if (version !== undefined) return () => this.loadTcpaRuleSet(Number(version));
+    return undefined;
+  }
+
+  private async loadStateRule(state: string): Promise<StateRuleView | null> {
+    const rule = await this.stateRules.findByState(state);
+    return rule ? toStateRuleView(rule) : null;
+  }
+
+  private async loadDncStatus(phoneHash: string): Promise<DncStatus> {
+    const entry = await this.dncEntries.findByHash(phoneHash);
+    return { listed: entry !== null, until: entry?.expiresAt ? entry.expiresAt.getTime() : null };
+  }
+
+  private async loadTcpaRuleSet(version: number): Promise<TcpaRuleSetView | null> {
+    const ruleSet = await this.tcpaRuleSets.findByVersion(version);
+    return ruleSet ? toTcpaRuleSetView(ruleSet) : null;
+  }
+
+  private async loadActiveTcpaVersion(): Promise<number | null> {
+    const ruleSet = await this.tcpaRuleSets.findActive();
+    return ruleSet ? ruleSet.version : null;
   }
 
   /** The cache's synchronous L1 read of a full compliance key (for the check engine's hot path). */
