@@ -47,8 +47,10 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       'IndexActiveBidExpiry1766000000000',
       'CreateBidStatsHourly1766000000001',
       'QuietOutboxCommits1767000000000',
+      'TrackChangedBidHours1767100000000',
     ]);
     expect(await tables()).toEqual([
+      'bid_stats_changed_hours',
       'bid_stats_hourly',
       'bid_stats_hours',
       'bids',
@@ -79,10 +81,13 @@ describe('bid migrations (real Postgres, empty scratch database)', () => {
       'CreateProcessedEvents1764000000000',
       'IndexActiveBidExpiry1766000000000',
       'QuietOutboxCommits1767000000000',
+      'TrackChangedBidHours1767100000000',
     ]);
   });
 
   it('should revert one step, then everything, leaving no tables behind', async () => {
+    expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['TrackChangedBidHours1767100000000']);
+    expect(await tables()).not.toContain('bid_stats_changed_hours');
     expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['QuietOutboxCommits1767000000000']);
     expect(await runMigrations(config, BID_DATABASE, 'down')).toEqual(['CreateBidStatsHourly1766000000001']);
     expect(await tables()).toEqual(['bids', 'migrations', 'outbox_events', 'processed_events']);

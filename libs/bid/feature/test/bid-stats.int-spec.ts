@@ -110,10 +110,10 @@ describe('bid service: hourly bid statistics (real Postgres, Redis, Kafka)', () 
     expect(grpc.buyers).toHaveLength(expected.length);
   }, 60000);
 
-  it('should aggregate a closed hour once, and leave it as it was then', async () => {
+  it('should aggregate a closed hour once, and again only after its bids change', async () => {
     const buyerId = `buyer-old-${randomUUID()}`;
     const old = await create(buyerId, 300);
-    await create(buyerId, 400);
+    const other = await create(buyerId, 400);
     // Bids of an hour three hours back: that hour closed long ago.
     await db.query(
       `UPDATE "${schema}".bids SET created_at = created_at - interval '3 hours' WHERE buyer_id = $1`,
@@ -126,12 +126,20 @@ describe('bid service: hourly bid statistics (real Postgres, Redis, Kafka)', () 
     const first = await stats(hour);
     expect(first).toMatchObject({ hour, closed: true, bids: 2, amountCents: 700 });
     expect(first.buyers).toEqual(await sqlAggregate(hour));
-
-    // A later change of one of its bids: the next run does not aggregate the closed hour again.
-    await patch(old.id, { status: 'won' });
+    // Nothing changed: the next run leaves the closed hour alone.
     expect(await job().run(now)).not.toContain(hour);
-    await cache().delete(BidCacheKeys.stats(hour));
-    expect(await stats(hour)).toEqual(first);
+
+    // A bid of the closed hour moves on (won), another is deleted: the next run aggregates the hour again and
+    // evicts its entry, so the statistics show the bids' statuses now, not those of the moment the hour closed.
+    await patch(old.id, { status: 'won' });
+    expect((await fetch(url(`/bids/${other.id}`), { method: 'DELETE' })).status).toBe(204);
+    expect(await stats(hour)).toEqual(first); // the request path never aggregates
+    expect(await job().run(now)).toContain(hour);
+    const after = await stats(hour);
+    expect(after).toMatchObject({ hour, closed: true, bids: 1, amountCents: 300 });
+    expect(after.buyers).toEqual([{ buyerId, status: 'won', bids: 1, amountCents: 300 }]);
+    expect(after.buyers).toEqual(await sqlAggregate(hour));
+    expect(await job().run(now)).not.toContain(hour);
   }, 60000);
 
   it('should fill bids:stats:{hour} on the first read and serve the second from the cache', async () => {

@@ -14,10 +14,12 @@ import { BidStatsRepository } from './bid-stats.repository';
 import { CreateBids1764000000001 } from './migrations/1764000000001-create-bids.migration';
 import { IndexActiveBidExpiry1766000000000 } from './migrations/1766000000000-index-active-bid-expiry.migration';
 import { CreateBidStatsHourly1766000000001 } from './migrations/1766000000001-create-bid-stats-hourly.migration';
+import { TrackChangedBidHours1767100000000 } from './migrations/1767100000000-track-changed-bid-hours.migration';
+import { BidStatsChangedHour } from './bid-stats-changed-hour.entity';
 
 /** The bid service's schema: its entities and its migrations, in order. */
 export const BID_DATABASE: DatabaseSpec = {
-  entities: [Bid, BidHourlyStats, BidStatsHour],
+  entities: [Bid, BidHourlyStats, BidStatsHour, BidStatsChangedHour],
   migrations: [
     CreateProcessedEvents1764000000000,
     CreateBids1764000000001,
@@ -25,12 +27,13 @@ export const BID_DATABASE: DatabaseSpec = {
     IndexActiveBidExpiry1766000000000,
     CreateBidStatsHourly1766000000001,
     QuietOutboxCommits1767000000000,
+    TrackChangedBidHours1767100000000,
   ],
 };
 
 /** Provides {@link BidRepository} and {@link BidStatsRepository}. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Bid, BidHourlyStats, BidStatsHour])],
+  imports: [TypeOrmModule.forFeature([Bid, BidHourlyStats, BidStatsHour, BidStatsChangedHour])],
   providers: [BidRepository, BidStatsRepository],
   exports: [BidRepository, BidStatsRepository],
 })

@@ -4,6 +4,7 @@ import type { EntityManager, Repository } from 'typeorm';
 import { Bid } from './bid.entity';
 import { BidHourlyStats } from './bid-hourly-stats.entity';
 import { BidStatsHour } from './bid-stats-hour.entity';
+import { BidStatsChangedHour } from './bid-stats-changed-hour.entity';
 
 /** One row of an hour's statistics: a buyer's bids in one status. */
 export type BidStatsRow = Pick<BidHourlyStats, 'buyerId' | 'status' | 'bids' | 'amountCents'>;
@@ -20,7 +21,7 @@ export interface AggregateBidStatsOptions {
 export interface AggregatedBidStats {
   /** False when another instance held the job's advisory lock: this run wrote nothing. */
   locked: boolean;
-  /** The hours rewritten (newly closed hours once, then the open hour), oldest first. */
+  /** The hours rewritten (newly closed hours, closed hours whose bids changed, then the open hour), oldest first. */
   hours: Date[];
 }
 
@@ -44,8 +45,12 @@ export class BidStatsRepository {
   /**
    * One incremental run, in one transaction under a transaction-scoped advisory lock (one instance works;
    * the others return `locked: false` at once): every hour that closed since the last closed hour written is
-   * aggregated from `bids` (by UTC hour of creation, buyer and current status) and marked closed, so it is
-   * never aggregated again; then the open hour is rewritten.
+   * aggregated from `bids` (by UTC hour of creation, buyer and current status) and marked closed; a closed hour
+   * is aggregated again only when its bids changed since ({@link noteChanged}); then the open hour is rewritten.
+   *
+   * The changed hours are taken (deleted) before `bids` is read: a change whose mark is taken committed with it
+   * before that delete, so the reads that follow see it; a change still in flight keeps its mark for the next
+   * run (its insert waits for this transaction, then finds no row).
    */
   aggregate(options: AggregateBidStatsOptions): Promise<AggregatedBidStats> {
     return this.stats.manager.transaction(async (tx) => {
@@ -65,10 +70,35 @@ export class BidStatsRepository {
           LIMIT $2`,
         [open, options.maxClosedHours],
       );
-      const hours = [...closed.map((row) => new Date(row.hour)), open];
+      const changed: { hour: Date }[] = await tx.query(
+        // A SELECT over the delete, so the driver answers rows (a bare DELETE … RETURNING answers [rows, count]).
+        `WITH taken AS (
+           DELETE FROM ${tables.changed}
+            WHERE hour IN (SELECT hour FROM ${tables.changed} WHERE hour < $1 ORDER BY hour LIMIT $2)
+            RETURNING hour)
+         SELECT hour FROM taken`,
+        [open, options.maxClosedHours],
+      );
+      const earlier = new Map<number, Date>();
+      for (const { hour } of [...changed, ...closed]) earlier.set(new Date(hour).getTime(), new Date(hour));
+      const hours = [...[...earlier.values()].sort((a, b) => a.getTime() - b.getTime()), open];
       for (const hour of hours) await this.rewrite(tx, tables, hour, hour < open);
       return { locked: true, hours };
     });
+  }
+
+  /**
+   * Notes, in the transaction of a change to a bid created at `createdAt`, that the bid's creation hour must be
+   * aggregated again if it has closed (the open hour is rewritten by every run anyway). One small insert, only
+   * for bids of earlier hours.
+   */
+  async noteChanged(tx: EntityManager, createdAt: Date, now = new Date()): Promise<void> {
+    const hour = utcHourStart(createdAt);
+    if (hour >= utcHourStart(now)) return;
+    await tx.query(
+      `INSERT INTO ${this.tables(tx).changed} (hour) VALUES ($1) ON CONFLICT (hour) DO NOTHING`,
+      [hour],
+    );
   }
 
   /** The stored statistics of the hour starting at `hour`, by buyer then status. */
@@ -107,6 +137,7 @@ export class BidStatsRepository {
       bids: quoted(tx.connection.getMetadata(Bid).tablePath),
       stats: quoted(tx.connection.getMetadata(BidHourlyStats).tablePath),
       hours: quoted(tx.connection.getMetadata(BidStatsHour).tablePath),
+      changed: quoted(tx.connection.getMetadata(BidStatsChangedHour).tablePath),
     };
   }
 }

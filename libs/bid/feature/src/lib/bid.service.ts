@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Bid, BidRepository } from '@platform/bid-data-access';
+import { Bid, BidRepository, BidStatsRepository } from '@platform/bid-data-access';
 import type { Cache } from '@platform/cache';
 import { InjectCache } from '@platform/cache/nest';
 import { BidChanged, ChangeOp, createEnvelope, Topic } from '@platform/contracts';
@@ -39,6 +39,7 @@ export class BidService {
     @InjectCache(BID_CACHE_NAMESPACES.bid.namespace) private readonly bidCache: Cache<BidView>,
     @InjectCache(BID_CACHE_NAMESPACES.bids.namespace) private readonly listCache: Cache<BidView[]>,
     private readonly reads: BidReadTracker,
+    private readonly stats: BidStatsRepository,
   ) {}
 
   /** Called with each committed change of a bid, after the writer's own eviction is done. */
@@ -158,10 +159,11 @@ export class BidService {
 
   /** Deletes the bid, or `BID.NOT_FOUND` (also for the loser of two concurrent deletes). */
   async delete(id: string): Promise<void> {
-    const gone = await this.bids.delete(id, (tx, bid) =>
+    const gone = await this.bids.delete(id, async (tx, bid) => {
       // A deletion is a change like any other: it gets the next version, so consumers can order it.
-      this.announce(tx, 'deleted', bid.id, bid.version + 1, toBidSnapshot(bid), null),
-    );
+      await this.announce(tx, 'deleted', bid.id, bid.version + 1, toBidSnapshot(bid), null);
+      await this.stats.noteChanged(tx, bid.createdAt);
+    });
     if (!gone) throw new NotFoundError('bid', id);
   }
 
@@ -178,6 +180,8 @@ export class BidService {
   ): Promise<void> {
     if (after.version === before.version) return;
     await this.announce(tx, 'updated', after.id, after.version, toBidSnapshot(before), toBidSnapshot(after));
+    // Its creation hour's statistics, if that hour has closed, are aggregated again by the next run.
+    await this.stats.noteChanged(tx, after.createdAt);
   }
 
   private announce(

@@ -11,7 +11,8 @@ export const BID_STATS_MAX_CLOSED_HOURS = 24;
 
 /**
  * Aggregates the hourly bid statistics in the background, every minute: under a Postgres advisory lock (one
- * instance works per run), each hour that closed is aggregated once into `bid_stats_hourly`, the open hour is
+ * instance works per run), each hour that closed is aggregated into `bid_stats_hourly` (again whenever one of
+ * its bids changes later: a status moves on, a bid is deleted), the open hour is
  * rewritten on every run, and `bids:stats:{hour}` of every hour written is evicted on every instance (L2 and,
  * over the bus, each L1), so the next read loads the new figures.
  */
