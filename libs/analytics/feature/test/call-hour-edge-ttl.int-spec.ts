@@ -1,10 +1,9 @@
 import { CACHE_INSTANCE } from '@platform/cache/nest';
-import { startVarnish, type VarnishHandle } from '@platform/cache/testing';
 import type { TieredCache } from '@platform/cache';
-import { eventually, freePort, useTestService } from '@platform/service-kit/testing';
+import { eventually } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
-import { analyticsServiceSpec } from '../src';
 import { AnalyticsCacheKeys, OPEN_HOUR_TTL_MS } from '../src/lib/cache/analytics-cache.keys';
+import { useAnalyticsBehindVarnish } from './behind-varnish';
 
 const HOUR_MS = 3_600_000;
 const DAY_S = 86_400;
@@ -26,36 +25,18 @@ const sMaxAge = (cacheControl: string | null) => Number(/s-maxage=(\d+)/.exec(ca
  * repository VCL, on the real Postgres, Redis and Kafka.
  */
 describe('hourly call metrics TTLs per hour (analytics behind Varnish, real stack)', () => {
-  const port = { http: 0 };
-  let varnish: VarnishHandle;
-  // Registered before the service's hooks: the edge must exist before the service starts (its purger points
-  // at it); it is stopped after the service (below).
-  beforeAll(async () => {
-    port.http = await freePort();
-    varnish = await startVarnish({ backendPort: port.http, listener: 'analytics' });
-  }, 60000);
-  // Own schema, cache prefix and consumer group; the getters are read when the service starts.
-  const service = useTestService(analyticsServiceSpec(), 'analytics', {
+  // Own schema, cache prefix and consumer group.
+  const { service, edgeUrl } = useAnalyticsBehindVarnish({
     DB_SCHEMA: `analytics_edge_${run}`,
     CACHE_PREFIX: `ae-${run}:`,
     KAFKA_GROUP_ID: `analytics-edge-${run}`,
     ANALYTICS_VIEW_REFRESH_MS: '0',
     // Other suites' won bids (replayed by a new consumer group) would evict the open hour under the test.
     ANALYTICS_CALLS_FROM_BIDS: 'false',
-    get HTTP_PORT() {
-      return String(port.http);
-    },
-    get EDGE_VARNISH_URLS() {
-      return varnish.url;
-    },
   });
 
-  afterAll(async () => {
-    await varnish?.stop();
-  }, 60000);
-
   const viaEdge = async (path: string) => {
-    const response = await fetch(`${varnish.url}${path}`);
+    const response = await fetch(`${edgeUrl()}${path}`);
     await response.arrayBuffer();
     return response.headers;
   };

@@ -1,19 +1,10 @@
 import type { TieredCache } from '@platform/cache';
 import { CACHE_INSTANCE } from '@platform/cache/nest';
-import { startVarnish, type VarnishHandle } from '@platform/cache/testing';
-import {
-  dropSchema,
-  eventually,
-  freePort,
-  readJson,
-  sendJson,
-  stackEnv,
-  useTestService,
-} from '@platform/service-kit/testing';
+import { dropSchema, eventually, readJson, sendJson, stackEnv } from '@platform/service-kit/testing';
 import { randomUUID } from 'node:crypto';
-import { analyticsServiceSpec } from '../src';
 import { AnalyticsCacheKeys } from '../src/lib/cache/analytics-cache.keys';
 import { CallViewRefresher } from '../src/lib/metrics/call-view-refresher';
+import { useAnalyticsBehindVarnish } from './behind-varnish';
 import { readCached } from './read-cached';
 
 const HOUR_MS = 3_600_000;
@@ -30,14 +21,7 @@ const REPURGE_MS = 2000;
  */
 describe('analytics view refresh invalidation (behind Varnish, real stack)', () => {
   const schema = `analytics_refresh_${run}`;
-  const port = { http: 0 };
-  let varnish: VarnishHandle;
-  // Registered before the service's hooks: its purger points at the edge, stopped after the service (below).
-  beforeAll(async () => {
-    port.http = await freePort();
-    varnish = await startVarnish({ backendPort: port.http, listener: 'analytics' });
-  }, 60000);
-  const service = useTestService(analyticsServiceSpec(), 'analytics', {
+  const { service, edgeUrl } = useAnalyticsBehindVarnish({
     DB_SCHEMA: schema,
     CACHE_PREFIX: `ar-${run}:`,
     KAFKA_GROUP_ID: `analytics-refresh-${run}`,
@@ -47,20 +31,11 @@ describe('analytics view refresh invalidation (behind Varnish, real stack)', () 
     // stays cached after the refresh was kept by it, not refilled after some late event.
     OUTBOX_RELAY_ENABLED: 'false',
     ANALYTICS_CALLS_FROM_BIDS: 'false',
-    get HTTP_PORT() {
-      return String(port.http);
-    },
-    get EDGE_VARNISH_URLS() {
-      return varnish.url;
-    },
   });
-  afterAll(async () => {
-    await varnish?.stop();
-    await dropSchema(stackEnv()['DATABASE_URL'], schema);
-  }, 60000);
+  afterAll(() => dropSchema(stackEnv()['DATABASE_URL'], schema), 60000);
 
   const viaEdge = async (path: string) => {
-    const response = await fetch(`${varnish.url}${path}`);
+    const response = await fetch(`${edgeUrl()}${path}`);
     return {
       edgeHit: response.headers.get('x-cache') === 'HIT' && response.headers.get('x-cache-layer') === 'edge',
       body: await readJson(response),
