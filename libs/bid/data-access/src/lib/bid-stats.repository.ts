@@ -95,10 +95,9 @@ export class BidStatsRepository {
   async noteChanged(tx: EntityManager, createdAt: Date, now = new Date()): Promise<void> {
     const hour = utcHourStart(createdAt);
     if (hour >= utcHourStart(now)) return;
-    await tx.query(
-      `INSERT INTO ${this.tables(tx).changed} (hour) VALUES ($1) ON CONFLICT (hour) DO NOTHING`,
-      [hour],
-    );
+    // Only the one table's path (not all three of `tables`): this runs in every such change's transaction.
+    const changed = quoted(tx.connection.getMetadata(BidStatsChangedHour).tablePath);
+    await tx.query(`INSERT INTO ${changed} (hour) VALUES ($1) ON CONFLICT (hour) DO NOTHING`, [hour]);
   }
 
   /** The stored statistics of the hour starting at `hour`, by buyer then status. */
